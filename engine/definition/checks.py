@@ -1,0 +1,357 @@
+"""Graph and reference checks on a built definition: everything the JSON Schema cannot see.
+
+Each check yields findings (a YAML path, a message, a severity) so that the
+loader can report every problem at once, located in the file.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine import expressions
+from engine.definition.model import Action, Deadline, FieldRef, ProcessDefinition, Requirement
+from engine.definition.reader import Path
+from engine.documents import SchemaSet
+from engine.errors import Problem
+from engine.rendering import Renderer
+from engine.suggest import did_you_mean
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: Path
+    message: str
+    severity: str = "error"
+    key: bool = False
+
+
+Check = Callable[["Context"], Iterator["Finding | Problem"]]
+
+
+@dataclass
+class Context:
+    definition: ProcessDefinition
+    schemas: SchemaSet
+    renderer: Renderer
+    templates_dir: str
+    missing_files: frozenset[str]  # schema paths that could not be read (already reported)
+
+    def unknown(self, kind: str, name: str, known: Iterable[str]) -> str:
+        return f"unknown {kind} {name!r}{did_you_mean(name, known)}"
+
+
+def run_checks(context: Context) -> list[Finding | Problem]:
+    return [finding for check in CHECKS for finding in check(context)]
+
+
+def _role_refs(c: Context) -> Iterator[Finding]:
+    d = c.definition
+    roles = d.roles
+
+    def check(path: Path, role: str | None) -> Iterator[Finding]:
+        if role is not None and role not in roles:
+            yield Finding(path, c.unknown("role", role, roles))
+
+    for doc in d.documents.values():
+        for i, role in enumerate(doc.produced_by):
+            yield from check(("documents", doc.id, "produced_by", i), role)
+    for state in d.states.values():
+        yield from check(("states", state.id, "owner"), state.owner)
+        for i, role in enumerate(state.participants):
+            yield from check(("states", state.id, "participants", i), role)
+    for t in d.transitions:
+        for i, role in enumerate(t.roles):
+            yield from check(("transitions", t.index, "roles", i), role)
+            if role in roles and roles[role].external:
+                yield Finding(
+                    ("transitions", t.index, "roles", i),
+                    f"role {role!r} is external (it does not act in the system); let a team role fire {t.trigger!r}",
+                    "warning",
+                )
+        if not t.roles:
+            yield Finding(
+                ("transitions", t.index),
+                f"transition {t.trigger!r} names no roles, so nobody can fire it; add roles: [...]",
+                "warning",
+            )
+    for path, deadline in _deadlines(d):
+        for i, escalation in enumerate(deadline.escalate):
+            yield from check((*path, "escalate", i, "notify"), escalation.notify)
+
+
+def _state_refs(c: Context) -> Iterator[Finding]:
+    d = c.definition
+    stage_ids = [s.id for s in d.stages]
+    pipeline_ids = [p.id for p in d.pipeline]
+    if d.initial not in d.states:
+        yield Finding(("initial",), c.unknown("state", d.initial, d.states))
+    for state in d.states.values():
+        if state.stage not in stage_ids:
+            yield Finding(("states", state.id, "stage"), c.unknown("stage", state.stage, stage_ids))
+        if state.pipeline is not None and state.pipeline not in pipeline_ids:
+            yield Finding(("states", state.id, "pipeline"), _pipeline_message(c, state.pipeline, pipeline_ids))
+    for i, stage in enumerate(d.stages):
+        if stage.pipeline is not None and stage.pipeline not in pipeline_ids:
+            yield Finding(("stages", i, "pipeline"), _pipeline_message(c, stage.pipeline, pipeline_ids))
+        if not any(s.stage == stage.id for s in d.states.values()):
+            yield Finding(("stages", i), f"stage {stage.id!r} has no states", "warning")
+    seen_stage: set[str] = set()
+    for i, stage in enumerate(d.stages):
+        if stage.id in seen_stage:
+            yield Finding(("stages", i, "id"), f"stage id {stage.id!r} is used twice")
+        seen_stage.add(stage.id)
+    for t in d.transitions:
+        for j, source in enumerate(t.sources):
+            if source not in d.states:
+                path: Path = ("transitions", t.index, "from", j) if len(t.sources) > 1 else ("transitions", t.index, "from")
+                yield Finding(path, c.unknown("state", source, d.states))
+        if t.dest not in d.states:
+            yield Finding(("transitions", t.index, "to"), c.unknown("state", t.dest, d.states))
+
+
+def _pipeline_message(c: Context, name: str, known: list[str]) -> str:
+    if not known:
+        return f"pipeline position {name!r} is used but the process declares no 'pipeline' list"
+    return c.unknown("pipeline position", name, known)
+
+
+def _graph(c: Context) -> Iterator[Finding]:
+    d = c.definition
+    pairs: dict[tuple[str, str], int] = {}
+    outgoing: dict[str, set[str]] = {s: set() for s in d.states}
+    for t in d.transitions:
+        for source in t.sources:
+            if source in d.states and d.states[source].final:
+                yield Finding(
+                    ("transitions", t.index, "from"),
+                    f"{t.trigger!r} leaves final state {source!r}; a final state has no way out "
+                    "(remove 'final: true' or the transition)",
+                )
+            first = pairs.setdefault((t.trigger, source), t.index)
+            if first != t.index:
+                yield Finding(
+                    ("transitions", t.index, "trigger"),
+                    f"trigger {t.trigger!r} already leaves state {source!r} (transitions[{first}]); "
+                    "give each move from a state its own trigger name",
+                )
+            if source in outgoing and t.dest in d.states:
+                outgoing[source].add(t.dest)
+    if d.initial not in d.states:
+        return
+    reached = {d.initial}
+    queue = deque([d.initial])
+    while queue:
+        for nxt in outgoing[queue.popleft()]:
+            if nxt not in reached:
+                reached.add(nxt)
+                queue.append(nxt)
+    for state in d.states.values():
+        if state.id not in reached:
+            yield Finding(
+                ("states", state.id),
+                f"state {state.id!r} cannot be reached from the initial state {d.initial!r}; "
+                "add a transition to it or remove it",
+                key=True,
+            )
+        if not state.final and not outgoing[state.id]:
+            yield Finding(
+                ("states", state.id),
+                f"state {state.id!r} has no way out; add a transition from it or mark it 'final: true'",
+                key=True,
+            )
+    if not any(s.final for s in d.states.values()):
+        yield Finding((), "the process has no final state, so no case can ever finish", "warning")
+
+
+def _document_refs(c: Context) -> Iterator[Finding]:
+    d = c.definition
+    required: set[str] = set()
+
+    def check(path: Path, requirements: tuple[Requirement, ...]) -> Iterator[Finding]:
+        for i, req in enumerate(requirements):
+            required.add(req.document)
+            if req.document not in d.documents:
+                yield Finding((*path, i), c.unknown("document", req.document, d.documents))
+
+    for state in d.states.values():
+        yield from check(("states", state.id, "requires"), state.requires)
+    for t in d.transitions:
+        yield from check(("transitions", t.index, "requires"), t.requires)
+    for doc in d.documents.values():
+        if doc.computed is None and not doc.produced_by:
+            yield Finding(
+                ("documents", doc.id),
+                f"nobody can submit document {doc.id!r}: add produced_by: [role, ...]",
+                "error" if doc.id in required else "warning",
+                key=True,
+            )
+        if doc.computed is not None and doc.produced_by:
+            yield Finding(
+                ("documents", doc.id, "produced_by"),
+                f"document {doc.id!r} is computed by the engine; remove produced_by",
+            )
+
+
+def _schemas(c: Context) -> Iterator[Finding]:
+    for doc in c.definition.documents.values():
+        if doc.schema_file in c.missing_files:
+            continue
+        for message in c.schemas.schema_problems(doc.schema_file):
+            yield Finding(("documents", doc.id, "schema"), message)
+        if doc.schema.get("type") not in ("object", None):
+            yield Finding(("documents", doc.id, "schema"), f"{doc.schema_file}: a document schema must have type: object")
+
+
+def _field(c: Context, ref: FieldRef, path: Path, *, dates: bool) -> Iterator[Finding]:
+    d = c.definition
+    if ref.document not in d.documents:
+        yield Finding(path, c.unknown("document", ref.document, d.documents))
+        return
+    doc = d.documents[ref.document]
+    if doc.schema_file in c.missing_files:
+        return
+    sub = c.schemas.field(doc.schema_file, (ref.field,))
+    if sub is None:
+        known = list(doc.schema.get("properties", {}))
+        yield Finding(path, f"document {ref.document!r} has no field {ref.field!r}{did_you_mean(ref.field, known)}")
+    elif dates and sub.get("format") not in ("date", "date-time"):
+        yield Finding(
+            path,
+            f"{ref} is not a date: its schema needs type: string with format: date or date-time",
+        )
+
+
+def _deadlines(d: ProcessDefinition) -> Iterator[tuple[Path, Deadline]]:
+    for i, stage in enumerate(d.stages):
+        for j, deadline in enumerate(stage.deadlines):
+            yield ("stages", i, "deadlines", j), deadline
+    for state in d.states.values():
+        for j, deadline in enumerate(state.deadlines):
+            yield ("states", state.id, "deadlines", j), deadline
+
+
+def _deadline_refs(c: Context) -> Iterator[Finding]:
+    d = c.definition
+    triggers = {t.trigger for t in d.transitions}
+    seen: dict[str, Path] = {}
+    for path, deadline in _deadlines(d):
+        if deadline.id in seen:
+            yield Finding((*path, "id"), f"deadline id {deadline.id!r} is used twice; deadline ids are unique in a process")
+        seen.setdefault(deadline.id, path)
+        if deadline.after.kind == "field" and deadline.after.field:
+            yield from _field(c, deadline.after.field, (*path, "after"), dates=True)
+        if deadline.after.kind == "event" and deadline.after.trigger not in triggers:
+            yield Finding((*path, "after"), c.unknown("trigger", deadline.after.trigger, triggers))
+        if deadline.field is not None:
+            yield from _field(c, deadline.field, (*path, "lead_time", "field"), dates=True)
+        for key, action in (("met_by", deadline.met_by), ("recurring", deadline.action)):
+            if action is not None:
+                where = (*path, key) if key == "met_by" else (*path, key, "action")
+                yield from _action(c, action, where, triggers)
+        if deadline.max is not None and deadline.max < deadline.min:
+            yield Finding((*path, "recurring", "max"), f"max ({deadline.max}) is less than min ({deadline.min})")
+
+
+def _action(c: Context, action: Action, path: Path, triggers: set[str]) -> Iterator[Finding]:
+    if action.kind == "submit" and action.name not in c.definition.documents:
+        yield Finding(path, c.unknown("document", action.name, c.definition.documents))
+    if action.kind == "fire" and action.name not in triggers:
+        yield Finding(path, c.unknown("trigger", action.name, triggers))
+
+
+def _expression_refs(
+    c: Context, source: str, path: Path, allowed: tuple[str, ...], this_fields: list[str], inputs: tuple[str, ...] | None
+) -> Iterator[Finding]:
+    problems = list(expressions.problems(source, allowed))
+    for message in problems:
+        yield Finding(path, message)
+    if problems:
+        return
+    d = c.definition
+    for ref in expressions.references(source):
+        head, rest = ref.parts[0], ref.parts[1:]
+        if head == "this" and rest and rest[0] not in this_fields:
+            yield Finding(path, f"this.{rest[0]} is not an earlier field{did_you_mean(str(rest[0]), this_fields)}")
+        if head != "documents" or not rest:
+            continue
+        doc_id = str(rest[0])
+        if doc_id not in d.documents:
+            yield Finding(path, c.unknown("document", doc_id, d.documents))
+            continue
+        if inputs is not None and doc_id not in inputs:
+            yield Finding(path, f"documents.{doc_id} is not among this computation's inputs ({', '.join(inputs)})")
+        doc = d.documents[doc_id]
+        if len(rest) > 1 and doc.schema_file not in c.missing_files and c.schemas.field(doc.schema_file, rest[1:]) is None:
+            known = list(doc.schema.get("properties", {}))
+            field = ".".join(str(p) for p in rest[1:])
+            yield Finding(path, f"document {doc_id!r} has no field {field!r}{did_you_mean(str(rest[1]), known)}")
+
+
+def _guards(c: Context) -> Iterator[Finding]:
+    for t in c.definition.transitions:
+        if t.guard is not None:
+            allowed = ("documents", "data", "state")
+            yield from _expression_refs(c, t.guard, ("transitions", t.index, "guard"), allowed, [], None)
+
+
+def _computed(c: Context) -> Iterator[Finding]:
+    d = c.definition
+    for doc in d.documents.values():
+        if doc.computed is None:
+            continue
+        base: Path = ("documents", doc.id, "computed")
+        for i, name in enumerate(doc.computed.inputs):
+            if name not in d.documents:
+                yield Finding((*base, "inputs", i), c.unknown("document", name, d.documents))
+            elif name == doc.id or (d.documents[name].computed is not None and doc.id in d.documents[name].computed.inputs):  # type: ignore[union-attr]
+                yield Finding((*base, "inputs", i), f"computed documents {doc.id!r} and {name!r} depend on each other")
+        declared = list(doc.schema.get("properties", {}))
+        earlier: list[str] = []
+        allowed = ("documents", "data", "this")
+        for f in doc.computed.fields:
+            path: Path = (*base, "fields", f.name)
+            if doc.schema_file not in c.missing_files and f.name not in declared:
+                yield Finding(path, f"field {f.name!r} is not declared in {doc.schema_file}{did_you_mean(f.name, declared)}", key=True)
+            sources = [(path, f.expression)] if f.expression else [
+                ((*path, j, "when"), rule.when) for j, rule in enumerate(f.rules) if rule.when is not None
+            ]
+            for where, source in sources:
+                yield from _expression_refs(c, source, where, allowed, earlier, doc.computed.inputs)
+            if f.rules and f.rules[-1].when is not None:
+                yield Finding(path, f"field {f.name!r} has no 'otherwise' rule; add one as the last rule", "warning")
+            earlier.append(f.name)
+
+
+def _templates(c: Context) -> Iterator[Finding | Problem]:
+    for doc in c.definition.documents.values():
+        if doc.template is None or doc.template not in c.definition.templates:
+            continue
+        file = f"{c.templates_dir}/{doc.template}"
+        syntax = list(c.renderer.problems(doc.template))
+        for line, message in syntax:
+            yield Problem(file, line, 1, message, f"documents.{doc.id}.template")
+        if syntax:
+            continue
+        for name in sorted(c.renderer.undeclared(doc.template)):
+            yield Problem(file, 1, 1, f"template uses {name!r}; templates can use doc, case, process, document",
+                          f"documents.{doc.id}.template")
+        if doc.schema_file in c.missing_files:
+            continue
+        for line, parts in c.renderer.fields_used(doc.template):
+            if c.schemas.field(doc.schema_file, parts) is None:
+                field = ".".join(str(p) for p in parts if not isinstance(p, int))
+                known = list(doc.schema.get("properties", {}))
+                yield Problem(
+                    file, line, 1,
+                    f"template uses doc.{field}, which {doc.schema_file} does not declare"
+                    f"{did_you_mean(str(parts[0]), known)}",
+                    f"documents.{doc.id}.template",
+                )
+
+
+CHECKS: tuple[Check, ...] = (
+    _role_refs, _state_refs, _graph, _document_refs, _schemas, _deadline_refs, _guards, _computed, _templates,
+)

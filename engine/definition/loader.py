@@ -1,0 +1,229 @@
+"""The one public way to load a process: read → structure check → resources → model → checks.
+
+`load()` raises `DefinitionError` carrying every problem found; `check()` returns
+them (errors and warnings) for `procflow validate`. A loaded definition also
+round-trips through a *bundle* — the process dict with every schema and
+template it uses — so a store can rebuild exactly the version a case ran under
+without the files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+from urllib.parse import urldefrag
+
+from engine.canonical import digest
+from engine.definition.builder import build
+from engine.definition.checks import Context, Finding, run_checks
+from engine.definition.model import ProcessDefinition
+from engine.definition.reader import Marked, read_yaml
+from engine.definition.schema_check import check_structure
+from engine.documents import SchemaSet, base_uri, refs
+from engine.errors import DefinitionError, InputError, Problem
+from engine.rendering import Renderer
+
+BUNDLE_FORMAT = 1
+
+
+@dataclass
+class CheckResult:
+    definition: ProcessDefinition | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    schemas_dir: str | os.PathLike[str] | None = None,
+    templates_dir: str | os.PathLike[str] | None = None,
+) -> ProcessDefinition:
+    """Load and check a process file. Raises `DefinitionError` listing every error."""
+    result = check(path, schemas_dir=schemas_dir, templates_dir=templates_dir)
+    if result.errors or result.definition is None:
+        raise DefinitionError(result.problems)
+    return result.definition
+
+
+def check(
+    path: str | os.PathLike[str],
+    *,
+    schemas_dir: str | os.PathLike[str] | None = None,
+    templates_dir: str | os.PathLike[str] | None = None,
+) -> CheckResult:
+    """Every problem in a process file, errors and warnings; the definition if there are no errors."""
+    file = FsPath(path)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    schemas_root = FsPath(schemas_dir) if schemas_dir else file.resolve().parent.parent / "schemas"
+    templates_root = FsPath(templates_dir) if templates_dir else file.resolve().parent.parent / "doc_templates"
+    name = str(path)
+    try:
+        marked = read_yaml(raw, name)
+    except DefinitionError as exc:
+        return CheckResult(None, list(exc.problems))
+    problems = list(marked.problems)
+    if not isinstance(marked.data, dict):
+        problems.append(marked.problem((), "a process file must be a mapping (key: value lines) at the top level"))
+        return CheckResult(None, problems)
+    structure = check_structure(marked)
+    problems.extend(structure)
+    if structure:
+        return CheckResult(None, _sorted(problems))
+    resources = _Resources(schemas_root, templates_root, marked)
+    resources.load_all(marked.data)
+    problems.extend(resources.problems)
+    definition = _assemble(marked.data, resources.schemas, resources.templates, name, raw.decode("utf-8"))
+    context = Context(
+        definition,
+        SchemaSet(resources.schemas),
+        Renderer(resources.templates),
+        _shown_dir(templates_root),
+        frozenset(resources.missing),
+    )
+    for finding in run_checks(context):
+        problems.append(_locate(finding, marked))
+    problems = _sorted(problems)
+    has_errors = any(p.severity == "error" for p in problems)
+    return CheckResult(None if has_errors else definition, problems)
+
+
+def _assemble(
+    data: Mapping[str, Any],
+    schemas: Mapping[str, Mapping[str, Any]],
+    templates: Mapping[str, str],
+    source_file: str,
+    source_text: str,
+) -> ProcessDefinition:
+    content_hash = digest(canonical_form(data, schemas, templates))
+    return build(data, schemas, templates, content_hash, source_file, source_text)
+
+
+def canonical_form(
+    data: Mapping[str, Any], schemas: Mapping[str, Mapping[str, Any]], templates: Mapping[str, str]
+) -> dict[str, Any]:
+    """What identifies a version: the process, its schemas and templates — not comments or layout."""
+    return {"process": dict(data), "schemas": dict(schemas), "templates": dict(templates)}
+
+
+def to_bundle(definition: ProcessDefinition) -> dict[str, Any]:
+    """A self-contained, JSON-ready copy of a definition for storage."""
+    return {
+        "format": BUNDLE_FORMAT,
+        "process": dict(definition.raw),
+        "schemas": {path: dict(schema) for path, schema in definition.schemas.items()},
+        "templates": dict(definition.templates),
+        "source_file": definition.source_file,
+        "source_text": definition.source_text,
+        "content_hash": definition.content_hash,
+    }
+
+
+def from_bundle(bundle: Mapping[str, Any]) -> ProcessDefinition:
+    """Rebuild a stored definition; its content hash must match what was stored."""
+    if bundle.get("format") != BUNDLE_FORMAT:
+        raise DefinitionError([Problem("<store>", 1, 1, f"unknown definition bundle format {bundle.get('format')!r}")])
+    definition = _assemble(
+        bundle["process"], bundle["schemas"], bundle["templates"], bundle["source_file"], bundle["source_text"]
+    )
+    if definition.content_hash != bundle["content_hash"]:
+        raise DefinitionError(
+            [Problem(bundle["source_file"], 1, 1, "the stored definition does not match its content hash")]
+        )
+    return definition
+
+
+class _Resources:
+    """Reads the schema and template files a process names, collecting what is missing."""
+
+    def __init__(self, schemas_root: FsPath, templates_root: FsPath, marked: Marked) -> None:
+        self.schemas_root, self.templates_root, self.marked = schemas_root, templates_root, marked
+        self.schemas: dict[str, dict[str, Any]] = {}
+        self.templates: dict[str, str] = {}
+        self.missing: set[str] = set()
+        self.problems: list[Problem] = []
+
+    def load_all(self, data: Mapping[str, Any]) -> None:
+        for doc_id, doc in (data.get("documents") or {}).items():
+            self._schema(doc["schema"], ("documents", doc_id, "schema"))
+            if "template" in doc:
+                self._template(doc["template"], ("documents", doc_id, "template"))
+
+    def _inside(self, root: FsPath, relative: str) -> FsPath | None:
+        target = (root / relative).resolve()
+        return target if target.is_relative_to(root.resolve()) else None
+
+    def _schema(self, relative: str, where: tuple[str, ...], referrer: str | None = None) -> None:
+        if relative in self.schemas or relative in self.missing:
+            return
+        target = self._inside(self.schemas_root, relative)
+        location = f"{_shown_dir(self.schemas_root)}/{relative}"
+        try:
+            if target is None:
+                raise FileNotFoundError(relative)
+            schema = json.loads(target.read_text("utf-8"))
+            if not isinstance(schema, dict):
+                raise ValueError("it is not a JSON object")
+        except (OSError, ValueError) as exc:
+            self.missing.add(relative)
+            reason = "no such file" if isinstance(exc, OSError) else f"not valid JSON ({exc})"
+            via = f" (referenced from {referrer})" if referrer else ""
+            self.problems.append(self.marked.problem(where, f"schema file {location}: {reason}{via}"))
+            return
+        self.schemas[relative] = schema
+        # pull in local files that this schema $refs, so the bundle is complete
+        for ref, _base in refs(schema, base_uri(relative, schema)):
+            target_path = _local_ref_path(ref, relative)
+            if target_path:
+                self._schema(target_path, where, relative)
+
+    def _template(self, relative: str, where: tuple[str, ...]) -> None:
+        target = self._inside(self.templates_root, relative)
+        location = f"{_shown_dir(self.templates_root)}/{relative}"
+        try:
+            if target is None:
+                raise FileNotFoundError(relative)
+            self.templates[relative] = target.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "no such file inside doc_templates/" if isinstance(exc, OSError) else "not UTF-8 text"
+            self.problems.append(self.marked.problem(where, f"template {location}: {reason}"))
+
+
+def _local_ref_path(ref: str, relative: str) -> str | None:
+    """The schemas/-relative path a relative `$ref` names, or None for internal or absolute refs."""
+    uri = urldefrag(ref).url
+    if not uri or "://" in uri or uri.startswith("urn:"):
+        return None
+    joined = os.path.normpath(os.path.join(os.path.dirname(relative), uri))
+    return None if joined.startswith("..") else joined.replace(os.sep, "/")
+
+
+def _locate(finding: Finding | Problem, marked: Marked) -> Problem:
+    if isinstance(finding, Problem):
+        return finding
+    return marked.problem(finding.path, finding.message, key=finding.key, severity=finding.severity)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file, p.line, p.column))
+
+
+def _shown_dir(path: FsPath) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return str(path)

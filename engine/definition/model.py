@@ -1,0 +1,286 @@
+"""The definition model: what a process file says, as frozen data with no behaviour.
+
+A loaded definition never changes. Cases refer to it by process id and content
+hash; the runtime compiles it into a machine once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Text:
+    """Text in one or more locales; `str(text)` is the default locale's."""
+
+    values: tuple[tuple[str, str], ...]
+    default: str
+
+    def get(self, lang: str | None = None) -> str:
+        table = dict(self.values)
+        for candidate in (lang, lang.split("-")[0] if lang else None, self.default):
+            if candidate and candidate in table:
+                return table[candidate]
+        if lang:  # a language prefix match: 'zh' for 'zh-CN'
+            for key, value in self.values:
+                if key.split("-")[0] == lang.split("-")[0]:
+                    return value
+        return self.values[0][1] if self.values else ""
+
+    def __str__(self) -> str:
+        return self.get()
+
+
+NO_TEXT = Text((), "")
+
+DurationUnit = Literal["hours", "days", "working_days", "weeks"]
+_DURATION = re.compile(r"^([1-9][0-9]{0,3}) ?(h|d|wd|w|hours?|days?|working days?|weeks?)$")
+_UNITS: dict[str, DurationUnit] = {
+    "h": "hours", "hour": "hours", "hours": "hours",
+    "d": "days", "day": "days", "days": "days",
+    "wd": "working_days", "working day": "working_days", "working days": "working_days",
+    "w": "weeks", "week": "weeks", "weeks": "weeks",
+}
+
+
+@dataclass(frozen=True)
+class Duration:
+    amount: int
+    unit: DurationUnit
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        match = _DURATION.match(text.strip())
+        if not match:
+            raise ValueError(f"{text!r} is not a duration; write e.g. 24h, 3 days, 1 working day or 2w")
+        return cls(int(match.group(1)), _UNITS[match.group(2)])
+
+    def __str__(self) -> str:
+        unit = self.unit.replace("_", " ")
+        return f"{self.amount} {unit[:-1] if self.amount == 1 else unit}"
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """`documents.<document>.<field>` in an anchor or lead-time rule."""
+
+    document: str
+    field: str
+
+    def __str__(self) -> str:
+        return f"documents.{self.document}.{self.field}"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    kind: Literal["entered", "event", "field"]
+    trigger: str = ""
+    field: FieldRef | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        if text == "entered":
+            return cls("entered")
+        if text.startswith("event:"):
+            return cls("event", trigger=text.removeprefix("event:"))
+        _, document, name = text.split(".", 2)
+        return cls("field", field=FieldRef(document, name))
+
+    def __str__(self) -> str:
+        if self.kind == "event":
+            return f"event:{self.trigger}"
+        return str(self.field) if self.field else "entered"
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: Literal["leave", "submit", "fire"]
+    name: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Action:
+        if text == "leave":
+            return cls("leave")
+        kind, name = text.split(":", 1)
+        return cls("submit" if kind == "submit" else "fire", name)
+
+    def __str__(self) -> str:
+        return self.kind if self.kind == "leave" else f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Escalation:
+    overdue_by: Duration
+    notify: str
+    action: Literal["notify", "flag", "reassign"] = "notify"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A time obligation. Declared here; evaluated by the deadline engine."""
+
+    id: str
+    title: Text
+    kind: Literal["within", "lead_time", "recurring"]
+    scope: str  # the state or stage id that declares it
+    ref: str = ""
+    within: Duration | None = None
+    after: Anchor = Anchor("entered")
+    met_by: Action = Action("leave")
+    field: FieldRef | None = None
+    at_least: Duration | None = None
+    soft: bool = False
+    action: Action | None = None
+    min: int = 0
+    max: int | None = None
+    per: Duration | None = None
+    remind_before: Duration | None = None
+    escalate: tuple[Escalation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    title: Text
+    ref: str = ""
+    description: Text = NO_TEXT
+    external: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a computed field; `when` is None for the 'otherwise' rule."""
+
+    when: str | None
+    value: Any
+
+
+@dataclass(frozen=True)
+class ComputedField:
+    name: str
+    expression: str | None = None
+    rules: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Computed:
+    inputs: tuple[str, ...]
+    fields: tuple[ComputedField, ...]
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    id: str
+    title: Text
+    schema_file: str
+    schema: Mapping[str, Any]
+    ref: str = ""
+    description: Text = NO_TEXT
+    template: str | None = None
+    produced_by: tuple[str, ...] = ()
+    shared: bool = False
+    computed: Computed | None = None
+
+
+@dataclass(frozen=True)
+class PipelinePosition:
+    id: str
+    title: Text
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    title: Text
+    index: int
+    ref: str = ""
+    goal: Text = NO_TEXT
+    pipeline: str | None = None
+    deadlines: tuple[Deadline, ...] = ()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    document: str
+    fresh: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.document} (a new version)" if self.fresh else self.document
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    stage: str
+    title: Text
+    ref: str = ""
+    description: Text = NO_TEXT
+    owner: str | None = None
+    participants: tuple[str, ...] = ()
+    requires: tuple[Requirement, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
+    final: bool = False
+    pipeline: str | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    index: int
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    title: Text = NO_TEXT
+    ref: str = ""
+    roles: tuple[str, ...] = ()
+    requires: tuple[Requirement, ...] = ()
+    guard: str | None = None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    country: str
+    timezone: str
+    cutoff: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcessDefinition:
+    """A loaded, checked process. `content_hash` identifies this exact version."""
+
+    id: str
+    version: str
+    locale: str
+    title: Text
+    roles: Mapping[str, Role]
+    documents: Mapping[str, DocumentSpec]
+    stages: tuple[Stage, ...]
+    states: Mapping[str, State]
+    initial: str
+    transitions: tuple[Transition, ...]
+    content_hash: str
+    description: Text = NO_TEXT
+    calendar: Calendar | None = None
+    pipeline: tuple[PipelinePosition, ...] = ()
+    templates: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
+    raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    source_file: str = ""
+    source_text: str = ""
+
+    @property
+    def key(self) -> str:
+        """Short printable identity: `sales@1.0#3f2a9c1b`."""
+        return f"{self.id}@{self.version}#{self.content_hash[:8]}"
+
+    def stage_of(self, state: str) -> Stage:
+        wanted = self.states[state].stage
+        return next(stage for stage in self.stages if stage.id == wanted)
+
+    def pipeline_of(self, state: str) -> str | None:
+        return self.states[state].pipeline or self.stage_of(state).pipeline

@@ -1,0 +1,131 @@
+"""Check a process dict against `schemas/process.schema.json` and say what to write instead.
+
+jsonschema's own messages are written for programmers ("Additional properties
+are not allowed"); these name the key, the place, and a likely fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.exceptions import best_match
+
+from engine.definition.reader import Marked, Path
+from engine.errors import Problem
+from engine.suggest import did_you_mean
+
+_TYPE_NAMES = {
+    "object": "a mapping (key: value lines)",
+    "array": "a list (lines starting with '- ')",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
+@cache
+def process_schema() -> dict[str, Any]:
+    text = resources.files("engine.definition").joinpath("process.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(process_schema())
+
+
+def check_structure(marked: Marked) -> list[Problem]:
+    """All the ways `marked.data` breaks the process format, in file order."""
+    problems = [p for error in _validator().iter_errors(marked.data) for p in _explain(error, marked)]
+    unique = {(p.line, p.column, p.message): p for p in problems}
+    return sorted(unique.values(), key=lambda p: (p.line, p.column))
+
+
+def _explain(error: ValidationError, marked: Marked) -> Iterator[Problem]:
+    path: Path = tuple(error.absolute_path)
+    kind = error.validator
+    instance = error.instance
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        known = list(error.schema.get("properties", {}))
+        for key in instance:
+            if key not in known:
+                hint = did_you_mean(key, known) or f"; allowed here: {', '.join(known)}"
+                yield marked.problem((*path, key), f"unknown key {key!r}{hint}", key=True)
+        return
+    if kind == "required":
+        for key in error.validator_value:
+            if isinstance(instance, dict) and key not in instance:
+                what = error.schema.get("properties", {}).get(key, {}).get("description", "")
+                yield marked.problem(path, f"missing key {key!r}" + (f": {what}" if what else ""), key=True)
+        return
+    if kind == "propertyNames":
+        sub = best_match(error.context) if error.context else None
+        bad = sub.instance if sub is not None else instance
+        yield marked.problem((*path, str(bad)), _describe_value_error(sub or error, bad), key=True)
+        return
+    if kind in ("oneOf", "anyOf"):
+        yield marked.problem(path, _explain_choice(error))
+        return
+    yield marked.problem(path, _describe_value_error(error, instance))
+
+
+def _describe_value_error(error: ValidationError, value: Any) -> str:
+    kind = error.validator
+    if kind == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+        hint = ""
+        if "string" in names and isinstance(value, (int, float)) and not isinstance(value, bool):
+            hint = f'; put it in quotes: "{value}"'
+        return f"expected {wanted}, found {_shown(value)}{hint}"
+    if kind == "pattern":
+        description = error.schema.get("description", f"it must match {error.validator_value}")
+        return f"{_shown(value)} is not valid here: {description[:1].lower()}{description[1:]}"
+    if kind == "enum":
+        options = [str(o) for o in error.validator_value]
+        return f"{_shown(value)} is not one of: {', '.join(options)}{did_you_mean(str(value), options)}"
+    if kind == "const":
+        return f"expected {error.validator_value!r}, found {_shown(value)}"
+    if kind == "uniqueItems":
+        return "the list names the same item twice; keep one"
+    return error.message
+
+
+def _explain_choice(error: ValidationError) -> str:
+    """oneOf/anyOf: say which alternatives exist, or why more than one matched."""
+    context = list(error.context or [])
+    missing = sorted({str(e.validator_value[0]) for e in context if e.validator == "required"})
+    if context and len(missing) == len(context):
+        return f"needs exactly one of: {', '.join(missing)}"
+    if "is valid under each of" in error.message:
+        keys = [k for s in error.validator_value for k in s.get("required", [])]
+        if keys:
+            return f"give only one of: {', '.join(keys)}"
+    description = error.schema.get("description")
+    if isinstance(error.instance, (dict, list)) and context:
+        deepest = best_match(context)
+        return _describe_value_error(deepest, deepest.instance)
+    if description:
+        return f"{_shown(error.instance)} is not valid here: {description}"
+    return error.message
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "...'"

@@ -1,0 +1,131 @@
+"""Document schemas: a local registry (never the network), compiled validators, field lookup.
+
+Every schema a definition uses is loaded from disk at load time and kept in
+the definition bundle; `$ref`s resolve only inside that set, so validation can
+never fetch anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from jsonschema import FormatChecker, SchemaError
+from jsonschema.protocols import Validator
+from jsonschema.validators import validator_for
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from engine.errors import DocumentInvalid, FieldError
+
+_FORMATS = FormatChecker()
+LOCAL_BASE = "urn:procflow:schemas/"
+
+
+def base_uri(path: str, schema: Mapping[str, Any]) -> str:
+    """The URI relative `$ref`s in the schema at `path` resolve against."""
+    declared = schema.get("$id")
+    return declared if isinstance(declared, str) and declared else LOCAL_BASE + path
+
+
+class SchemaSet:
+    """All schemas of one definition, keyed by path under `schemas/`, resolvable offline."""
+
+    def __init__(self, schemas: Mapping[str, Mapping[str, Any]]) -> None:
+        self.schemas = dict(schemas)
+        pairs = []
+        for path, schema in self.schemas.items():
+            resource = Resource.from_contents(dict(schema), default_specification=DRAFT202012)
+            pairs.append((LOCAL_BASE + path, resource))
+            if base_uri(path, schema) != LOCAL_BASE + path:
+                pairs.append((base_uri(path, schema), resource))
+        self.registry: Registry[Any] = Registry().with_resources(pairs).crawl()
+
+    def validator(self, path: str) -> Validator:
+        schema = self.schemas[path]
+        cls = validator_for(schema, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"}))
+        return cls(dict(schema), registry=self.registry, format_checker=_FORMATS)  # type: ignore[call-arg]
+
+    def schema_problems(self, path: str) -> Iterator[str]:
+        """Why the schema at `path` is not a usable JSON Schema, or has refs that do not resolve."""
+        schema = self.schemas[path]
+        cls = validator_for(schema, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"}))
+        try:
+            cls.check_schema(schema)
+        except SchemaError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path)
+            yield f"{path} is not a valid JSON Schema: {exc.message}" + (f" (at {where})" if where else "")
+            return
+        for ref, base in refs(schema, base_uri(path, schema)):
+            try:
+                self.registry.resolver(base).lookup(ref)
+            except Unresolvable:
+                yield (
+                    f"{path}: $ref {ref!r} does not resolve to a schema under schemas/; "
+                    "only local schemas are used (nothing is fetched over the network)"
+                )
+
+    def field(self, path: str, parts: tuple[str | int, ...]) -> Mapping[str, Any] | None:
+        """The subschema for a field path in the document schema at `path`, or None if undeclared."""
+        schema: Mapping[str, Any] = self.schemas[path]
+        base = base_uri(path, schema)
+        for part in parts:
+            schema, base = self._deref(schema, base)
+            if isinstance(part, int) or schema.get("type") == "array":
+                items = schema.get("items")
+                if not isinstance(items, Mapping):
+                    return None
+                schema = items
+                if not isinstance(part, int):
+                    schema, base = self._deref(schema, base)
+                    properties = schema.get("properties", {})
+                    if part not in properties:
+                        return None
+                    schema = properties[part]
+                continue
+            properties = schema.get("properties", {})
+            if part not in properties:
+                return None
+            schema = properties[part]
+        return self._deref(schema, base)[0]
+
+    def _deref(self, schema: Mapping[str, Any], base: str) -> tuple[Mapping[str, Any], str]:
+        for _ in range(16):
+            ref = schema.get("$ref")
+            if not isinstance(ref, str):
+                break
+            resolved = self.registry.resolver(base).lookup(ref)
+            schema, base = resolved.contents, urldefrag(urljoin(base, ref)).url
+        return schema, base
+
+
+def refs(schema: Any, base: str) -> Iterator[tuple[str, str]]:
+    if isinstance(schema, Mapping):
+        here = schema.get("$id") if isinstance(schema.get("$id"), str) else None
+        base = urljoin(base, here) if here else base
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            yield ref, base
+        for key, value in schema.items():
+            if key not in ("const", "enum", "examples", "default"):
+                yield from refs(value, base)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from refs(item, base)
+
+
+def field_errors(validator: Validator, data: Any) -> list[FieldError]:
+    """Every reason `data` fails `validator`, each with its JSON path, in path order."""
+    errors = [
+        FieldError(error.json_path, error.message)
+        for error in validator.iter_errors(data)
+    ]
+    return sorted(errors, key=lambda e: e.path)
+
+
+def validate(document: str, validator: Validator, data: Any) -> None:
+    errors = field_errors(validator, data)
+    if errors:
+        raise DocumentInvalid(document, errors)

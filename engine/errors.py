@@ -1,0 +1,177 @@
+"""The exception tree: every error procflow raises is a `ProcflowError`.
+
+Errors are data: each carries the fields a caller needs to act on it (the
+trigger, the missing documents, the file location) and a human message. Each
+class owns the exit code the CLI uses for it, so the CLI never guesses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ProcflowError(Exception):
+    """Root of every procflow error."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- definition errors: what a process file says is wrong -------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or suspicious) in a process file, with where it is."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    path: str = ""
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = f" (at {self.path})" if self.path else ""
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}{where}"
+
+
+class DefinitionError(ProcflowError):
+    """A process file (or one of its schemas or templates) cannot be used."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        super().__init__("\n".join(str(p) for p in errors) or "invalid process definition")
+
+
+# --- input errors: files and data given on the command line or to submit ------------------
+
+
+class InputError(ProcflowError):
+    """Data handed to the engine cannot be read (bad JSON/YAML, missing file)."""
+
+    exit_code = 2
+
+
+class UsageError(ProcflowError):
+    """The command line is wrong."""
+
+    exit_code = 2
+
+
+# --- runtime refusals: the process says no ------------------------------------------------
+
+
+class Refusal(ProcflowError):
+    """The engine refused an action because the process does not allow it now."""
+
+    exit_code = 3
+
+
+class UnknownName(Refusal):
+    """A trigger, document, process or case id that does not exist."""
+
+    def __init__(self, kind: str, name: str, known: Sequence[str]) -> None:
+        from engine.suggest import did_you_mean
+
+        self.kind, self.name, self.known = kind, name, tuple(known)
+        super().__init__(f"unknown {kind} {name!r}{did_you_mean(name, known)}")
+
+
+class TriggerNotAvailable(Refusal):
+    def __init__(self, trigger: str, state: str, available: Sequence[str]) -> None:
+        self.trigger, self.state, self.available = trigger, state, tuple(available)
+        options = ", ".join(available) or "none: it is a final state"
+        super().__init__(f"{trigger!r} cannot be fired from state {state!r} (possible there: {options})")
+
+
+class RoleNotAllowed(Refusal):
+    def __init__(self, action: str, role: str, allowed: Sequence[str]) -> None:
+        self.action, self.role, self.allowed = action, role, tuple(allowed)
+        who = ", ".join(allowed) if allowed else "nobody (the process names no role for it)"
+        super().__init__(f"role {role!r} may not {action}; allowed: {who}")
+
+
+class DocumentsMissing(Refusal):
+    def __init__(self, trigger: str, missing: Sequence[str]) -> None:
+        self.trigger, self.missing = trigger, tuple(missing)
+        super().__init__(f"{trigger!r} needs documents first: {'; '.join(missing)}")
+
+
+class GuardFailed(Refusal):
+    def __init__(self, trigger: str, guard: str) -> None:
+        self.trigger, self.guard = trigger, guard
+        super().__init__(f"{trigger!r} is not allowed now: its condition does not hold: {guard}")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One reason a document's data is invalid, at a JSON path."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class DocumentInvalid(Refusal):
+    def __init__(self, document: str, errors: Sequence[FieldError]) -> None:
+        self.document, self.errors = document, tuple(errors)
+        lines = "\n".join(f"  {e}" for e in self.errors)
+        super().__init__(f"document {document!r} is invalid ({len(self.errors)} problem(s)):\n{lines}")
+
+
+class CaseClosed(Refusal):
+    def __init__(self, case_id: str, state: str) -> None:
+        self.case_id, self.state = case_id, state
+        super().__init__(f"case {case_id} is in final state {state!r}; nothing more can be done")
+
+
+# --- evaluation errors: a guard, computation or template failed while running --------------
+
+
+class ExpressionError(ProcflowError):
+    """A guard or computed field could not be evaluated (missing field, forbidden operation)."""
+
+    def __init__(self, expression: str, reason: str) -> None:
+        self.expression, self.reason = expression, reason
+        super().__init__(f"cannot evaluate {expression!r}: {reason}")
+
+
+class RenderError(ProcflowError):
+    """A document template failed to render."""
+
+
+# --- storage errors ---------------------------------------------------------------------
+
+
+class StoreError(ProcflowError):
+    """The store cannot be opened or written."""
+
+    exit_code = 4
+
+
+class CaseNotFound(StoreError):
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__(f"no case {case_id!r} in the store")
+
+
+class ConflictError(StoreError):
+    """Another writer changed the case since it was read (optimistic concurrency)."""
+
+    def __init__(self, case_id: str, expected: int, actual: int | None) -> None:
+        self.case_id, self.expected, self.actual = case_id, expected, actual
+        super().__init__(
+            f"case {case_id} was changed by someone else (expected version {expected}, found {actual}); "
+            "reload it and try again"
+        )

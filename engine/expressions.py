@@ -1,0 +1,172 @@
+"""Guard and computed-field expressions: Jinja2 expression syntax in a tight sandbox.
+
+An expression can read `documents.<doc>.<field>`, `data.<key>`, `state` and
+(in computed fields) `this.<field>`; it can compare, combine and use a short
+list of pure filters. It can never call a function or method, reach Python
+internals, build huge values, or run for long: there are no loops, calls are
+refused, and `*`, `**` and `%` are bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2.defaults import DEFAULT_FILTERS, DEFAULT_TESTS
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.parser import Parser
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.errors import ExpressionError
+
+NAMES = ("documents", "data", "state", "this")
+FILTERS = (
+    "length", "lower", "upper", "int", "float", "abs", "round", "min", "max", "sum",
+    "list", "select", "reject", "unique", "join", "first", "last", "default",
+)
+TESTS = ("in", "defined", "undefined", "none", "number", "string", "boolean", "mapping",
+         "sequence", "eq", "ne", "gt", "ge", "lt", "le", "true", "false", "integer", "float")
+MAX_REPEAT = 10_000
+MAX_EXPONENT = 64
+
+
+class _Environment(SandboxedEnvironment):
+    """No calls, no globals, only pure filters, bounded arithmetic."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_unops = frozenset()
+
+    def __init__(self) -> None:
+        super().__init__(undefined=StrictUndefined, autoescape=False)
+        self.globals.clear()
+        self.filters = {name: DEFAULT_FILTERS[name] for name in FILTERS}
+        self.tests = {name: DEFAULT_TESTS[name] for name in TESTS}
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
+            if isinstance(left, (int, float)) and abs(left) > 10**6 and right > 8:
+                raise SecurityError("the power is too large")
+            return left**right
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
+                    if len(seq) * count > MAX_REPEAT:
+                        raise SecurityError(f"repeating a value {count} times is not allowed")
+            return left * right
+        if isinstance(left, str):
+            raise SecurityError("string formatting with % is not allowed")
+        return left % right
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        raise SecurityError("expressions cannot call functions or methods")
+
+
+_ENV = _Environment()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A dotted name an expression reads, e.g. ('documents', 'lead_grading', 'grade')."""
+
+    parts: tuple[str | int, ...]
+
+    def __str__(self) -> str:
+        return ".".join(str(p) for p in self.parts)
+
+
+def parse(expression: str) -> nodes.Expr:
+    """Parse one expression; raise `TemplateSyntaxError` with a position on bad syntax."""
+    parser = Parser(_ENV, expression, state="variable")
+    node = parser.parse_expression()
+    if not parser.stream.eos:
+        token = parser.stream.current
+        raise TemplateSyntaxError(f"unexpected {token.value!r} after the expression", token.lineno)
+    return node
+
+
+def problems(expression: str, allowed_names: tuple[str, ...] = NAMES) -> Iterator[str]:
+    """Everything forbidden in `expression` (syntax, calls, unknown names, filters, tests)."""
+    try:
+        node = parse(expression)
+    except TemplateSyntaxError as exc:
+        yield f"the expression does not parse: {exc.message}"
+        return
+    for item in walk(node, (nodes.Call, nodes.Name, nodes.Filter, nodes.Test)):
+        if isinstance(item, nodes.Call):
+            yield "expressions cannot call functions or methods"
+        elif isinstance(item, nodes.Name) and item.name not in allowed_names:
+            yield f"unknown name {item.name!r}; expressions can use {', '.join(allowed_names)}"
+        elif isinstance(item, nodes.Filter) and item.name not in FILTERS:
+            yield f"the filter {item.name!r} is not allowed; allowed: {', '.join(FILTERS)}"
+        elif isinstance(item, nodes.Test) and item.name not in TESTS:
+            yield f"the test {item.name!r} is not allowed; allowed: {', '.join(TESTS)}"
+
+
+def references(expression: str) -> list[Reference]:
+    """The dotted names `expression` reads (longest chains), for load-time checks."""
+    node = parse(expression)
+    inner: set[int] = set()
+    found: list[Reference] = []
+    for item in walk(node, (nodes.Getattr, nodes.Getitem)):
+        inner.add(id(item.node))
+    for item in walk(node, (nodes.Getattr, nodes.Getitem, nodes.Name)):
+        if id(item) in inner:
+            continue
+        parts = _chain(item)
+        if parts:
+            found.append(Reference(parts))
+    return found
+
+
+def walk(node: nodes.Node, kinds: tuple[type[nodes.Node], ...]) -> Iterator[Any]:
+    """The node itself and its descendants of the given kinds (`find_all` skips the root)."""
+    if isinstance(node, kinds):
+        yield node
+    yield from node.find_all(kinds)
+
+
+def _chain(node: nodes.Node) -> tuple[str | int, ...] | None:
+    if isinstance(node, nodes.Name):
+        return (node.name,)
+    if isinstance(node, nodes.Getattr):
+        head = _chain(node.node)
+        return (*head, node.attr) if head else None
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        head = _chain(node.node)
+        key = node.arg.value
+        return (*head, key) if head and isinstance(key, (str, int)) else head
+    return None
+
+
+class Expression:
+    """A compiled expression, evaluated against a context of plain data."""
+
+    __slots__ = ("source", "_compiled")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._compiled = _ENV.compile_expression(source, undefined_to_none=False)
+
+    def evaluate(self, context: Mapping[str, Any]) -> Any:
+        try:
+            value = self._compiled(**context)
+            if isinstance(value, StrictUndefined):
+                str(value)  # raises UndefinedError naming what is missing
+            return value
+        except UndefinedError as exc:
+            raise ExpressionError(self.source, f"{exc.message}; check the field name or test it with 'is defined'") from None
+        except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+            raise ExpressionError(self.source, str(exc)) from None
+
+    def holds(self, context: Mapping[str, Any]) -> bool:
+        value = self.evaluate(context)
+        if not isinstance(value, bool):
+            raise ExpressionError(self.source, f"a condition must give true or false, not {value!r}")
+        return value
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"

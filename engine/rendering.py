@@ -1,0 +1,145 @@
+"""Render documents through their Jinja2 templates, to Markdown and to escaped HTML.
+
+Templates come from the definition bundle (read from `doc_templates/` at load
+time), so at run time no file is opened and no user-chosen name is loaded. The
+sandbox refuses Python internals and value methods; bounded arithmetic stops
+memory bombs; `StrictUndefined` makes a missing field an error, not a blank.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError, meta, nodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from engine.errors import RenderError
+from engine.expressions import MAX_REPEAT, walk
+
+UNSAFE_FILTERS = ("center", "indent", "wordwrap", "format", "xmlattr", "filesizeformat")
+_VALUE_TYPES = (str, bytes, list, dict, tuple, int, float)
+ROOTS = ("doc", "case", "process", "document")
+
+
+class _TemplateEnvironment(SandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, templates: Mapping[str, str]) -> None:
+        super().__init__(loader=DictLoader(dict(templates)), undefined=StrictUndefined, autoescape=False)
+        for name in UNSAFE_FILTERS:
+            self.filters.pop(name, None)
+        self.globals.pop("lipsum", None)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+            raise SecurityError("exponent too large")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT:
+                    raise SecurityError("repetition too large")
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("string formatting with % is not allowed")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if isinstance(getattr(__obj, "__self__", None), _VALUE_TYPES):
+            raise SecurityError("templates cannot call methods on values; use a filter instead")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+_PAGE = Environment(autoescape=True).from_string(
+    """<!DOCTYPE html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}
+table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em}
+footer{color:#666;font-size:.9em;border-top:1px solid #ccc;margin-top:2em}</style></head>
+<body>
+{{ body }}
+<footer>{{ footer }}</footer>
+</body></html>
+"""
+)
+
+
+class Renderer:
+    """Renders the templates of one definition."""
+
+    def __init__(self, templates: Mapping[str, str]) -> None:
+        self.env = _TemplateEnvironment(templates)
+
+    def problems(self, name: str) -> Iterator[tuple[int, str]]:
+        """Syntax errors in template `name`, as (line, message)."""
+        source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        try:
+            self.env.parse(source, name)
+        except TemplateSyntaxError as exc:
+            yield exc.lineno, f"template {name} does not parse: {exc.message}"
+
+    def fields_used(self, name: str) -> list[tuple[int, tuple[str | int, ...]]]:
+        """The `doc.…` paths template `name` reads (with loop variables expanded), with lines."""
+        source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        tree = self.env.parse(source, name)
+        aliases: dict[str, tuple[str | int, ...]] = {"doc": ()}
+        for loop in walk(tree, (nodes.For,)):
+            base = _doc_path(loop.iter, aliases)
+            if base is not None and isinstance(loop.target, nodes.Name):
+                aliases[loop.target.name] = (*base, 0)
+        used: list[tuple[int, tuple[str | int, ...]]] = []
+        inner = {id(n.node) for n in walk(tree, (nodes.Getattr, nodes.Getitem))}
+        for node in walk(tree, (nodes.Getattr, nodes.Getitem)):
+            if id(node) in inner:
+                continue
+            path = _doc_path(node, aliases)
+            if path:
+                used.append((node.lineno, path))
+        return used
+
+    def undeclared(self, name: str) -> set[str]:
+        """Top-level names template `name` uses that the renderer does not provide."""
+        source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        return meta.find_undeclared_variables(self.env.parse(source, name)) - set(ROOTS) - set(self.env.globals)
+
+    def render_markdown(self, name: str, context: Mapping[str, Any], footer: str) -> str:
+        try:
+            body = self.env.get_template(name).render(context)
+        except TemplateError as exc:
+            raise RenderError(f"{name}{_template_line(exc, name)}: {exc.message or exc}") from None
+        except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+            raise RenderError(f"{name}{_template_line(exc, name)}: {exc}") from None
+        return f"{body.rstrip()}\n\n---\n\n*{footer}*\n"
+
+    def render_html(self, name: str, context: Mapping[str, Any], footer: str, title: str, lang: str) -> str:
+        markdown = self.render_markdown(name, context, footer)
+        body = markdown.rsplit("\n---\n", 1)[0]
+        return _PAGE.render(title=title, lang=lang, body=Markup(_MARKDOWN.render(body)), footer=footer)
+
+
+def _doc_path(node: nodes.Node, aliases: Mapping[str, tuple[str | int, ...]]) -> tuple[str | int, ...] | None:
+    if isinstance(node, nodes.Name):
+        return aliases.get(node.name)
+    if isinstance(node, nodes.Getattr):
+        head = _doc_path(node.node, aliases)
+        return None if head is None else (*head, node.attr)
+    if isinstance(node, nodes.Getitem):
+        head = _doc_path(node.node, aliases)
+        if head is None:
+            return None
+        if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, (str, int)):
+            return (*head, node.arg.value)
+        return head
+    if isinstance(node, nodes.Filter) and node.node is not None:  # doc.items|sort
+        return _doc_path(node.node, aliases)
+    return None
+
+
+def _template_line(exc: BaseException, name: str) -> str:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == name and frame.lineno:
+            return f":{frame.lineno}"
+    return ""

@@ -1,0 +1,149 @@
+"""Cases and events: plain records. Every change to a case is an event; `apply` folds them.
+
+A case's state, documents and history are nothing but its events folded in
+order, so a store can keep the events as the truth and any snapshot as a cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Literal
+
+EventKind = Literal["started", "submitted", "computed", "fired"]
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+SYSTEM = "procflow"
+SYSTEM_ROLE = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts, and in which role. Written `user:role` on the command line."""
+
+    user: str
+    role: str
+
+    @classmethod
+    def parse(cls, text: str) -> Actor:
+        user, sep, role = text.partition(":")
+        if not sep or not user.strip() or not role.strip():
+            raise ValueError(f"{text!r} is not USER:ROLE (for example alice:account_manager)")
+        return cls(user.strip(), role.strip())
+
+    def __str__(self) -> str:
+        return f"{self.user}:{self.role}"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change to one case. `seq` counts from 1 within the case."""
+
+    case_id: str
+    seq: int
+    kind: EventKind
+    at: datetime
+    actor: str
+    role: str
+    definition_hash: str
+    trigger: str | None = None
+    source: str | None = None
+    dest: str | None = None
+    document: str | None = None
+    document_version: int | None = None
+    document_hash: str | None = None
+    data: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentVersion:
+    document: str
+    version: int
+    data: Mapping[str, Any]
+    hash: str
+    actor: str
+    role: str
+    at: datetime
+    seq: int  # the event that stored it (0 for shared documents)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    process_id: str
+    definition_hash: str
+    state: str
+    version: int  # number of events applied; the optimistic-concurrency counter
+    created_at: datetime
+    updated_at: datetime
+    entered_seq: int = 1  # the event by which the case entered its current state
+    data: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    documents: Mapping[str, tuple[DocumentVersion, ...]] = field(default_factory=lambda: _EMPTY)
+    history: tuple[Event, ...] = ()
+
+    def latest(self, document: str) -> DocumentVersion | None:
+        versions = self.documents.get(document)
+        return versions[-1] if versions else None
+
+
+def apply(case: Case | None, event: Event) -> Case:
+    """The case after `event`. Pure: the same events always give the same case."""
+    if event.kind == "started":
+        if case is not None:
+            raise ValueError(f"case {event.case_id} is already started")
+        return Case(
+            id=event.case_id,
+            process_id=str((event.data or {}).get("process_id", "")),
+            definition_hash=event.definition_hash,
+            state=event.dest or "",
+            version=event.seq,
+            created_at=event.at,
+            updated_at=event.at,
+            entered_seq=event.seq,
+            data=MappingProxyType(dict((event.data or {}).get("data", {}))),
+            history=(event,),
+        )
+    if case is None:
+        raise ValueError(f"event {event.kind} for case {event.case_id} before it started")
+    if event.seq != case.version + 1:
+        raise ValueError(f"event {event.seq} of case {case.id} does not follow version {case.version}")
+    if event.kind == "fired":
+        return replace(
+            case,
+            state=event.dest or case.state,
+            version=event.seq,
+            updated_at=event.at,
+            entered_seq=event.seq,
+            history=(*case.history, event),
+        )
+    # submitted / computed
+    assert event.document is not None and event.document_version is not None and event.document_hash is not None
+    version = DocumentVersion(
+        document=event.document,
+        version=event.document_version,
+        data=event.data or _EMPTY,
+        hash=event.document_hash,
+        actor=event.actor,
+        role=event.role,
+        at=event.at,
+        seq=event.seq,
+    )
+    documents = dict(case.documents)
+    documents[event.document] = (*documents.get(event.document, ()), version)
+    return replace(
+        case,
+        version=event.seq,
+        updated_at=event.at,
+        documents=MappingProxyType(documents),
+        history=(*case.history, event),
+    )
+
+
+def replay(events: list[Event]) -> Case:
+    case: Case | None = None
+    for event in events:
+        case = apply(case, event)
+    if case is None:
+        raise ValueError("no events")
+    return case

@@ -1,0 +1,283 @@
+"""The engine: start cases, submit documents, fire triggers, list options, render — on any store.
+
+Every call reads the case, decides, produces events, and commits them in one
+store transaction with an optimistic version check; hooks run after commit.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Literal
+
+from engine.canonical import canonical_json, digest
+from engine.clock import Clock, SystemClock
+from engine.definition.loader import from_bundle, to_bundle
+from engine.definition.model import ProcessDefinition
+from engine.documents import field_errors
+from engine.errors import (
+    CaseClosed,
+    DocumentInvalid,
+    Refusal,
+    RoleNotAllowed,
+    StoreError,
+    UnknownName,
+)
+from engine.runtime import policy
+from engine.runtime.case import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply
+from engine.runtime.compiled import CompiledProcess
+from engine.runtime.computed import compute
+from engine.runtime.hooks import Hooks
+from engine.runtime.policy import Option
+from engine.store.base import Store
+from engine.store.memory import MemoryStore
+
+RenderFormat = Literal["markdown", "html"]
+
+
+class Engine:
+    """Runs cases of any registered process definition."""
+
+    def __init__(self, store: Store | None = None, *, clock: Clock | None = None, hooks: Hooks | None = None) -> None:
+        self.store: Store = store if store is not None else MemoryStore()
+        self.clock: Clock = clock or SystemClock()
+        self.hooks = hooks or Hooks()
+        self._compiled: dict[str, CompiledProcess] = {}
+
+    # --- definitions ---------------------------------------------------------------
+
+    def register(self, definition: ProcessDefinition) -> ProcessDefinition:
+        """Store a definition version (idempotent); new cases of its process use the newest."""
+        self.store.save_definition(to_bundle(definition))
+        self._compiled.setdefault(definition.content_hash, CompiledProcess.compile(definition))
+        return definition
+
+    def definition(self, process_id: str, content_hash: str | None = None) -> ProcessDefinition:
+        """A stored definition: the given version, or the newest of the process."""
+        return self._compile(content_hash or self._latest(process_id)).definition
+
+    def _latest(self, process_id: str) -> str:
+        found = self.store.latest_definition(process_id)
+        if found is None:
+            raise StoreError(f"process {process_id!r} is not registered in the store; load its YAML file first")
+        return found
+
+    def _compile(self, content_hash: str) -> CompiledProcess:
+        compiled = self._compiled.get(content_hash)
+        if compiled is None:
+            compiled = CompiledProcess.compile(from_bundle(self.store.load_definition(content_hash)))
+            self._compiled[content_hash] = compiled
+        return compiled
+
+    # --- cases -------------------------------------------------------------------------
+
+    def get(self, case_id: str) -> Case:
+        return self.store.get(case_id)
+
+    def start(
+        self,
+        process: str | ProcessDefinition,
+        actor: Actor,
+        *,
+        data: Mapping[str, Any] | None = None,
+        case_id: str | None = None,
+    ) -> Case:
+        """Open a case in the initial state. Only the initial state's owner (or participants) may."""
+        if isinstance(process, ProcessDefinition):
+            if process.content_hash not in self._compiled:
+                self.register(process)
+            compiled = self._compiled[process.content_hash]
+        else:
+            compiled = self._compile(self._latest(process))
+        definition = compiled.definition
+        initial = definition.states[definition.initial]
+        allowed = tuple(r for r in (initial.owner, *initial.participants) if r)
+        if actor.role not in allowed:
+            raise RoleNotAllowed(f"start a {definition.id} case", actor.role, allowed)
+        plain = json.loads(canonical_json(dict(data or {})))
+        event = Event(
+            case_id=case_id or f"{definition.id}-{uuid.uuid4().hex[:10]}",
+            seq=1,
+            kind="started",
+            at=self.clock.now(),
+            actor=actor.user,
+            role=actor.role,
+            definition_hash=definition.content_hash,
+            dest=definition.initial,
+            data=MappingProxyType({"process_id": definition.id, "data": plain}),
+        )
+        case = apply(None, event)
+        self.store.commit(case, [event])
+        self.hooks.run([event], case)
+        return case
+
+    def _case(self, case: Case | str) -> tuple[Case, CompiledProcess]:
+        current = self.store.get(case) if isinstance(case, str) else case
+        return current, self._compile(current.definition_hash)
+
+    def fire(self, case: Case | str, trigger: str, actor: Actor) -> Case:
+        """Move the case by `trigger`, or raise the refusal that says what is missing."""
+        current, compiled = self._case(case)
+        if compiled.definition.states[current.state].final:
+            raise CaseClosed(current.id, current.state)
+        shared = self.store.shared(current.process_id) if compiled.definition.documents else {}
+        move = policy.check_fire(compiled, current, trigger, actor, shared)
+        dest = compiled.machine.move(current.state, move.transition.trigger)
+        event = Event(
+            case_id=current.id,
+            seq=current.version + 1,
+            kind="fired",
+            at=self.clock.now(),
+            actor=actor.user,
+            role=actor.role,
+            definition_hash=current.definition_hash,
+            trigger=trigger,
+            source=current.state,
+            dest=dest,
+        )
+        updated = apply(current, event)
+        self.store.commit(updated, [event])
+        self.hooks.run([event], updated)
+        return updated
+
+    def available(self, case: Case | str, actor: Actor) -> list[Option]:
+        """Every trigger from the case's state: whether `actor` can fire it now, and if not, why."""
+        current, compiled = self._case(case)
+        return policy.options(compiled, current, actor, self.store.shared(current.process_id))
+
+    # --- documents -------------------------------------------------------------------
+
+    def submit(self, case: Case | str, document: str, data: Any, actor: Actor) -> Case:
+        """Validate and store a new version of a document; recompute documents that depend on it.
+
+        All or nothing: if the data, or a computation it triggers, is invalid, nothing is stored.
+        """
+        current, compiled = self._case(case)
+        spec = self._spec(compiled, document)
+        if spec.shared:
+            raise Refusal(f"{document!r} is shared by all cases of {current.process_id!r}; publish it instead")
+        if spec.computed is not None:
+            raise Refusal(f"{document!r} is computed by the engine from {', '.join(spec.computed.inputs)}")
+        if actor.role not in spec.produced_by:
+            raise RoleNotAllowed(f"submit {document!r}", actor.role, spec.produced_by)
+        if compiled.definition.states[current.state].final:
+            raise CaseClosed(current.id, current.state)
+        now = self.clock.now()
+        plain = self._validated(compiled, document, data)
+        events = [self._document_event(current, current.version + 1, document, plain, actor.user, actor.role, now)]
+        updated = apply(current, events[0])
+        shared = self.store.shared(current.process_id)
+        for target in compiled.dependents.get(document, ()):
+            event = self._recompute(compiled, updated, target, shared, now)
+            if event is not None:
+                events.append(event)
+                updated = apply(updated, event)
+        self.store.commit(updated, events)
+        self.hooks.run(events, updated)
+        return updated
+
+    def publish(self, process_id: str, document: str, data: Any, actor: Actor) -> DocumentVersion:
+        """Store a new version of a shared document (seen by every case of the process)."""
+        compiled = self._compile(self._latest(process_id))
+        spec = self._spec(compiled, document)
+        if not spec.shared:
+            raise Refusal(f"{document!r} belongs to each case; submit it to a case instead")
+        if actor.role not in spec.produced_by:
+            raise RoleNotAllowed(f"publish {document!r}", actor.role, spec.produced_by)
+        plain = self._validated(compiled, document, data)
+        previous = self.store.shared(process_id).get(document, ())
+        version = DocumentVersion(
+            document, len(previous) + 1, MappingProxyType(plain), digest(plain), actor.user, actor.role,
+            self.clock.now(), 0,
+        )
+        self.store.publish(process_id, version)
+        return version
+
+    def _spec(self, compiled: CompiledProcess, document: str) -> Any:
+        if document not in compiled.definition.documents:
+            raise UnknownName("document", document, sorted(compiled.definition.documents))
+        return compiled.definition.documents[document]
+
+    def _validated(self, compiled: CompiledProcess, document: str, data: Any) -> dict[str, Any]:
+        errors = field_errors(compiled.validators[document], data)
+        if errors:
+            raise DocumentInvalid(document, errors)
+        plain: dict[str, Any] = json.loads(canonical_json(data))  # a private copy, JSON-safe
+        return plain
+
+    def _document_event(
+        self, case: Case, seq: int, document: str, data: dict[str, Any], user: str, role: str, at: Any,
+        kind: Literal["submitted", "computed"] = "submitted",
+    ) -> Event:
+        versions = case.documents.get(document, ())
+        return Event(
+            case_id=case.id, seq=seq, kind=kind, at=at, actor=user, role=role,
+            definition_hash=case.definition_hash, document=document, document_version=len(versions) + 1,
+            document_hash=digest(data), data=MappingProxyType(data),
+        )
+
+    def _recompute(
+        self, compiled: CompiledProcess, case: Case, target: str, shared: policy.Shared, at: Any
+    ) -> Event | None:
+        spec = compiled.definition.documents[target]
+        assert spec.computed is not None
+        view = policy.latest_data(case, shared)
+        if any(name not in view for name in spec.computed.inputs):
+            return None  # computed once every input is present
+        result = compute(compiled.computed[target], view, case.data)
+        errors = field_errors(compiled.validators[target], result)
+        if errors:
+            raise DocumentInvalid(target, errors)
+        plain: dict[str, Any] = json.loads(canonical_json(result))
+        latest = case.latest(target)
+        if latest is not None and latest.hash == digest(plain):
+            return None  # unchanged: no new version
+        return self._document_event(case, case.version + 1, target, plain, SYSTEM, SYSTEM_ROLE, at, "computed")
+
+    # --- rendering ---------------------------------------------------------------------
+
+    def render(
+        self,
+        case: Case | str,
+        document: str,
+        *,
+        format: RenderFormat = "markdown",
+        version: int | None = None,
+        lang: str | None = None,
+    ) -> str:
+        """Render a document version (default: the latest) through its template."""
+        current, compiled = self._case(case)
+        definition = compiled.definition
+        spec = self._spec(compiled, document)
+        if spec.template is None:
+            raise Refusal(f"document {document!r} has no template")
+        versions = current.documents.get(document) or self.store.shared(current.process_id).get(document, ())
+        if not versions:
+            raise Refusal(f"document {document!r} has not been submitted for case {current.id}")
+        if version is not None and not 1 <= version <= len(versions):
+            raise Refusal(f"document {document!r} has versions 1 to {len(versions)}, not {version}")
+        chosen = versions[(version or len(versions)) - 1]
+        state = definition.states[current.state]
+        context = {
+            "doc": chosen.data,
+            "case": {
+                "id": current.id, "state": current.state, "state_title": state.title.get(lang),
+                "stage_title": definition.stage_of(current.state).title.get(lang), "data": current.data,
+            },
+            "process": {"id": definition.id, "title": definition.title.get(lang), "version": definition.version},
+            "document": {
+                "id": document, "title": spec.title.get(lang), "version": chosen.version,
+                "submitted_at": chosen.at.isoformat(timespec="minutes"), "submitted_by": chosen.actor,
+            },
+        }
+        footer = (
+            f"{current.id} · {definition.id} {definition.version} ({definition.content_hash[:12]}) · "
+            f"{document} v{chosen.version} ({chosen.hash[:12]})"
+        )
+        if format == "html":
+            return compiled.renderer.render_html(
+                spec.template, context, footer, spec.title.get(lang), lang or definition.locale
+            )
+        return compiled.renderer.render_markdown(spec.template, context, footer)

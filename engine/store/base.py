@@ -1,0 +1,66 @@
+"""The storage interface. The engine talks to this Protocol only; URLs pick an implementation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from engine.errors import StoreError
+from engine.runtime.case import Case, DocumentVersion, Event
+from engine.suggest import did_you_mean
+
+DEFAULT_URL = "sqlite:///procflow.db"
+
+
+class Store(Protocol):
+    """Durable home of definitions, cases (as events) and shared documents.
+
+    `commit` is atomic: the events and the case snapshot are written together or
+    not at all, and only if the stored case is still at `case.version - len(events)`
+    (else `ConflictError`).
+    """
+
+    def save_definition(self, bundle: Mapping[str, Any]) -> None: ...
+
+    def load_definition(self, content_hash: str) -> Mapping[str, Any]: ...
+
+    def latest_definition(self, process_id: str) -> str | None: ...
+
+    def commit(self, case: Case, events: Sequence[Event]) -> None: ...
+
+    def get(self, case_id: str) -> Case: ...
+
+    def cases(self, *, process_id: str | None = None, state: str | None = None) -> Iterator[Case]: ...
+
+    def publish(self, process_id: str, version: DocumentVersion) -> None: ...
+
+    def shared(self, process_id: str) -> Mapping[str, tuple[DocumentVersion, ...]]: ...
+
+    def close(self) -> None: ...
+
+
+Opener = Callable[[str], Store]
+_OPENERS: dict[str, Opener] = {}
+
+
+def register_store(scheme: str, opener: Opener) -> None:
+    """Make `open_store` accept URLs starting with `scheme:`."""
+    _OPENERS[scheme] = opener
+
+
+def default_url() -> str:
+    return os.environ.get("PROCFLOW_DB") or DEFAULT_URL
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store a URL names: `sqlite:///path.db` (default `./procflow.db` or $PROCFLOW_DB) or `memory:`."""
+    url = url or default_url()
+    scheme = url.split(":", 1)[0] if ":" in url else ""
+    if scheme not in _OPENERS:
+        known = sorted(_OPENERS)
+        raise StoreError(
+            f"unknown store URL {url!r}{did_you_mean(scheme, known)}; known kinds: "
+            + ", ".join(f"{k}:" for k in known)
+        )
+    return _OPENERS[scheme](url)

@@ -1,0 +1,74 @@
+"""An in-process store: for tests, benchmarks and simulations. Nothing survives the process."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from engine.errors import CaseNotFound, ConflictError, StoreError
+from engine.runtime.case import Case, DocumentVersion, Event
+from engine.store.base import register_store
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cases: dict[str, Case] = {}
+        self._definitions: dict[str, Mapping[str, Any]] = {}
+        self._latest: dict[str, str] = {}
+        self._shared: dict[str, dict[str, tuple[DocumentVersion, ...]]] = {}
+
+    @classmethod
+    def from_url(cls, url: str) -> MemoryStore:
+        return cls()
+
+    def save_definition(self, bundle: Mapping[str, Any]) -> None:
+        with self._lock:
+            digest = bundle["content_hash"]
+            if digest not in self._definitions:
+                self._definitions[digest] = bundle
+                self._latest[bundle["process"]["id"]] = digest
+
+    def load_definition(self, content_hash: str) -> Mapping[str, Any]:
+        try:
+            return self._definitions[content_hash]
+        except KeyError:
+            raise StoreError(f"no definition {content_hash[:12]} in the store") from None
+
+    def latest_definition(self, process_id: str) -> str | None:
+        return self._latest.get(process_id)
+
+    def commit(self, case: Case, events: Sequence[Event]) -> None:
+        expected = case.version - len(events)
+        with self._lock:
+            current = self._cases.get(case.id)
+            found = current.version if current else 0
+            if found != expected:
+                raise ConflictError(case.id, expected, found)
+            self._cases[case.id] = case
+
+    def get(self, case_id: str) -> Case:
+        try:
+            return self._cases[case_id]
+        except KeyError:
+            raise CaseNotFound(case_id) from None
+
+    def cases(self, *, process_id: str | None = None, state: str | None = None) -> Iterator[Case]:
+        for case in list(self._cases.values()):
+            if (process_id is None or case.process_id == process_id) and (state is None or case.state == state):
+                yield case
+
+    def publish(self, process_id: str, version: DocumentVersion) -> None:
+        with self._lock:
+            docs = self._shared.setdefault(process_id, {})
+            docs[version.document] = (*docs.get(version.document, ()), version)
+
+    def shared(self, process_id: str) -> Mapping[str, tuple[DocumentVersion, ...]]:
+        return self._shared.get(process_id, {})
+
+    def close(self) -> None:
+        pass
+
+
+register_store("memory", MemoryStore.from_url)

@@ -1,0 +1,50 @@
+"""Events and document versions ↔ plain dicts, for stores that write JSON or rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.runtime.case import DocumentVersion, Event
+
+EVENT_FIELDS = (
+    "case_id", "seq", "kind", "at", "actor", "role", "definition_hash", "trigger", "source", "dest",
+    "document", "document_version", "document_hash", "data",
+)
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    row = {name: getattr(event, name) for name in EVENT_FIELDS}
+    row["at"] = event.at.isoformat()
+    row["data"] = None if event.data is None else _plain(event.data)
+    return row
+
+
+def event_from_dict(row: dict[str, Any]) -> Event:
+    values = {name: row.get(name) for name in EVENT_FIELDS}
+    values["at"] = datetime.fromisoformat(row["at"])
+    return Event(**values)
+
+
+def version_to_dict(version: DocumentVersion) -> dict[str, Any]:
+    return {
+        "document": version.document, "version": version.version, "data": _plain(version.data),
+        "hash": version.hash, "actor": version.actor, "role": version.role, "at": version.at.isoformat(),
+        "seq": version.seq,
+    }
+
+
+def version_from_dict(row: dict[str, Any]) -> DocumentVersion:
+    return DocumentVersion(
+        document=row["document"], version=row["version"], data=row["data"], hash=row["hash"],
+        actor=row["actor"], role=row["role"], at=datetime.fromisoformat(row["at"]), seq=row["seq"],
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Mappings (including read-only proxies) → dicts, recursively, for JSON."""
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
