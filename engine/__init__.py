@@ -1,13 +1,13 @@
 """procflow: run declarative YAML processes on `transitions`, with validated documents.
 
-    from engine import Actor, Engine, load, open_store
+from engine import Actor, Engine, load, open_store
 
-    definition = load("processes/sales.yaml")
-    engine = Engine(open_store("sqlite:///procflow.db"))
-    engine.register(definition)
-    case = engine.start("sales", Actor("li", "bd_specialist"))
-    case = engine.submit(case, "lead_record", {...}, Actor("li", "bd_specialist"))
-    case = engine.fire(case, "qualify", Actor("li", "bd_specialist"))
+definition = load("processes/sales.yaml")
+engine = Engine(open_store("sqlite:///procflow.db"))
+engine.register(definition)
+case = engine.start("sales", Actor("li", "bd_specialist"))
+case = engine.submit(case, "lead_record", {...}, Actor("li", "bd_specialist"))
+case = engine.fire(case, "qualify", Actor("li", "bd_specialist"))
 """
 
 from engine.clock import Clock, FixedClock, SystemClock
@@ -39,9 +39,36 @@ from engine.runtime.policy import Option
 from engine.store import Store, open_store
 
 __all__ = [
-    "Actor", "Case", "CaseClosed", "CaseNotFound", "Clock", "ConflictError", "DefinitionError",
-    "DocumentInvalid", "DocumentVersion", "DocumentsMissing", "Engine", "Event", "ExpressionError",
-    "FixedClock", "GuardFailed", "Hooks", "InputError", "Option", "Problem", "ProcessDefinition",
-    "ProcflowError", "Refusal", "RenderError", "RoleNotAllowed", "Store", "StoreError", "SystemClock",
-    "TriggerNotAvailable", "UnknownName", "check", "load", "open_store",
+    "Actor",
+    "Case",
+    "CaseClosed",
+    "CaseNotFound",
+    "Clock",
+    "ConflictError",
+    "DefinitionError",
+    "DocumentInvalid",
+    "DocumentVersion",
+    "DocumentsMissing",
+    "Engine",
+    "Event",
+    "ExpressionError",
+    "FixedClock",
+    "GuardFailed",
+    "Hooks",
+    "InputError",
+    "Option",
+    "Problem",
+    "ProcessDefinition",
+    "ProcflowError",
+    "Refusal",
+    "RenderError",
+    "RoleNotAllowed",
+    "Store",
+    "StoreError",
+    "SystemClock",
+    "TriggerNotAvailable",
+    "UnknownName",
+    "check",
+    "load",
+    "open_store",
 ]

@@ -46,14 +46,14 @@ class SchemaSet:
     def validator(self, path: str) -> Validator:
         schema = self.schemas[path]
         cls = validator_for(schema, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"}))
-        return cls(dict(schema), registry=self.registry, format_checker=_FORMATS)  # type: ignore[call-arg]
+        return cls(dict(schema), registry=self.registry, format_checker=_FORMATS)
 
     def schema_problems(self, path: str) -> Iterator[str]:
         """Why the schema at `path` is not a usable JSON Schema, or has refs that do not resolve."""
         schema = self.schemas[path]
         cls = validator_for(schema, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"}))
         try:
-            cls.check_schema(schema)
+            cls.check_schema(dict(schema))
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.absolute_path)
             yield f"{path} is not a valid JSON Schema: {exc.message}" + (f" (at {where})" if where else "")
@@ -118,10 +118,7 @@ def refs(schema: Any, base: str) -> Iterator[tuple[str, str]]:
 
 def field_errors(validator: Validator, data: Any) -> list[FieldError]:
     """Every reason `data` fails `validator`, each with its JSON path, in path order."""
-    errors = [
-        FieldError(error.json_path, error.message)
-        for error in validator.iter_errors(data)
-    ]
+    errors = [FieldError(error.json_path, error.message) for error in validator.iter_errors(data)]
     return sorted(errors, key=lambda e: e.path)
 
 

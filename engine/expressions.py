@@ -14,20 +14,56 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, nodes
-from jinja2.defaults import DEFAULT_FILTERS, DEFAULT_TESTS
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.parser import Parser
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.tests import TESTS as JINJA_TESTS
 
 from engine.errors import ExpressionError
 
 NAMES = ("documents", "data", "state", "this")
 FILTERS = (
-    "length", "lower", "upper", "int", "float", "abs", "round", "min", "max", "sum",
-    "list", "select", "reject", "unique", "join", "first", "last", "default",
+    "length",
+    "lower",
+    "upper",
+    "int",
+    "float",
+    "abs",
+    "round",
+    "min",
+    "max",
+    "sum",
+    "list",
+    "select",
+    "reject",
+    "unique",
+    "join",
+    "first",
+    "last",
+    "default",
 )
-TESTS = ("in", "defined", "undefined", "none", "number", "string", "boolean", "mapping",
-         "sequence", "eq", "ne", "gt", "ge", "lt", "le", "true", "false", "integer", "float")
+TESTS = (
+    "in",
+    "defined",
+    "undefined",
+    "none",
+    "number",
+    "string",
+    "boolean",
+    "mapping",
+    "sequence",
+    "eq",
+    "ne",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "true",
+    "false",
+    "integer",
+    "float",
+)
 MAX_REPEAT = 10_000
 MAX_EXPONENT = 64
 
@@ -41,8 +77,8 @@ class _Environment(SandboxedEnvironment):
     def __init__(self) -> None:
         super().__init__(undefined=StrictUndefined, autoescape=False)
         self.globals.clear()
-        self.filters = {name: DEFAULT_FILTERS[name] for name in FILTERS}
-        self.tests = {name: DEFAULT_TESTS[name] for name in TESTS}
+        self.filters = {name: JINJA_FILTERS[name] for name in FILTERS}
+        self.tests = {name: JINJA_TESTS[name] for name in TESTS}
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
@@ -53,9 +89,8 @@ class _Environment(SandboxedEnvironment):
             return left**right
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                    if len(seq) * count > MAX_REPEAT:
-                        raise SecurityError(f"repeating a value {count} times is not allowed")
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT:
+                    raise SecurityError(f"repeating a value {count} times is not allowed")
             return left * right
         if isinstance(left, str):
             raise SecurityError("string formatting with % is not allowed")
@@ -145,7 +180,7 @@ def _chain(node: nodes.Node) -> tuple[str | int, ...] | None:
 class Expression:
     """A compiled expression, evaluated against a context of plain data."""
 
-    __slots__ = ("source", "_compiled")
+    __slots__ = ("_compiled", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -158,7 +193,9 @@ class Expression:
                 str(value)  # raises UndefinedError naming what is missing
             return value
         except UndefinedError as exc:
-            raise ExpressionError(self.source, f"{exc.message}; check the field name or test it with 'is defined'") from None
+            raise ExpressionError(
+                self.source, f"{exc.message}; check the field name or test it with 'is defined'"
+            ) from None
         except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
             raise ExpressionError(self.source, str(exc)) from None
 

@@ -82,23 +82,11 @@ class Renderer:
             yield exc.lineno, f"template {name} does not parse: {exc.message}"
 
     def fields_used(self, name: str) -> list[tuple[int, tuple[str | int, ...]]]:
-        """The `doc.…` paths template `name` reads (with loop variables expanded), with lines."""
+        """The `doc.…` paths template `name` reads (loop variables expanded in their scope), with lines."""
         source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
-        tree = self.env.parse(source, name)
-        aliases: dict[str, tuple[str | int, ...]] = {"doc": ()}
-        for loop in walk(tree, (nodes.For,)):
-            base = _doc_path(loop.iter, aliases)
-            if base is not None and isinstance(loop.target, nodes.Name):
-                aliases[loop.target.name] = (*base, 0)
-        used: list[tuple[int, tuple[str | int, ...]]] = []
-        inner = {id(n.node) for n in walk(tree, (nodes.Getattr, nodes.Getitem))}
-        for node in walk(tree, (nodes.Getattr, nodes.Getitem)):
-            if id(node) in inner:
-                continue
-            path = _doc_path(node, aliases)
-            if path:
-                used.append((node.lineno, path))
-        return used
+        used: dict[tuple[int, tuple[str | int, ...]], None] = {}
+        _collect(self.env.parse(source, name), {"doc": ()}, used)
+        return list(used)
 
     def undeclared(self, name: str) -> set[str]:
         """Top-level names template `name` uses that the renderer does not provide."""
@@ -118,6 +106,30 @@ class Renderer:
         markdown = self.render_markdown(name, context, footer)
         body = markdown.rsplit("\n---\n", 1)[0]
         return _PAGE.render(title=title, lang=lang, body=Markup(_MARKDOWN.render(body)), footer=footer)
+
+
+def _collect(
+    node: nodes.Node,
+    aliases: Mapping[str, tuple[str | int, ...]],
+    used: dict[tuple[int, tuple[str | int, ...]], None],
+) -> None:
+    if isinstance(node, nodes.For):
+        _collect(node.iter, aliases, used)
+        inner = dict(aliases)
+        base = _doc_path(node.iter, aliases)
+        for target in walk(node.target, (nodes.Name,)):
+            inner.pop(target.name, None)  # a loop variable shadows an outer name
+        if base is not None and isinstance(node.target, nodes.Name):
+            inner[node.target.name] = (*base, 0)
+        for child in (*node.body, *node.else_, *([node.test] if node.test else [])):
+            _collect(child, inner, used)
+        return
+    if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        path = _doc_path(node, aliases)
+        if path:
+            used[(node.lineno, path)] = None
+    for child in node.iter_child_nodes():
+        _collect(child, aliases, used)
 
 
 def _doc_path(node: nodes.Node, aliases: Mapping[str, tuple[str | int, ...]]) -> tuple[str | int, ...] | None:

@@ -7,12 +7,11 @@ loader can report every problem at once, located in the file.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from engine import expressions
-from engine.definition.model import Action, Deadline, FieldRef, ProcessDefinition, Requirement
+from engine.definition.model import Action, Deadline, DocumentSpec, FieldRef, ProcessDefinition, Requirement
 from engine.definition.reader import Path
 from engine.documents import SchemaSet
 from engine.errors import Problem
@@ -106,7 +105,9 @@ def _state_refs(c: Context) -> Iterator[Finding]:
     for t in d.transitions:
         for j, source in enumerate(t.sources):
             if source not in d.states:
-                path: Path = ("transitions", t.index, "from", j) if len(t.sources) > 1 else ("transitions", t.index, "from")
+                path: Path = (
+                    ("transitions", t.index, "from", j) if len(t.sources) > 1 else ("transitions", t.index, "from")
+                )
                 yield Finding(path, c.unknown("state", source, d.states))
         if t.dest not in d.states:
             yield Finding(("transitions", t.index, "to"), c.unknown("state", t.dest, d.states))
@@ -202,7 +203,9 @@ def _schemas(c: Context) -> Iterator[Finding]:
         for message in c.schemas.schema_problems(doc.schema_file):
             yield Finding(("documents", doc.id, "schema"), message)
         if doc.schema.get("type") not in ("object", None):
-            yield Finding(("documents", doc.id, "schema"), f"{doc.schema_file}: a document schema must have type: object")
+            yield Finding(
+                ("documents", doc.id, "schema"), f"{doc.schema_file}: a document schema must have type: object"
+            )
 
 
 def _field(c: Context, ref: FieldRef, path: Path, *, dates: bool) -> Iterator[Finding]:
@@ -239,7 +242,9 @@ def _deadline_refs(c: Context) -> Iterator[Finding]:
     seen: dict[str, Path] = {}
     for path, deadline in _deadlines(d):
         if deadline.id in seen:
-            yield Finding((*path, "id"), f"deadline id {deadline.id!r} is used twice; deadline ids are unique in a process")
+            yield Finding(
+                (*path, "id"), f"deadline id {deadline.id!r} is used twice; deadline ids are unique in a process"
+            )
         seen.setdefault(deadline.id, path)
         if deadline.after.kind == "field" and deadline.after.field:
             yield from _field(c, deadline.after.field, (*path, "after"), dates=True)
@@ -263,7 +268,12 @@ def _action(c: Context, action: Action, path: Path, triggers: set[str]) -> Itera
 
 
 def _expression_refs(
-    c: Context, source: str, path: Path, allowed: tuple[str, ...], this_fields: list[str], inputs: tuple[str, ...] | None
+    c: Context,
+    source: str,
+    path: Path,
+    allowed: tuple[str, ...],
+    this_fields: list[str],
+    inputs: tuple[str, ...] | None,
 ) -> Iterator[Finding]:
     problems = list(expressions.problems(source, allowed))
     for message in problems:
@@ -284,7 +294,11 @@ def _expression_refs(
         if inputs is not None and doc_id not in inputs:
             yield Finding(path, f"documents.{doc_id} is not among this computation's inputs ({', '.join(inputs)})")
         doc = d.documents[doc_id]
-        if len(rest) > 1 and doc.schema_file not in c.missing_files and c.schemas.field(doc.schema_file, rest[1:]) is None:
+        if (
+            len(rest) > 1
+            and doc.schema_file not in c.missing_files
+            and c.schemas.field(doc.schema_file, rest[1:]) is None
+        ):
             known = list(doc.schema.get("properties", {}))
             field = ".".join(str(p) for p in rest[1:])
             yield Finding(path, f"document {doc_id!r} has no field {field!r}{did_you_mean(str(rest[1]), known)}")
@@ -306,7 +320,7 @@ def _computed(c: Context) -> Iterator[Finding]:
         for i, name in enumerate(doc.computed.inputs):
             if name not in d.documents:
                 yield Finding((*base, "inputs", i), c.unknown("document", name, d.documents))
-            elif name == doc.id or (d.documents[name].computed is not None and doc.id in d.documents[name].computed.inputs):  # type: ignore[union-attr]
+            elif name == doc.id or doc.id in _inputs(d.documents[name]):
                 yield Finding((*base, "inputs", i), f"computed documents {doc.id!r} and {name!r} depend on each other")
         declared = list(doc.schema.get("properties", {}))
         earlier: list[str] = []
@@ -314,15 +328,25 @@ def _computed(c: Context) -> Iterator[Finding]:
         for f in doc.computed.fields:
             path: Path = (*base, "fields", f.name)
             if doc.schema_file not in c.missing_files and f.name not in declared:
-                yield Finding(path, f"field {f.name!r} is not declared in {doc.schema_file}{did_you_mean(f.name, declared)}", key=True)
-            sources = [(path, f.expression)] if f.expression else [
-                ((*path, j, "when"), rule.when) for j, rule in enumerate(f.rules) if rule.when is not None
-            ]
+                yield Finding(
+                    path,
+                    f"field {f.name!r} is not declared in {doc.schema_file}{did_you_mean(f.name, declared)}",
+                    key=True,
+                )
+            sources = (
+                [(path, f.expression)]
+                if f.expression
+                else [((*path, j, "when"), rule.when) for j, rule in enumerate(f.rules) if rule.when is not None]
+            )
             for where, source in sources:
                 yield from _expression_refs(c, source, where, allowed, earlier, doc.computed.inputs)
             if f.rules and f.rules[-1].when is not None:
                 yield Finding(path, f"field {f.name!r} has no 'otherwise' rule; add one as the last rule", "warning")
             earlier.append(f.name)
+
+
+def _inputs(doc: DocumentSpec) -> tuple[str, ...]:
+    return doc.computed.inputs if doc.computed else ()
 
 
 def _templates(c: Context) -> Iterator[Finding | Problem]:
@@ -336,8 +360,13 @@ def _templates(c: Context) -> Iterator[Finding | Problem]:
         if syntax:
             continue
         for name in sorted(c.renderer.undeclared(doc.template)):
-            yield Problem(file, 1, 1, f"template uses {name!r}; templates can use doc, case, process, document",
-                          f"documents.{doc.id}.template")
+            yield Problem(
+                file,
+                1,
+                1,
+                f"template uses {name!r}; templates can use doc, case, process, document",
+                f"documents.{doc.id}.template",
+            )
         if doc.schema_file in c.missing_files:
             continue
         for line, parts in c.renderer.fields_used(doc.template):
@@ -345,7 +374,9 @@ def _templates(c: Context) -> Iterator[Finding | Problem]:
                 field = ".".join(str(p) for p in parts if not isinstance(p, int))
                 known = list(doc.schema.get("properties", {}))
                 yield Problem(
-                    file, line, 1,
+                    file,
+                    line,
+                    1,
                     f"template uses doc.{field}, which {doc.schema_file} does not declare"
                     f"{did_you_mean(str(parts[0]), known)}",
                     f"documents.{doc.id}.template",
@@ -353,5 +384,13 @@ def _templates(c: Context) -> Iterator[Finding | Problem]:
 
 
 CHECKS: tuple[Check, ...] = (
-    _role_refs, _state_refs, _graph, _document_refs, _schemas, _deadline_refs, _guards, _computed, _templates,
+    _role_refs,
+    _state_refs,
+    _graph,
+    _document_refs,
+    _schemas,
+    _deadline_refs,
+    _guards,
+    _computed,
+    _templates,
 )

@@ -42,10 +42,18 @@ NO_TEXT = Text((), "")
 DurationUnit = Literal["hours", "days", "working_days", "weeks"]
 _DURATION = re.compile(r"^([1-9][0-9]{0,3}) ?(h|d|wd|w|hours?|days?|working days?|weeks?)$")
 _UNITS: dict[str, DurationUnit] = {
-    "h": "hours", "hour": "hours", "hours": "hours",
-    "d": "days", "day": "days", "days": "days",
-    "wd": "working_days", "working day": "working_days", "working days": "working_days",
-    "w": "weeks", "week": "weeks", "weeks": "weeks",
+    "h": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "wd": "working_days",
+    "working day": "working_days",
+    "working days": "working_days",
+    "w": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
 }
 
 

@@ -182,7 +182,9 @@ def _build(text: str, out: Marked) -> None:
             documents += 1
             if documents > 1:
                 out.problems.append(
-                    Problem(out.filename, *_mark(event), "the file holds several YAML documents; keep one (remove '---')")
+                    Problem(
+                        out.filename, *_mark(event), "the file holds several YAML documents; keep one (remove '---')"
+                    )
                 )
                 raise DefinitionError(out.problems)
         elif isinstance(event, yaml.ScalarEvent):
@@ -195,9 +197,7 @@ def _build(text: str, out: Marked) -> None:
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             total += 1
             if len(stack) >= MAX_DEPTH:
-                out.problems.append(
-                    Problem(out.filename, *_mark(event), f"nesting is deeper than {MAX_DEPTH} levels")
-                )
+                out.problems.append(Problem(out.filename, *_mark(event), f"nesting is deeper than {MAX_DEPTH} levels"))
                 raise DefinitionError(out.problems)
             _check_tag(event, out, _current_path(stack))
             if expecting_key():
@@ -223,7 +223,8 @@ def _build(text: str, out: Marked) -> None:
                     Problem(
                         out.filename,
                         *_mark(event),
-                        f"aliases expand the document beyond {MAX_NODES} values; write the values out or use fewer aliases",
+                        f"aliases expand the document beyond {MAX_NODES} values; "
+                        "write the values out or use fewer aliases",
                     )
                 )
                 raise DefinitionError(out.problems)
@@ -249,8 +250,11 @@ def _current_path(stack: list[_Frame]) -> Path:
 
 def _check_tag(event: Any, out: Marked, path: Path) -> bool:
     tag = event.tag
-    if tag is None or tag == "!" or tag in (_STD + "map", _STD + "seq", _STD + "str", _STD + "int",
-                                            _STD + "float", _STD + "bool", _STD + "null"):
+    if (
+        tag is None
+        or tag == "!"
+        or tag in (_STD + "map", _STD + "seq", _STD + "str", _STD + "int", _STD + "float", _STD + "bool", _STD + "null")
+    ):
         return True
     out.problems.append(
         Problem(

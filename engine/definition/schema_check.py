@@ -7,7 +7,7 @@ are not allowed"); these name the key, the place, and a likely fix.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -53,16 +53,16 @@ def _explain(error: ValidationError, marked: Marked) -> Iterator[Problem]:
     kind = error.validator
     instance = error.instance
     if kind == "additionalProperties" and isinstance(instance, dict):
-        known = list(error.schema.get("properties", {}))
+        known = list(_schema(error).get("properties", {}))
         for key in instance:
             if key not in known:
                 hint = did_you_mean(key, known) or f"; allowed here: {', '.join(known)}"
                 yield marked.problem((*path, key), f"unknown key {key!r}{hint}", key=True)
         return
     if kind == "required":
-        for key in error.validator_value:
+        for key in _value(error):
             if isinstance(instance, dict) and key not in instance:
-                what = error.schema.get("properties", {}).get(key, {}).get("description", "")
+                what = _schema(error).get("properties", {}).get(key, {}).get("description", "")
                 yield marked.problem(path, f"missing key {key!r}" + (f": {what}" if what else ""), key=True)
         return
     if kind == "propertyNames":
@@ -79,7 +79,7 @@ def _explain(error: ValidationError, marked: Marked) -> Iterator[Problem]:
 def _describe_value_error(error: ValidationError, value: Any) -> str:
     kind = error.validator
     if kind == "type":
-        expected = error.validator_value
+        expected = _value(error)
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
         hint = ""
@@ -87,13 +87,13 @@ def _describe_value_error(error: ValidationError, value: Any) -> str:
             hint = f'; put it in quotes: "{value}"'
         return f"expected {wanted}, found {_shown(value)}{hint}"
     if kind == "pattern":
-        description = error.schema.get("description", f"it must match {error.validator_value}")
+        description = _schema(error).get("description", f"it must match {_value(error)}")
         return f"{_shown(value)} is not valid here: {description[:1].lower()}{description[1:]}"
     if kind == "enum":
-        options = [str(o) for o in error.validator_value]
+        options = [str(o) for o in _value(error)]
         return f"{_shown(value)} is not one of: {', '.join(options)}{did_you_mean(str(value), options)}"
     if kind == "const":
-        return f"expected {error.validator_value!r}, found {_shown(value)}"
+        return f"expected {_value(error)!r}, found {_shown(value)}"
     if kind == "uniqueItems":
         return "the list names the same item twice; keep one"
     return error.message
@@ -102,20 +102,35 @@ def _describe_value_error(error: ValidationError, value: Any) -> str:
 def _explain_choice(error: ValidationError) -> str:
     """oneOf/anyOf: say which alternatives exist, or why more than one matched."""
     context = list(error.context or [])
-    missing = sorted({str(e.validator_value[0]) for e in context if e.validator == "required"})
+    missing = sorted({str(_value(e)[0]) for e in context if e.validator == "required"})
     if context and len(missing) == len(context):
         return f"needs exactly one of: {', '.join(missing)}"
     if "is valid under each of" in error.message:
-        keys = [k for s in error.validator_value for k in s.get("required", [])]
+        keys = [k for s in _value(error) for k in s.get("required", [])]
         if keys:
             return f"give only one of: {', '.join(keys)}"
-    description = error.schema.get("description")
-    if isinstance(error.instance, (dict, list)) and context:
-        deepest = best_match(context)
-        return _describe_value_error(deepest, deepest.instance)
+    description = _schema(error).get("description")
+    # alternatives rejected only for their type say nothing about what is wrong inside the value
+    relevant = [e for e in context if e.relative_path or e.validator != "type"]
+    if isinstance(error.instance, (dict, list)) and relevant:
+        deepest = best_match(relevant)
+        inner = ".".join(str(p) for p in deepest.relative_path)
+        where = f"{inner}: " if inner else ""
+        hint = ""
+        if deepest.instance is None:
+            hint = "; in a {...} mapping a comma separates entries, so quote text that contains one"
+        return f"{where}{_describe_value_error(deepest, deepest.instance)}{hint}"
     if description:
         return f"{_shown(error.instance)} is not valid here: {description}"
     return error.message
+
+
+def _schema(error: ValidationError) -> Mapping[str, Any]:
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
+def _value(error: ValidationError) -> Any:
+    return error.validator_value
 
 
 def _shown(value: Any) -> str:

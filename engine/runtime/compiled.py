@@ -69,7 +69,9 @@ class CompiledProcess:
             definition=definition,
             machine=ProcessMachine(definition),
             moves=MappingProxyType({s: MappingProxyType(m) for s, m in moves.items()}),
-            validators=MappingProxyType({d.id: schemas.validator(d.schema_file) for d in definition.documents.values()}),
+            validators=MappingProxyType(
+                {d.id: schemas.validator(d.schema_file) for d in definition.documents.values()}
+            ),
             computed=MappingProxyType(computed),
             dependents=MappingProxyType({k: tuple(v) for k, v in dependents.items()}),
             renderer=Renderer(definition.templates),

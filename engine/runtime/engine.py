@@ -189,8 +189,14 @@ class Engine:
         plain = self._validated(compiled, document, data)
         previous = self.store.shared(process_id).get(document, ())
         version = DocumentVersion(
-            document, len(previous) + 1, MappingProxyType(plain), digest(plain), actor.user, actor.role,
-            self.clock.now(), 0,
+            document,
+            len(previous) + 1,
+            MappingProxyType(plain),
+            digest(plain),
+            actor.user,
+            actor.role,
+            self.clock.now(),
+            0,
         )
         self.store.publish(process_id, version)
         return version
@@ -208,14 +214,29 @@ class Engine:
         return plain
 
     def _document_event(
-        self, case: Case, seq: int, document: str, data: dict[str, Any], user: str, role: str, at: Any,
+        self,
+        case: Case,
+        seq: int,
+        document: str,
+        data: dict[str, Any],
+        user: str,
+        role: str,
+        at: Any,
         kind: Literal["submitted", "computed"] = "submitted",
     ) -> Event:
         versions = case.documents.get(document, ())
         return Event(
-            case_id=case.id, seq=seq, kind=kind, at=at, actor=user, role=role,
-            definition_hash=case.definition_hash, document=document, document_version=len(versions) + 1,
-            document_hash=digest(data), data=MappingProxyType(data),
+            case_id=case.id,
+            seq=seq,
+            kind=kind,
+            at=at,
+            actor=user,
+            role=role,
+            definition_hash=case.definition_hash,
+            document=document,
+            document_version=len(versions) + 1,
+            document_hash=digest(data),
+            data=MappingProxyType(data),
         )
 
     def _recompute(
@@ -263,13 +284,19 @@ class Engine:
         context = {
             "doc": chosen.data,
             "case": {
-                "id": current.id, "state": current.state, "state_title": state.title.get(lang),
-                "stage_title": definition.stage_of(current.state).title.get(lang), "data": current.data,
+                "id": current.id,
+                "state": current.state,
+                "state_title": state.title.get(lang),
+                "stage_title": definition.stage_of(current.state).title.get(lang),
+                "data": current.data,
             },
             "process": {"id": definition.id, "title": definition.title.get(lang), "version": definition.version},
             "document": {
-                "id": document, "title": spec.title.get(lang), "version": chosen.version,
-                "submitted_at": chosen.at.isoformat(timespec="minutes"), "submitted_by": chosen.actor,
+                "id": document,
+                "title": spec.title.get(lang),
+                "version": chosen.version,
+                "submitted_at": chosen.at.isoformat(timespec="minutes"),
+                "submitted_by": chosen.actor,
             },
         }
         footer = (

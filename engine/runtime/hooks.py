@@ -41,7 +41,7 @@ class Hooks:
             for hook in (*self._hooks[event.kind], *self._hooks["*"]):
                 try:
                     hook(event, case)
-                except Exception as exc:  # noqa: BLE001 - user code must not break a committed change
+                except Exception as exc:
                     name = getattr(hook, "__qualname__", repr(hook))
                     log.error("hook %s failed on %s of case %s: %s", name, event.kind, case.id, exc, exc_info=exc)
                     self.failures.append(HookFailure(name, event, exc))

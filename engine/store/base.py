@@ -60,7 +60,6 @@ def open_store(url: str | None = None) -> Store:
     if scheme not in _OPENERS:
         known = sorted(_OPENERS)
         raise StoreError(
-            f"unknown store URL {url!r}{did_you_mean(scheme, known)}; known kinds: "
-            + ", ".join(f"{k}:" for k in known)
+            f"unknown store URL {url!r}{did_you_mean(scheme, known)}; known kinds: " + ", ".join(f"{k}:" for k in known)
         )
     return _OPENERS[scheme](url)

@@ -8,8 +8,20 @@ from typing import Any
 from engine.runtime.case import DocumentVersion, Event
 
 EVENT_FIELDS = (
-    "case_id", "seq", "kind", "at", "actor", "role", "definition_hash", "trigger", "source", "dest",
-    "document", "document_version", "document_hash", "data",
+    "case_id",
+    "seq",
+    "kind",
+    "at",
+    "actor",
+    "role",
+    "definition_hash",
+    "trigger",
+    "source",
+    "dest",
+    "document",
+    "document_version",
+    "document_hash",
+    "data",
 )
 
 
@@ -21,23 +33,47 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 
 
 def event_from_dict(row: dict[str, Any]) -> Event:
-    values = {name: row.get(name) for name in EVENT_FIELDS}
-    values["at"] = datetime.fromisoformat(row["at"])
-    return Event(**values)
+    return Event(
+        case_id=row["case_id"],
+        seq=row["seq"],
+        kind=row["kind"],
+        at=datetime.fromisoformat(row["at"]),
+        actor=row["actor"],
+        role=row["role"],
+        definition_hash=row["definition_hash"],
+        trigger=row.get("trigger"),
+        source=row.get("source"),
+        dest=row.get("dest"),
+        document=row.get("document"),
+        document_version=row.get("document_version"),
+        document_hash=row.get("document_hash"),
+        data=row.get("data"),
+    )
 
 
 def version_to_dict(version: DocumentVersion) -> dict[str, Any]:
     return {
-        "document": version.document, "version": version.version, "data": _plain(version.data),
-        "hash": version.hash, "actor": version.actor, "role": version.role, "at": version.at.isoformat(),
+        "document": version.document,
+        "version": version.version,
+        "data": _plain(version.data),
+        "hash": version.hash,
+        "actor": version.actor,
+        "role": version.role,
+        "at": version.at.isoformat(),
         "seq": version.seq,
     }
 
 
 def version_from_dict(row: dict[str, Any]) -> DocumentVersion:
     return DocumentVersion(
-        document=row["document"], version=row["version"], data=row["data"], hash=row["hash"],
-        actor=row["actor"], role=row["role"], at=datetime.fromisoformat(row["at"]), seq=row["seq"],
+        document=row["document"],
+        version=row["version"],
+        data=row["data"],
+        hash=row["hash"],
+        actor=row["actor"],
+        role=row["role"],
+        at=datetime.fromisoformat(row["at"]),
+        seq=row["seq"],
     )
 
 

@@ -99,9 +99,7 @@ class SQLiteStore:
 
     def _migrate(self) -> None:
         with self._write() as db:
-            found = db.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"
-            ).fetchone()
+            found = db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
             version = None
             if found:
                 row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -141,8 +139,13 @@ class SQLiteStore:
                 next_seq = db.execute("SELECT COALESCE(MAX(registered), 0) + 1 FROM definitions").fetchone()[0]
                 db.execute(
                     "INSERT OR IGNORE INTO definitions VALUES (?, ?, ?, ?, ?)",
-                    (bundle["content_hash"], bundle["process"]["id"], bundle["process"]["version"], next_seq,
-                     json.dumps(bundle, ensure_ascii=False)),
+                    (
+                        bundle["content_hash"],
+                        bundle["process"]["id"],
+                        bundle["process"]["version"],
+                        next_seq,
+                        json.dumps(bundle, ensure_ascii=False),
+                    ),
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to {self.path}: {exc}") from None
@@ -174,8 +177,15 @@ class SQLiteStore:
                 if row is None:
                     db.execute(
                         "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (case.id, case.process_id, case.definition_hash, case.state, case.version,
-                         case.created_at.isoformat(), case.updated_at.isoformat()),
+                        (
+                            case.id,
+                            case.process_id,
+                            case.definition_hash,
+                            case.state,
+                            case.version,
+                            case.created_at.isoformat(),
+                            case.updated_at.isoformat(),
+                        ),
                     )
                 else:
                     db.execute(
@@ -201,7 +211,7 @@ class SQLiteStore:
         return replay(events)
 
     def cases(self, *, process_id: str | None = None, state: str | None = None) -> Iterator[Case]:
-        query, args = "SELECT id FROM cases WHERE 1=1", []
+        query, args = "SELECT id FROM cases WHERE 1=1", list[str]()
         if process_id is not None:
             query, args = query + " AND process_id = ?", [*args, process_id]
         if state is not None:
@@ -214,7 +224,12 @@ class SQLiteStore:
             with self._write() as db:
                 db.execute(
                     "INSERT INTO shared_documents VALUES (?, ?, ?, ?)",
-                    (process_id, version.document, version.version, json.dumps(version_to_dict(version), ensure_ascii=False)),
+                    (
+                        process_id,
+                        version.document,
+                        version.version,
+                        json.dumps(version_to_dict(version), ensure_ascii=False),
+                    ),
                 )
         except sqlite3.IntegrityError:
             raise ConflictError(f"{process_id}/{version.document}", version.version - 1, None) from None

@@ -1,0 +1,293 @@
+"""`procflow`: a thin command line over the library. Parse, call, print, exit code.
+
+Exit codes: 0 ok; 1 invalid definition (validate) or other error; 2 usage or
+unreadable input; 3 refused by the process; 4 store error; 70 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from engine.clock import Clock, FixedClock, SystemClock
+from engine.datafiles import read_data
+from engine.definition.loader import check, load
+from engine.errors import InputError, ProcflowError, UsageError
+from engine.presentation import describe_case, outline
+from engine.runtime.case import Actor
+from engine.runtime.engine import Engine
+from engine.store.base import default_url, open_store
+
+VALIDATE_HELP = """\
+Check process files. Every problem is printed on one line, gcc style, so editors can jump to it:
+
+  FILE:LINE:COLUMN: error: MESSAGE (at JSON.PATH)
+  FILE:LINE:COLUMN: warning: MESSAGE (at JSON.PATH)
+
+Exit status: 0 when every file is valid, 1 when any has an error (or, with --strict, a warning),
+2 on a usage error such as a file that does not exist.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print usage and exit 2 itself
+        raise UsageError(f"{message}\n(see '{self.prog} --help')")
+
+
+def _actor(text: str) -> Actor:
+    try:
+        return Actor.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time like 2026-10-08T09:00+08:00") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. 2026-10-08T09:00+08:00")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--db", metavar="URL", help=f"store URL (default $PROCFLOW_DB or {default_url()})")
+    common.add_argument("--now", type=_instant, metavar="ISO", help="act as if it were this time (what-if runs)")
+    acting = _Parser(add_help=False)
+    acting.add_argument(
+        "--as", dest="actor", type=_actor, required=True, metavar="USER:ROLE", help="who acts, in which role"
+    )
+
+    parser = _Parser(prog="procflow", description="Run declarative YAML business processes.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser(
+        "validate",
+        help="check process files",
+        description=VALIDATE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("show", help="outline a process: stages, states, roles, documents, deadlines")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
+    p.set_defaults(run=cmd_show)
+
+    p = sub.add_parser("start", parents=[common, acting], help="start a case")
+    p.add_argument(
+        "process", metavar="FILE|PROCESS", help="a process file (registered if new) or a registered process id"
+    )
+    p.add_argument("--id", dest="case_id", help="case id (default: generated)")
+    p.add_argument("--data", metavar="FILE", help="case data (JSON or YAML mapping)")
+    p.set_defaults(run=cmd_start)
+
+    p = sub.add_parser("submit", parents=[common, acting], help="submit a document version to a case")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("document", metavar="DOCUMENT")
+    p.add_argument("data", metavar="FILE", help="the document's data (JSON or YAML)")
+    p.set_defaults(run=cmd_submit)
+
+    p = sub.add_parser("publish", parents=[common, acting], help="publish a shared document of a process")
+    p.add_argument("process", metavar="PROCESS")
+    p.add_argument("document", metavar="DOCUMENT")
+    p.add_argument("data", metavar="FILE", help="the document's data (JSON or YAML)")
+    p.set_defaults(run=cmd_publish)
+
+    p = sub.add_parser("fire", parents=[common, acting], help="fire a trigger on a case")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("trigger", metavar="TRIGGER")
+    p.set_defaults(run=cmd_fire)
+
+    p = sub.add_parser("status", parents=[common], help="a case's state, documents and history")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--lang", help="language of titles")
+    p.set_defaults(run=cmd_status)
+
+    p = sub.add_parser("available", parents=[common, acting], help="what an actor can fire now, and why not")
+    p.add_argument("case", metavar="CASE")
+    p.set_defaults(run=cmd_available)
+
+    p = sub.add_parser("render", parents=[common], help="render a case document to Markdown or HTML")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("document", metavar="DOCUMENT")
+    p.add_argument("--format", choices=["md", "html"], default="md")
+    p.add_argument("--version", type=int, help="document version (default: latest)")
+    p.add_argument("--lang", help="language of titles")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(run=cmd_render)
+
+    p = sub.add_parser("demo", parents=[common], help="walk the sales process end to end")
+    p.add_argument("--out", default="demo-output", metavar="DIR", help="folder for rendered documents")
+    p.add_argument("--process", metavar="FILE", help="sales process file (default: processes/sales.yaml)")
+    p.set_defaults(run=cmd_demo)
+    return parser
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
+    return Engine(open_store(args.db), clock=clock)
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    failed = False
+    for name in args.files:
+        if not Path(name).is_file():
+            raise InputError(f"{name}: no such file")
+        result = check(name)
+        for problem in result.problems:
+            print(problem, file=out)
+        if result.errors or (args.strict and result.warnings):
+            failed = True
+        elif result.definition is not None:
+            print(f"{name}: ok ({result.definition.key}, {len(result.warnings)} warning(s))", file=out)
+    return 1 if failed else 0
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    out.write(outline(load(args.file), args.lang))
+    return 0
+
+
+def cmd_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    data = read_data(args.data) if args.data else None
+    if data is not None and not isinstance(data, dict):
+        raise InputError(f"{args.data}: case data must be a mapping")
+    process: Any = args.process
+    if process.endswith((".yaml", ".yml")) or os.sep in process:
+        process = engine.register(load(process))
+    case = engine.start(process, args.actor, data=data, case_id=args.case_id)
+    print(case.id, file=out)
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    data = read_data(args.data)
+    before = engine.get(args.case)
+    case = engine.submit(before, args.document, data, args.actor)
+    for event in case.history[before.version :]:
+        print(f"{event.kind} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})", file=out)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    version = engine.publish(args.process, args.document, read_data(args.data), args.actor)
+    print(f"published {version.document} v{version.version} ({version.hash[:12]})", file=out)
+    return 0
+
+
+def cmd_fire(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    before = engine.get(args.case)
+    case = engine.fire(before, args.trigger, args.actor)
+    print(f"{case.id}: {before.state} --{args.trigger}--> {case.state}", file=out)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    case = engine.get(args.case)
+    definition = engine.definition(case.process_id, case.definition_hash)
+    info = describe_case(case, definition, args.lang)
+    if args.json:
+        json.dump(info, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    print(f"case {info['id']}  ({info['process']}@{info['version']} #{info['definition_hash'][:12]})", file=out)
+    print(f"  state     {info['state']}  {info['state_title']}", file=out)
+    print(f"  stage     {info['stage']}  {info['stage_title']}", file=out)
+    if info["pipeline"]:
+        print(f"  pipeline  {info['pipeline']}", file=out)
+    print(f"  owner     {info['owner'] or '-'}", file=out)
+    print("  documents", file=out)
+    for doc in info["documents"]:
+        print(f"    {doc['id']} v{doc['version']} by {doc['by']} at {doc['at']}", file=out)
+    print("  history", file=out)
+    for line in info["history"]:
+        print(f"    {line}", file=out)
+    return 0
+
+
+def cmd_available(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    for option in engine.available(args.case, args.actor):
+        mark = "yes" if option.allowed else "no "
+        why = "" if option.allowed else "  — " + "; ".join(option.reasons)
+        print(f"{mark} {option.trigger} → {option.dest}{why}", file=out)
+    return 0
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    text = engine.render(
+        args.case,
+        args.document,
+        format="html" if args.format == "html" else "markdown",
+        version=args.version,
+        lang=args.lang,
+    )
+    if args.output:
+        _write_atomic(Path(args.output), text)
+        print(f"wrote {args.output}", file=out)
+    else:
+        out.write(text)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.demo import run_demo
+
+    return run_demo(args, out)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
+        return run(args, out, err)
+    except ProcflowError as exc:
+        print(f"procflow: error: {exc.message}", file=err)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("procflow: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("PROCFLOW_DEBUG"):
+            raise
+        print(f"procflow: internal error: {type(exc).__name__}: {exc} (set PROCFLOW_DEBUG=1 for details)", file=err)
+        return 70
+
+
+def main_entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main_entry()

@@ -1,0 +1,131 @@
+"""`procflow demo`: the sales process end to end on the default store, printed step by step.
+
+It plays the sales scenarios (won deal, C lead to nurture and back, rejected
+review looping back, a lost deal) on a simulated clock and writes every
+rendered document, Markdown and HTML, to an output folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from engine.clock import FixedClock
+from engine.definition.loader import load
+from engine.definition.model import ProcessDefinition
+from engine.errors import InputError
+from engine.presentation import describe_deadline
+from engine.runtime.case import Case
+from engine.runtime.engine import Engine
+from engine.scenario import StepResult, read_scenario, run_scenario
+from engine.store.base import open_store
+
+SCENARIOS = ("won.yaml", "nurture.yaml", "review_rejected.yaml", "lost.yaml")
+
+
+def find_process(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        candidate = base / "processes" / "sales.yaml"
+        if candidate.is_file():
+            return candidate
+    raise InputError("cannot find processes/sales.yaml; run from the repository or pass --process FILE")
+
+
+def run_demo(args: argparse.Namespace, out: TextIO) -> int:
+    process_file = find_process(args.process)
+    definition = load(process_file)
+    clock = FixedClock(args.now or datetime(2026, 3, 2, 1, tzinfo=UTC))
+    engine = Engine(open_store(args.db), clock=clock)
+    engine.register(definition)
+    zone = ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
+    output = Path(args.out)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {output}: {exc.strerror or exc}") from None
+    print(
+        f"procflow demo: {definition.title.get('zh-CN')} / {definition.title.get('en')}  [{definition.key}]", file=out
+    )
+    print(f"store: {args.db or 'default'}; documents go to {output}/\n", file=out)
+    failures = 0
+    scenario_dir = process_file.parent / definition.id / "scenarios"
+    for name in SCENARIOS:
+        scenario = read_scenario(scenario_dir / name)
+        print(f"=== {scenario['title']} ===", file=out)
+        result = run_scenario(
+            scenario,
+            engine,
+            clock,
+            definition.id,
+            on_step=lambda step, case: _print_step(step, case, definition, zone, out),
+        )
+        if result.case is not None:
+            written = _render_all(engine, result.case, output / scenario["scenario"])
+            print(
+                f"  → case {result.case.id} ends in {result.case.state}; {written} document file(s) in "
+                f"{output / scenario['scenario']}/",
+                file=out,
+            )
+        for failure in result.failures:
+            print(f"  ✗ {failure}", file=out)
+        failures += len(result.failures)
+        print(file=out)
+    print(
+        "demo finished" + (f" with {failures} failed expectation(s)" if failures else ": every step as expected"),
+        file=out,
+    )
+    return 1 if failures else 0
+
+
+def _print_step(step: StepResult, case: Case | None, definition: ProcessDefinition, zone: tzinfo, out: TextIO) -> None:
+    at = step.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    who = step.actor or "-"
+    line = f"  {at}  {who:<34} {step.action}"
+    if step.refused:
+        print(f"{line}  ✋ refused ({step.refused}, as expected)", file=out)
+        return
+    print(line, file=out)
+    for event in step.events:
+        if event.kind == "computed" and case is not None:
+            data = case.documents[event.document][event.document_version - 1].data
+            summary = ", ".join(f"{k}={v}" for k, v in list(data.items())[:4])
+            print(f"      engine computed {event.document} v{event.document_version}: {summary}", file=out)
+    if step.before != step.after and step.after is not None:
+        state = definition.states[step.after]
+        stage = definition.stage_of(step.after)
+        owner = f", owner {state.owner}" if state.owner else ""
+        print(
+            f"      state → {step.after} {state.title.get('zh-CN')} / {state.title.get('en')}"
+            f"{f' ({state.ref})' if state.ref else ''} in stage {stage.title.get('zh-CN')}{owner}",
+            file=out,
+        )
+        for deadline in (
+            *state.deadlines,
+            *(stage.deadlines if step.before is None or definition.stage_of(step.before).id != stage.id else ()),
+        ):
+            print(
+                f"      deadline {deadline.ref or deadline.id} {deadline.title.get('zh-CN')}: "
+                f"{describe_deadline(deadline)}",
+                file=out,
+            )
+    if step.note:
+        print(f"      ({step.note})", file=out)
+
+
+def _render_all(engine: Engine, case: Case, folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    definition = engine.definition(case.process_id, case.definition_hash)
+    count = 0
+    for document in case.documents:
+        if definition.documents[document].template is None:
+            continue
+        for fmt, suffix in (("markdown", "md"), ("html", "html")):
+            text = engine.render(case, document, format=fmt)  # type: ignore[arg-type]
+            (folder / f"{document}.{suffix}").write_text(text, "utf-8")
+            count += 1
+    return count

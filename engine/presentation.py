@@ -1,0 +1,123 @@
+"""Readable views of definitions and cases, shared by the CLI and the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.definition.model import Deadline, ProcessDefinition, Requirement, Text
+from engine.runtime.case import Case, Event
+
+
+def _t(text: Text, lang: str | None) -> str:
+    return text.get(lang)
+
+
+def _ref(ref: str) -> str:
+    return f" ({ref})" if ref else ""
+
+
+def _requires(requirements: tuple[Requirement, ...]) -> str:
+    return ", ".join(str(r) for r in requirements)
+
+
+def describe_deadline(deadline: Deadline) -> str:
+    """The rule in plain words, e.g. 'within 1 working day after documents.signed_contract.signed_at'."""
+    if deadline.kind == "within":
+        met = "" if deadline.met_by.kind == "leave" else f", met by {deadline.met_by}"
+        anchor = "entering the state" if deadline.after.kind == "entered" else str(deadline.after)
+        return f"within {deadline.within} after {anchor}{met}"
+    if deadline.kind == "lead_time":
+        soft = " (soft: recorded, not refused)" if deadline.soft else ""
+        return f"{deadline.field} at least {deadline.at_least} after it is recorded{soft}"
+    most = f"–{deadline.max}" if deadline.max and deadline.max != deadline.min else ""
+    return f"{deadline.action} {deadline.min}{most} time(s) every {deadline.per}"
+
+
+def outline(definition: ProcessDefinition, lang: str | None = None) -> str:
+    d = definition
+    lines = [f"{d.id} {d.version} — {_t(d.title, lang)}  [{d.key}]"]
+    if d.calendar:
+        cutoff = f", cut-off {d.calendar.cutoff}" if d.calendar.cutoff else ""
+        lines.append(f"calendar: {d.calendar.country}, {d.calendar.timezone}{cutoff}")
+    lines.append("\nroles:")
+    for role in d.roles.values():
+        external = "  [external]" if role.external else ""
+        lines.append(f"  {role.id:<24} {_t(role.title, lang)}{_ref(role.ref)}{external}")
+    lines.append("\ndocuments:")
+    for doc in d.documents.values():
+        by = (
+            "computed from " + ", ".join(doc.computed.inputs)
+            if doc.computed
+            else "by " + (", ".join(doc.produced_by) or "nobody")
+        )
+        shared = "  [shared]" if doc.shared else ""
+        lines.append(f"  {doc.id:<24} {_t(doc.title, lang)}{_ref(doc.ref)} — {by}{shared}")
+    lines.append("\nstages:")
+    for stage in d.stages:
+        pipeline = f"  → {stage.pipeline}" if stage.pipeline else ""
+        lines.append(f"  {stage.index + 1}. {stage.id} {_t(stage.title, lang)}{_ref(stage.ref)}{pipeline}")
+        if str(stage.goal):
+            lines.append(f"     goal: {_t(stage.goal, lang)}")
+        for deadline in stage.deadlines:
+            lines.append(f"     deadline {deadline.ref or deadline.id}: {describe_deadline(deadline)}")
+        for state in (s for s in d.states.values() if s.stage == stage.id):
+            tags = " [initial]" if state.id == d.initial else ""
+            tags += " [final]" if state.final else ""
+            lines.append(f"     {state.id} {_t(state.title, lang)}{_ref(state.ref)}{tags}")
+            if state.owner:
+                lines.append(
+                    f"        owner: {state.owner}"
+                    + (f"; with {', '.join(state.participants)}" if state.participants else "")
+                )
+            if state.requires:
+                lines.append(f"        requires: {_requires(state.requires)}")
+            for deadline in state.deadlines:
+                lines.append(f"        deadline {deadline.ref or deadline.id}: {describe_deadline(deadline)}")
+            for t in d.transitions:
+                if state.id in t.sources:
+                    extra = f"  needs {_requires(t.requires)}" if t.requires else ""
+                    guard = f"  if {t.guard}" if t.guard else ""
+                    who = ", ".join(t.roles) or "nobody"
+                    lines.append(f"        --{t.trigger}--> {t.dest}  [{who}]{extra}{guard}")
+    return "\n".join(lines) + "\n"
+
+
+def describe_event(event: Event) -> str:
+    at = event.at.isoformat(timespec="minutes")
+    who = f"{event.actor} ({event.role})"
+    if event.kind == "started":
+        return f"{at}  {who} started the case in {event.dest}"
+    if event.kind == "fired":
+        return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}"
+    verb = "computed" if event.kind == "computed" else "submitted"
+    return f"{at}  {who} {verb} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})"
+
+
+def describe_case(case: Case, definition: ProcessDefinition, lang: str | None = None) -> dict[str, Any]:
+    state = definition.states[case.state]
+    stage = definition.stage_of(case.state)
+    return {
+        "id": case.id,
+        "process": definition.id,
+        "version": definition.version,
+        "definition_hash": definition.content_hash,
+        "state": case.state,
+        "state_title": _t(state.title, lang),
+        "stage": stage.id,
+        "stage_title": _t(stage.title, lang),
+        "pipeline": definition.pipeline_of(case.state),
+        "owner": state.owner,
+        "final": state.final,
+        "case_version": case.version,
+        "documents": [
+            {
+                "id": name,
+                "version": versions[-1].version,
+                "hash": versions[-1].hash,
+                "by": versions[-1].actor,
+                "at": versions[-1].at.isoformat(timespec="minutes"),
+            }
+            for name, versions in case.documents.items()
+        ],
+        "history": [describe_event(e) for e in case.history],
+    }

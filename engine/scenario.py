@@ -1,0 +1,166 @@
+"""Scenarios: scripted walks through a process on a simulated clock, with expectations.
+
+A scenario file (format: `schemas/scenario.schema.json`) lists who does what,
+when, with which data, and what must follow. The demo prints them; the tests
+run them all, so a YAML change that breaks an agreed path fails.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from engine.clock import FixedClock
+from engine.definition.reader import read_yaml
+from engine.errors import DefinitionError, InputError, ProcflowError, Refusal
+from engine.runtime.case import Actor, Case
+from engine.runtime.engine import Engine
+
+_STEP = re.compile(r"^(\d+)(m|h|d)$")
+_UNIT = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    index: int
+    at: datetime
+    actor: str
+    action: str
+    note: str
+    before: str | None
+    after: str | None
+    refused: str | None = None
+    events: tuple[Any, ...] = ()
+
+
+@dataclass
+class ScenarioResult:
+    scenario: str
+    title: str
+    case: Case | None = None
+    steps: list[StepResult] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    text = resources.files("engine").joinpath("scenario.schema.json").read_text("utf-8")
+    return Draft202012Validator(json.loads(text), format_checker=FormatChecker())
+
+
+def read_scenario(path: str | Path) -> dict[str, Any]:
+    try:
+        marked = read_yaml(Path(path).read_bytes(), str(path))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    problems = list(marked.problems)
+    for error in _validator().iter_errors(marked.data):
+        problems.append(marked.problem(tuple(error.absolute_path), error.message))
+    if problems:
+        raise DefinitionError(problems)
+    scenario: dict[str, Any] = marked.data
+    return scenario
+
+
+def run_scenario(
+    scenario: Mapping[str, Any],
+    engine: Engine,
+    clock: FixedClock,
+    process: str,
+    *,
+    on_step: Callable[[StepResult, Case | None], None] | None = None,
+) -> ScenarioResult:
+    """Run every step; collect failed expectations instead of stopping at the first."""
+    clock.set(datetime.fromisoformat(scenario["start"]))
+    result = ScenarioResult(scenario["scenario"], scenario["title"])
+    case: Case | None = None
+    for index, step in enumerate(scenario["steps"], 1):
+        if "after" in step:
+            amount, unit = _STEP.match(step["after"]).groups()  # type: ignore[union-attr]
+            clock.advance(timedelta(**{_UNIT[unit]: int(amount)}))
+        actor = Actor.parse(step["as"]) if "as" in step else None
+        before = case.state if case else None
+        version = case.version if case else 0
+        action, refused = _describe(step), None
+        try:
+            case = _perform(step, engine, process, actor, case)
+        except Refusal as exc:
+            refused = type(exc).__name__
+            expected = step.get("expect", {}).get("refused")
+            if expected != refused:
+                result.failures.append(f"step {index} ({action}): refused: {exc.message}")
+        except ProcflowError as exc:
+            refused = type(exc).__name__
+            if step.get("expect", {}).get("refused") != refused:
+                result.failures.append(f"step {index} ({action}): {type(exc).__name__}: {exc.message}")
+        else:
+            if "refused" in step.get("expect", {}):
+                result.failures.append(
+                    f"step {index} ({action}): expected {step['expect']['refused']}, but it was allowed"
+                )
+        result.failures.extend(f"step {index} ({action}): {f}" for f in _check(step.get("expect", {}), case))
+        events = tuple(case.history[version:]) if case else ()
+        outcome = StepResult(
+            index,
+            clock.now(),
+            str(actor or ""),
+            action,
+            step.get("note", ""),
+            before,
+            case.state if case else None,
+            refused,
+            events,
+        )
+        result.steps.append(outcome)
+        if on_step:
+            on_step(outcome, case)
+    result.case = case
+    return result
+
+
+def _describe(step: Mapping[str, Any]) -> str:
+    for key in ("publish", "submit", "fire"):
+        if key in step:
+            return f"{key} {step[key]}"
+    return "start" if "start" in step else "check"
+
+
+def _perform(
+    step: Mapping[str, Any], engine: Engine, process: str, actor: Actor | None, case: Case | None
+) -> Case | None:
+    if actor is None:
+        return case
+    if "publish" in step:
+        engine.publish(process, step["publish"], step["data"], actor)
+        return case
+    if "start" in step:
+        return engine.start(process, actor, data=step["start"])
+    if case is None:
+        raise InputError("the scenario acts on a case before a 'start' step")
+    if "submit" in step:
+        return engine.submit(case, step["submit"], step["data"], actor)
+    if "fire" in step:
+        return engine.fire(case, step["fire"], actor)
+    return case
+
+
+def _check(expect: Mapping[str, Any], case: Case | None) -> Iterator[str]:
+    if "state" in expect and (case is None or case.state != expect["state"]):
+        yield f"expected state {expect['state']!r}, found {case.state if case else None!r}"
+    for document, fields in expect.get("document", {}).items():
+        latest = case.latest(document) if case else None
+        if latest is None:
+            yield f"expected document {document!r}, which is absent"
+            continue
+        for name, value in fields.items():
+            if latest.data.get(name) != value:
+                yield f"expected {document}.{name} == {value!r}, found {latest.data.get(name)!r}"

@@ -1,0 +1,77 @@
+"""Shared fixtures: the repository's processes, a scratch copy of the process tree, engines on each store."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from engine import Engine, FixedClock, ProcessDefinition, load
+from engine.store.memory import MemoryStore
+from engine.store.sqlite import SQLiteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = ROOT / "processes"
+
+
+@pytest.fixture(scope="session")
+def sales() -> ProcessDefinition:
+    return load(PROCESSES / "sales.yaml")
+
+
+@pytest.fixture(scope="session")
+def complaint() -> ProcessDefinition:
+    return load(PROCESSES / "complaint.yaml")
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A scratch copy of processes/, schemas/ and doc_templates/ that a test may edit."""
+    for name in ("processes", "schemas", "doc_templates"):
+        shutil.copytree(ROOT / name, tmp_path / name, symlinks=False)
+    return tmp_path
+
+
+@pytest.fixture
+def edit(tree: Path) -> Callable[[str, str, str], Path]:
+    """edit(relative_file, old, new): replace exactly one occurrence in the scratch tree; returns the path."""
+
+    def apply(relative: str, old: str, new: str) -> Path:
+        path = tree / relative
+        text = path.read_text("utf-8")
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {relative}"
+        path.write_text(text.replace(old, new), "utf-8")
+        return path
+
+    return apply
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MemoryStore | SQLiteStore]:
+    made: MemoryStore | SQLiteStore = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "t.db")
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def engine(store: MemoryStore | SQLiteStore, clock: FixedClock) -> Engine:
+    return Engine(store, clock=clock)
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    """1-based line number of the n-th line containing `needle`."""
+    found = 0
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if needle in line:
+            found += 1
+            if found == occurrence:
+                return number
+    raise AssertionError(f"{needle!r} not found in {path}")
