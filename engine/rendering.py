@@ -14,42 +14,36 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engine.errors import RenderError
-from engine.expressions import MAX_REPEAT, walk
+from engine.expressions import walk
+from engine.sandbox import BoundedSandbox
 
 UNSAFE_FILTERS = ("center", "indent", "wordwrap", "format", "xmlattr", "filesizeformat")
 _VALUE_TYPES = (str, bytes, list, dict, tuple, int, float)
 ROOTS = ("doc", "case", "process", "document")
 
 
-class _TemplateEnvironment(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "%"})
-
+class _TemplateEnvironment(BoundedSandbox):
     def __init__(self, templates: Mapping[str, str]) -> None:
-        super().__init__(loader=DictLoader(dict(templates)), undefined=StrictUndefined, autoescape=False)
+        super().__init__(
+            loader=DictLoader(dict(templates)), undefined=StrictUndefined, autoescape=False, finalize=_cell_safe
+        )
         for name in UNSAFE_FILTERS:
             self.filters.pop(name, None)
         self.globals.pop("lipsum", None)
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
-            raise SecurityError("exponent too large")
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT:
-                    raise SecurityError("repetition too large")
-        if operator == "%" and isinstance(left, str):
-            raise SecurityError("string formatting with % is not allowed")
-        return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         if isinstance(getattr(__obj, "__self__", None), _VALUE_TYPES):
             raise SecurityError("templates cannot call methods on values; use a filter instead")
         return super().call(__context, __obj, *args, **kwargs)
+
+
+def _cell_safe(value: Any) -> Any:
+    """Keep a `|` in document data from splitting a Markdown table cell."""
+    return value.replace("|", "\\|") if isinstance(value, str) else value
 
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")

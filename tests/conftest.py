@@ -9,12 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, FixedClock, ProcessDefinition, load
+from engine import Actor, Engine, FixedClock, ProcessDefinition, load
 from engine.store.memory import MemoryStore
 from engine.store.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
+MINI = ROOT / "tests" / "fixtures" / "mini" / "processes" / "mini.yaml"
+
+REQUESTER = Actor("rita", "requester")
+APPROVER = Actor("alan", "approver")
+AUDITOR = Actor("aude", "auditor")
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +80,33 @@ def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
             if found == occurrence:
                 return number
     raise AssertionError(f"{needle!r} not found in {path}")
+
+
+@pytest.fixture(scope="session")
+def mini() -> ProcessDefinition:
+    """A tiny purchase approval (tests/fixtures/mini): small enough to reason about in a test."""
+    return load(MINI)
+
+
+@pytest.fixture
+def running(engine: Engine, mini: ProcessDefinition) -> Engine:
+    """An engine with the mini process registered and its spending policy published (limit 1000)."""
+    engine.register(mini)
+    engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
+    return engine
+
+
+@pytest.fixture
+def mini_copy(tmp_path: Path) -> Callable[[str, str], Path]:
+    """mini_copy(old, new): a scratch copy of the mini process tree with one edit; returns the YAML path."""
+
+    def make(old: str, new: str) -> Path:
+        for name in ("processes", "schemas", "doc_templates"):
+            shutil.copytree(MINI.parent.parent / name, tmp_path / "mini" / name, dirs_exist_ok=True)
+        path = tmp_path / "mini" / "processes" / "mini.yaml"
+        text = path.read_text("utf-8")
+        assert text.count(old) == 1
+        path.write_text(text.replace(old, new), "utf-8")
+        return path
+
+    return make

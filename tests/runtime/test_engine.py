@@ -21,7 +21,7 @@ from engine import (
     UnknownName,
     load,
 )
-from tests.runtime.conftest import APPROVER, AUDITOR, REQUESTER
+from tests.conftest import APPROVER, AUDITOR, REQUESTER
 
 
 def sent(engine: Engine, amount: float = 100) -> object:

@@ -1,0 +1,45 @@
+"""The Jinja2 sandbox shared by guard expressions and document templates.
+
+On top of Jinja's `SandboxedEnvironment` (no Python internals), it bounds the
+operators that can build huge values (`*`, `**`, `%` formatting) and reads
+mappings by key only, so a document field named `items` or `keys` is the
+field, never the dict method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+MAX_REPEAT = 10_000
+MAX_EXPONENT = 64
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
+            if isinstance(left, (int, float)) and abs(left) > 10**6 and right > 8:
+                raise SecurityError("the power is too large")
+            return left**right
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT:
+                    raise SecurityError(f"repeating a value {count} times is not allowed")
+            return left * right
+        if isinstance(left, str):
+            raise SecurityError("string formatting with % is not allowed")
+        return left % right
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping):
+            if attribute in obj:
+                return obj[attribute]
+            return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
