@@ -15,3 +15,9 @@ def canonical_json(value: Any) -> str:
 def digest(value: Any) -> str:
     """SHA-256 (hex) of the canonical JSON of `value`."""
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def frozen_copy(value: Any) -> tuple[Any, str]:
+    """A private, JSON-safe copy of `value` and its digest, from one serialisation."""
+    text = canonical_json(value)
+    return json.loads(text), hashlib.sha256(text.encode("utf-8")).hexdigest()

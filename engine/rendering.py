@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError, meta, nodes
+from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -65,27 +65,35 @@ class Renderer:
     """Renders the templates of one definition."""
 
     def __init__(self, templates: Mapping[str, str]) -> None:
+        self._templates = dict(templates)
+        self._trees: dict[str, nodes.Template] = {}
         self.env = _TemplateEnvironment(templates)
+
+    def _tree(self, name: str) -> nodes.Template:
+        """The parsed template (parsed once; raises `TemplateSyntaxError`)."""
+        if name not in self._trees:
+            self._trees[name] = self.env.parse(self._templates[name], name)
+        return self._trees[name]
 
     def problems(self, name: str) -> Iterator[tuple[int, str]]:
         """Syntax errors in template `name`, as (line, message)."""
-        source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
         try:
-            self.env.parse(source, name)
+            self._tree(name)
         except TemplateSyntaxError as exc:
             yield exc.lineno, f"template {name} does not parse: {exc.message}"
 
     def fields_used(self, name: str) -> list[tuple[int, tuple[str | int, ...]]]:
         """The `doc.…` paths template `name` reads (loop variables expanded in their scope), with lines."""
-        source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
         used: dict[tuple[int, tuple[str | int, ...]], None] = {}
-        _collect(self.env.parse(source, name), {"doc": ()}, used)
+        _collect(self._tree(name), {"doc": ()}, used)
         return list(used)
 
     def undeclared(self, name: str) -> set[str]:
-        """Top-level names template `name` uses that the renderer does not provide."""
-        source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
-        return meta.find_undeclared_variables(self.env.parse(source, name)) - set(ROOTS) - set(self.env.globals)
+        """Names template `name` reads that neither the renderer nor the template itself provides."""
+        tree = self._tree(name)
+        assigned = {n.name for n in walk(tree, (nodes.Name,)) if n.ctx in ("store", "param")}
+        read = {n.name for n in walk(tree, (nodes.Name,)) if n.ctx == "load"}
+        return read - assigned - set(ROOTS) - set(self.env.globals) - {"loop", "caller", "varargs", "kwargs"}
 
     def render_markdown(self, name: str, context: Mapping[str, Any], footer: str) -> str:
         try:

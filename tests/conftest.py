@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +14,9 @@ import pytest
 from engine import Actor, Engine, FixedClock, ProcessDefinition, load
 from engine.store.memory import MemoryStore
 from engine.store.sqlite import SQLiteStore
+
+# Tests never read or fill the user's check cache; each session gets its own.
+os.environ["PROCFLOW_CACHE_DIR"] = tempfile.mkdtemp(prefix="procflow-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"

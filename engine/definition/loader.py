@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urldefrag
 
 from engine.canonical import digest
+from engine.definition import check_cache
 from engine.definition.builder import build
 from engine.definition.checks import Context, Finding, run_checks
 from engine.definition.model import ProcessDefinition
@@ -80,12 +81,16 @@ def check(
     if not isinstance(marked.data, dict):
         problems.append(marked.problem((), "a process file must be a mapping (key: value lines) at the top level"))
         return CheckResult(None, problems)
+    resources = _Resources(schemas_root, templates_root, marked)
+    resources.load_all(marked.data)
+    entry = check_cache.key(name, raw, resources.schemas, resources.templates, (str(schemas_root), str(templates_root)))
+    cached = None if problems or resources.problems else check_cache.lookup(entry)
+    if cached is not None:
+        return CheckResult(_assemble(marked.data, resources.schemas, resources.templates, name, raw.decode()), cached)
     structure = check_structure(marked)
     problems.extend(structure)
     if structure:
         return CheckResult(None, _sorted(problems))
-    resources = _Resources(schemas_root, templates_root, marked)
-    resources.load_all(marked.data)
     problems.extend(resources.problems)
     definition = _assemble(marked.data, resources.schemas, resources.templates, name, raw.decode("utf-8"))
     context = Context(
@@ -98,8 +103,10 @@ def check(
     for finding in run_checks(context):
         problems.append(_locate(finding, marked))
     problems = _sorted(problems)
-    has_errors = any(p.severity == "error" for p in problems)
-    return CheckResult(None if has_errors else definition, problems)
+    if any(p.severity == "error" for p in problems):
+        return CheckResult(None, problems)
+    check_cache.remember(entry, problems)
+    return CheckResult(definition, problems)
 
 
 def _assemble(
@@ -158,9 +165,14 @@ class _Resources:
         self.problems: list[Problem] = []
 
     def load_all(self, data: Mapping[str, Any]) -> None:
-        for doc_id, doc in (data.get("documents") or {}).items():
-            self._schema(doc["schema"], ("documents", doc_id, "schema"))
-            if "template" in doc:
+        """Read every file the documents name; tolerant of a malformed section (the structure check reports it)."""
+        documents = data.get("documents")
+        for doc_id, doc in documents.items() if isinstance(documents, dict) else ():
+            if not isinstance(doc, dict):
+                continue
+            if isinstance(doc.get("schema"), str):
+                self._schema(doc["schema"], ("documents", doc_id, "schema"))
+            if isinstance(doc.get("template"), str):
                 self._template(doc["template"], ("documents", doc_id, "template"))
 
     def _inside(self, root: FsPath, relative: str) -> FsPath | None:

@@ -7,7 +7,7 @@ order, so a store can keep the events as the truth and any snapshot as a cache.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
@@ -109,13 +109,18 @@ def apply(case: Case | None, event: Event) -> Case:
     if event.seq != case.version + 1:
         raise ValueError(f"event {event.seq} of case {case.id} does not follow version {case.version}")
     if event.kind == "fired":
-        return replace(
-            case,
-            state=event.dest or case.state,
-            version=event.seq,
-            updated_at=event.at,
-            entered_seq=event.seq,
-            history=(*case.history, event),
+        return Case(
+            case.id,
+            case.process_id,
+            case.definition_hash,
+            event.dest or case.state,
+            event.seq,
+            case.created_at,
+            event.at,
+            event.seq,
+            case.data,
+            case.documents,
+            (*case.history, event),
         )
     # submitted / computed
     assert event.document is not None and event.document_version is not None and event.document_hash is not None
@@ -131,12 +136,18 @@ def apply(case: Case | None, event: Event) -> Case:
     )
     documents = dict(case.documents)
     documents[event.document] = (*documents.get(event.document, ()), version)
-    return replace(
-        case,
-        version=event.seq,
-        updated_at=event.at,
-        documents=MappingProxyType(documents),
-        history=(*case.history, event),
+    return Case(
+        case.id,
+        case.process_id,
+        case.definition_hash,
+        case.state,
+        event.seq,
+        case.created_at,
+        event.at,
+        case.entered_seq,
+        case.data,
+        MappingProxyType(documents),
+        (*case.history, event),
     )
 
 

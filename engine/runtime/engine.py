@@ -6,13 +6,13 @@ store transaction with an optimistic version check; hooks run after commit.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-from engine.canonical import canonical_json, digest
+from engine.canonical import frozen_copy
 from engine.clock import Clock, SystemClock
 from engine.definition.loader import from_bundle, to_bundle
 from engine.definition.model import ProcessDefinition
@@ -96,7 +96,7 @@ class Engine:
         allowed = tuple(r for r in (initial.owner, *initial.participants) if r)
         if actor.role not in allowed:
             raise RoleNotAllowed(f"start a {definition.id} case", actor.role, allowed)
-        plain = json.loads(canonical_json(dict(data or {})))
+        plain, _ = frozen_copy(dict(data or {}))
         event = Event(
             case_id=case_id or f"{definition.id}-{uuid.uuid4().hex[:10]}",
             seq=1,
@@ -165,11 +165,12 @@ class Engine:
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         now = self.clock.now()
-        plain = self._validated(compiled, document, data)
-        events = [self._document_event(current, current.version + 1, document, plain, actor.user, actor.role, now)]
+        plain, digest = self._validated(compiled, document, data)
+        events = [self._document_event(current, document, plain, digest, actor.user, actor.role, now)]
         updated = apply(current, events[0])
-        shared = self.store.shared(current.process_id)
-        for target in compiled.dependents.get(document, ()):
+        dependents = compiled.dependents.get(document, ())
+        shared = self.store.shared(current.process_id) if dependents else {}
+        for target in dependents:
             event = self._recompute(compiled, updated, target, shared, now)
             if event is not None:
                 events.append(event)
@@ -186,13 +187,13 @@ class Engine:
             raise Refusal(f"{document!r} belongs to each case; submit it to a case instead")
         if actor.role not in spec.produced_by:
             raise RoleNotAllowed(f"publish {document!r}", actor.role, spec.produced_by)
-        plain = self._validated(compiled, document, data)
+        plain, digest = self._validated(compiled, document, data)
         previous = self.store.shared(process_id).get(document, ())
         version = DocumentVersion(
             document,
             len(previous) + 1,
             MappingProxyType(plain),
-            digest(plain),
+            digest,
             actor.user,
             actor.role,
             self.clock.now(),
@@ -206,28 +207,28 @@ class Engine:
             raise UnknownName("document", document, sorted(compiled.definition.documents))
         return compiled.definition.documents[document]
 
-    def _validated(self, compiled: CompiledProcess, document: str, data: Any) -> dict[str, Any]:
+    def _validated(self, compiled: CompiledProcess, document: str, data: Any) -> tuple[dict[str, Any], str]:
+        """A private, JSON-safe copy of valid `data` and its hash; `DocumentInvalid` listing every error."""
         errors = field_errors(compiled.validators[document], data)
         if errors:
             raise DocumentInvalid(document, errors)
-        plain: dict[str, Any] = json.loads(canonical_json(data))  # a private copy, JSON-safe
-        return plain
+        return frozen_copy(data)
 
     def _document_event(
         self,
         case: Case,
-        seq: int,
         document: str,
         data: dict[str, Any],
+        digest: str,
         user: str,
         role: str,
-        at: Any,
+        at: datetime,
         kind: Literal["submitted", "computed"] = "submitted",
     ) -> Event:
         versions = case.documents.get(document, ())
         return Event(
             case_id=case.id,
-            seq=seq,
+            seq=case.version + 1,
             kind=kind,
             at=at,
             actor=user,
@@ -235,12 +236,12 @@ class Engine:
             definition_hash=case.definition_hash,
             document=document,
             document_version=len(versions) + 1,
-            document_hash=digest(data),
+            document_hash=digest,
             data=MappingProxyType(data),
         )
 
     def _recompute(
-        self, compiled: CompiledProcess, case: Case, target: str, shared: policy.Shared, at: Any
+        self, compiled: CompiledProcess, case: Case, target: str, shared: policy.Shared, at: datetime
     ) -> Event | None:
         spec = compiled.definition.documents[target]
         assert spec.computed is not None
@@ -251,11 +252,11 @@ class Engine:
         errors = field_errors(compiled.validators[target], result)
         if errors:
             raise DocumentInvalid(target, errors)
-        plain: dict[str, Any] = json.loads(canonical_json(result))
+        plain, digest = frozen_copy(result)
         latest = case.latest(target)
-        if latest is not None and latest.hash == digest(plain):
+        if latest is not None and latest.hash == digest:
             return None  # unchanged: no new version
-        return self._document_event(case, case.version + 1, target, plain, SYSTEM, SYSTEM_ROLE, at, "computed")
+        return self._document_event(case, target, plain, digest, SYSTEM, SYSTEM_ROLE, at, "computed")
 
     # --- rendering ---------------------------------------------------------------------
 
