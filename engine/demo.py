@@ -118,14 +118,19 @@ def _print_step(step: StepResult, case: Case | None, definition: ProcessDefiniti
 
 
 def _render_all(engine: Engine, case: Case, folder: Path) -> int:
+    """Every version of every document the case used (shared ones included), as Markdown and HTML."""
     folder.mkdir(parents=True, exist_ok=True)
     definition = engine.definition(case.process_id, case.definition_hash)
+    shared = engine.store.shared(case.process_id)
     count = 0
-    for document in case.documents:
-        if definition.documents[document].template is None:
+    for document, spec in definition.documents.items():
+        versions = case.documents.get(document) or shared.get(document, ())
+        if spec.template is None or not versions:
             continue
-        for fmt, suffix in (("markdown", "md"), ("html", "html")):
-            text = engine.render(case, document, format=fmt)  # type: ignore[arg-type]
-            (folder / f"{document}.{suffix}").write_text(text, "utf-8")
-            count += 1
+        for version in versions:
+            stem = document if len(versions) == 1 else f"{document}.v{version.version}"
+            for fmt, suffix in (("markdown", "md"), ("html", "html")):
+                text = engine.render(case, document, format=fmt, version=version.version)  # type: ignore[arg-type]
+                (folder / f"{stem}.{suffix}").write_text(text, "utf-8")
+                count += 1
     return count

@@ -102,7 +102,7 @@ class Renderer:
             raise RenderError(f"{name}{_template_line(exc, name)}: {exc.message or exc}") from None
         except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
             raise RenderError(f"{name}{_template_line(exc, name)}: {exc}") from None
-        return f"{body.rstrip()}\n\n---\n\n*{footer}*\n"
+        return f"{body.strip()}\n\n---\n\n*{footer}*\n"
 
     def render_html(self, name: str, context: Mapping[str, Any], footer: str, title: str, lang: str) -> str:
         markdown = self.render_markdown(name, context, footer)
