@@ -102,9 +102,13 @@ def bench_fire(definition: object, n: int, rounds: int) -> Row:
         pass
 
     bare = Model()
-    Machine(model=bare, states=["a", "b"], initial="a", auto_transitions=False,
-            transitions=[{"trigger": "go", "source": "a", "dest": "b"},
-                         {"trigger": "back", "source": "b", "dest": "a"}])
+    Machine(
+        model=bare,
+        states=["a", "b"],
+        initial="a",
+        auto_transitions=False,
+        transitions=[{"trigger": "go", "source": "a", "dest": "b"}, {"trigger": "back", "source": "b", "dest": "a"}],
+    )
 
     def floor() -> None:
         for _ in range(n):
@@ -179,8 +183,13 @@ def bench_submit(n: int, rounds: int) -> Row:
         gc.collect()
         ours()
         samples.append(ours.elapsed)  # type: ignore[attr-defined]
-    return Row("(c) submit() vs bare compiled jsonschema validation (D4)", statistics.median(samples) / n * 1e6,
-               floor_s * 1e6, "µs", 1.5)
+    return Row(
+        "(c) submit() vs bare compiled jsonschema validation (D4)",
+        statistics.median(samples) / n * 1e6,
+        floor_s * 1e6,
+        "µs",
+        1.5,
+    )
 
 
 def bench_load(rounds: int) -> list[Row]:
@@ -195,8 +204,14 @@ def bench_load(rounds: int) -> list[Row]:
         del os.environ["PROCFLOW_CACHE_DIR"]
     return [
         Row("(d) load processes/sales.yaml, unchanged since last check", warm * 1e3, 1.0, "ms", 50.0),
-        Row("(d) load + full check, first time (23 schemas, 23 templates)", cold * 1e3, 1.0, "ms", 1000.0,
-            "informational: the meta-schema check of each document schema dominates"),
+        Row(
+            "(d) load + full check, first time (23 schemas, 23 templates)",
+            cold * 1e3,
+            1.0,
+            "ms",
+            1000.0,
+            "informational: the meta-schema check of each document schema dominates",
+        ),
     ]
 
 
@@ -212,8 +227,14 @@ def bench_memory(definition: object, n: int) -> Row:
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
-    return Row(f"(e) memory per live case without documents ({n:,} cases)", grown / n, 1.0, "bytes", 2048.0,
-               "target is absolute: ≤ 2 KB")
+    return Row(
+        f"(e) memory per live case without documents ({n:,} cases)",
+        grown / n,
+        1.0,
+        "bytes",
+        2048.0,
+        "target is absolute: ≤ 2 KB",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,8 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         floor = "-" if absolute else f"{row.floor:.2f}"
         ratio = "-" if absolute else f"{row.ratio:.2f}×"
         target = f"{row.target:g}{row.unit}" if absolute else f"≤{row.target:g}×"
-        print(f"{row.name:<58} {row.value:>8.2f}{row.unit[:2]:>2} {floor:>10} {ratio:>7} {target:>7}  "
-              f"{'yes' if row.ok else 'NO'}")
+        print(
+            f"{row.name:<58} {row.value:>8.2f}{row.unit[:2]:>2} {floor:>10} {ratio:>7} {target:>7}  "
+            f"{'yes' if row.ok else 'NO'}"
+        )
     return 0 if all(row.ok for row in rows) else 1
 
 

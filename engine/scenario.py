@@ -97,7 +97,7 @@ def run_scenario(
             refused = type(exc).__name__
             expected = step.get("expect", {}).get("refused")
             if expected != refused:
-                result.failures.append(f"step {index} ({action}): refused: {exc.message}")
+                result.failures.append(f"step {index} ({action}): refused ({refused}): {exc.message}")
         except ProcflowError as exc:
             refused = type(exc).__name__
             if step.get("expect", {}).get("refused") != refused:

@@ -41,7 +41,9 @@ def test_validate_reports_problems_gcc_style_and_exits_1(run: Run, mini_copy) ->
     code, out, _ = run("validate", str(path))
     assert code == 1
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "[aprover]" in text)
-    assert f"{path}:{line}:13: error: unknown role 'aprover'; did you mean 'approver'? (at transitions[2].roles[0])" in out
+    assert (
+        f"{path}:{line}:13: error: unknown role 'aprover'; did you mean 'approver'? (at transitions[2].roles[0])" in out
+    )
 
 
 def test_validate_strict_turns_warnings_into_errors(run: Run, mini_copy) -> None:
@@ -63,7 +65,7 @@ def test_validate_strict_turns_warnings_into_errors(run: Run, mini_copy) -> None
     ids=["missing-file", "unknown-command", "bad-actor", "bad-now", "missing-data-file"],
 )
 def test_usage_errors_exit_2_with_one_clean_line(run: Run, argv: list[str], message: str) -> None:
-    code, out, err = run(*argv)
+    code, _, err = run(*argv)
     assert code == 2
     assert message in err and err.startswith("procflow: error: ")
 

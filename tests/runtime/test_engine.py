@@ -57,8 +57,12 @@ def test_a_walk_to_approval_records_every_step(running: Engine, clock: FixedCloc
     assert case.state == "approved"
     kinds = [(e.kind, e.trigger or e.document) for e in running.get(case.id).history]
     assert kinds == [
-        ("started", None), ("submitted", "request"), ("computed", "risk"), ("fired", "send"),
-        ("submitted", "decision"), ("fired", "approve"),
+        ("started", None),
+        ("submitted", "request"),
+        ("computed", "risk"),
+        ("fired", "send"),
+        ("submitted", "decision"),
+        ("fired", "approve"),
     ]
     assert [e.seq for e in case.history] == list(range(1, 7))
     assert case.history[1].at - case.history[0].at == timedelta(hours=1)
@@ -80,7 +84,7 @@ def test_refusals_come_in_order_trigger_role_documents_guard(running: Engine) ->
     case = running.submit(case, "request", {"item": "car", "amount": 50_000}, REQUESTER)
     case = running.fire(case, "send", REQUESTER)
     case = running.submit(case, "decision", {"approve": True}, APPROVER)
-    with pytest.raises(GuardFailed, match="documents.risk.level == 'low'"):
+    with pytest.raises(GuardFailed, match=r"documents\.risk\.level == 'low'"):
         running.fire(case, "approve", APPROVER)
     assert running.get(case.id).state == "review"
 
@@ -199,7 +203,12 @@ def test_hooks_run_after_commit_and_a_failing_hook_corrupts_nothing(running: Eng
 
     running.hooks.on("fired", broken)
     case = sent(running)
-    assert seen == [("started", 1, "draft"), ("submitted", 2, "draft"), ("computed", 3, "draft"), ("fired", 4, "review")]
+    assert seen == [
+        ("started", 1, "draft"),
+        ("submitted", 2, "draft"),
+        ("computed", 3, "draft"),
+        ("fired", 4, "review"),
+    ]
     assert [f.event.seq for f in running.hooks.failures] == [4]
     assert running.get(case.id).state == "review"
 
