@@ -96,7 +96,10 @@ class SchemaSet:
             ref = schema.get("$ref")
             if not isinstance(ref, str):
                 break
-            resolved = self.registry.resolver(base).lookup(ref)
+            try:
+                resolved = self.registry.resolver(base).lookup(ref)
+            except Unresolvable:  # reported by schema_problems; treat the field as opaque here
+                return {}, base
             schema, base = resolved.contents, urldefrag(urljoin(base, ref)).url
         return schema, base
 

@@ -7,11 +7,12 @@ loader can report every problem at once, located in the file.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from engine import expressions
-from engine.definition.model import Action, Deadline, DocumentSpec, FieldRef, ProcessDefinition, Requirement
+from engine.definition.model import Action, Deadline, FieldRef, ProcessDefinition, Requirement
 from engine.definition.reader import Path
 from engine.documents import SchemaSet
 from engine.errors import Problem
@@ -79,6 +80,23 @@ def _role_refs(c: Context) -> Iterator[Finding]:
     for path, deadline in _deadlines(d):
         for i, escalation in enumerate(deadline.escalate):
             yield from check((*path, "escalate", i, "notify"), escalation.notify)
+    initial = d.states.get(d.initial)
+    if initial is not None and not (initial.owner or initial.participants):
+        yield Finding(
+            ("states", d.initial),
+            f"the initial state {d.initial!r} has no owner, so nobody can start a case; add owner: <role>",
+            "warning",
+            key=True,
+        )
+    external = {r for r, role in roles.items() if role.external}
+    for doc in d.documents.values():
+        for i, role in enumerate(doc.produced_by):
+            if role in external:
+                yield Finding(
+                    ("documents", doc.id, "produced_by", i),
+                    f"role {role!r} is external; let a team role record {doc.id!r} on its behalf",
+                    "warning",
+                )
 
 
 def _state_refs(c: Context) -> Iterator[Finding]:
@@ -97,6 +115,11 @@ def _state_refs(c: Context) -> Iterator[Finding]:
             yield Finding(("stages", i, "pipeline"), _pipeline_message(c, stage.pipeline, pipeline_ids))
         if not any(s.stage == stage.id for s in d.states.values()):
             yield Finding(("stages", i), f"stage {stage.id!r} has no states", "warning")
+    seen_position: set[str] = set()
+    for i, position in enumerate(d.pipeline):
+        if position.id in seen_position:
+            yield Finding(("pipeline", i, "id"), f"pipeline position {position.id!r} is listed twice")
+        seen_position.add(position.id)
     seen_stage: set[str] = set()
     for i, stage in enumerate(d.stages):
         if stage.id in seen_stage:
@@ -176,6 +199,11 @@ def _document_refs(c: Context) -> Iterator[Finding]:
             required.add(req.document)
             if req.document not in d.documents:
                 yield Finding((*path, i), c.unknown("document", req.document, d.documents))
+            elif req.fresh and d.documents[req.document].shared:
+                yield Finding(
+                    (*path, i),
+                    f"{req.document!r} is shared by every case, so it is never new in one case; drop 'fresh'",
+                )
 
     for state in d.states.values():
         yield from check(("states", state.id, "requires"), state.requires)
@@ -256,8 +284,19 @@ def _deadline_refs(c: Context) -> Iterator[Finding]:
             if action is not None:
                 where = (*path, key) if key == "met_by" else (*path, key, "action")
                 yield from _action(c, action, where, triggers)
+        raw = _raw(c.definition.raw, path)
+        for key in ("after", "met_by"):
+            if key in raw and deadline.kind != "within":
+                yield Finding((*path, key), f"{key!r} applies only to 'within' deadlines; remove it", key=True)
         if deadline.max is not None and deadline.max < deadline.min:
             yield Finding((*path, "recurring", "max"), f"max ({deadline.max}) is less than min ({deadline.min})")
+
+
+def _raw(data: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
+    node: Any = data
+    for part in path:
+        node = node[part]
+    return node if isinstance(node, Mapping) else {}
 
 
 def _action(c: Context, action: Action, path: Path, triggers: set[str]) -> Iterator[Finding]:
@@ -320,8 +359,11 @@ def _computed(c: Context) -> Iterator[Finding]:
         for i, name in enumerate(doc.computed.inputs):
             if name not in d.documents:
                 yield Finding((*base, "inputs", i), c.unknown("document", name, d.documents))
-            elif name == doc.id or doc.id in _inputs(d.documents[name]):
-                yield Finding((*base, "inputs", i), f"computed documents {doc.id!r} and {name!r} depend on each other")
+            elif _reaches(d, name, doc.id):
+                yield Finding(
+                    (*base, "inputs", i),
+                    f"computed document {doc.id!r} depends on itself through {name!r}; break the loop",
+                )
         declared = list(doc.schema.get("properties", {}))
         earlier: list[str] = []
         allowed = ("documents", "data", "this")
@@ -345,8 +387,19 @@ def _computed(c: Context) -> Iterator[Finding]:
             earlier.append(f.name)
 
 
-def _inputs(doc: DocumentSpec) -> tuple[str, ...]:
-    return doc.computed.inputs if doc.computed else ()
+def _reaches(d: ProcessDefinition, start: str, target: str) -> bool:
+    """Whether computed document `target` is `start` or one of its inputs, directly or transitively."""
+    stack, seen = [start], set()
+    while stack:
+        name = stack.pop()
+        if name == target:
+            return True
+        if name in seen or name not in d.documents:
+            continue
+        seen.add(name)
+        computed = d.documents[name].computed
+        stack.extend(computed.inputs if computed else ())
+    return False
 
 
 def _templates(c: Context) -> Iterator[Finding | Problem]:

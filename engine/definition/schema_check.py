@@ -65,10 +65,8 @@ def _explain(error: ValidationError, marked: Marked) -> Iterator[Problem]:
                 what = _schema(error).get("properties", {}).get(key, {}).get("description", "")
                 yield marked.problem(path, f"missing key {key!r}" + (f": {what}" if what else ""), key=True)
         return
-    if kind == "propertyNames":
-        sub = best_match(error.context) if error.context else None
-        bad = sub.instance if sub is not None else instance
-        yield marked.problem((*path, str(bad)), _describe_value_error(sub or error, bad), key=True)
+    if "propertyNames" in error.relative_schema_path:  # a bad key: the instance is the key itself
+        yield marked.problem((*path, str(instance)), f"the key {_describe_value_error(error, instance)}", key=True)
         return
     if kind in ("oneOf", "anyOf"):
         yield marked.problem(path, _explain_choice(error))

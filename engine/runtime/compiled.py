@@ -39,8 +39,9 @@ class CompiledProcess:
     moves: Mapping[str, Mapping[str, CompiledTransition]]  # state → trigger → move
     validators: Mapping[str, Validator]
     computed: Mapping[str, tuple[CompiledField, ...]]
-    dependents: Mapping[str, tuple[str, ...]]  # input document → computed documents using it
+    dependents: Mapping[str, tuple[str, ...]]  # document → computed documents to redo when it changes, in order
     renderer: Renderer
+    computation_order: tuple[str, ...] = ()
     triggers: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -57,14 +58,12 @@ class CompiledProcess:
             for source in t.sources:
                 requires = _merge(definition.states[source].requires, t.requires)
                 moves[source][t.trigger] = CompiledTransition(t, requires, guard, reads)
-        computed: dict[str, tuple[CompiledField, ...]] = {}
-        dependents: dict[str, list[str]] = {}
-        for doc in definition.documents.values():
-            if doc.computed is None:
-                continue
-            computed[doc.id] = tuple(_compile_field(f) for f in doc.computed.fields)
-            for name in doc.computed.inputs:
-                dependents.setdefault(name, []).append(doc.id)
+        order = _computation_order(definition)
+        computed = {
+            doc.id: tuple(_compile_field(f) for f in doc.computed.fields)
+            for doc in definition.documents.values()
+            if doc.computed is not None
+        }
         return cls(
             definition=definition,
             machine=ProcessMachine(definition),
@@ -73,13 +72,50 @@ class CompiledProcess:
                 {d.id: schemas.validator(d.schema_file) for d in definition.documents.values()}
             ),
             computed=MappingProxyType(computed),
-            dependents=MappingProxyType({k: tuple(v) for k, v in dependents.items()}),
+            dependents=MappingProxyType(_dependents(definition, order)),
+            computation_order=order,
             renderer=Renderer(definition.templates),
             triggers=frozenset(t.trigger for t in definition.transitions),
         )
 
     def document(self, name: str) -> DocumentSpec:
         return self.definition.documents[name]
+
+
+def _computation_order(definition: ProcessDefinition) -> tuple[str, ...]:
+    """Computed documents, each after the computed documents it reads."""
+    inputs = {d.id: d.computed.inputs for d in definition.documents.values() if d.computed is not None}
+    order: list[str] = []
+
+    def visit(name: str, seen: frozenset[str]) -> None:
+        if name in order or name in seen:  # cycles are a load-time error; never loop here
+            return
+        for source in inputs[name]:
+            if source in inputs:
+                visit(source, seen | {name})
+        order.append(name)
+
+    for name in inputs:
+        visit(name, frozenset())
+    return tuple(order)
+
+
+def _dependents(definition: ProcessDefinition, order: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """For each document, every computed document downstream of it, directly or through other
+    computed documents, in computation order."""
+    direct: dict[str, set[str]] = {}
+    for name in order:
+        for source in definition.documents[name].computed.inputs:  # type: ignore[union-attr]
+            direct.setdefault(source, set()).add(name)
+
+    def closure(source: str, seen: set[str]) -> set[str]:
+        for target in direct.get(source, ()):
+            if target not in seen:
+                seen.add(target)
+                closure(target, seen)
+        return seen
+
+    return {source: tuple(n for n in order if n in closure(source, set())) for source in direct}
 
 
 def _merge(first: tuple[Requirement, ...], second: tuple[Requirement, ...]) -> tuple[Requirement, ...]:

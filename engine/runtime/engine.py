@@ -109,8 +109,15 @@ class Engine:
             data=MappingProxyType({"process_id": definition.id, "data": plain}),
         )
         case = apply(None, event)
-        self.store.commit(case, [event])
-        self.hooks.run([event], case)
+        events = [event]
+        shared = self.store.shared(definition.id) if compiled.computed else {}
+        for target in compiled.computation_order:  # documents computable from shared inputs alone
+            computed = self._recompute(compiled, case, target, shared, event.at)
+            if computed is not None:
+                events.append(computed)
+                case = apply(case, computed)
+        self.store.commit(case, events)
+        self.hooks.run(events, case)
         return case
 
     def _case(self, case: Case | str) -> tuple[Case, CompiledProcess]:
