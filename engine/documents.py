@@ -21,7 +21,7 @@ from referencing.jsonschema import DRAFT202012
 from engine.errors import DocumentInvalid, FieldError
 
 _FORMATS = FormatChecker()
-LOCAL_BASE = "urn:procflow:schemas/"
+LOCAL_BASE = "file:///procflow-schemas/"  # an identifier only: nothing is ever fetched
 
 
 def base_uri(path: str, schema: Mapping[str, Any]) -> str:
@@ -44,9 +44,9 @@ class SchemaSet:
         self.registry: Registry[Any] = Registry().with_resources(pairs).crawl()
 
     def validator(self, path: str) -> Validator:
-        schema = self.schemas[path]
+        schema = {"$id": base_uri(path, self.schemas[path]), **self.schemas[path]}  # relative $refs need a base
         cls = validator_for(schema, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"}))
-        return cls(dict(schema), registry=self.registry, format_checker=_FORMATS)
+        return cls(schema, registry=self.registry, format_checker=_FORMATS)
 
     def schema_problems(self, path: str) -> Iterator[str]:
         """Why the schema at `path` is not a usable JSON Schema, or has refs that do not resolve."""

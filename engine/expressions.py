@@ -9,11 +9,11 @@ refused, and `*`, `**` and `%` are bounded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2 import StrictUndefined, TemplateError, Undefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.parser import Parser
@@ -23,6 +23,7 @@ from engine.errors import ExpressionError
 from engine.sandbox import BoundedSandbox
 
 NAMES = ("documents", "data", "state", "this")
+TOO_DEEP = "the expression is nested too deeply; split it up"
 FILTERS = (
     "length",
     "lower",
@@ -73,10 +74,23 @@ class _Environment(BoundedSandbox):
         super().__init__(undefined=StrictUndefined, autoescape=False)
         self.globals.clear()
         self.filters = {name: JINJA_FILTERS[name] for name in FILTERS}
-        self.tests = {name: JINJA_TESTS[name] for name in TESTS}
+        self.tests = {name: _strict(name, JINJA_TESTS[name]) for name in TESTS}  # type: ignore[arg-type]
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         raise SecurityError("expressions cannot call functions or methods")
+
+
+def _strict(name: str, test: Callable[..., Any]) -> Callable[..., Any]:
+    """A test that raises on a missing field instead of answering False (only `defined` may ask)."""
+    if name in ("defined", "undefined"):
+        return test
+
+    def strict(value: Any, *args: Any) -> Any:
+        if isinstance(value, Undefined):
+            value._fail_with_undefined_error()
+        return test(value, *args)
+
+    return strict
 
 
 _ENV = _Environment()
@@ -106,11 +120,19 @@ def problems(expression: str, allowed_names: tuple[str, ...] = NAMES) -> Iterato
     """Everything forbidden in `expression` (syntax, calls, unknown names, filters, tests)."""
     try:
         node = parse(expression)
+        found = list(walk(node, (nodes.Call, nodes.Name, nodes.Filter, nodes.Test, nodes.Getattr, nodes.Getitem)))
     except TemplateSyntaxError as exc:
         yield f"the expression does not parse: {exc.message}"
         return
-    for item in walk(node, (nodes.Call, nodes.Name, nodes.Filter, nodes.Test)):
-        if isinstance(item, nodes.Call):
+    except RecursionError:
+        yield TOO_DEEP
+        return
+    for item in found:
+        if isinstance(item, (nodes.Getattr, nodes.Getitem)):
+            name = item.attr if isinstance(item, nodes.Getattr) else getattr(item.arg, "value", None)
+            if isinstance(name, str) and name.startswith("_"):
+                yield f"{name!r}: names starting with '_' are not allowed"
+        elif isinstance(item, nodes.Call):
             yield "expressions cannot call functions or methods"
         elif isinstance(item, nodes.Name) and item.name not in allowed_names:
             yield f"unknown name {item.name!r}; expressions can use {', '.join(allowed_names)}"
@@ -122,7 +144,10 @@ def problems(expression: str, allowed_names: tuple[str, ...] = NAMES) -> Iterato
 
 def references(expression: str) -> list[Reference]:
     """The dotted names `expression` reads (longest chains), for load-time checks."""
-    node = parse(expression)
+    try:
+        node = parse(expression)
+    except RecursionError:
+        return []
     inner: set[int] = set()
     found: list[Reference] = []
     for item in walk(node, (nodes.Getattr, nodes.Getitem)):
@@ -163,7 +188,12 @@ class Expression:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self._compiled = _ENV.compile_expression(source, undefined_to_none=False)
+        try:
+            self._compiled = _ENV.compile_expression(source, undefined_to_none=False)
+        except TemplateError as exc:
+            raise ExpressionError(source, exc.message or str(exc)) from None
+        except RecursionError:
+            raise ExpressionError(source, TOO_DEEP) from None
 
     def evaluate(self, context: Mapping[str, Any]) -> Any:
         try:
@@ -177,6 +207,8 @@ class Expression:
             ) from None
         except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
             raise ExpressionError(self.source, str(exc)) from None
+        except RecursionError:
+            raise ExpressionError(self.source, TOO_DEEP) from None
 
     def holds(self, context: Mapping[str, Any]) -> bool:
         value = self.evaluate(context)

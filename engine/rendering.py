@@ -9,10 +9,10 @@ memory bombs; `StrictUndefined` makes a missing field an error, not a blank.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError, nodes
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -29,7 +29,7 @@ ROOTS = ("doc", "case", "process", "document")
 class _TemplateEnvironment(BoundedSandbox):
     def __init__(self, templates: Mapping[str, str]) -> None:
         super().__init__(
-            loader=DictLoader(dict(templates)), undefined=StrictUndefined, autoescape=False, finalize=_cell_safe
+            loader=_BundleLoader(templates), undefined=StrictUndefined, autoescape=False, finalize=_cell_safe
         )
         for name in UNSAFE_FILTERS:
             self.filters.pop(name, None)
@@ -39,6 +39,18 @@ class _TemplateEnvironment(BoundedSandbox):
         if isinstance(getattr(__obj, "__self__", None), _VALUE_TYPES):
             raise SecurityError("templates cannot call methods on values; use a filter instead")
         return super().call(__context, __obj, *args, **kwargs)
+
+
+class _BundleLoader(BaseLoader):
+    """Templates from the definition bundle, named by their path so errors can give their line."""
+
+    def __init__(self, templates: Mapping[str, str]) -> None:
+        self.templates = dict(templates)
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        if template not in self.templates:
+            raise TemplateNotFound(template)
+        return self.templates[template], template, lambda: True
 
 
 def _cell_safe(value: Any) -> Any:
@@ -88,12 +100,16 @@ class Renderer:
         _collect(self._tree(name), {"doc": ()}, used)
         return list(used)
 
-    def undeclared(self, name: str) -> set[str]:
-        """Names template `name` reads that neither the renderer nor the template itself provides."""
+    def undeclared(self, name: str) -> dict[str, int]:
+        """Names template `name` reads that neither the renderer nor the template provides → first line."""
         tree = self._tree(name)
         assigned = {n.name for n in walk(tree, (nodes.Name,)) if n.ctx in ("store", "param")}
-        read = {n.name for n in walk(tree, (nodes.Name,)) if n.ctx == "load"}
-        return read - assigned - set(ROOTS) - set(self.env.globals) - {"loop", "caller", "varargs", "kwargs"}
+        provided = assigned | set(ROOTS) | set(self.env.globals) | {"loop", "caller", "varargs", "kwargs"}
+        found: dict[str, int] = {}
+        for node in walk(tree, (nodes.Name,)):
+            if node.ctx == "load" and node.name not in provided:
+                found.setdefault(node.name, node.lineno)
+        return found
 
     def render_markdown(self, name: str, context: Mapping[str, Any], footer: str) -> str:
         try:
@@ -102,6 +118,10 @@ class Renderer:
             raise RenderError(f"{name}{_template_line(exc, name)}: {exc.message or exc}") from None
         except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
             raise RenderError(f"{name}{_template_line(exc, name)}: {exc}") from None
+        except RecursionError:
+            raise RenderError(
+                f"{name}: the template recurses too deeply (a recursive loop or an include of itself)"
+            ) from None
         return f"{body.strip()}\n\n---\n\n*{footer}*\n"
 
     def render_html(self, name: str, context: Mapping[str, Any], footer: str, title: str, lang: str) -> str:

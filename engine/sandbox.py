@@ -8,7 +8,7 @@ field, never the dict method.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2.exceptions import SecurityError
@@ -16,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 MAX_REPEAT = 10_000
 MAX_EXPONENT = 64
+MAX_BITS = 4096
 
 
 class BoundedSandbox(SandboxedEnvironment):
@@ -25,7 +26,7 @@ class BoundedSandbox(SandboxedEnvironment):
         if operator == "**":
             if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
                 raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
-            if isinstance(left, (int, float)) and abs(left) > 10**6 and right > 8:
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * right > MAX_BITS:
                 raise SecurityError("the power is too large")
             return left**right
         if operator == "*":
@@ -36,6 +37,18 @@ class BoundedSandbox(SandboxedEnvironment):
         if isinstance(left, str):
             raise SecurityError("string formatting with % is not allowed")
         return left % right
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`'…'.format(…)` can pad a value to any width: refuse it outright."""
+        if getattr(value, "__name__", None) in ("format", "format_map") and isinstance(
+            getattr(value, "__self__", None), str
+        ):
+
+            def refuse(*args: Any, **kwargs: Any) -> str:
+                raise SecurityError("str.format is not allowed; build text with ~ and filters")
+
+            return refuse
+        return None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Mapping):

@@ -412,10 +412,10 @@ def _templates(c: Context) -> Iterator[Finding | Problem]:
             yield Problem(file, line, 1, message, f"documents.{doc.id}.template")
         if syntax:
             continue
-        for name in sorted(c.renderer.undeclared(doc.template)):
+        for name, line in sorted(c.renderer.undeclared(doc.template).items()):
             yield Problem(
                 file,
-                1,
+                line,
                 1,
                 f"template uses {name!r}; templates can use doc, case, process, document",
                 f"documents.{doc.id}.template",

@@ -141,16 +141,26 @@ def to_bundle(definition: ProcessDefinition) -> dict[str, Any]:
 
 
 def from_bundle(bundle: Mapping[str, Any]) -> ProcessDefinition:
-    """Rebuild a stored definition; its content hash must match what was stored."""
+    """Rebuild a stored definition; refuse one whose content does not match its stored hash."""
+    name = str(bundle.get("source_file", "<store>"))
+
+    def refuse(message: str) -> DefinitionError:
+        return DefinitionError([Problem(name, 1, 1, message)])
+
     if bundle.get("format") != BUNDLE_FORMAT:
-        raise DefinitionError([Problem("<store>", 1, 1, f"unknown definition bundle format {bundle.get('format')!r}")])
-    definition = _assemble(
-        bundle["process"], bundle["schemas"], bundle["templates"], bundle["source_file"], bundle["source_text"]
-    )
+        raise refuse(f"unknown definition bundle format {bundle.get('format')!r}")
+    missing = [k for k in ("process", "schemas", "templates", "source_text", "content_hash") if k not in bundle]
+    if missing:
+        raise refuse(f"the stored definition lacks {', '.join(missing)}")
+    try:
+        definition = _assemble(bundle["process"], bundle["schemas"], bundle["templates"], name, bundle["source_text"])
+        source = read_yaml(bundle["source_text"], name).data
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise refuse(f"the stored definition is malformed: {exc}") from None
     if definition.content_hash != bundle["content_hash"]:
-        raise DefinitionError(
-            [Problem(bundle["source_file"], 1, 1, "the stored definition does not match its content hash")]
-        )
+        raise refuse("the stored definition does not match its content hash")
+    if source != bundle["process"]:
+        raise refuse("the stored source text does not match the stored definition")
     return definition
 
 

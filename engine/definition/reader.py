@@ -82,6 +82,8 @@ class _Frame:
     size: int = 1
     key: str | None = None
     key_mark: Mark | None = None
+    skip_value: bool = False  # the pending key is a duplicate: read its value, keep nothing
+    muted: bool = False  # inside a skipped value: record no marks
 
 
 def read_yaml(raw: bytes | str, filename: str = "<input>") -> Marked:
@@ -151,31 +153,43 @@ def _build(text: str, out: Marked) -> None:
         if isinstance(top.container, list):
             path = (*top.path, len(top.container))
             top.container.append(value)
-            out.marks.setdefault(path, mark)
+            if not top.muted:
+                out.marks.setdefault(path, mark)
             return
         key, top.key = top.key, None
-        if key is None:  # this node was a key, or a discarded complex key's value
+        if key is None:
+            return
+        if top.skip_value:
+            top.skip_value = False
             return
         path = (*top.path, key)
-        if key in top.container:
-            first = out.key_marks.get(path, (0, 0))
-            out.problems.append(
-                Problem(
-                    out.filename,
-                    *(top.key_mark or mark),
-                    f"duplicate key {key!r} (first at line {first[0]}); each key may appear once: "
-                    "merge the two entries or rename one",
-                    json_path(path),
-                )
-            )
-            return
         top.container[key] = value
-        out.marks[path] = mark
-        if top.key_mark:
-            out.key_marks[path] = top.key_mark
+        if not top.muted:
+            out.marks[path] = mark
+            if top.key_mark:
+                out.key_marks[path] = top.key_mark
 
     def expecting_key() -> bool:
         return bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].key is None
+
+    def take_key(key: str, mark: Mark) -> None:
+        top = stack[-1]
+        top.key, top.key_mark = key, mark
+        if key in top.container and not top.muted:
+            first = out.key_marks.get((*top.path, key), (0, 0))
+            out.problems.append(
+                Problem(
+                    out.filename,
+                    *mark,
+                    f"duplicate key {key!r} (first at line {first[0]}); each key may appear once: "
+                    "merge the two entries or rename one",
+                    json_path((*top.path, key)),
+                )
+            )
+        top.skip_value = key in top.container
+
+    def muted() -> bool:
+        return bool(stack) and (stack[-1].muted or stack[-1].skip_value)
 
     for event in yaml.parse(text, Loader=_Parser):
         if isinstance(event, yaml.DocumentStartEvent):
@@ -190,7 +204,8 @@ def _build(text: str, out: Marked) -> None:
         elif isinstance(event, yaml.ScalarEvent):
             total += 1
             if expecting_key():
-                stack[-1].key, stack[-1].key_mark = event.value, _mark(event)
+                _check_tag(event, out, _current_path(stack))
+                take_key(event.value, _mark(event))
                 continue
             value = _scalar(event, out, _current_path(stack))
             attach(value, 1, _mark(event), event.anchor)
@@ -207,8 +222,10 @@ def _build(text: str, out: Marked) -> None:
                 raise DefinitionError(out.problems)
             container: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
             path = _current_path(stack)
-            out.marks.setdefault(path, _mark(event))
-            stack.append(_Frame(container, path, event.anchor, _mark(event)))
+            quiet = muted()
+            if not quiet:
+                out.marks.setdefault(path, _mark(event))
+            stack.append(_Frame(container, path, event.anchor, _mark(event), muted=quiet))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             frame = stack.pop()
             attach(frame.container, frame.size, frame.mark, frame.anchor)
@@ -229,7 +246,7 @@ def _build(text: str, out: Marked) -> None:
                 )
                 raise DefinitionError(out.problems)
             if expecting_key():
-                stack[-1].key, stack[-1].key_mark = str(value), _mark(event)
+                take_key(str(value), _mark(event))
                 continue
             attach(value, size, _mark(event), None)
         if total > MAX_NODES:

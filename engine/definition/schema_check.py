@@ -115,7 +115,7 @@ def _explain_choice(error: ValidationError) -> str:
         inner = ".".join(str(p) for p in deepest.relative_path)
         where = f"{inner}: " if inner else ""
         hint = ""
-        if deepest.instance is None:
+        if deepest.instance is None or (isinstance(error.instance, dict) and None in error.instance.values()):
             hint = "; in a {...} mapping a comma separates entries, so quote text that contains one"
         return f"{where}{_describe_value_error(deepest, deepest.instance)}{hint}"
     if description:

@@ -7,8 +7,10 @@ never hard-code line numbers of the shipped processes.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +30,20 @@ def position(path: Path, needle: str, token: str | None = None, occurrence: int 
     wanted = needle if token is None else token
     assert wanted in text, f"{wanted!r} is not on line {line} of {path}: {text!r}"
     return line, text.index(wanted) + 1
+
+
+def refuse_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Make every host lookup or connection fail; returns the list the attempts are recorded in."""
+    attempts: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise OSError("a test tried to use the network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return attempts
 
 
 def at(problem: Problem) -> tuple[int, int]:
