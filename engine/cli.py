@@ -11,15 +11,16 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.datafiles import read_data
 from engine.definition.loader import check, load
 from engine.errors import InputError, ProcflowError, UsageError
-from engine.presentation import describe_case, outline
+from engine.presentation import describe_case, describe_obligation, obligation_line, outline
 from engine.runtime.case import Actor
 from engine.runtime.engine import Engine
 from engine.store.base import default_url, open_store
@@ -119,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", metavar="CASE")
     p.set_defaults(run=cmd_available)
 
+    p = sub.add_parser("overdue", parents=[common], help="every open obligation past due, across all cases")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--lang", help="language of titles")
+    p.set_defaults(run=cmd_overdue)
+
+    p = sub.add_parser("tick", parents=[common], help="record reminders and escalations that are due (once each)")
+    p.set_defaults(run=cmd_tick)
+
     p = sub.add_parser("render", parents=[common], help="render a case document to Markdown or HTML")
     p.add_argument("case", metavar="CASE")
     p.add_argument("document", metavar="DOCUMENT")
@@ -202,7 +211,10 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = _engine(args)
     case = engine.get(args.case)
     definition = engine.definition(case.process_id, case.definition_hash)
-    info = describe_case(case, definition, args.lang)
+    zone = _zone(definition)
+    info = describe_case(case, definition, args.lang, zone)
+    now = engine.clock.now()
+    info["deadlines"] = [describe_obligation(o, now, zone, args.lang) for o in engine.deadlines(case, now)]
     if args.json:
         json.dump(info, out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -216,9 +228,60 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print("  documents", file=out)
     for doc in info["documents"]:
         print(f"    {doc['id']} v{doc['version']} by {doc['by']} at {doc['at']}", file=out)
+    print("  deadlines", file=out)
+    for item in info["deadlines"]:
+        print(f"    {obligation_line(item)}", file=out)
     print("  history", file=out)
     for line in info["history"]:
         print(f"    {line}", file=out)
+    return 0
+
+
+def _zone(definition: Any) -> tzinfo:
+    return ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
+
+
+def cmd_overdue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    now = engine.clock.now()
+    rows = []
+    for item in engine.overdue(now):
+        definition = engine.definition(item.case.process_id, item.case.definition_hash)
+        info = describe_obligation(item.obligation, now, _zone(definition), args.lang)
+        info.update(
+            case=item.case.id,
+            process=item.case.process_id,
+            state=item.case.state,
+            late_by_seconds=int(item.lateness.total_seconds()),
+            missed_periods=item.missed_periods,
+        )
+        rows.append(info)
+    if args.json:
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    if not rows:
+        print(f"nothing overdue at {now.isoformat(timespec='minutes')}", file=out)
+    for row in rows:
+        periods = f" ({row['missed_periods']} periods missed)" if row["missed_periods"] > 1 else ""
+        late = row["late_by"] or "-"
+        print(
+            f"{row['case']:<20} {row['state']:<22} {row['owner'] or '-':<22} {row['ref'] or row['deadline']:<5} "
+            f"{row['status']:<8} late {late}{periods}  {row['title']}",
+            file=out,
+        )
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    for event in engine.tick():
+        data = dict(event.data or {})
+        print(
+            f"{event.case_id}: {event.kind} {data.get('ref') or data.get('deadline')} "
+            f"→ {data.get('action')} {data.get('notify') or ''}".rstrip(),
+            file=out,
+        )
     return 0
 
 

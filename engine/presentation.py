@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from engine.deadlines import Obligation
 from engine.definition.model import Deadline, ProcessDefinition, Requirement, Text
 from engine.runtime.case import Case, Event
 
@@ -93,7 +95,9 @@ def describe_event(event: Event) -> str:
     return f"{at}  {who} {verb} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})"
 
 
-def describe_case(case: Case, definition: ProcessDefinition, lang: str | None = None) -> dict[str, Any]:
+def describe_case(
+    case: Case, definition: ProcessDefinition, lang: str | None = None, zone: tzinfo = UTC
+) -> dict[str, Any]:
     state = definition.states[case.state]
     stage = definition.stage_of(case.state)
     return {
@@ -115,9 +119,68 @@ def describe_case(case: Case, definition: ProcessDefinition, lang: str | None = 
                 "version": versions[-1].version,
                 "hash": versions[-1].hash,
                 "by": versions[-1].actor,
-                "at": versions[-1].at.isoformat(timespec="minutes"),
+                "at": versions[-1].at.astimezone(zone).isoformat(timespec="minutes"),
             }
             for name, versions in case.documents.items()
         ],
         "history": [describe_event(e) for e in case.history],
     }
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours else []
+    parts += [f"{mins}m"] if mins and not days else []
+    return " ".join(parts) or "0m"
+
+
+def describe_obligation(obligation: Obligation, now: datetime, zone: tzinfo, lang: str | None = None) -> dict[str, Any]:
+    """An obligation as plain data: what, when due (local time), and how it stands."""
+
+    def local(at: datetime | None) -> str | None:
+        return at.astimezone(zone).isoformat(timespec="minutes") if at else None
+
+    deadline = obligation.deadline
+    remaining, lateness = obligation.remaining(now), obligation.lateness(now)
+    return {
+        "key": obligation.key,
+        "deadline": deadline.id,
+        "ref": deadline.ref,
+        "title": deadline.title.get(lang),
+        "rule": describe_deadline(deadline),
+        "scope": obligation.scope,
+        "owner": obligation.owner,
+        "status": obligation.status,
+        "due_at": local(obligation.due_at),
+        "met_at": local(obligation.met_at),
+        "met_by": obligation.met_by,
+        "count": obligation.count,
+        "min": deadline.min if deadline.kind == "recurring" else None,
+        "remaining": _span(remaining) if remaining is not None else None,
+        "late_by": _span(lateness) if lateness is not None else None,
+        "provisional": obligation.provisional,
+    }
+
+
+def obligation_line(info: dict[str, Any]) -> str:
+    name = info["ref"] or info["deadline"]
+    status = info["status"]
+    if info["count"] is not None:  # a recurring period
+        return (
+            f"{name:<5} {status:<8} {info['count']} of at least {info['min']} "
+            f"in the period ending {info['due_at']}  {info['title']}"
+        )
+    detail = {
+        "open": f"due {info['due_at']} (in {info['remaining']})",
+        "overdue": f"was due {info['due_at']}, {info['late_by']} late",
+        "met": f"met {info['met_at']} by {info['met_by'] or '-'} (due {info['due_at']})",
+        "late": f"met {info['met_at']} by {info['met_by'] or '-'}, {info['late_by']} late",
+        "missed": f"missed (due {info['due_at']})",
+        "waiting": "waiting for its start (the anchor is not known yet)",
+        "breach": f"breached: {info['rule']}",
+    }[status]
+    warn = " (provisional: this year's official working days are not published yet)" if info["provisional"] else ""
+    return f"{name:<5} {status:<8} {detail}  {info['title']}{warn}"

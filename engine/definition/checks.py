@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import expressions
-from engine.definition.model import Action, Deadline, FieldRef, ProcessDefinition, Requirement
+from engine.calendars import calendar_problems
+from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition, Requirement
 from engine.definition.reader import Path
 from engine.documents import SchemaSet
 from engine.errors import Problem
@@ -436,6 +437,29 @@ def _templates(c: Context) -> Iterator[Finding | Problem]:
                 )
 
 
+def _calendar(c: Context) -> Iterator[Finding]:
+    d = c.definition
+    if d.calendar is not None:
+        for key, message in calendar_problems(d.calendar.country, d.calendar.timezone):
+            yield Finding(("calendar", key), message)
+        return
+    for path, deadline in _deadlines(d):
+        durations: list[tuple[Path, Duration | None]] = [
+            (("within",), deadline.within),
+            (("lead_time", "at_least"), deadline.at_least),
+            (("recurring", "per"), deadline.per),
+            (("remind_before",), deadline.remind_before),
+            *((("escalate", i, "overdue_by"), e.overdue_by) for i, e in enumerate(deadline.escalate)),
+        ]
+        for where, duration in durations:
+            if duration is not None and duration.unit == "working_days":
+                yield Finding(
+                    (*path, *where),
+                    "working days need a calendar: add calendar: {country: CN, timezone: Asia/Shanghai} "
+                    "(your country and time zone) at the top level",
+                )
+
+
 CHECKS: tuple[Check, ...] = (
     _role_refs,
     _state_refs,
@@ -446,4 +470,5 @@ CHECKS: tuple[Check, ...] = (
     _guards,
     _computed,
     _templates,
+    _calendar,
 )

@@ -12,7 +12,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-EventKind = Literal["started", "submitted", "computed", "fired"]
+EventKind = Literal["started", "submitted", "computed", "fired", "reminded", "escalated", "breach"]
+NOTE_KINDS = ("reminded", "escalated", "breach")  # recorded in the history; change no state or document
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 SYSTEM = "procflow"
 SYSTEM_ROLE = "system"
@@ -118,6 +119,20 @@ def apply(case: Case | None, event: Event) -> Case:
             case.created_at,
             event.at,
             event.seq,
+            case.data,
+            case.documents,
+            (*case.history, event),
+        )
+    if event.kind in NOTE_KINDS:
+        return Case(
+            case.id,
+            case.process_id,
+            case.definition_hash,
+            case.state,
+            event.seq,
+            case.created_at,
+            event.at,
+            case.entered_seq,
             case.data,
             case.documents,
             (*case.history, event),

@@ -9,7 +9,8 @@ from typing import Any
 
 from jsonschema.protocols import Validator
 
-from engine import expressions
+from engine import calendars, expressions
+from engine.calendars import WorkingCalendar
 from engine.definition.model import ComputedField, DocumentSpec, ProcessDefinition, Requirement, Transition
 from engine.documents import SchemaSet
 from engine.expressions import Expression
@@ -43,6 +44,8 @@ class CompiledProcess:
     renderer: Renderer
     computation_order: tuple[str, ...] = ()
     triggers: frozenset[str] = field(default_factory=frozenset)
+    calendar: WorkingCalendar | None = None
+    has_deadlines: bool = False
 
     @classmethod
     def compile(cls, definition: ProcessDefinition) -> CompiledProcess:
@@ -76,10 +79,18 @@ class CompiledProcess:
             computation_order=order,
             renderer=Renderer(definition.templates),
             triggers=frozenset(t.trigger for t in definition.transitions),
+            calendar=_calendar(definition),
+            has_deadlines=any(s.deadlines for s in definition.states.values())
+            or any(g.deadlines for g in definition.stages),
         )
 
     def document(self, name: str) -> DocumentSpec:
         return self.definition.documents[name]
+
+
+def _calendar(definition: ProcessDefinition) -> WorkingCalendar | None:
+    declared = definition.calendar
+    return calendars.official(declared.country, declared.timezone, declared.cutoff) if declared else None
 
 
 def _computation_order(definition: ProcessDefinition) -> tuple[str, ...]:

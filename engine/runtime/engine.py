@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from engine.canonical import frozen_copy
 from engine.clock import Clock, SystemClock
+from engine.deadlines import Obligation
 from engine.definition.loader import from_bundle, to_bundle
 from engine.definition.model import ProcessDefinition
 from engine.documents import field_errors
@@ -31,6 +32,7 @@ from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
 from engine.runtime.policy import Option
+from engine.runtime.timekeeping import Overdue, Timekeeper, due_items, lead_time_events
 from engine.store.base import Store
 from engine.store.memory import MemoryStore
 
@@ -45,6 +47,7 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.hooks = hooks or Hooks()
         self._compiled: dict[str, CompiledProcess] = {}
+        self._time = Timekeeper(self.store, self.hooks, lambda case: self._compile(case.definition_hash))
 
     # --- definitions ---------------------------------------------------------------
 
@@ -116,7 +119,7 @@ class Engine:
             if computed is not None:
                 events.append(computed)
                 case = apply(case, computed)
-        self.store.commit(case, events)
+        self.store.commit(case, events, due_items(compiled, case, event.at))
         self.hooks.run(events, case)
         return case
 
@@ -145,7 +148,7 @@ class Engine:
             dest=dest,
         )
         updated = apply(current, event)
-        self.store.commit(updated, [event])
+        self.store.commit(updated, [event], due_items(compiled, updated, event.at))
         self.hooks.run([event], updated)
         return updated
 
@@ -173,8 +176,24 @@ class Engine:
             raise CaseClosed(current.id, current.state)
         now = self.clock.now()
         plain, digest = self._validated(compiled, document, data)
+        breaches = lead_time_events(compiled, current, document, plain, now) if compiled.has_deadlines else []
         events = [self._document_event(current, document, plain, digest, actor.user, actor.role, now)]
         updated = apply(current, events[0])
+        for breach in breaches:  # soft lead-time rules: accepted, and the breach is on record
+            events.append(
+                Event(
+                    updated.id,
+                    updated.version + 1,
+                    "breach",
+                    now,
+                    actor.user,
+                    actor.role,
+                    updated.definition_hash,
+                    document=document,
+                    data=MappingProxyType(breach),
+                )
+            )
+            updated = apply(updated, events[-1])
         dependents = compiled.dependents.get(document, ())
         shared = self.store.shared(current.process_id) if dependents else {}
         for target in dependents:
@@ -182,7 +201,7 @@ class Engine:
             if event is not None:
                 events.append(event)
                 updated = apply(updated, event)
-        self.store.commit(updated, events)
+        self.store.commit(updated, events, due_items(compiled, updated, now))
         self.hooks.run(events, updated)
         return updated
 
@@ -264,6 +283,21 @@ class Engine:
         if latest is not None and latest.hash == digest:
             return None  # unchanged: no new version
         return self._document_event(case, target, plain, digest, SYSTEM, SYSTEM_ROLE, at, "computed")
+
+    # --- deadlines -------------------------------------------------------------------
+
+    def deadlines(self, case: Case | str, now: datetime | None = None) -> list[Obligation]:
+        """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue."""
+        current, _ = self._case(case)
+        return self._time.status(current, now or self.clock.now())
+
+    def overdue(self, now: datetime | None = None) -> list[Overdue]:
+        """Every open obligation past due, across all cases, earliest due first (from the store's due index)."""
+        return self._time.overdue(now or self.clock.now())
+
+    def tick(self, now: datetime | None = None) -> list[Event]:
+        """Record each reminder and escalation due by `now` (once), and run their hooks."""
+        return self._time.tick(now or self.clock.now())
 
     # --- rendering ---------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from engine.errors import StoreError
@@ -11,6 +13,20 @@ from engine.runtime.case import Case, DocumentVersion, Event
 from engine.suggest import did_you_mean
 
 DEFAULT_URL = "sqlite:///procflow.db"
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """An open obligation as the store indexes it, so due and overdue work is found without scanning cases."""
+
+    case_id: str
+    key: str
+    process_id: str
+    deadline_id: str
+    state: str
+    owner: str | None
+    due_at: datetime
+    alert_at: datetime | None  # the next reminder, due time or escalation still to act on
 
 
 class Store(Protocol):
@@ -27,7 +43,13 @@ class Store(Protocol):
 
     def latest_definition(self, process_id: str) -> str | None: ...
 
-    def commit(self, case: Case, events: Sequence[Event]) -> None: ...
+    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] = ()) -> None:
+        """Write events and snapshot; replace the case's due items with `due`, in the same transaction."""
+        ...
+
+    def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
+        """Open obligations due at or before `before` (or whose next alert is), earliest first; uses an index."""
+        ...
 
     def get(self, case_id: str) -> Case: ...
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.runtime.case import Case, DocumentVersion, Event
-from engine.store.base import register_store
+from engine.store.base import DueItem, register_store
 
 
 class MemoryStore:
@@ -18,6 +19,7 @@ class MemoryStore:
         self._definitions: dict[str, Mapping[str, Any]] = {}
         self._latest: dict[str, str] = {}
         self._shared: dict[str, dict[str, tuple[DocumentVersion, ...]]] = {}
+        self._due: dict[str, tuple[DueItem, ...]] = {}
 
     @classmethod
     def from_url(cls, url: str) -> MemoryStore:
@@ -39,7 +41,7 @@ class MemoryStore:
     def latest_definition(self, process_id: str) -> str | None:
         return self._latest.get(process_id)
 
-    def commit(self, case: Case, events: Sequence[Event]) -> None:
+    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] = ()) -> None:
         expected = case.version - len(events)
         with self._lock:
             current = self._cases.get(case.id)
@@ -47,6 +49,20 @@ class MemoryStore:
             if found != expected:
                 raise ConflictError(case.id, expected, found)
             self._cases[case.id] = case
+            if due:
+                self._due[case.id] = tuple(due)
+            else:
+                self._due.pop(case.id, None)
+
+    def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
+        def when(item: DueItem) -> datetime | None:
+            return item.alert_at if alerts else item.due_at
+
+        found = sorted(
+            (item for items in list(self._due.values()) for item in items if (at := when(item)) and at <= before),
+            key=lambda item: (when(item), item.case_id, item.key),
+        )
+        return found[:limit] if limit is not None else found
 
     def get(self, case_id: str) -> Case:
         try:

@@ -11,12 +11,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.runtime.case import Case, DocumentVersion, Event, replay
-from engine.store.base import register_store
+from engine.store.base import DueItem, register_store
 from engine.store.records import EVENT_FIELDS, event_from_dict, event_to_dict, version_from_dict, version_to_dict
 
 SCHEMA_VERSION = 1
@@ -59,6 +60,19 @@ CREATE TABLE IF NOT EXISTS events (
     data TEXT,
     PRIMARY KEY (case_id, seq)
 );
+CREATE TABLE IF NOT EXISTS due (
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    key TEXT NOT NULL,
+    process_id TEXT NOT NULL,
+    deadline_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    owner TEXT,
+    due_at TEXT NOT NULL,
+    alert_at TEXT,
+    PRIMARY KEY (case_id, key)
+);
+CREATE INDEX IF NOT EXISTS due_by_time ON due (due_at);
+CREATE INDEX IF NOT EXISTS due_by_alert ON due (alert_at) WHERE alert_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS shared_documents (
     process_id TEXT NOT NULL,
     document TEXT NOT NULL,
@@ -67,6 +81,11 @@ CREATE TABLE IF NOT EXISTS shared_documents (
     PRIMARY KEY (process_id, document, version)
 );
 """
+
+
+def _utc(at: datetime) -> str:
+    """Instants as sortable UTC text, so an index orders them correctly."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def _path_from_url(url: str) -> str:
@@ -164,7 +183,7 @@ class SQLiteStore:
         )
         return rows[0][0] if rows else None
 
-    def commit(self, case: Case, events: Sequence[Event]) -> None:
+    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] = ()) -> None:
         expected = case.version - len(events)
         columns = ", ".join(EVENT_FIELDS)
         marks = ", ".join("?" for _ in EVENT_FIELDS)
@@ -196,8 +215,46 @@ class SQLiteStore:
                     values = event_to_dict(event)
                     values["data"] = None if values["data"] is None else json.dumps(values["data"], ensure_ascii=False)
                     db.execute(f"INSERT INTO events ({columns}) VALUES ({marks})", [values[f] for f in EVENT_FIELDS])
+                db.execute("DELETE FROM due WHERE case_id = ?", (case.id,))
+                db.executemany(
+                    "INSERT INTO due VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            d.case_id,
+                            d.key,
+                            d.process_id,
+                            d.deadline_id,
+                            d.state,
+                            d.owner,
+                            _utc(d.due_at),
+                            _utc(d.alert_at) if d.alert_at else None,
+                        )
+                        for d in due
+                    ],
+                )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to {self.path}: {exc}") from None
+
+    def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
+        column = "alert_at" if alerts else "due_at"
+        rows = self._read(
+            f"SELECT case_id, key, process_id, deadline_id, state, owner, due_at, alert_at FROM due "
+            f"WHERE {column} <= ? ORDER BY {column}, case_id, key LIMIT ?",
+            (_utc(before), -1 if limit is None else limit),
+        )
+        return [
+            DueItem(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                datetime.fromisoformat(r[6]),
+                datetime.fromisoformat(r[7]) if r[7] else None,
+            )
+            for r in rows
+        ]
 
     def get(self, case_id: str) -> Case:
         rows = self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE case_id = ? ORDER BY seq", (case_id,))

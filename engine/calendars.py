@@ -1,0 +1,174 @@
+"""Working days on official calendars, and duration arithmetic in a process's time zone.
+
+The holiday data comes from the `holidays` package (never a hand-kept list):
+for China that includes the make-up working days (调休) on Saturdays and
+Sundays. Semantics, precisely:
+
+* `N hours` is elapsed time: N × 3600 seconds after the anchor instant.
+* `N days` / `N weeks` keep the local wall-clock time: the same local time N
+  (or 7·N) calendar days later, across daylight-saving changes.
+* `N working days` after an instant T: the N-th working day after T's local
+  date (T's own date never counts, working or not), at the same local time as
+  T — or at the calendar's cut-off time when one is set.
+* A date-only anchor stands for the end of that local day.
+
+Years outside the package's range are an error; years whose official
+working-day arrangement is not yet published (China announces make-up days a
+year ahead) are computed from holidays and weekends alone and flagged
+`provisional`.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import holidays
+
+from engine.definition.model import Duration
+from engine.errors import ProcflowError
+from engine.suggest import did_you_mean
+
+
+class CalendarError(ProcflowError):
+    """A calendar cannot be built or asked about a date it has no data for."""
+
+
+class WorkingCalendar(Protocol):
+    zone: ZoneInfo
+    cutoff: time | None
+
+    def is_working_day(self, day: date) -> bool: ...
+
+    def nth_working_day_after(self, day: date, n: int) -> date: ...
+
+    def provisional(self, day: date) -> bool: ...
+
+
+@dataclass
+class OfficialCalendar:
+    """Working days from the `holidays` package for one country, in one time zone."""
+
+    country: str
+    zone: ZoneInfo
+    cutoff: time | None = None
+    _days: dict[int, list[int]] = field(default_factory=dict, repr=False)  # year → ordinals of working days
+    _source: holidays.HolidayBase = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._source = holidays.country_holidays(self.country)
+        special = getattr(self._source, "special_public_holidays", None) or {}
+        self.arranged_until: int | None = None
+        if special:  # a country with yearly arrangements: is any of them a weekend make-up day?
+            latest = max(special)
+            self._source.is_working_day(date(latest, 1, 1))  # loads that year
+            if any(d.year == latest for d in getattr(self._source, "weekend_workdays", ())):
+                self.arranged_until = latest
+
+    def _year(self, year: int) -> list[int]:
+        if year not in self._days:
+            first, last = getattr(self._source, "start_year", 1), getattr(self._source, "end_year", 9999)
+            if not first <= year <= last:
+                raise CalendarError(
+                    f"the holidays package has no {self.country} calendar for {year} (it covers {first}–{last})"
+                )
+            start = date(year, 1, 1).toordinal()
+            end = date(year + 1, 1, 1).toordinal()
+            self._days[year] = [o for o in range(start, end) if self._source.is_working_day(date.fromordinal(o))]
+        return self._days[year]
+
+    def is_working_day(self, day: date) -> bool:
+        days = self._year(day.year)
+        i = bisect.bisect_left(days, day.toordinal())
+        return i < len(days) and days[i] == day.toordinal()
+
+    def nth_working_day_after(self, day: date, n: int) -> date:
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        year, ordinal = day.year, day.toordinal()
+        while True:
+            days = self._year(year)
+            i = bisect.bisect_right(days, ordinal)
+            if i + n - 1 < len(days):
+                return date.fromordinal(days[i + n - 1])
+            n -= len(days) - i
+            year += 1
+            ordinal = date(year, 1, 1).toordinal() - 1
+
+    def provisional(self, day: date) -> bool:
+        """True when the official arrangement for `day`'s year is not in the data yet."""
+        return self.arranged_until is not None and day.year > self.arranged_until
+
+
+Factory = Callable[[str, ZoneInfo, time | None], WorkingCalendar]
+_PROVIDERS: dict[str, Factory] = {"holidays": lambda country, zone, cutoff: OfficialCalendar(country, zone, cutoff)}
+
+
+def register_calendar(name: str, factory: Factory) -> None:
+    """Add a calendar provider (e.g. a company calendar) next to the official one."""
+    _PROVIDERS[name] = factory
+
+
+def known_countries() -> list[str]:
+    return sorted(holidays.list_supported_countries())
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CalendarError(f"unknown time zone {name!r}{did_you_mean(name, _zones())}") from None
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def calendar_problems(country: str, timezone: str) -> list[tuple[str, str]]:
+    """(key, message) for an unusable calendar declaration; empty when fine."""
+    problems = []
+    if country not in holidays.list_supported_countries():
+        problems.append(("country", f"unknown country code {country!r}{did_you_mean(country, known_countries())}"))
+    try:
+        zone(timezone)
+    except CalendarError as exc:
+        problems.append(("timezone", exc.message))
+    return problems
+
+
+@cache
+def official(country: str, timezone: str, cutoff: str | None = None, provider: str = "holidays") -> WorkingCalendar:
+    """The (cached) calendar for a process's `calendar:` declaration."""
+    if provider not in _PROVIDERS:
+        raise CalendarError(f"unknown calendar provider {provider!r}; known: {', '.join(sorted(_PROVIDERS))}")
+    at = time.fromisoformat(cutoff) if cutoff else None
+    return _PROVIDERS[provider](country, zone(timezone), at)
+
+
+UTC_CALENDAR_ZONE = ZoneInfo("UTC")
+
+
+def add(start: datetime, duration: Duration, calendar: WorkingCalendar | None, *, date_only: bool = False) -> datetime:
+    """The instant `duration` after `start` (aware), under the semantics in this module's docstring."""
+    zone_ = calendar.zone if calendar else UTC_CALENDAR_ZONE
+    local = start.astimezone(zone_)
+    if date_only:  # the anchor is a whole day: count from its end
+        local = datetime.combine(local.date() + timedelta(days=1), time(0), zone_)
+    if duration.unit == "hours":
+        return (local.astimezone(UTC) + timedelta(hours=duration.amount)).astimezone(zone_)
+    if duration.unit in ("days", "weeks"):
+        days = duration.amount * (7 if duration.unit == "weeks" else 1)
+        wall = local.replace(tzinfo=None) + timedelta(days=days)
+        return wall.replace(tzinfo=zone_)
+    if calendar is None:
+        raise CalendarError("a working-day duration needs a calendar: add calendar: {country: …, timezone: …}")
+    anchor_day = local.date() - timedelta(days=1) if date_only else local.date()
+    day = calendar.nth_working_day_after(anchor_day, duration.amount)
+    at = calendar.cutoff or (time(23, 59, 59) if date_only else local.time().replace(tzinfo=None))
+    return datetime.combine(day, at, zone_)

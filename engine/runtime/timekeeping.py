@@ -1,0 +1,199 @@
+"""The engine's side of deadlines: lead-time rules at submit, the store's due index, overdue, reminders, escalations.
+
+Deadline *status* is a pure function of the history (`engine.deadlines`); this
+module turns it into actions. After every commit the case's open obligations
+go into the store's due index, so finding due work is an indexed query, never a
+scan of every case. `tick` records each reminder and escalation once, as an
+event in the case history, and runs the hooks after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from engine import deadlines
+from engine.deadlines import Obligation, parse_instant
+from engine.errors import ConflictError, Refusal
+from engine.runtime.case import SYSTEM, SYSTEM_ROLE, Case, Event, apply
+from engine.runtime.compiled import CompiledProcess
+from engine.runtime.hooks import Hooks
+from engine.store.base import DueItem, Store
+
+
+class LeadTimeViolation(Refusal):
+    """A date in a document is closer than the process allows (a hard lead-time rule)."""
+
+    def __init__(self, document: str, field: str, value: str, earliest: datetime, rule: str) -> None:
+        self.document, self.field, self.value, self.earliest = document, field, value, earliest
+        super().__init__(
+            f"$.{field} of {document!r} is {value}, but {rule}: the earliest allowed is "
+            f"{earliest.isoformat(timespec='minutes')}"
+        )
+
+
+@dataclass(frozen=True)
+class Overdue:
+    case: Case
+    obligation: Obligation  # for a recurring deadline: the latest missed period
+    lateness: timedelta
+    missed_periods: int = 1
+
+
+def _in_scope(compiled: CompiledProcess, case: Case) -> Iterable[Any]:
+    definition = compiled.definition
+    yield from definition.states[case.state].deadlines
+    yield from definition.stage_of(case.state).deadlines
+
+
+def lead_time_events(
+    compiled: CompiledProcess, case: Case, document: str, data: dict[str, Any], at: datetime
+) -> list[dict[str, Any]]:
+    """Check the lead-time rules on `document` in the case's current scopes.
+
+    Raises `LeadTimeViolation` for a hard rule; returns the breach records of soft ones.
+    """
+    breaches = []
+    for deadline in _in_scope(compiled, case):
+        if deadline.kind != "lead_time" or deadline.field is None or deadline.field.document != document:
+            continue
+        raw = data.get(deadline.field.field)
+        value = parse_instant(raw) if isinstance(raw, str) else None
+        if value is None:
+            continue  # an absent optional field; a malformed one was refused by the schema
+        instant = value[0] if value[0].tzinfo else value[0].replace(tzinfo=_zone(compiled))
+        earliest = deadlines.earliest_allowed(at, deadline, compiled.calendar)
+        if instant >= earliest:
+            continue
+        rule = f"{deadline.ref or deadline.id} asks for at least {deadline.at_least} of lead time"
+        if not deadline.soft:
+            raise LeadTimeViolation(document, deadline.field.field, str(raw), earliest, rule)
+        breaches.append(
+            {
+                "deadline": deadline.id,
+                "ref": deadline.ref,
+                "field": deadline.field.field,
+                "value": raw,
+                "earliest": earliest.isoformat(),
+            }
+        )
+    return breaches
+
+
+def _zone(compiled: CompiledProcess) -> Any:
+    from datetime import UTC
+
+    return compiled.calendar.zone if compiled.calendar else UTC
+
+
+def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueItem]:
+    """The case's open obligations as the store indexes them."""
+    if not compiled.has_deadlines:
+        return []
+    recorded = deadlines.recorded_alerts(case)
+    items = []
+    for obligation in deadlines.obligations(compiled.definition, case, compiled.calendar, now, current_only=True):
+        if obligation.due_at is None or not (obligation.status in ("open", "overdue") or _late(obligation)):
+            continue
+        pending = [a.at for a in deadlines.alerts(obligation, compiled.calendar, recorded)]
+        if obligation.status == "missed" and not pending:
+            continue  # a past recurring miss with nothing left to do
+        if obligation.status == "open":
+            pending.append(obligation.due_at)
+        items.append(
+            DueItem(
+                case.id,
+                obligation.key,
+                case.process_id,
+                obligation.deadline.id,
+                case.state,
+                obligation.owner,
+                obligation.due_at,
+                min(pending) if pending else None,
+            )
+        )
+    return items
+
+
+def _late(obligation: Obligation) -> bool:
+    return obligation.status == "overdue" or (obligation.deadline.kind == "recurring" and obligation.status == "missed")
+
+
+class Timekeeper:
+    def __init__(self, store: Store, hooks: Hooks, compiled_for: Callable[[Case], CompiledProcess]) -> None:
+        self.store, self.hooks, self._compiled_for = store, hooks, compiled_for
+
+    def status(self, case: Case, now: datetime) -> list[Obligation]:
+        compiled = self._compiled_for(case)
+        return deadlines.obligations(compiled.definition, case, compiled.calendar, now)
+
+    def overdue(self, now: datetime) -> list[Overdue]:
+        """Open obligations past due; a recurring deadline's missed periods in one visit count as one entry."""
+        found: dict[tuple[str, str], Overdue] = {}
+        for case_id in dict.fromkeys(item.case_id for item in self.store.due(now)):
+            case = self.store.get(case_id)
+            compiled = self._compiled_for(case)
+            current = deadlines.obligations(compiled.definition, case, compiled.calendar, now, current_only=True)
+            for obligation in current:
+                if not _late(obligation) or obligation.due_at is None or obligation.due_at > now:
+                    continue
+                group = (case.id, obligation.key.split("#")[0])
+                earlier = found.get(group)
+                missed = earlier.missed_periods + 1 if earlier else 1
+                found[group] = Overdue(case, obligation, now - obligation.due_at, missed)
+        return sorted(found.values(), key=lambda o: (o.obligation.due_at, o.case.id, o.obligation.key))
+
+    def tick(self, now: datetime) -> list[Event]:
+        """Record (once) every reminder and escalation that is due by `now`; run their hooks."""
+        fired: list[Event] = []
+        for case_id in dict.fromkeys(item.case_id for item in self.store.due(now, alerts=True)):
+            for attempt in range(3):
+                try:
+                    fired.extend(self._tick_case(self.store.get(case_id), now))
+                    break
+                except ConflictError:
+                    if attempt == 2:
+                        raise
+        return fired
+
+    def _tick_case(self, case: Case, now: datetime) -> list[Event]:
+        compiled = self._compiled_for(case)
+        calendar = compiled.calendar
+        recorded = deadlines.recorded_alerts(case)
+        events: list[Event] = []
+        updated = case
+        for obligation in deadlines.obligations(compiled.definition, case, calendar, now, current_only=True):
+            if obligation.status not in ("open", "overdue") and not _late(obligation):
+                continue
+            for alert in deadlines.alerts(obligation, calendar, recorded):
+                if alert.at > now or (alert.kind == "reminded" and obligation.status != "open"):
+                    continue
+                rule = obligation.deadline.escalate[alert.rule] if alert.kind == "escalated" else None
+                data = {
+                    "deadline": obligation.deadline.id,
+                    "ref": obligation.deadline.ref,
+                    "key": obligation.key,
+                    "rule": alert.rule,
+                    "due_at": obligation.due_at.isoformat() if obligation.due_at else None,
+                    "action": rule.action if rule else "remind",
+                    "notify": rule.notify if rule else obligation.owner,
+                    "overdue_by": str(rule.overdue_by) if rule else None,
+                }
+                event = Event(
+                    updated.id,
+                    updated.version + 1,
+                    alert.kind,
+                    now,
+                    SYSTEM,
+                    SYSTEM_ROLE,
+                    updated.definition_hash,
+                    data=MappingProxyType(data),
+                )
+                updated = apply(updated, event)
+                events.append(event)
+        self.store.commit(updated, events, due_items(compiled, updated, now))
+        self.hooks.run(events, updated)
+        return events
