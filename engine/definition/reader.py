@@ -124,6 +124,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, filename: str, text: str) -> Prob
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     message = f"YAML syntax: {exc.problem or exc.context}"
+    if "nesting depth" in message:  # newer libyaml stops deep nesting itself, before our own check sees it
+        message = f"nesting is deeper than {MAX_DEPTH} levels"
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
         message += ": a tab; indent with spaces, not tabs"
     return Problem(filename, line, column, message)
