@@ -229,7 +229,8 @@ states:
     stage: only
     title: Waiting
     owner: clerk
-    deadlines: [{id: answer, title: Answer within a day, within: 1 working day, escalate: [{overdue_by: 4h, notify: clerk}]}]
+    deadlines:
+      - {id: answer, title: Answer within a day, within: 1 working day, escalate: [{overdue_by: 4h, notify: clerk}]}
   done: {stage: only, title: Done, final: true}
 initial: waiting
 transitions: [{trigger: finish, from: waiting, to: done, roles: [clerk]}]
