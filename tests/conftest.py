@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from engine import Actor, Engine, FixedClock, ProcessDefinition, load
-from engine.store.memory import MemoryStore
-from engine.store.sqlite import SQLiteStore
+from engine.store import Store, open_store
 
 # Tests never read or fill the user's check cache; each session gets its own.
 os.environ["PROCFLOW_CACHE_DIR"] = tempfile.mkdtemp(prefix="procflow-cache-")
@@ -64,15 +66,57 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MemoryStore | SQLiteStore]:
-    made: MemoryStore | SQLiteStore = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "t.db")
+PG_URL = os.environ.get("PROCFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@functools.cache
+def postgres_unreachable() -> str | None:
+    """Why PostgreSQL cannot be used by the tests, or None when it can."""
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"no PostgreSQL at {PG_URL} ({' '.join(str(exc).split())[:160]})"
+
+
+def pg_url_for_test() -> str:
+    """A fresh schema of the test database (dropped by `drop_pg_schema`), or a skip/fail when unreachable."""
+    reason = postgres_unreachable()
+    if reason:
+        if os.environ.get("PROCFLOW_REQUIRE_PG"):
+            pytest.fail(f"PROCFLOW_REQUIRE_PG is set but {reason}")
+        pytest.skip(reason)
+    return f"{PG_URL}?schema=t_{uuid.uuid4().hex[:12]}"
+
+
+def drop_pg_schema(url: str) -> None:
+    schema = url.rsplit("schema=", 1)[1]
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL for an empty store of each kind; the PostgreSQL one lives in its own schema."""
+    if request.param == "memory":
+        yield "memory:"
+    elif request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 't.db'}"
+    else:
+        url = pg_url_for_test()
+        yield url
+        drop_pg_schema(url)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    made = open_store(store_url)
     yield made
     made.close()
 
 
 @pytest.fixture
-def engine(store: MemoryStore | SQLiteStore, clock: FixedClock) -> Engine:
+def engine(store: Store, clock: FixedClock) -> Engine:
     return Engine(store, clock=clock)
 
 

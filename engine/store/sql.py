@@ -1,0 +1,375 @@
+"""What the SQL stores share: the tables, the schema migrations, and every query.
+
+SQLite and PostgreSQL differ in how they connect, lock and report errors,
+and in a few words of SQL (`FOR UPDATE SKIP LOCKED`); the subclasses supply
+those, nothing else. Queries are written with `?` placeholders; a subclass
+translates them if its driver wants another style. Instants are stored as
+fixed-width UTC text, so text order is time order and one index serves both.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from engine.errors import CaseNotFound, ConflictError, StoreError
+from engine.runtime.case import Case, DocumentVersion, Event, replay
+from engine.store.base import DueItem
+from engine.store.records import EVENT_FIELDS, event_from_dict, event_to_dict, version_from_dict, version_to_dict
+
+
+class Tx(Protocol):
+    """A transaction: run a statement, get its rows (empty for statements without results)."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+
+def utc(at: datetime) -> str:
+    """Instants as fixed-width UTC text: sortable, so an index orders them correctly."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+# --- schema migrations: each step upgrades the store by one version, in the caller's transaction -------
+
+_V1 = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE definitions (
+        content_hash TEXT PRIMARY KEY, process_id TEXT NOT NULL, version TEXT NOT NULL,
+        registered INTEGER NOT NULL, bundle TEXT NOT NULL)""",
+    "CREATE INDEX definitions_by_process ON definitions (process_id, registered)",
+    """CREATE TABLE cases (
+        id TEXT PRIMARY KEY, process_id TEXT NOT NULL,
+        definition_hash TEXT NOT NULL REFERENCES definitions (content_hash),
+        state TEXT NOT NULL, version INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+    "CREATE INDEX cases_by_state ON cases (process_id, state)",
+    """CREATE TABLE events (
+        case_id TEXT NOT NULL REFERENCES cases (id), seq INTEGER NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL,
+        actor TEXT NOT NULL, role TEXT NOT NULL, definition_hash TEXT NOT NULL, trigger TEXT, source TEXT,
+        dest TEXT, document TEXT, document_version INTEGER, document_hash TEXT, data TEXT,
+        PRIMARY KEY (case_id, seq))""",
+    """CREATE TABLE due (
+        case_id TEXT NOT NULL REFERENCES cases (id), key TEXT NOT NULL, process_id TEXT NOT NULL,
+        deadline_id TEXT NOT NULL, state TEXT NOT NULL, owner TEXT, due_at TEXT NOT NULL, alert_at TEXT,
+        PRIMARY KEY (case_id, key))""",
+    "CREATE INDEX due_by_time ON due (due_at)",
+    "CREATE INDEX due_by_alert ON due (alert_at) WHERE alert_at IS NOT NULL",
+    """CREATE TABLE shared_documents (
+        process_id TEXT NOT NULL, document TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (process_id, document, version))""",
+]
+
+_V2 = [  # workers claim due cases with a lease, so several can share the work and a dead one's claims expire
+    "CREATE TABLE claims (case_id TEXT PRIMARY KEY, worker TEXT NOT NULL, lease_until TEXT NOT NULL)",
+    "CREATE INDEX claims_by_lease ON claims (lease_until)",
+    """CREATE TABLE workers (
+        worker TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, started_at TEXT NOT NULL,
+        beat_at TEXT NOT NULL, handled INTEGER NOT NULL)""",
+]
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("create the tables", _V1),
+    ("add worker claims and heartbeats", _V2),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SQLStore(ABC):
+    """A `Store` over a SQL database; see the module docstring for what subclasses add."""
+
+    name: str
+    skip_locked = ""  # PostgreSQL: " FOR UPDATE OF due SKIP LOCKED", so workers pick disjoint candidates
+    lock_row = ""  # PostgreSQL: " FOR UPDATE"
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Tx]: ...
+
+    @abstractmethod
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    @abstractmethod
+    def _has_table(self, tx: Tx, table: str) -> bool: ...
+
+    @abstractmethod
+    def _is_conflict(self, error: Exception) -> bool: ...
+
+    @abstractmethod
+    def _is_db_error(self, error: Exception) -> bool: ...
+
+    def _write(self, action: str, work: Callable[[Tx], Any]) -> Any:
+        """Run `work` in one transaction; driver errors become `StoreError`, duplicates `ConflictError`."""
+        try:
+            with self._transaction() as tx:
+                return work(tx)
+        except (ConflictError, StoreError, CaseNotFound):
+            raise
+        except Exception as exc:
+            if self._is_conflict(exc):
+                raise ConflictError(action, -1, None) from None
+            if self._is_db_error(exc):
+                raise StoreError(f"cannot write to {self.name}: {str(exc).strip()}") from None
+            raise
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._query(sql, params)
+        except Exception as exc:
+            if self._is_db_error(exc):
+                raise StoreError(f"cannot read {self.name}: {str(exc).strip()}") from None
+            raise
+
+    # --- schema ------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        """Bring the store to SCHEMA_VERSION in one transaction; refuse a newer one."""
+
+        def work(tx: Tx) -> None:
+            version = 0
+            if self._has_table(tx, "meta"):
+                rows = tx.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+                version = int(rows[0][0]) if rows else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.name} was written by a newer procflow (store schema {version}; this one knows "
+                    f"{SCHEMA_VERSION}); upgrade procflow to open it"
+                )
+            for _title, statements in MIGRATIONS[version:]:
+                for statement in statements:
+                    tx.execute(statement)
+            if version < SCHEMA_VERSION:
+                tx.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+                    (str(SCHEMA_VERSION), str(SCHEMA_VERSION)),
+                )
+
+        self._write("schema", work)
+
+    def schema_version(self) -> int:
+        rows = self._read("SELECT value FROM meta WHERE key = 'schema_version'")
+        return int(rows[0][0]) if rows else 0
+
+    # --- definitions ---------------------------------------------------------------------
+
+    def save_definition(self, bundle: Mapping[str, Any]) -> None:
+        def work(tx: Tx) -> None:
+            if tx.execute("SELECT 1 FROM definitions WHERE content_hash = ?", (bundle["content_hash"],)):
+                return
+            registered = tx.execute("SELECT COALESCE(MAX(registered), 0) + 1 FROM definitions")[0][0]
+            tx.execute(
+                "INSERT INTO definitions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    bundle["content_hash"],
+                    bundle["process"]["id"],
+                    bundle["process"]["version"],
+                    registered,
+                    json.dumps(bundle, ensure_ascii=False),
+                ),
+            )
+
+        self._write("definition", work)
+
+    def load_definition(self, content_hash: str) -> Mapping[str, Any]:
+        rows = self._read("SELECT bundle FROM definitions WHERE content_hash = ?", (content_hash,))
+        if not rows:
+            raise StoreError(f"no definition {content_hash[:12]} in {self.name}")
+        bundle: Mapping[str, Any] = json.loads(rows[0][0])
+        return bundle
+
+    def latest_definition(self, process_id: str) -> str | None:
+        rows = self._read(
+            "SELECT content_hash FROM definitions WHERE process_id = ? ORDER BY registered DESC LIMIT 1", (process_id,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def definitions(self, process_id: str | None = None) -> list[tuple[str, str, str]]:
+        """(content hash, process id, version label) of every stored definition, oldest first."""
+        sql = "SELECT content_hash, process_id, version FROM definitions"
+        rows = self._read(
+            sql + " WHERE process_id = ? ORDER BY registered" if process_id else sql + " ORDER BY registered",
+            (process_id,) if process_id else (),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    # --- cases ------------------------------------------------------------------------
+
+    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] = ()) -> None:
+        expected = case.version - len(events)
+        columns = ", ".join(EVENT_FIELDS)
+        marks = ", ".join("?" for _ in EVENT_FIELDS)
+
+        def work(tx: Tx) -> None:
+            rows = tx.execute("SELECT version FROM cases WHERE id = ?" + self.lock_row, (case.id,))
+            found = rows[0][0] if rows else 0
+            if found != expected:
+                raise ConflictError(case.id, expected, found)
+            if not rows:
+                tx.execute(
+                    "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        case.id,
+                        case.process_id,
+                        case.definition_hash,
+                        case.state,
+                        case.version,
+                        utc(case.created_at),
+                        utc(case.updated_at),
+                    ),
+                )
+            else:
+                tx.execute(
+                    "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ? WHERE id = ?",
+                    (case.state, case.version, utc(case.updated_at), case.definition_hash, case.id),
+                )
+            for event in events:
+                values = event_to_dict(event)
+                values["data"] = None if values["data"] is None else json.dumps(values["data"], ensure_ascii=False)
+                tx.execute(f"INSERT INTO events ({columns}) VALUES ({marks})", [values[f] for f in EVENT_FIELDS])
+            tx.execute("DELETE FROM due WHERE case_id = ?", (case.id,))
+            for d in due:
+                tx.execute(
+                    "INSERT INTO due VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        d.case_id,
+                        d.key,
+                        d.process_id,
+                        d.deadline_id,
+                        d.state,
+                        d.owner,
+                        utc(d.due_at),
+                        utc(d.alert_at) if d.alert_at else None,
+                    ),
+                )
+            tx.execute("DELETE FROM claims WHERE case_id = ?", (case.id,))
+
+        try:
+            self._write(case.id, work)
+        except ConflictError as exc:
+            if exc.expected == -1:  # a duplicate key: someone else inserted the same case or event first
+                raise ConflictError(case.id, expected, None) from None
+            raise
+
+    def get(self, case_id: str) -> Case:
+        rows = self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE case_id = ? ORDER BY seq", (case_id,))
+        if not rows:
+            raise CaseNotFound(case_id)
+        events = []
+        for row in rows:
+            values = dict(zip(EVENT_FIELDS, row, strict=True))
+            values["data"] = None if values["data"] is None else json.loads(values["data"])
+            events.append(event_from_dict(values))
+        return replay(events)
+
+    def case_ids(self, *, process_id: str | None = None, states: Sequence[str] | None = None) -> list[str]:
+        sql, params = "SELECT id FROM cases WHERE 1 = 1", list[Any]()
+        if process_id is not None:
+            sql, params = sql + " AND process_id = ?", [*params, process_id]
+        if states is not None:
+            if not states:
+                return []
+            sql, params = sql + f" AND state IN ({', '.join('?' for _ in states)})", [*params, *states]
+        return [r[0] for r in self._read(sql + " ORDER BY created_at, id", params)]
+
+    def cases(self, *, process_id: str | None = None, state: str | None = None) -> Iterator[Case]:
+        for case_id in self.case_ids(process_id=process_id, states=None if state is None else [state]):
+            yield self.get(case_id)
+
+    # --- due index and worker claims ------------------------------------------------------
+
+    def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
+        column = "alert_at" if alerts else "due_at"
+        rows = self._read(
+            "SELECT case_id, key, process_id, deadline_id, state, owner, due_at, alert_at FROM due "
+            f"WHERE {column} <= ? ORDER BY {column}, case_id, key LIMIT ?",
+            (utc(before), 1 << 62 if limit is None else limit),
+        )
+        return [
+            DueItem(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                datetime.fromisoformat(r[6]),
+                datetime.fromisoformat(r[7]) if r[7] else None,
+            )
+            for r in rows
+        ]
+
+    def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int) -> list[str]:
+        """Claim up to `limit` cases with alerts due by `now` that nobody holds (or whose lease expired)."""
+
+        def work(tx: Tx) -> list[str]:
+            rows = tx.execute(
+                "SELECT due.case_id FROM due LEFT JOIN claims ON claims.case_id = due.case_id "
+                "WHERE due.alert_at <= ? AND (claims.lease_until IS NULL OR claims.lease_until < ?) "
+                "ORDER BY due.alert_at, due.case_id LIMIT ?" + self.skip_locked,
+                (utc(now), utc(now), limit * 4),
+            )
+            taken = []
+            for case_id in list(dict.fromkeys(r[0] for r in rows))[:limit]:
+                won = tx.execute(  # atomic per row: of two workers upserting one claim, one sees RETURNING
+                    "INSERT INTO claims VALUES (?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
+                    "SET worker = excluded.worker, lease_until = excluded.lease_until "
+                    "WHERE claims.lease_until < ? RETURNING case_id",
+                    (case_id, worker, utc(lease_until), utc(now)),
+                )
+                if won:
+                    taken.append(case_id)
+            return taken
+
+        result: list[str] = self._write("claims", work)
+        return result
+
+    def release(self, worker: str, case_ids: Sequence[str]) -> None:
+        def work(tx: Tx) -> None:
+            for case_id in case_ids:
+                tx.execute("DELETE FROM claims WHERE case_id = ? AND worker = ?", (case_id, worker))
+
+        self._write("claims", work)
+
+    def heartbeat(self, worker: str, host: str, pid: int, started_at: datetime, now: datetime, handled: int) -> None:
+        def work(tx: Tx) -> None:
+            tx.execute(
+                "INSERT INTO workers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (worker) DO UPDATE "
+                "SET beat_at = ?, handled = ?",
+                (worker, host, pid, utc(started_at), utc(now), handled, utc(now), handled),
+            )
+
+        self._write("heartbeat", work)
+
+    def workers(self) -> list[tuple[str, str, int, str, int]]:
+        """(worker, host, pid, last heartbeat, cases handled) of every worker that ever ran."""
+        return [(r[0], r[1], r[2], r[4], r[5]) for r in self._read("SELECT * FROM workers ORDER BY worker")]
+
+    # --- shared documents ------------------------------------------------------------------
+
+    def publish(self, process_id: str, version: DocumentVersion) -> None:
+        def work(tx: Tx) -> None:
+            tx.execute(
+                "INSERT INTO shared_documents VALUES (?, ?, ?, ?)",
+                (
+                    process_id,
+                    version.document,
+                    version.version,
+                    json.dumps(version_to_dict(version), ensure_ascii=False),
+                ),
+            )
+
+        try:
+            self._write(f"{process_id}/{version.document}", work)
+        except ConflictError:
+            raise ConflictError(f"{process_id}/{version.document}", version.version - 1, None) from None
+
+    def shared(self, process_id: str) -> Mapping[str, tuple[DocumentVersion, ...]]:
+        rows = self._read(
+            "SELECT body FROM shared_documents WHERE process_id = ? ORDER BY document, version", (process_id,)
+        )
+        result: dict[str, tuple[DocumentVersion, ...]] = {}
+        for (body,) in rows:
+            version = version_from_dict(json.loads(body))
+            result[version.document] = (*result.get(version.document, ()), version)
+        return result

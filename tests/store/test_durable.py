@@ -1,0 +1,121 @@
+"""What every durable store promises, run against SQLite and PostgreSQL through one fixture."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from engine import ConflictError, Engine, ProcessDefinition, StoreError, open_store
+from engine.store.sql import SCHEMA_VERSION, SQLStore
+from tests.conftest import AUDITOR, REQUESTER, drop_pg_schema, pg_url_for_test
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def durable_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cases.db'}"
+        return
+    url = pg_url_for_test()
+    yield url
+    drop_pg_schema(url)
+
+
+def engine_on(url: str, mini: ProcessDefinition) -> Engine:
+    engine = Engine(open_store(url))
+    engine.register(mini)
+    return engine
+
+
+def test_cases_survive_reopening_the_store(durable_url: str, mini: ProcessDefinition) -> None:
+    engine = engine_on(durable_url, mini)
+    engine.publish("mini", "policy", {"limit": 5}, AUDITOR)
+    case = engine.start("mini", REQUESTER, data={"k": "v"})
+    case = engine.submit(case, "request", {"item": "a", "amount": 9}, REQUESTER)
+    engine.store.close()
+
+    reopened = Engine(open_store(durable_url))
+    assert reopened.get(case.id) == case
+    assert reopened.get(case.id).latest("risk").data == {"over_limit": True, "level": "high"}
+    assert reopened.definition("mini").content_hash == mini.content_hash
+    assert reopened.store.shared("mini")["policy"][0].data == {"limit": 5}
+    assert [c.id for c in reopened.store.cases(process_id="mini", state="draft")] == [case.id]
+    assert isinstance(reopened.store, SQLStore) and reopened.store.schema_version() == SCHEMA_VERSION
+
+
+def test_two_writers_on_one_case_exactly_one_wins(durable_url: str, mini: ProcessDefinition) -> None:
+    first = engine_on(durable_url, mini)
+    second = Engine(open_store(durable_url))
+    case = first.start("mini", REQUESTER)
+    first.submit(case, "request", {"item": "a", "amount": 1}, REQUESTER)
+    with pytest.raises(ConflictError):
+        second.submit(case, "request", {"item": "b", "amount": 1}, REQUESTER)
+    assert [v.data["item"] for v in second.get(case.id).documents["request"]] == ["a"]
+
+
+def test_the_same_case_id_twice_is_a_conflict_not_a_crash(durable_url: str, mini: ProcessDefinition) -> None:
+    engine = engine_on(durable_url, mini)
+    engine.start("mini", REQUESTER, case_id="c-1")
+    with pytest.raises(ConflictError):
+        engine.start("mini", REQUESTER, case_id="c-1")
+
+
+def test_a_newer_store_schema_is_refused_clearly(durable_url: str) -> None:
+    store = open_store(durable_url)
+    assert isinstance(store, SQLStore)
+    store._write(
+        "test",
+        lambda tx: tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),)),
+    )
+    store.close()
+    with pytest.raises(StoreError, match="written by a newer procflow"):
+        open_store(durable_url)
+
+
+def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefinition) -> None:
+    engine = engine_on(durable_url, mini)
+    case = engine.start("mini", REQUESTER)
+    store = engine.store
+    assert isinstance(store, SQLStore)
+
+    def downgrade(tx: object) -> None:  # what a version-1 store looked like
+        for table in ("claims", "workers"):
+            tx.execute(f"DROP TABLE {table}")  # type: ignore[attr-defined]
+        tx.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")  # type: ignore[attr-defined]
+
+    store._write("test", downgrade)
+    store.close()
+    upgraded = open_store(durable_url)
+    assert isinstance(upgraded, SQLStore) and upgraded.schema_version() == SCHEMA_VERSION
+    assert upgraded.get(case.id) == case
+    assert upgraded.claim("w", datetime.now(UTC), datetime.now(UTC) + timedelta(minutes=1), 5) == []
+
+
+def _burst(url: str, case_ids: list[str]) -> int:
+    from engine import ConflictError, Engine, open_store
+
+    engine = Engine(open_store(url))
+    done = 0
+    for case_id in case_ids:
+        for _ in range(50):
+            try:
+                case = engine.get(case_id)
+                engine.submit(case, "request", {"item": f"x{case.version}", "amount": 1}, REQUESTER)
+                done += 1
+                break
+            except ConflictError:
+                continue
+    return done
+
+
+def test_several_processes_write_without_lock_errors_or_lost_writes(durable_url: str, mini: ProcessDefinition) -> None:
+    engine = engine_on(durable_url, mini)
+    ids = [engine.start("mini", REQUESTER).id for _ in range(25)]
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        done = sum(pool.starmap(_burst, [(durable_url, ids)] * 4))
+    assert done == 100
+    versions = [len(engine.get(i).documents.get("request", ())) for i in ids]
+    assert sum(versions) == 100  # every acknowledged write is there exactly once
