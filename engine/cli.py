@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from engine.datafiles import read_data
 from engine.definition.loader import check, load
 from engine.errors import InputError, ProcflowError, UsageError
 from engine.presentation import describe_case, describe_obligation, obligation_line, outline
-from engine.runtime.case import Actor
+from engine.runtime.case import Actor, Event
 from engine.runtime.engine import Engine
 from engine.store.base import default_url, open_store
 
@@ -46,6 +46,13 @@ def _actor(text: str) -> Actor:
         return Actor.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
 
 
 def _instant(text: str) -> datetime:
@@ -127,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tick", parents=[common], help="record reminders and escalations that are due (once each)")
     p.set_defaults(run=cmd_tick)
+
+    p = sub.add_parser("worker", parents=[common], help="run the deadline loop; many workers may share a store")
+    p.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
+    p.add_argument("--batch", type=_positive, default=50, help="cases claimed per round (default 50)")
+    p.add_argument("--lease", type=_positive, default=60, help="seconds a claim holds (default 60)")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between rounds (default 5)")
+    p.add_argument("--name", help="worker name in heartbeats (default host-pid-random)")
+    p.set_defaults(run=cmd_worker)
 
     p = sub.add_parser("render", parents=[common], help="render a case document to Markdown or HTML")
     p.add_argument("case", metavar="CASE")
@@ -273,15 +288,37 @@ def cmd_overdue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _print_alert(event: Event, out: TextIO) -> None:
+    data = dict(event.data or {})
+    target = f"{data.get('action')} {data.get('notify') or ''}".rstrip()
+    print(f"{event.case_id}: {event.kind} {data.get('ref') or data.get('deadline')} → {target}", file=out, flush=True)
+
+
 def cmd_tick(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
-    for event in engine.tick():
-        data = dict(event.data or {})
-        print(
-            f"{event.case_id}: {event.kind} {data.get('ref') or data.get('deadline')} "
-            f"→ {data.get('action')} {data.get('notify') or ''}".rstrip(),
-            file=out,
-        )
+    for event in _engine(args).tick():
+        _print_alert(event, out)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.worker import Worker
+
+    worker = Worker(
+        _engine(args),
+        batch=args.batch,
+        lease=timedelta(seconds=args.lease),
+        interval=args.interval,
+        on_event=lambda event: _print_alert(event, out),
+    )
+    if args.name:
+        worker.name = args.name
+    if args.once:
+        worker.run_once()
+        return 0
+    worker.stop_on_signals()
+    print(f"worker {worker.name} started; SIGTERM or Ctrl-C stops it after the current batch", file=err, flush=True)
+    worker.run()
+    print(f"worker {worker.name} stopped after handling {worker.handled} case(s)", file=err)
     return 0
 
 

@@ -7,7 +7,7 @@ store transaction with an optimistic version check; hooks run after commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
@@ -96,7 +96,7 @@ class Engine:
             compiled = self._compile(self._latest(process))
         definition = compiled.definition
         initial = definition.states[definition.initial]
-        allowed = tuple(r for r in (initial.owner, *initial.participants) if r)
+        allowed = tuple(r for r in (initial.owner, *initial.participants) if r and not definition.roles[r].external)
         if actor.role not in allowed:
             raise RoleNotAllowed(f"start a {definition.id} case", actor.role, allowed)
         plain, _ = frozen_copy(dict(data or {}))
@@ -295,9 +295,9 @@ class Engine:
         """Every open obligation past due, across all cases, earliest due first (from the store's due index)."""
         return self._time.overdue(now or self.clock.now())
 
-    def tick(self, now: datetime | None = None) -> list[Event]:
+    def tick(self, now: datetime | None = None, *, case_ids: Iterable[str] | None = None) -> list[Event]:
         """Record each reminder and escalation due by `now` (once), and run their hooks."""
-        return self._time.tick(now or self.clock.now())
+        return self._time.tick(now or self.clock.now(), case_ids)
 
     # --- rendering ---------------------------------------------------------------------
 

@@ -146,10 +146,13 @@ class Timekeeper:
                 found[group] = Overdue(case, obligation, now - obligation.due_at, missed)
         return sorted(found.values(), key=lambda o: (o.obligation.due_at, o.case.id, o.obligation.key))
 
-    def tick(self, now: datetime) -> list[Event]:
-        """Record (once) every reminder and escalation that is due by `now`; run their hooks."""
+    def tick(self, now: datetime, case_ids: Iterable[str] | None = None) -> list[Event]:
+        """Record (once) every reminder and escalation due by `now` — in `case_ids`, or in every case the due
+        index names — and run their hooks."""
         fired: list[Event] = []
-        for case_id in dict.fromkeys(item.case_id for item in self.store.due(now, alerts=True)):
+        if case_ids is None:
+            case_ids = [item.case_id for item in self.store.due(now, alerts=True)]
+        for case_id in dict.fromkeys(case_ids):
             for attempt in range(3):
                 try:
                     fired.extend(self._tick_case(self.store.get(case_id), now))

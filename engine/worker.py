@@ -1,0 +1,84 @@
+"""`procflow worker`: the deadline loop — reminders and escalations — for one or many processes.
+
+Each round, a worker claims a batch of cases with due alerts (a lease in the
+store's `claims` table; on PostgreSQL the candidates are picked with `FOR
+UPDATE SKIP LOCKED`, so workers on several machines take disjoint work),
+ticks them, and lets the commit drop the claim. A killed worker's claims
+expire with their lease and others take the cases over. Each alert fires once
+whatever the number of workers: the case's version check lets only one
+writer record it, and the history says it is done. SIGTERM or SIGINT ends the
+loop after the current batch.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import FrameType
+
+from engine.errors import StoreError
+from engine.runtime.case import Event
+from engine.runtime.engine import Engine
+from engine.store.sql import SQLStore
+
+
+@dataclass
+class Worker:
+    engine: Engine
+    name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    batch: int = 50
+    lease: timedelta = timedelta(seconds=60)
+    interval: float = 5.0
+    on_event: Callable[[Event], None] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    handled: int = 0
+
+    def __post_init__(self) -> None:
+        self.started_at = self.engine.clock.now()
+
+    def run_once(self, now: datetime | None = None) -> list[Event]:
+        """One round: claim, tick, heartbeat. Returns the events recorded."""
+        at = now or self.engine.clock.now()
+        store = self.engine.store
+        fired: list[Event] = []
+        if isinstance(store, SQLStore):
+            while not self.stop.is_set():
+                claimed = store.claim(self.name, at, at + self.lease, self.batch)
+                if not claimed:
+                    break
+                try:
+                    fired.extend(self.engine.tick(at, case_ids=claimed))
+                finally:
+                    store.release(self.name, claimed)
+                self.handled += len(claimed)
+            store.heartbeat(self.name, socket.gethostname(), os.getpid(), self.started_at, at, self.handled)
+        else:  # an in-process store has one worker by construction
+            fired = self.engine.tick(at)
+        for event in fired:
+            if self.on_event:
+                self.on_event(event)
+        return fired
+
+    def run(self) -> None:
+        """Round after round until stopped (SIGTERM, SIGINT or `stop.set()`)."""
+        while not self.stop.is_set():
+            try:
+                self.run_once()
+            except StoreError:
+                if self.stop.is_set():
+                    break
+                raise
+            self.stop.wait(self.interval)
+
+    def stop_on_signals(self) -> None:
+        def handler(signum: int, frame: FrameType | None) -> None:
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
