@@ -20,7 +20,7 @@ from engine.clock import Clock, FixedClock, SystemClock
 from engine.datafiles import read_data
 from engine.definition.loader import check, load
 from engine.errors import InputError, ProcflowError, UsageError
-from engine.presentation import describe_case, describe_obligation, obligation_line, outline
+from engine.presentation import describe_case, describe_event, describe_obligation, obligation_line, outline
 from engine.runtime.case import Actor, Event
 from engine.runtime.engine import Engine
 from engine.store.base import default_url, open_store
@@ -142,6 +142,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=5.0, help="seconds between rounds (default 5)")
     p.add_argument("--name", help="worker name in heartbeats (default host-pid-random)")
     p.set_defaults(run=cmd_worker)
+
+    p = sub.add_parser("list", parents=[common], help="cases, filtered by process, state, stage, role, overdue")
+    p.add_argument("--process", help="process id")
+    p.add_argument("--state", help="state id")
+    p.add_argument("--stage", help="stage id (needs --process)")
+    p.add_argument("--role", help="cases whose current state this role owns (needs --process)")
+    p.add_argument("--overdue", action="store_true", help="only cases with an obligation past due (at --now)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_list)
+
+    p = sub.add_parser("history", parents=[common], help="every event of a case, in order")
+    p.add_argument("case", metavar="CASE")
+    p.set_defaults(run=cmd_history)
+
+    p = sub.add_parser("export", parents=[common], help="a case, its definition version and events, as JSON")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("import", parents=[common], help="rebuild an exported case in this store")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser("versions", parents=[common], help="the stored versions of a process")
+    p.add_argument("process", metavar="PROCESS")
+    p.set_defaults(run=cmd_versions)
+
+    p = sub.add_parser("migrate", parents=[common, acting], help="move cases to another version of their process")
+    p.add_argument("case", nargs="?", metavar="CASE", help="one case (or use --all with --process)")
+    p.add_argument("--to", required=True, metavar="VERSION", help="a content hash (or its start), or a version label")
+    p.add_argument("--all", action="store_true", help="every running case of --process")
+    p.add_argument("--process", help="with --all: the process")
+    p.add_argument("--check", action="store_true", help="only report what would break")
+    p.add_argument("--force", action="store_true", help="move even if something would break")
+    p.set_defaults(run=cmd_migrate)
 
     p = sub.add_parser("render", parents=[common], help="render a case document to Markdown or HTML")
     p.add_argument("case", metavar="CASE")
@@ -320,6 +355,115 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     worker.run()
     print(f"worker {worker.name} stopped after handling {worker.handled} case(s)", file=err)
     return 0
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    ids = engine.cases(
+        args.process,
+        state=args.state,
+        stage=args.stage,
+        role=args.role,
+        overdue_at=engine.clock.now() if args.overdue else None,
+    )
+    rows = []
+    for case_id in ids:
+        case = engine.get(case_id)
+        definition = engine.definition(case.process_id, case.definition_hash)
+        rows.append(
+            {
+                "id": case.id,
+                "process": case.process_id,
+                "version": definition.version,
+                "state": case.state,
+                "stage": definition.stage_of(case.state).id,
+                "owner": definition.states[case.state].owner,
+                "updated_at": case.updated_at.isoformat(),
+            }
+        )
+    if args.json:
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    for row in [] if args.json else rows:
+        print(
+            f"{row['id']:<20} {row['process']}@{row['version']:<8} {row['stage']:<14} {row['state']:<22} "
+            f"{row['owner'] or '-'}",
+            file=out,
+        )
+    return 0
+
+
+def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    case = engine.get(args.case)
+    zone = _zone(engine.definition(case.process_id, case.definition_hash))
+    for event in case.history:
+        line = describe_event(event, zone)
+        print(f"{event.seq:>4}  {line}  [{event.definition_hash[:12]}]", file=out)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    text = json.dumps(_engine(args).export_case(args.case), ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        _write_atomic(Path(args.output), text)
+        print(f"wrote {args.output}", file=out)
+    else:
+        out.write(text)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    case = _engine(args).import_case(read_data(args.file))
+    print(f"imported {case.id}: {len(case.history)} events, state {case.state}", file=out)
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    versions = engine.versions(args.process)
+    if not versions:
+        raise UsageError(f"process {args.process!r} has no stored versions")
+    for number, (digest, _, label) in enumerate(versions, 1):
+        running = len([i for i in engine.cases(args.process) if engine.get(i).definition_hash == digest])
+        print(f"{number:>3}  {label:<10} {digest[:12]}  {running} case(s)", file=out)
+    return 0
+
+
+def _target(engine: Engine, process: str, wanted: str) -> str:
+    matches = [h for h, _, label in engine.versions(process) if h.startswith(wanted) or label == wanted]
+    if len(matches) != 1:
+        found = "no" if not matches else "several"
+        raise UsageError(f"{found} stored version of {process!r} matches {wanted!r}; see 'procflow versions {process}'")
+    return matches[0]
+
+
+def cmd_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = _engine(args)
+    if args.all == bool(args.case):
+        raise UsageError("name one CASE, or use --all --process PROCESS")
+    if args.all and not args.process:
+        raise UsageError("--all needs --process")
+    process = args.process or engine.get(args.case).process_id
+    target = _target(engine, process, args.to)
+    ids = [args.case] if args.case else engine.cases(process)
+    refused = 0
+    for case_id in ids:
+        case = engine.get(case_id)
+        definition = engine.definition(case.process_id, case.definition_hash)
+        if case.definition_hash == target or definition.states[case.state].final:
+            continue
+        report = engine.check_migration(case, target)
+        if args.check or (report.problems and not args.force):
+            verdict = "ok" if report.safe else "would break: " + "; ".join(report.problems)
+            print(f"{case_id}: {verdict}", file=out)
+            refused += 0 if args.check else 1
+            continue
+        engine.migrate(case, target, args.actor, force=args.force)
+        print(f"{case_id}: moved to {target[:12]}" + (" (forced)" if report.problems else ""), file=out)
+    if refused:
+        print(f"{refused} case(s) not moved; use --force to move them anyway", file=err)
+    return 3 if refused else 0
 
 
 def cmd_available(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

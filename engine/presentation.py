@@ -84,13 +84,16 @@ def outline(definition: ProcessDefinition, lang: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def describe_event(event: Event) -> str:
-    at = event.at.isoformat(timespec="minutes")
+def describe_event(event: Event, zone: tzinfo = UTC) -> str:
+    at = event.at.astimezone(zone).isoformat(timespec="minutes")
     who = f"{event.actor} ({event.role})"
     if event.kind == "started":
         return f"{at}  {who} started the case in {event.dest}"
     if event.kind == "fired":
         return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}"
+    if event.kind in ("reminded", "escalated", "breach", "migrated"):
+        details = ", ".join(f"{k}={v}" for k, v in (event.data or {}).items() if v not in (None, [], ""))
+        return f"{at}  {who} {event.kind}: {details}"
     verb = "computed" if event.kind == "computed" else "submitted"
     return f"{at}  {who} {verb} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})"
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-EventKind = Literal["started", "submitted", "computed", "fired", "reminded", "escalated", "breach"]
+EventKind = Literal["started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated"]
 NOTE_KINDS = ("reminded", "escalated", "breach")  # recorded in the history; change no state or document
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 SYSTEM = "procflow"
@@ -119,6 +119,20 @@ def apply(case: Case | None, event: Event) -> Case:
             case.created_at,
             event.at,
             event.seq,
+            case.data,
+            case.documents,
+            (*case.history, event),
+        )
+    if event.kind == "migrated":  # the case moves to another version of its process
+        return Case(
+            case.id,
+            case.process_id,
+            event.definition_hash,
+            case.state,
+            event.seq,
+            case.created_at,
+            event.at,
+            case.entered_seq,
             case.data,
             case.documents,
             (*case.history, event),

@@ -20,13 +20,14 @@ from engine.definition.model import ProcessDefinition
 from engine.documents import field_errors
 from engine.errors import (
     CaseClosed,
+    CaseNotFound,
     DocumentInvalid,
     Refusal,
     RoleNotAllowed,
     StoreError,
     UnknownName,
 )
-from engine.runtime import policy
+from engine.runtime import policy, transfer
 from engine.runtime.case import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
@@ -283,6 +284,102 @@ class Engine:
         if latest is not None and latest.hash == digest:
             return None  # unchanged: no new version
         return self._document_event(case, target, plain, digest, SYSTEM, SYSTEM_ROLE, at, "computed")
+
+    def cases(
+        self,
+        process_id: str | None = None,
+        *,
+        state: str | None = None,
+        stage: str | None = None,
+        role: str | None = None,
+        overdue_at: datetime | None = None,
+    ) -> list[str]:
+        """Ids of the cases matching every filter given. Stage and role (the owner of the state) are read
+        from the process's newest version; `overdue_at` keeps cases with an obligation past due then."""
+        states: set[str] | None = {state} if state else None
+        if stage or role:
+            if process_id is None:
+                raise Refusal("filtering by stage or role needs a process (--process)")
+            definition = self.definition(process_id)
+            matching = {
+                s.id
+                for s in definition.states.values()
+                if (stage is None or s.stage == stage) and (role is None or s.owner == role)
+            }
+            states = matching if states is None else states & matching
+        found = self.store.case_ids(process_id=process_id, states=None if states is None else sorted(states))
+        if overdue_at is not None:
+            late = {item.case.id for item in self.overdue(overdue_at)}
+            found = [case_id for case_id in found if case_id in late]
+        return found
+
+    def versions(self, process_id: str) -> list[tuple[str, str, str]]:
+        """Stored versions of a process: (content hash, process id, version label), oldest first."""
+        return self.store.definitions(process_id)
+
+    # --- moving cases ---------------------------------------------------------------
+
+    def export_case(self, case: Case | str) -> dict[str, Any]:
+        """Everything needed to rebuild the case in another store, as JSON-ready data."""
+        current, _ = self._case(case)
+        return transfer.export_case(self.store, current)
+
+    def import_case(self, data: Any) -> Case:
+        """Rebuild an exported case here; its definition versions and shared documents come along."""
+        definitions, shared, case = transfer.read_export(data)
+        if self._exists(case.id):
+            raise Refusal(f"case {case.id} already exists in this store; nothing was imported")
+        for definition in definitions:
+            self.register(definition)
+        known = {(v.document, v.hash) for versions in self.store.shared(case.process_id).values() for v in versions}
+        for version in shared:
+            if (version.document, version.hash) not in known:
+                self.store.publish(case.process_id, version)
+        compiled = self._compile(case.definition_hash)
+        self.store.commit(case, case.history, due_items(compiled, case, self.clock.now()))
+        return case
+
+    def _exists(self, case_id: str) -> bool:
+        try:
+            self.store.get(case_id)
+        except CaseNotFound:
+            return False
+        return True
+
+    def check_migration(self, case: Case | str, target_hash: str) -> transfer.MigrationCheck:
+        current, _ = self._case(case)
+        return transfer.check_migration(current, self._compile(target_hash).definition)
+
+    def migrate(self, case: Case | str, target_hash: str, actor: Actor, *, force: bool = False) -> Case:
+        """Move the case to another version of its process, after a check; refused unless safe or forced."""
+        current, _ = self._case(case)
+        target = self._compile(target_hash)
+        if target.definition.id != current.process_id:
+            raise Refusal(f"{target_hash[:12]} is a version of {target.definition.id!r}, not of {current.process_id!r}")
+        report = transfer.check_migration(current, target.definition)
+        if report.problems and not force:
+            raise transfer.MigrationRefused(report)
+        event = Event(
+            current.id,
+            current.version + 1,
+            "migrated",
+            self.clock.now(),
+            actor.user,
+            actor.role,
+            target.definition.content_hash,
+            data=MappingProxyType(
+                {
+                    "from": current.definition_hash,
+                    "to": target.definition.content_hash,
+                    "forced": force,
+                    "problems": list(report.problems),
+                }
+            ),
+        )
+        updated = apply(current, event)
+        self.store.commit(updated, [event], due_items(target, updated, event.at))
+        self.hooks.run([event], updated)
+        return updated
 
     # --- deadlines -------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from engine.runtime.case import Case, Event
 
 Hook = Callable[[Event, Case], None]
-KINDS = ("started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "*")
+KINDS = ("started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated", "*")
 log = logging.getLogger("procflow.hooks")
 
 

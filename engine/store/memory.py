@@ -70,6 +70,20 @@ class MemoryStore:
         except KeyError:
             raise CaseNotFound(case_id) from None
 
+    def case_ids(self, *, process_id: str | None = None, states: Sequence[str] | None = None) -> list[str]:
+        return [
+            case.id
+            for case in sorted(self._cases.values(), key=lambda c: (c.created_at, c.id))
+            if (process_id is None or case.process_id == process_id) and (states is None or case.state in states)
+        ]
+
+    def definitions(self, process_id: str | None = None) -> list[tuple[str, str, str]]:
+        return [
+            (digest, bundle["process"]["id"], bundle["process"]["version"])
+            for digest, bundle in self._definitions.items()
+            if process_id is None or bundle["process"]["id"] == process_id
+        ]
+
     def cases(self, *, process_id: str | None = None, state: str | None = None) -> Iterator[Case]:
         for case in list(self._cases.values()):
             if (process_id is None or case.process_id == process_id) and (state is None or case.state == state):

@@ -1,0 +1,101 @@
+"""Moving cases: between stores (export/import) and between versions of their process (migrate).
+
+An export is self-contained — the definition version the case runs under,
+the shared documents of its process, and every event — so importing it into
+another store (SQLite → PostgreSQL) rebuilds the same case, hash for hash.
+A migration is checked first and recorded as an event, so the history says
+under which rules each step was taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.definition.loader import from_bundle
+from engine.definition.model import ProcessDefinition
+from engine.errors import InputError, Refusal
+from engine.runtime.case import Case, replay
+from engine.store.base import Store
+from engine.store.records import event_from_dict, event_to_dict, version_from_dict, version_to_dict
+
+EXPORT_FORMAT = 1
+
+
+def export_case(store: Store, case: Case) -> dict[str, Any]:
+    shared = store.shared(case.process_id)
+    return {
+        "procflow_export": EXPORT_FORMAT,
+        "case": case.id,
+        "definition": store.load_definition(case.definition_hash),
+        "definitions": [store.load_definition(h) for h in _hashes(case) if h != case.definition_hash],
+        "shared": [version_to_dict(v) for versions in shared.values() for v in versions],
+        "events": [event_to_dict(e) for e in case.history],
+    }
+
+
+def _hashes(case: Case) -> list[str]:
+    return list(dict.fromkeys(e.definition_hash for e in case.history))
+
+
+def read_export(data: Any) -> tuple[list[ProcessDefinition], list[Any], Case]:
+    """Check an export: format, definition hashes, and that its events replay. Raises `InputError`."""
+    if not isinstance(data, Mapping) or data.get("procflow_export") != EXPORT_FORMAT:
+        raise InputError("not a procflow case export (expected procflow_export: 1)")
+    try:
+        definitions = [from_bundle(b) for b in (data["definition"], *data.get("definitions", ()))]
+        shared = [version_from_dict(row) for row in data.get("shared", ())]
+        case = replay([event_from_dict(row) for row in data["events"]])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"the export is damaged: {exc}") from None
+    if case.id != data["case"]:
+        raise InputError(f"the export says case {data['case']!r} but its events are for {case.id!r}")
+    return definitions, shared, case
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    case_id: str
+    source: str
+    target: str
+    problems: tuple[str, ...]
+
+    @property
+    def safe(self) -> bool:
+        return not self.problems
+
+
+class MigrationRefused(Refusal):
+    def __init__(self, check: MigrationCheck) -> None:
+        self.check = check
+        lines = "\n".join(f"  - {p}" for p in check.problems)
+        super().__init__(
+            f"case {check.case_id} cannot move to {check.target[:12]} safely:\n{lines}\n"
+            "(use --force to move it anyway; the problems are recorded in its history)"
+        )
+
+
+def check_migration(case: Case, target: ProcessDefinition) -> MigrationCheck:
+    """What would break if `case` ran under `target` from now on."""
+    problems = []
+    if case.state not in target.states:
+        problems.append(f"its state {case.state!r} does not exist in the target version")
+    else:
+        state = target.states[case.state]
+        for req in state.requires:
+            if req.document not in case.documents and not (
+                req.document in target.documents and target.documents[req.document].shared
+            ):
+                problems.append(f"{req.document!r} is now required to leave {case.state!r} but the case has none")
+        for t in target.transitions:
+            if case.state in t.sources:
+                for req in t.requires:
+                    if req.document not in target.documents:
+                        continue
+                    if req.document not in case.documents and not target.documents[req.document].shared:
+                        problems.append(f"{t.trigger!r} now requires {req.document!r}, which the case lacks")
+    for name in case.documents:
+        if name not in target.documents:
+            problems.append(f"its document {name!r} is not part of the target version")
+    return MigrationCheck(case.id, case.definition_hash, target.content_hash, tuple(dict.fromkeys(problems)))
