@@ -137,7 +137,14 @@ ADD_CASES = [
     (sh(2026, 10, 3), Duration(24, "hours"), CN, True, sh(2026, 10, 5), "date-only + 24h from the day's end"),
     (sh(2026, 10, 3), Duration(1, "days"), CN, True, sh(2026, 10, 5), "date-only + 1 day from the day's end"),
     (sh(2026, 10, 3, 15, 30), Duration(2, "weeks"), CN, False, sh(2026, 10, 17, 15, 30), "weeks ignore holidays"),
-    (datetime(2026, 1, 1, 12, tzinfo=UTC), Duration(3, "days"), None, False, datetime(2026, 1, 4, 12, tzinfo=UTC), "no calendar: UTC"),
+    (
+        datetime(2026, 1, 1, 12, tzinfo=UTC),
+        Duration(3, "days"),
+        None,
+        False,
+        datetime(2026, 1, 4, 12, tzinfo=UTC),
+        "no calendar: UTC",
+    ),
 ]
 
 

@@ -63,13 +63,10 @@ class SQLiteStore(SQLStore):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield _Tx(self._db)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            try:
                 self._db.execute("COMMIT")
-            except sqlite3.Error:
-                self._db.execute("ROLLBACK")
+            except BaseException:
+                if self._db.in_transaction:  # SQLite may already have rolled back (e.g. on a full disk)
+                    self._db.execute("ROLLBACK")
                 raise
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
