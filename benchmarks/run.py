@@ -90,8 +90,8 @@ def median_time(action: Callable[[], None], rounds: int) -> float:
 
 
 def pingpong_definition(folder: Path) -> object:
-    (folder / "processes").mkdir()
-    (folder / "schemas").mkdir()
+    (folder / "processes").mkdir(parents=True)
+    (folder / "schemas").mkdir(parents=True)
     (folder / "processes" / "pingpong.yaml").write_text(PING_PONG)
     (folder / "schemas" / "note.schema.json").write_text(NOTE_SCHEMA)
     return load(folder / "processes" / "pingpong.yaml")

@@ -20,7 +20,7 @@ from engine.clock import Clock, FixedClock, SystemClock
 from engine.datafiles import read_data
 from engine.definition.loader import check, load
 from engine.errors import InputError, ProcflowError, UsageError
-from engine.presentation import describe_case, describe_event, describe_obligation, obligation_line, outline
+from engine.presentation import describe_case, describe_event, describe_obligation, obligation_line, outline, span
 from engine.runtime.case import Actor, Event
 from engine.runtime.engine import Engine
 from engine.store.base import default_url, open_store
@@ -298,6 +298,7 @@ def cmd_overdue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for item in engine.overdue(now):
         definition = engine.definition(item.case.process_id, item.case.definition_hash)
         info = describe_obligation(item.obligation, now, _zone(definition), args.lang)
+        info["late_by"] = span(item.lateness)
         info.update(
             case=item.case.id,
             process=item.case.process_id,

@@ -132,7 +132,8 @@ def _localised(value: datetime, calendar: WorkingCalendar | None) -> datetime:
 
 def _occurrences(case: Case, action: Action, visit: Visit) -> Iterator[Event]:
     for event in case.history:
-        if not visit.holds(event.seq):
+        # the transition that leaves the state still happens in it (a `fire:` that exits counts)
+        if not (visit.holds(event.seq) or (action.kind == "fire" and event.seq == visit.left_seq)):
             continue
         if (action.kind == "submit" and event.kind == "submitted" and event.document == action.name) or (
             action.kind == "fire" and event.kind == "fired" and event.trigger == action.name
@@ -154,7 +155,7 @@ def _anchor(
         ]
         return (fired[-1].at, False) if fired else None
     assert anchor.field is not None
-    found = _field_value(case, anchor.field)
+    found = _field_value(case, anchor.field, upto=visit.left_seq)
     return None if found is None else (_localised(found[0], calendar), found[1])
 
 

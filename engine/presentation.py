@@ -130,7 +130,7 @@ def describe_case(
     }
 
 
-def _span(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
     minutes = int(abs(delta).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
@@ -162,8 +162,8 @@ def describe_obligation(obligation: Obligation, now: datetime, zone: tzinfo, lan
         "met_by": obligation.met_by,
         "count": obligation.count,
         "min": deadline.min if deadline.kind == "recurring" else None,
-        "remaining": _span(remaining) if remaining is not None else None,
-        "late_by": _span(lateness) if lateness is not None else None,
+        "remaining": span(remaining) if remaining is not None else None,
+        "late_by": span(lateness) if lateness is not None else None,
         "provisional": obligation.provisional,
     }
 

@@ -429,11 +429,12 @@ def test_recurring_periods_are_judged_as_they_end_and_the_partial_last_one_is_no
     case = report(timed, clock, case, ber(2026, 5, 6, 10))
     assert periods(timed, case, ber(2026, 5, 6, 10)) == [("1", "met", 2), ("2", "missed", 1), ("3", "open", 1)]
     case = report(timed, clock, case, ber(2026, 5, 6, 11))
+    assert periods(timed, case, ber(2026, 5, 6, 12)) == [("1", "met", 2), ("2", "missed", 1), ("3", "met", 2)]
     case = at(clock, ber(2026, 5, 7, 8), lambda: timed.fire(case, "finish", CLERK))  # an hour before period 3 ends
     after = ber(2026, 6, 1)
-    assert periods(timed, case, after) == [("1", "met", 2), ("2", "missed", 1), ("3", "met", 2)]
+    assert periods(timed, case, after) == [("1", "met", 2), ("2", "missed", 1)]  # the part-period is not judged
     ends = [utc(o.due_at) for o in of(timed, case, "reports", after)]
-    assert ends == [utc(ber(2026, 5, d, 9)) for d in (5, 6, 7)]
+    assert ends == [utc(ber(2026, 5, d, 9)) for d in (5, 6)]
 
 
 def test_daily_periods_keep_the_local_time_across_dst(timed: Engine, clock: FixedClock) -> None:

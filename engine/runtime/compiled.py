@@ -46,6 +46,7 @@ class CompiledProcess:
     triggers: frozenset[str] = field(default_factory=frozenset)
     calendar: WorkingCalendar | None = None
     has_deadlines: bool = False
+    has_shared: bool = False  # any shared document: only then is the store asked for them
 
     @classmethod
     def compile(cls, definition: ProcessDefinition) -> CompiledProcess:
@@ -80,6 +81,7 @@ class CompiledProcess:
             renderer=Renderer(definition.templates),
             triggers=frozenset(t.trigger for t in definition.transitions),
             calendar=_calendar(definition),
+            has_shared=any(d.shared for d in definition.documents.values()),
             has_deadlines=any(s.deadlines for s in definition.states.values())
             or any(g.deadlines for g in definition.stages),
         )

@@ -114,7 +114,7 @@ class Engine:
         )
         case = apply(None, event)
         events = [event]
-        shared = self.store.shared(definition.id) if compiled.computed else {}
+        shared = self.store.shared(definition.id) if compiled.computed and compiled.has_shared else {}
         for target in compiled.computation_order:  # documents computable from shared inputs alone
             computed = self._recompute(compiled, case, target, shared, event.at)
             if computed is not None:
@@ -133,7 +133,7 @@ class Engine:
         current, compiled = self._case(case)
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
-        shared = self.store.shared(current.process_id) if compiled.definition.documents else {}
+        shared = self.store.shared(current.process_id) if compiled.has_shared else {}
         move = policy.check_fire(compiled, current, trigger, actor, shared)
         dest = compiled.machine.move(current.state, move.transition.trigger)
         event = Event(
@@ -196,7 +196,7 @@ class Engine:
             )
             updated = apply(updated, events[-1])
         dependents = compiled.dependents.get(document, ())
-        shared = self.store.shared(current.process_id) if dependents else {}
+        shared = self.store.shared(current.process_id) if dependents and compiled.has_shared else {}
         for target in dependents:
             event = self._recompute(compiled, updated, target, shared, now)
             if event is not None:

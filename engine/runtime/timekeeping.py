@@ -89,19 +89,30 @@ def _zone(compiled: CompiledProcess) -> Any:
     return compiled.calendar.zone if compiled.calendar else UTC
 
 
-def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueItem]:
-    """The case's open obligations as the store indexes them."""
+def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueItem] | None:
+    """The case's open obligations as the store indexes them (None when its process has no deadlines)."""
     if not compiled.has_deadlines:
-        return []
+        return None
     recorded = deadlines.recorded_alerts(case)
     items = []
     for obligation in deadlines.obligations(compiled.definition, case, compiled.calendar, now, current_only=True):
-        if obligation.due_at is None or not (obligation.status in ("open", "overdue") or _late(obligation)):
+        running_period = (
+            obligation.deadline.kind == "recurring" and obligation.due_at is not None and obligation.due_at > now
+        )
+        if obligation.due_at is None or not (
+            obligation.status in ("open", "overdue") or _late(obligation) or running_period
+        ):
             continue
-        pending = [a.at for a in deadlines.alerts(obligation, compiled.calendar, recorded)]
+        pending = [
+            a.at
+            for a in deadlines.alerts(obligation, compiled.calendar, recorded)
+            if a.kind != "reminded" or obligation.status == "open"  # a reminder for late work is never sent
+        ]
+        if running_period:
+            pending.append(obligation.due_at)  # met early or not: the period's end starts the next one
         if obligation.status == "missed" and not pending:
             continue  # a past recurring miss with nothing left to do
-        if obligation.status == "open":
+        if obligation.status == "open" and not running_period:
             pending.append(obligation.due_at)
         items.append(
             DueItem(

@@ -43,8 +43,9 @@ class Store(Protocol):
 
     def latest_definition(self, process_id: str) -> str | None: ...
 
-    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] = ()) -> None:
-        """Write events and snapshot; replace the case's due items with `due`, in the same transaction."""
+    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None = ()) -> None:
+        """Write events and snapshot; replace the case's due items with `due` (None: the process has no
+        deadlines, leave the index alone), all in one transaction."""
         ...
 
     def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:

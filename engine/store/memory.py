@@ -41,7 +41,7 @@ class MemoryStore:
     def latest_definition(self, process_id: str) -> str | None:
         return self._latest.get(process_id)
 
-    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] = ()) -> None:
+    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None = ()) -> None:
         expected = case.version - len(events)
         with self._lock:
             current = self._cases.get(case.id)

@@ -43,10 +43,13 @@ class _Tx:
         self.cursor.execute(sql.replace("?", "%s"), tuple(params))
         return self.cursor.fetchall() if self.cursor.description else []
 
+    def count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self.cursor.execute(sql.replace("?", "%s"), tuple(params))
+        return self.cursor.rowcount
+
 
 class PostgresStore(SQLStore):
     skip_locked = " FOR UPDATE OF due SKIP LOCKED"
-    lock_row = " FOR UPDATE"
 
     def __init__(self, url: str, *, max_connections: int = 8) -> None:
         parts = urlsplit(url)

@@ -28,7 +28,7 @@ EVENT_FIELDS = (
 def event_to_dict(event: Event) -> dict[str, Any]:
     row = {name: getattr(event, name) for name in EVENT_FIELDS}
     row["at"] = event.at.isoformat()
-    row["data"] = None if event.data is None else _plain(event.data)
+    row["data"] = None if event.data is None else plain(event.data)
     return row
 
 
@@ -55,7 +55,7 @@ def version_to_dict(version: DocumentVersion) -> dict[str, Any]:
     return {
         "document": version.document,
         "version": version.version,
-        "data": _plain(version.data),
+        "data": plain(version.data),
         "hash": version.hash,
         "actor": version.actor,
         "role": version.role,
@@ -77,10 +77,10 @@ def version_from_dict(row: dict[str, Any]) -> DocumentVersion:
     )
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Mappings (including read-only proxies) → dicts, recursively, for JSON."""
     if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value

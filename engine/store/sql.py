@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.runtime.case import Case, DocumentVersion, Event, replay
 from engine.store.base import DueItem
-from engine.store.records import EVENT_FIELDS, event_from_dict, event_to_dict, version_from_dict, version_to_dict
+from engine.store.records import EVENT_FIELDS, event_from_dict, plain, version_from_dict, version_to_dict
 
 
 class Tx(Protocol):
@@ -27,10 +27,35 @@ class Tx(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
+    def count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a write; how many rows it touched."""
+        ...
+
+
+def event_row(event: Event) -> tuple[Any, ...]:
+    """An event as the values of an `events` row, in EVENT_FIELDS order."""
+    data = None if event.data is None else json.dumps(plain(event.data), ensure_ascii=False)
+    return (
+        event.case_id,
+        event.seq,
+        event.kind,
+        event.at.isoformat(),
+        event.actor,
+        event.role,
+        event.definition_hash,
+        event.trigger,
+        event.source,
+        event.dest,
+        event.document,
+        event.document_version,
+        event.document_hash,
+        data,
+    )
+
 
 def utc(at: datetime) -> str:
     """Instants as fixed-width UTC text: sortable, so an index orders them correctly."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(timespec="microseconds")
 
 
 # --- schema migrations: each step upgrades the store by one version, in the caller's transaction -------
@@ -82,7 +107,6 @@ class SQLStore(ABC):
 
     name: str
     skip_locked = ""  # PostgreSQL: " FOR UPDATE OF due SKIP LOCKED", so workers pick disjoint candidates
-    lock_row = ""  # PostgreSQL: " FOR UPDATE"
 
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[Tx]: ...
@@ -195,17 +219,13 @@ class SQLStore(ABC):
 
     # --- cases ------------------------------------------------------------------------
 
-    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] = ()) -> None:
+    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None = ()) -> None:
         expected = case.version - len(events)
         columns = ", ".join(EVENT_FIELDS)
         marks = ", ".join("?" for _ in EVENT_FIELDS)
 
         def work(tx: Tx) -> None:
-            rows = tx.execute("SELECT version FROM cases WHERE id = ?" + self.lock_row, (case.id,))
-            found = rows[0][0] if rows else 0
-            if found != expected:
-                raise ConflictError(case.id, expected, found)
-            if not rows:
+            if expected == 0:  # a new case: a duplicate id fails on the primary key
                 tx.execute(
                     "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -218,15 +238,19 @@ class SQLStore(ABC):
                         utc(case.updated_at),
                     ),
                 )
-            else:
-                tx.execute(
-                    "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ? WHERE id = ?",
-                    (case.state, case.version, utc(case.updated_at), case.definition_hash, case.id),
-                )
+            elif not tx.count(  # the version check and the write in one statement
+                "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ? "
+                "WHERE id = ? AND version = ?",
+                (case.state, case.version, utc(case.updated_at), case.definition_hash, case.id, expected),
+            ):
+                rows = tx.execute("SELECT version FROM cases WHERE id = ?", (case.id,))
+                if not rows:
+                    raise CaseNotFound(case.id)
+                raise ConflictError(case.id, expected, rows[0][0])
             for event in events:
-                values = event_to_dict(event)
-                values["data"] = None if values["data"] is None else json.dumps(values["data"], ensure_ascii=False)
-                tx.execute(f"INSERT INTO events ({columns}) VALUES ({marks})", [values[f] for f in EVENT_FIELDS])
+                tx.count(f"INSERT INTO events ({columns}) VALUES ({marks})", event_row(event))
+            if due is None:  # the process has no deadlines: the case never has due rows or claims
+                return
             tx.execute("DELETE FROM due WHERE case_id = ?", (case.id,))
             for d in due:
                 tx.execute(

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,40 @@ class _Tx:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self.db.execute(sql, tuple(params)).fetchall()
 
+    def count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.db.execute(sql, tuple(params)).rowcount
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error (unless SQLite already rolled back)."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self.db, self.lock = db, lock
+
+    def __enter__(self) -> _Tx:
+        self.lock.acquire()
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
+        return _Tx(self.db)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        try:
+            if kind is None:
+                try:
+                    self.db.execute("COMMIT")
+                    return
+                except sqlite3.Error:
+                    if self.db.in_transaction:
+                        self.db.execute("ROLLBACK")
+                    raise
+            if self.db.in_transaction:  # SQLite may already have rolled back (e.g. on a full disk)
+                self.db.execute("ROLLBACK")
+        finally:
+            self.lock.release()
+
 
 class SQLiteStore(SQLStore):
     def __init__(self, path: str | Path) -> None:
@@ -57,17 +90,8 @@ class SQLiteStore(SQLStore):
     def from_url(cls, url: str) -> SQLiteStore:
         return cls(_path_from_url(url))
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Tx]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield _Tx(self._db)
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:  # SQLite may already have rolled back (e.g. on a full disk)
-                    self._db.execute("ROLLBACK")
-                raise
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db, self._lock)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
