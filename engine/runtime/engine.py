@@ -347,16 +347,16 @@ class Engine:
         return True
 
     def check_migration(self, case: Case | str, target_hash: str) -> transfer.MigrationCheck:
-        current, _ = self._case(case)
-        return transfer.check_migration(current, self._compile(target_hash).definition)
+        current, compiled = self._case(case)
+        return transfer.check_migration(current, compiled.definition, self._compile(target_hash).definition)
 
     def migrate(self, case: Case | str, target_hash: str, actor: Actor, *, force: bool = False) -> Case:
         """Move the case to another version of its process, after a check; refused unless safe or forced."""
-        current, _ = self._case(case)
+        current, compiled = self._case(case)
         target = self._compile(target_hash)
         if target.definition.id != current.process_id:
             raise Refusal(f"{target_hash[:12]} is a version of {target.definition.id!r}, not of {current.process_id!r}")
-        report = transfer.check_migration(current, target.definition)
+        report = transfer.check_migration(current, compiled.definition, target.definition)
         if report.problems and not force:
             raise transfer.MigrationRefused(report)
         event = Event(

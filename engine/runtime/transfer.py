@@ -76,26 +76,33 @@ class MigrationRefused(Refusal):
         )
 
 
-def check_migration(case: Case, target: ProcessDefinition) -> MigrationCheck:
-    """What would break if `case` ran under `target` from now on."""
+def check_migration(case: Case, source: ProcessDefinition, target: ProcessDefinition) -> MigrationCheck:
+    """What would break if `case` ran under `target` from now on: its state gone, documents it lacks that the
+    target newly requires where it stands, documents the target no longer knows."""
     problems = []
     if case.state not in target.states:
         problems.append(f"its state {case.state!r} does not exist in the target version")
     else:
-        state = target.states[case.state]
-        for req in state.requires:
-            if req.document not in case.documents and not (
-                req.document in target.documents and target.documents[req.document].shared
-            ):
-                problems.append(f"{req.document!r} is now required to leave {case.state!r} but the case has none")
-        for t in target.transitions:
-            if case.state in t.sources:
-                for req in t.requires:
-                    if req.document not in target.documents:
-                        continue
-                    if req.document not in case.documents and not target.documents[req.document].shared:
-                        problems.append(f"{t.trigger!r} now requires {req.document!r}, which the case lacks")
+        before = _required_here(source, case.state)
+        for document, why in _required_here(target, case.state).items():
+            if document in before or document in case.documents:
+                continue
+            if document in target.documents and target.documents[document].shared:
+                continue
+            problems.append(f"{document!r} is now required ({why}) but the case has none")
     for name in case.documents:
         if name not in target.documents:
             problems.append(f"its document {name!r} is not part of the target version")
     return MigrationCheck(case.id, case.definition_hash, target.content_hash, tuple(dict.fromkeys(problems)))
+
+
+def _required_here(definition: ProcessDefinition, state: str) -> dict[str, str]:
+    """Documents needed to leave `state` → the reason, in `definition`."""
+    if state not in definition.states:
+        return {}
+    found = {req.document: f"to leave {state!r}" for req in definition.states[state].requires}
+    for t in definition.transitions:
+        if state in t.sources:
+            for req in t.requires:
+                found.setdefault(req.document, f"by {t.trigger!r}")
+    return found
