@@ -33,7 +33,7 @@ from engine.errors import (
     UnknownName,
 )
 from engine.runtime.case import Actor, Case, DocumentVersion, Event
-from engine.runtime.engine import Engine
+from engine.runtime.engine import Engine, retrying
 from engine.runtime.hooks import Hooks
 from engine.runtime.policy import Option
 from engine.store import Store, open_store
@@ -71,4 +71,5 @@ __all__ = [
     "check",
     "load",
     "open_store",
+    "retrying",
 ]

@@ -6,11 +6,12 @@ store transaction with an optimistic version check; hooks run after commit.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from engine.canonical import frozen_copy
 from engine.clock import Clock, SystemClock
@@ -21,6 +22,7 @@ from engine.documents import field_errors
 from engine.errors import (
     CaseClosed,
     CaseNotFound,
+    ConflictError,
     DocumentInvalid,
     Refusal,
     RoleNotAllowed,
@@ -38,6 +40,25 @@ from engine.store.base import Store
 from engine.store.memory import MemoryStore
 
 RenderFormat = Literal["markdown", "html"]
+
+
+T = TypeVar("T")
+
+
+def retrying(action: Callable[[], T], *, attempts: int = 5, pause: float = 0.01) -> T:
+    """Run `action` again when another writer got to the case first (`ConflictError`).
+
+    The action must read the case afresh each time — pass the case *id* to `fire`/`submit`,
+    not a `Case` object: `retrying(lambda: engine.fire(case_id, "approve", actor))`.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except ConflictError:
+            if attempt == attempts:
+                raise
+            time.sleep(pause * attempt)
+    raise AssertionError("unreachable")
 
 
 class Engine:

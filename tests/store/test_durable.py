@@ -94,28 +94,30 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     assert upgraded.claim("w", datetime.now(UTC), datetime.now(UTC) + timedelta(minutes=1), 5) == []
 
 
-def _burst(url: str, case_ids: list[str]) -> int:
-    from engine import ConflictError, Engine, open_store
+WRITERS, CASES = 8, 1_000
+
+
+def _burst(url: str, case_ids: list[str], seed: int) -> int:
+    import random
+
+    from engine import Engine, open_store, retrying
 
     engine = Engine(open_store(url))
-    done = 0
-    for case_id in case_ids:
-        for _ in range(50):
-            try:
-                case = engine.get(case_id)
-                engine.submit(case, "request", {"item": f"x{case.version}", "amount": 1}, REQUESTER)
-                done += 1
-                break
-            except ConflictError:
-                continue
-    return done
+    order = list(case_ids)
+    random.Random(seed).shuffle(order)
+    for case_id in order:  # each write reads the case afresh, so a conflict is simply retried
+        retrying(
+            lambda c=case_id: engine.submit(c, "request", {"item": f"w{seed}", "amount": 1}, REQUESTER), attempts=50
+        )
+    return len(order)
 
 
 def test_several_processes_write_without_lock_errors_or_lost_writes(durable_url: str, mini: ProcessDefinition) -> None:
     engine = engine_on(durable_url, mini)
-    ids = [engine.start("mini", REQUESTER).id for _ in range(25)]
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
-        done = sum(pool.starmap(_burst, [(durable_url, ids)] * 4))
-    assert done == 100
-    versions = [len(engine.get(i).documents.get("request", ())) for i in ids]
-    assert sum(versions) == 100  # every acknowledged write is there exactly once
+    ids = [engine.start("mini", REQUESTER).id for _ in range(CASES)]
+    with multiprocessing.get_context("spawn").Pool(WRITERS) as pool:
+        acknowledged = sum(pool.starmap(_burst, [(durable_url, ids, seed) for seed in range(WRITERS)]))
+    assert acknowledged == WRITERS * CASES
+    for case_id in ids:  # every acknowledged write is there exactly once: one version per writer
+        writers = sorted(v.data["item"] for v in engine.get(case_id).documents["request"])
+        assert writers == [f"w{seed}" for seed in range(WRITERS)]
