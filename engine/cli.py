@@ -405,12 +405,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    text = json.dumps(_engine(args).export_case(args.case), ensure_ascii=False, indent=2) + "\n"
-    if args.output:
-        _write_atomic(Path(args.output), text)
-        print(f"wrote {args.output}", file=out)
-    else:
-        out.write(text)
+    _emit(json.dumps(_engine(args).export_case(args.case), ensure_ascii=False, indent=2) + "\n", args.output, out)
     return 0
 
 
@@ -485,11 +480,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         version=args.version,
         lang=args.lang,
     )
-    if args.output:
-        _write_atomic(Path(args.output), text)
-        print(f"wrote {args.output}", file=out)
-    else:
-        out.write(text)
+    _emit(text, args.output, out)
     return 0
 
 
@@ -497,6 +488,15 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine.demo import run_demo
 
     return run_demo(args, out)
+
+
+def _emit(text: str, output: str | None, out: TextIO) -> None:
+    """Write to `output` (atomically) if given, else to standard output."""
+    if output:
+        _write_atomic(Path(output), text)
+        print(f"wrote {output}", file=out)
+    else:
+        out.write(text)
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -110,47 +110,11 @@ def apply(case: Case | None, event: Event) -> Case:
     if event.seq != case.version + 1:
         raise ValueError(f"event {event.seq} of case {case.id} does not follow version {case.version}")
     if event.kind == "fired":
-        return Case(
-            case.id,
-            case.process_id,
-            case.definition_hash,
-            event.dest or case.state,
-            event.seq,
-            case.created_at,
-            event.at,
-            event.seq,
-            case.data,
-            case.documents,
-            (*case.history, event),
-        )
+        return _next(case, event, state=event.dest or case.state, entered_seq=event.seq)
     if event.kind == "migrated":  # the case moves to another version of its process
-        return Case(
-            case.id,
-            case.process_id,
-            event.definition_hash,
-            case.state,
-            event.seq,
-            case.created_at,
-            event.at,
-            case.entered_seq,
-            case.data,
-            case.documents,
-            (*case.history, event),
-        )
+        return _next(case, event, definition_hash=event.definition_hash)
     if event.kind in NOTE_KINDS:
-        return Case(
-            case.id,
-            case.process_id,
-            case.definition_hash,
-            case.state,
-            event.seq,
-            case.created_at,
-            event.at,
-            case.entered_seq,
-            case.data,
-            case.documents,
-            (*case.history, event),
-        )
+        return _next(case, event)
     # submitted / computed
     assert event.document is not None and event.document_version is not None and event.document_hash is not None
     version = DocumentVersion(
@@ -165,17 +129,30 @@ def apply(case: Case | None, event: Event) -> Case:
     )
     documents = dict(case.documents)
     documents[event.document] = (*documents.get(event.document, ()), version)
+    return _next(case, event, documents=MappingProxyType(documents))
+
+
+def _next(
+    case: Case,
+    event: Event,
+    *,
+    state: str | None = None,
+    definition_hash: str | None = None,
+    entered_seq: int | None = None,
+    documents: Mapping[str, tuple[DocumentVersion, ...]] | None = None,
+) -> Case:
+    """The case one event later (positional construction: this is the hot path of every change)."""
     return Case(
         case.id,
         case.process_id,
-        case.definition_hash,
-        case.state,
+        definition_hash or case.definition_hash,
+        state or case.state,
         event.seq,
         case.created_at,
         event.at,
-        case.entered_seq,
+        entered_seq or case.entered_seq,
         case.data,
-        MappingProxyType(documents),
+        case.documents if documents is None else documents,
         (*case.history, event),
     )
 
