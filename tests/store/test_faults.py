@@ -176,3 +176,28 @@ def test_a_full_disk_fails_cleanly_and_keeps_what_was_there(tmp_path: Path) -> N
         if engine is not None:
             engine.store.close()
         subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_read_only_store_fails_cleanly_and_changes_nothing(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to remount a tmpfs read-only")
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    url = f"sqlite:///{mount / 'cases.db'}"
+    try:
+        engine, ids = seeded(url, 1)
+        engine.store.close()
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        started = time.perf_counter()
+        with pytest.raises(StoreError) as info:
+            reader = Engine(open_store(url))
+            reader.fire(ids[0], "go", CLERK)
+        assert time.perf_counter() - started < 10
+        assert "read" in info.value.message  # "readonly database" / "read-only file system"
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=False)
+        assert open_store(url).get(ids[0]).state == "a"  # nothing was half-written
+        subprocess.run(["umount", "-l", str(mount)], check=False)
