@@ -7,6 +7,7 @@ errors; every commit is one transaction.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -83,7 +84,10 @@ class SQLiteStore(SQLStore):
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+            hint = ""
+            if self.path != ":memory:" and not os.access(Path(self.path).parent, os.W_OK):
+                hint = " (its folder is read-only: SQLite needs to write the file and its -wal and -shm files there)"
+            raise StoreError(f"cannot open the store {self.path}: {exc}{hint}") from None
         self._migrate()
 
     @classmethod
