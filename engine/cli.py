@@ -187,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_render)
 
+    p = sub.add_parser("simulate", help="dry-run scenarios against a process file on a simulated clock")
+    p.add_argument("file", metavar="FILE", help="the process file")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (schemas/scenario.schema.json)")
+    p.add_argument("--quiet", action="store_true", help="print only failures and the summary")
+    p.set_defaults(run=cmd_simulate)
+
     p = sub.add_parser("demo", parents=[common], help="walk the sales process end to end")
     p.add_argument("--out", default="demo-output", metavar="DIR", help="folder for rendered documents")
     p.add_argument("--process", metavar="FILE", help="sales process file (default: processes/sales.yaml)")
@@ -482,6 +488,30 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     _emit(text, args.output, out)
     return 0
+
+
+def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.demo import print_step
+    from engine.scenario import read_scenario, run_scenario
+
+    definition = load(args.file)
+    zone = _zone(definition)
+    failed = 0
+    for path in args.scenarios:
+        scenario = read_scenario(path)
+        clock = FixedClock(datetime.fromisoformat(scenario["start"]))
+        engine = Engine(clock=clock)
+        engine.register(definition)
+        print(f"=== {path}: {scenario['title']}", file=out)
+        show = None if args.quiet else (lambda step, case: print_step(step, case, definition, zone, out))
+        result = run_scenario(scenario, engine, clock, definition.id, on_step=show)
+        for failure in result.failures:
+            print(f"  FAILED {failure}", file=out)
+        state = result.case.state if result.case else "-"
+        print(f"  {'ok' if not result.failures else 'FAILED'}: {len(result.steps)} steps, ends in {state}", file=out)
+        failed += bool(result.failures)
+    print(f"{len(args.scenarios) - failed} passed, {failed} failed", file=out)
+    return 1 if failed else 0
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

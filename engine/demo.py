@@ -62,7 +62,7 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
             engine,
             clock,
             definition.id,
-            on_step=lambda step, case: _print_step(step, case, definition, zone, out),
+            on_step=lambda step, case: print_step(step, case, definition, zone, out),
         )
         if result.case is not None:
             written = _render_all(engine, result.case, output / scenario["scenario"])
@@ -82,7 +82,7 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if failures else 0
 
 
-def _print_step(step: StepResult, case: Case | None, definition: ProcessDefinition, zone: tzinfo, out: TextIO) -> None:
+def print_step(step: StepResult, case: Case | None, definition: ProcessDefinition, zone: tzinfo, out: TextIO) -> None:
     at = step.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     who = step.actor or "-"
     line = f"  {at}  {who:<34} {step.action}"

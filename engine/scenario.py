@@ -107,8 +107,10 @@ def run_scenario(
                 result.failures.append(
                     f"step {index} ({action}): expected {step['expect']['refused']}, but it was allowed"
                 )
-        result.failures.extend(f"step {index} ({action}): {f}" for f in _check(step.get("expect", {}), case))
         events = tuple(case.history[version:]) if case else ()
+        result.failures.extend(
+            f"step {index} ({action}): {f}" for f in _check(step.get("expect", {}), case, engine, events)
+        )
         outcome = StepResult(
             index,
             clock.now(),
@@ -131,12 +133,17 @@ def _describe(step: Mapping[str, Any]) -> str:
     for key in ("publish", "submit", "fire"):
         if key in step:
             return f"{key} {step[key]}"
+    if "tick" in step:
+        return "tick"
     return "start" if "start" in step else "check"
 
 
 def _perform(
     step: Mapping[str, Any], engine: Engine, process: str, actor: Actor | None, case: Case | None
 ) -> Case | None:
+    if "tick" in step:
+        engine.tick(case_ids=[case.id] if case else [])
+        return engine.get(case.id) if case else None
     if actor is None:
         return case
     if "publish" in step:
@@ -153,7 +160,7 @@ def _perform(
     return case
 
 
-def _check(expect: Mapping[str, Any], case: Case | None) -> Iterator[str]:
+def _check(expect: Mapping[str, Any], case: Case | None, engine: Engine, new: tuple[Any, ...]) -> Iterator[str]:
     if "state" in expect and (case is None or case.state != expect["state"]):
         yield f"expected state {expect['state']!r}, found {case.state if case else None!r}"
     for document, fields in expect.get("document", {}).items():
@@ -164,3 +171,14 @@ def _check(expect: Mapping[str, Any], case: Case | None) -> Iterator[str]:
         for name, value in fields.items():
             if latest.data.get(name) != value:
                 yield f"expected {document}.{name} == {value!r}, found {latest.data.get(name)!r}"
+    if "deadlines" in expect and case is not None:
+        statuses: dict[str, str] = {}
+        for obligation in engine.deadlines(case):
+            statuses[obligation.deadline.ref or obligation.deadline.id] = obligation.status
+            statuses[obligation.deadline.id] = obligation.status
+        for name, wanted in expect["deadlines"].items():
+            if statuses.get(name) != wanted:
+                yield f"expected deadline {name} {wanted}, found {statuses.get(name, 'no obligation')}"
+    for kind in expect.get("events", ()):
+        if not any(event.kind == kind for event in new):
+            yield f"expected a {kind!r} event, found {[event.kind for event in new]}"
