@@ -187,6 +187,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_render)
 
+    p = sub.add_parser("graph", help="draw a process: Mermaid, Graphviz DOT, or SVG (needs Graphviz)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=["mermaid", "dot", "svg"], default="mermaid")
+    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(run=cmd_graph)
+
+    p = sub.add_parser("handbook", help="a standalone HTML handbook of a process for the team")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
+    p.add_argument("-o", "--output", metavar="FILE", default="handbook.html", help="default handbook.html")
+    p.set_defaults(run=cmd_handbook)
+
     p = sub.add_parser("simulate", help="dry-run scenarios against a process file on a simulated clock")
     p.add_argument("file", metavar="FILE", help="the process file")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (schemas/scenario.schema.json)")
@@ -487,6 +500,22 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         lang=args.lang,
     )
     _emit(text, args.output, out)
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine import graph
+
+    _emit(graph.render(load(args.file), args.format, args.lang), args.output, out)
+    return 0
+
+
+def cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine import handbook
+
+    definition = load(args.file)
+    examples = handbook.example_documents(definition, handbook.scenarios_beside(Path(args.file), definition.id))
+    _emit(handbook.build(definition, lang=args.lang, examples=examples), args.output, out)
     return 0
 
 

@@ -1,0 +1,113 @@
+"""Diagrams of a process: Mermaid (renders in any Markdown viewer), Graphviz DOT, and SVG through `dot`.
+
+Stages are clusters; each state shows its title, owner and deadlines; each
+transition its trigger and the roles that may fire it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+
+from engine.definition.model import ProcessDefinition, State
+from engine.errors import ProcflowError
+
+FORMATS = ("mermaid", "dot", "svg")
+
+
+class GraphvizMissing(ProcflowError):
+    exit_code = 2
+
+
+def _state_lines(definition: ProcessDefinition, state: State, lang: str | None) -> list[str]:
+    lines = [state.title.get(lang)]
+    meta = " · ".join(x for x in (state.ref, f"owner: {state.owner}" if state.owner else "") if x)
+    if meta:
+        lines.append(meta)
+    for deadline in state.deadlines:
+        lines.append(f"{deadline.ref or deadline.id} {deadline.title.get(lang)}")
+    return lines
+
+
+def _edges(definition: ProcessDefinition) -> Iterator[tuple[str, str, str]]:
+    for t in definition.transitions:
+        label = f"{t.trigger} [{', '.join(t.roles) or 'nobody'}]"
+        for source in t.sources:
+            yield source, t.dest, label
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def mermaid(definition: ProcessDefinition, lang: str | None = None) -> str:
+    out = ["flowchart TD", "  start_((start))"]
+    for stage in definition.stages:
+        states = [s for s in definition.states.values() if s.stage == stage.id]
+        if not states:
+            continue
+        title = stage.title.get(lang) + (f" ({stage.ref})" if stage.ref else "")
+        for deadline in stage.deadlines:
+            title += f" · {deadline.ref or deadline.id} {deadline.title.get(lang)}"
+        out.append(f'  subgraph stage_{stage.id}["{_mermaid_text(title)}"]')
+        for state in states:
+            label = "<br/>".join(_mermaid_text(line) for line in _state_lines(definition, state, lang))
+            shape = ('(["', '"])') if state.final else ('["', '"]')
+            out.append(f"    {state.id}{shape[0]}{label}{shape[1]}")
+        out.append("  end")
+    out.append(f"  start_ --> {definition.initial}")
+    for source, dest, label in _edges(definition):
+        out.append(f'  {source} -->|"{_mermaid_text(label)}"| {dest}')
+    return "\n".join(out) + "\n"
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def dot(definition: ProcessDefinition, lang: str | None = None) -> str:
+    out = [
+        f'digraph "{_dot_text(definition.id)}" {{',
+        "  rankdir=TB; compound=true;",
+        '  node [shape=box, style="rounded", fontname="Noto Sans CJK SC,sans-serif", fontsize=10];',
+        '  edge [fontname="Noto Sans CJK SC,sans-serif", fontsize=9];',
+        '  start_ [shape=circle, label="", width=0.2, style=filled, fillcolor=black];',
+    ]
+    for stage in definition.stages:
+        states = [s for s in definition.states.values() if s.stage == stage.id]
+        if not states:
+            continue
+        title = stage.title.get(lang) + (f" ({stage.ref})" if stage.ref else "")
+        title += "".join(f"\\n{d.ref or d.id} {_dot_text(d.title.get(lang))}" for d in stage.deadlines)
+        out.append(f"  subgraph cluster_{stage.id} {{")
+        out.append(f'    label="{_dot_text(title)}"; style="rounded,dashed"; color="#888888";')
+        for state in states:
+            label = "\\n".join(_dot_text(line) for line in _state_lines(definition, state, lang))
+            extra = ', peripheries=2, style="rounded,filled", fillcolor="#eeeeee"' if state.final else ""
+            out.append(f'    {state.id} [label="{label}"{extra}];')
+        out.append("  }")
+    out.append(f"  start_ -> {definition.initial};")
+    for source, dest, label in _edges(definition):
+        out.append(f'  {source} -> {dest} [label="{_dot_text(label)}"];')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def svg(definition: ProcessDefinition, lang: str | None = None) -> str:
+    binary = shutil.which("dot")
+    if binary is None:
+        raise GraphvizMissing(
+            "SVG needs Graphviz's 'dot' program, which is not installed "
+            "(Debian/Ubuntu: apt-get install graphviz); --format mermaid or dot work without it"
+        )
+    done = subprocess.run(
+        [binary, "-Tsvg"], input=dot(definition, lang).encode("utf-8"), capture_output=True, timeout=60
+    )
+    if done.returncode != 0:
+        raise ProcflowError(f"dot failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout.decode("utf-8")
+
+
+def render(definition: ProcessDefinition, fmt: str, lang: str | None = None) -> str:
+    return {"mermaid": mermaid, "dot": dot, "svg": svg}[fmt](definition, lang)

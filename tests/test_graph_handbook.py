@@ -1,0 +1,93 @@
+"""Diagrams and the handbook: what a process owner hands to the team."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from engine import ProcessDefinition, graph
+from engine.cli import main
+from engine.handbook import build, example_documents, scenarios_beside
+from tests.conftest import PROCESSES
+
+
+def test_mermaid_is_well_formed(sales: ProcessDefinition) -> None:
+    text = graph.mermaid(sales)
+    lines = text.splitlines()
+    assert lines[0] == "flowchart TD"
+    assert sum(1 for line in lines if line.strip().startswith("subgraph ")) == sum(
+        1 for line in lines if line.strip() == "end"
+    )
+    declared = set(re.findall(r"^\s+([a-z_][a-z0-9_]*)(?:\[|\(|\(\()", text, re.MULTILINE))
+    for source, _label, dest in re.findall(r"^\s+(\w+) -->(?:\|\"([^\"]*)\"\|)? (\w+)$", text, re.MULTILINE):
+        assert source in declared and dest in declared, (source, dest)
+    for label in re.findall(r'"([^"]*)"', text):
+        assert "<" not in label.replace("<br/>", "") and '"' not in label
+    assert set(sales.states) <= declared
+    assert 'first_contact -->|"hand_over [bd_specialist]"| research_planning' in text
+    assert "T6 签约后1个工作日内将扫描件录入CRM系统" in text
+
+
+def test_dot_has_a_cluster_per_stage_and_every_transition(sales: ProcessDefinition) -> None:
+    text = graph.dot(sales, "en")
+    assert text.count("subgraph cluster_") == len(sales.stages)
+    edges = sum(len(t.sources) for t in sales.transitions) + 1
+    assert text.count(" -> ") == edges
+    assert 'label="Lead acquisition and recording\\nS1.2 · owner: bd_specialist' in text
+
+
+def test_svg_through_graphviz_or_a_clear_message(sales: ProcessDefinition, monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("dot"):
+        svg = graph.svg(sales)
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "线索获取与录入" in svg
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    err = io.StringIO()
+    code = main(["graph", str(PROCESSES / "sales.yaml"), "--format", "svg"], io.StringIO(), err)
+    assert code == 2 and "apt-get install graphviz" in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+def test_the_handbook_explains_each_step_with_roles_deadlines_and_examples(sales: ProcessDefinition) -> None:
+    examples = example_documents(sales, scenarios_beside(PROCESSES / "sales.yaml", "sales"))
+    page = build(sales, examples=examples)
+    assert page.startswith("<!DOCTYPE html>") and "http://" not in page.replace("http://www.w3.org", "")
+    assert "<h2>1. 客户开发与初步筛选" in page
+    assert "签约后1个工作日内将扫描件录入CRM系统" in page  # T6 in plain words
+    assert "within 1 working day after documents.signed_contract.signed_at" in page
+    assert "角色与步骤" in page and "<td>R</td>" in page  # the role × step table
+    assert page.count('class="example"') >= 10  # example renderings from the scenarios
+    english = build(sales, lang="en", examples=examples)
+    assert "Who does what" in english and "Lead acquisition and recording" in english
+
+
+def test_the_handbook_renders_chinese_in_a_headless_browser(sales: ProcessDefinition, tmp_path: Path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    assert fonts.strip(), "no font with Chinese glyphs is installed (Debian: fonts-noto-cjk)"
+    page = tmp_path / "handbook.html"
+    assert main(["handbook", str(PROCESSES / "sales.yaml"), "-o", str(page)], io.StringIO(), io.StringIO()) == 0
+    shot = tmp_path / "handbook.png"
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tempfile.mkdtemp()}",
+        "--window-size=1300,2400",
+    ]
+    subprocess.run([browser, *flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert "营销团队销售流程" in dom.stdout and "客户开发与初步筛选" in dom.stdout
+    assert shot.is_file() and shot.stat().st_size > 50_000  # a real page, not a blank one
+    print(f"handbook screenshot: {shot}")
