@@ -187,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_render)
 
+    p = sub.add_parser("verify", parents=[common], help="prove the history was not edited: chains, heads, checkpoints")
+    p.add_argument("--checkpoint", metavar="DIGEST", help="also check that a digest you wrote down is on record")
+    p.set_defaults(run=cmd_verify)
+
+    p = sub.add_parser("checkpoint", parents=[common], help="seal every case's head under one digest to write down")
+    p.set_defaults(run=cmd_checkpoint)
+
     p = sub.add_parser("graph", help="draw a process: Mermaid, Graphviz DOT, or SVG (needs Graphviz)")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", choices=["mermaid", "dot", "svg"], default="mermaid")
@@ -500,6 +507,27 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         lang=args.lang,
     )
     _emit(text, args.output, out)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine import audit
+
+    verdict = audit.verify(_engine(args).store, digest_written_down=args.checkpoint)
+    for problem in verdict.problems:
+        print(problem, file=out)
+    summary = f"{verdict.cases} case(s), {verdict.events} event(s), {verdict.checkpoints} checkpoint(s)"
+    print(f"{'ok' if verdict.ok else 'TAMPERED'}: {summary}", file=out)
+    return 0 if verdict.ok else 1
+
+
+def cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine import audit
+
+    engine = _engine(args)
+    number, digest = audit.checkpoint(engine.store, engine.clock.now())
+    print(f"checkpoint {number}: {digest[:32]}", file=out)
+    print("write the digest down; 'procflow verify --checkpoint DIGEST' proves the history since", file=err)
     return 0
 
 

@@ -6,11 +6,14 @@ order, so a store can keep the events as the truth and any snapshot as a cache.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
+
+from engine.canonical import canonical_json, plain
 
 EventKind = Literal["started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated"]
 NOTE_KINDS = ("reminded", "escalated", "breach")  # recorded in the history; change no state or document
@@ -55,6 +58,8 @@ class Event:
     document_version: int | None = None
     document_hash: str | None = None
     data: Mapping[str, Any] | None = None
+    prev_hash: str | None = None  # the hash of the case's previous event (GENESIS for the first)
+    hash: str | None = None  # sha256 over every other field: edit one and the chain breaks
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,45 @@ class Case:
     def latest(self, document: str) -> DocumentVersion | None:
         versions = self.documents.get(document)
         return versions[-1] if versions else None
+
+
+GENESIS = "0" * 64
+
+
+def event_digest(event: Event) -> str:
+    """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash."""
+    body = [
+        event.case_id,
+        event.seq,
+        event.kind,
+        event.at.isoformat(),
+        event.actor,
+        event.role,
+        event.definition_hash,
+        event.trigger,
+        event.source,
+        event.dest,
+        event.document,
+        event.document_version,
+        event.document_hash,
+        None if event.data is None else plain(event.data),
+        event.prev_hash,
+    ]
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def seal(event: Event, case: Case | None) -> Event:
+    """Chain a *newly built* event to the case's last one: set its prev_hash and its own hash.
+
+    Only for an event nobody else has seen yet (every event is built and sealed in one expression),
+    which is why it may complete the frozen record in place instead of copying it.
+    """
+    if event.hash is not None:
+        raise ValueError(f"event {event.seq} of case {event.case_id} is already sealed")
+    previous = case.history[-1].hash if case is not None and case.history else None
+    object.__setattr__(event, "prev_hash", previous or GENESIS)
+    object.__setattr__(event, "hash", event_digest(event))
+    return event
 
 
 def apply(case: Case | None, event: Event) -> Case:

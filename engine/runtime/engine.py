@@ -30,7 +30,7 @@ from engine.errors import (
     UnknownName,
 )
 from engine.runtime import policy, transfer
-from engine.runtime.case import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply
+from engine.runtime.case import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply, seal
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
@@ -122,16 +122,19 @@ class Engine:
         if actor.role not in allowed:
             raise RoleNotAllowed(f"start a {definition.id} case", actor.role, allowed)
         plain, _ = frozen_copy(dict(data or {}))
-        event = Event(
-            case_id=case_id or f"{definition.id}-{uuid.uuid4().hex[:10]}",
-            seq=1,
-            kind="started",
-            at=self.clock.now(),
-            actor=actor.user,
-            role=actor.role,
-            definition_hash=definition.content_hash,
-            dest=definition.initial,
-            data=MappingProxyType({"process_id": definition.id, "data": plain}),
+        event = seal(
+            Event(
+                case_id=case_id or f"{definition.id}-{uuid.uuid4().hex[:10]}",
+                seq=1,
+                kind="started",
+                at=self.clock.now(),
+                actor=actor.user,
+                role=actor.role,
+                definition_hash=definition.content_hash,
+                dest=definition.initial,
+                data=MappingProxyType({"process_id": definition.id, "data": plain}),
+            ),
+            None,
         )
         case = apply(None, event)
         events = [event]
@@ -157,17 +160,20 @@ class Engine:
         shared = self.store.shared(current.process_id) if compiled.has_shared else {}
         move = policy.check_fire(compiled, current, trigger, actor, shared)
         dest = compiled.machine.move(current.state, move.transition.trigger)
-        event = Event(
-            case_id=current.id,
-            seq=current.version + 1,
-            kind="fired",
-            at=self.clock.now(),
-            actor=actor.user,
-            role=actor.role,
-            definition_hash=current.definition_hash,
-            trigger=trigger,
-            source=current.state,
-            dest=dest,
+        event = seal(
+            Event(
+                case_id=current.id,
+                seq=current.version + 1,
+                kind="fired",
+                at=self.clock.now(),
+                actor=actor.user,
+                role=actor.role,
+                definition_hash=current.definition_hash,
+                trigger=trigger,
+                source=current.state,
+                dest=dest,
+            ),
+            current,
         )
         updated = apply(current, event)
         self.store.commit(updated, [event], due_items(compiled, updated, event.at))
@@ -203,16 +209,19 @@ class Engine:
         updated = apply(current, events[0])
         for breach in breaches:  # soft lead-time rules: accepted, and the breach is on record
             events.append(
-                Event(
-                    updated.id,
-                    updated.version + 1,
-                    "breach",
-                    now,
-                    actor.user,
-                    actor.role,
-                    updated.definition_hash,
-                    document=document,
-                    data=MappingProxyType(breach),
+                seal(
+                    Event(
+                        updated.id,
+                        updated.version + 1,
+                        "breach",
+                        now,
+                        actor.user,
+                        actor.role,
+                        updated.definition_hash,
+                        document=document,
+                        data=MappingProxyType(breach),
+                    ),
+                    updated,
                 )
             )
             updated = apply(updated, events[-1])
@@ -274,18 +283,21 @@ class Engine:
         kind: Literal["submitted", "computed"] = "submitted",
     ) -> Event:
         versions = case.documents.get(document, ())
-        return Event(
-            case_id=case.id,
-            seq=case.version + 1,
-            kind=kind,
-            at=at,
-            actor=user,
-            role=role,
-            definition_hash=case.definition_hash,
-            document=document,
-            document_version=len(versions) + 1,
-            document_hash=digest,
-            data=MappingProxyType(data),
+        return seal(
+            Event(
+                case_id=case.id,
+                seq=case.version + 1,
+                kind=kind,
+                at=at,
+                actor=user,
+                role=role,
+                definition_hash=case.definition_hash,
+                document=document,
+                document_version=len(versions) + 1,
+                document_hash=digest,
+                data=MappingProxyType(data),
+            ),
+            case,
         )
 
     def _recompute(
@@ -380,22 +392,25 @@ class Engine:
         report = transfer.check_migration(current, compiled.definition, target.definition)
         if report.problems and not force:
             raise transfer.MigrationRefused(report)
-        event = Event(
-            current.id,
-            current.version + 1,
-            "migrated",
-            self.clock.now(),
-            actor.user,
-            actor.role,
-            target.definition.content_hash,
-            data=MappingProxyType(
-                {
-                    "from": current.definition_hash,
-                    "to": target.definition.content_hash,
-                    "forced": force,
-                    "problems": list(report.problems),
-                }
+        event = seal(
+            Event(
+                current.id,
+                current.version + 1,
+                "migrated",
+                self.clock.now(),
+                actor.user,
+                actor.role,
+                target.definition.content_hash,
+                data=MappingProxyType(
+                    {
+                        "from": current.definition_hash,
+                        "to": target.definition.content_hash,
+                        "forced": force,
+                        "problems": list(report.problems),
+                    }
+                ),
             ),
+            current,
         )
         updated = apply(current, event)
         self.store.commit(updated, [event], due_items(target, updated, event.at))

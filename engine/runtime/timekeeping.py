@@ -18,7 +18,7 @@ from typing import Any
 from engine import deadlines
 from engine.deadlines import Obligation, parse_instant
 from engine.errors import ConflictError, Refusal
-from engine.runtime.case import SYSTEM, SYSTEM_ROLE, Case, Event, apply
+from engine.runtime.case import SYSTEM, SYSTEM_ROLE, Case, Event, apply, seal
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.hooks import Hooks
 from engine.store.base import DueItem, Store
@@ -196,15 +196,18 @@ class Timekeeper:
                     "notify": rule.notify if rule else obligation.owner,
                     "overdue_by": str(rule.overdue_by) if rule else None,
                 }
-                event = Event(
-                    updated.id,
-                    updated.version + 1,
-                    alert.kind,
-                    now,
-                    SYSTEM,
-                    SYSTEM_ROLE,
-                    updated.definition_hash,
-                    data=MappingProxyType(data),
+                event = seal(
+                    Event(
+                        updated.id,
+                        updated.version + 1,
+                        alert.kind,
+                        now,
+                        SYSTEM,
+                        SYSTEM_ROLE,
+                        updated.definition_hash,
+                        data=MappingProxyType(data),
+                    ),
+                    updated,
                 )
                 updated = apply(updated, event)
                 events.append(event)

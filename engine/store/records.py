@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.canonical import plain
 from engine.runtime.case import DocumentVersion, Event
 
 EVENT_FIELDS = (
@@ -22,6 +23,8 @@ EVENT_FIELDS = (
     "document_version",
     "document_hash",
     "data",
+    "prev_hash",
+    "hash",
 )
 
 
@@ -48,6 +51,8 @@ def event_from_dict(row: dict[str, Any]) -> Event:
         document_version=row.get("document_version"),
         document_hash=row.get("document_hash"),
         data=row.get("data"),
+        prev_hash=row.get("prev_hash"),
+        hash=row.get("hash"),
     )
 
 
@@ -75,12 +80,3 @@ def version_from_dict(row: dict[str, Any]) -> DocumentVersion:
         at=datetime.fromisoformat(row["at"]),
         seq=row["seq"],
     )
-
-
-def plain(value: Any) -> Any:
-    """Mappings (including read-only proxies) → dicts, recursively, for JSON."""
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value

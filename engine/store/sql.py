@@ -16,10 +16,11 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from engine.canonical import digest, plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.runtime.case import Case, DocumentVersion, Event, replay
 from engine.store.base import DueItem
-from engine.store.records import EVENT_FIELDS, event_from_dict, plain, version_from_dict, version_to_dict
+from engine.store.records import EVENT_FIELDS, event_from_dict, version_from_dict, version_to_dict
 
 
 class Tx(Protocol):
@@ -50,6 +51,8 @@ def event_row(event: Event) -> tuple[Any, ...]:
         event.document_version,
         event.document_hash,
         data,
+        event.prev_hash,
+        event.hash,
     )
 
 
@@ -95,9 +98,22 @@ _V2 = [  # workers claim due cases with a lease, so several can share the work a
         beat_at TEXT NOT NULL, handled INTEGER NOT NULL)""",
 ]
 
+_V3 = [  # a hash chain per case, its head on the case row, and store-wide checkpoints over all heads
+    "ALTER TABLE events ADD COLUMN prev_hash TEXT",
+    "ALTER TABLE events ADD COLUMN hash TEXT",
+    "ALTER TABLE cases ADD COLUMN head TEXT",
+    """CREATE TABLE checkpoints (
+        number INTEGER PRIMARY KEY, at TEXT NOT NULL, cases INTEGER NOT NULL, root TEXT NOT NULL,
+        prev TEXT NOT NULL, hash TEXT NOT NULL)""",
+    """CREATE TABLE checkpoint_heads (
+        number INTEGER NOT NULL, case_id TEXT NOT NULL, version INTEGER NOT NULL, head TEXT,
+        PRIMARY KEY (number, case_id))""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
+    ("chain each case's events by hash; checkpoints", _V3),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -227,7 +243,8 @@ class SQLStore(ABC):
         def work(tx: Tx) -> None:
             if expected == 0:  # a new case: a duplicate id fails on the primary key
                 tx.execute(
-                    "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO cases (id, process_id, definition_hash, state, version, created_at, updated_at, head) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         case.id,
                         case.process_id,
@@ -236,12 +253,21 @@ class SQLStore(ABC):
                         case.version,
                         utc(case.created_at),
                         utc(case.updated_at),
+                        case.history[-1].hash if case.history else None,
                     ),
                 )
             elif not tx.count(  # the version check and the write in one statement
-                "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ? "
+                "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ? "
                 "WHERE id = ? AND version = ?",
-                (case.state, case.version, utc(case.updated_at), case.definition_hash, case.id, expected),
+                (
+                    case.state,
+                    case.version,
+                    utc(case.updated_at),
+                    case.definition_hash,
+                    case.history[-1].hash if case.history else None,
+                    case.id,
+                    expected,
+                ),
             ):
                 rows = tx.execute("SELECT version FROM cases WHERE id = ?", (case.id,))
                 if not rows:
@@ -274,6 +300,55 @@ class SQLStore(ABC):
             if exc.expected == -1:  # a duplicate key: someone else inserted the same case or event first
                 raise ConflictError(case.id, expected, None) from None
             raise
+
+    # --- tamper evidence ---------------------------------------------------------------
+
+    def raw_events(self, case_id: str) -> list[Event]:
+        """The stored events of a case as they are, without replaying them (for verification)."""
+        rows = self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE case_id = ? ORDER BY seq", (case_id,))
+        events = []
+        for row in rows:
+            values = dict(zip(EVENT_FIELDS, row, strict=True))
+            values["data"] = None if values["data"] is None else json.loads(values["data"])
+            events.append(event_from_dict(values))
+        return events
+
+    def heads(self) -> list[tuple[str, int, str | None]]:
+        """(case id, version, head hash) of every case, by id."""
+        return [(r[0], r[1], r[2]) for r in self._read("SELECT id, version, head FROM cases ORDER BY id")]
+
+    def event_case_ids(self) -> list[str]:
+        """Every case id that has events (whether or not its case row is still there)."""
+        return [r[0] for r in self._read("SELECT DISTINCT case_id FROM events ORDER BY case_id")]
+
+    def add_checkpoint(self, at: datetime, root: str, heads: Sequence[tuple[str, int, str | None]]) -> tuple[int, str]:
+        """Append a checkpoint over `heads`, chained to the previous one; returns (number, hash)."""
+
+        def work(tx: Tx) -> tuple[int, str]:
+            last = tx.execute("SELECT number, hash FROM checkpoints ORDER BY number DESC LIMIT 1")
+            number, prev = (last[0][0] + 1, last[0][1]) if last else (1, "0" * 64)
+            stamp = utc(at)
+            sealed = digest({"number": number, "at": stamp, "root": root, "prev": prev, "cases": len(heads)})
+            tx.execute(
+                "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)", (number, stamp, len(heads), root, prev, sealed)
+            )
+            for case_id, version, head in heads:
+                tx.execute("INSERT INTO checkpoint_heads VALUES (?, ?, ?, ?)", (number, case_id, version, head))
+            return number, sealed
+
+        result: tuple[int, str] = self._write("checkpoint", work)
+        return result
+
+    def checkpoints(self) -> list[tuple[int, str, int, str, str, str]]:
+        """(number, at, cases, root, prev, hash) of every checkpoint, oldest first."""
+        rows = self._read("SELECT number, at, cases, root, prev, hash FROM checkpoints ORDER BY number")
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    def checkpoint_heads(self, number: int) -> list[tuple[str, int, str | None]]:
+        rows = self._read(
+            "SELECT case_id, version, head FROM checkpoint_heads WHERE number = ? ORDER BY case_id", (number,)
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def get(self, case_id: str) -> Case:
         rows = self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE case_id = ? ORDER BY seq", (case_id,))

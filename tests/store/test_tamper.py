@@ -1,0 +1,157 @@
+"""Tamper evidence: rows edited, deleted or reordered with plain SQL are caught, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from engine import Engine, ProcessDefinition, open_store
+from engine.audit import checkpoint, verify
+from engine.cli import main
+from engine.store.sql import SQLStore
+from tests.conftest import APPROVER, AUDITOR, REQUESTER, drop_pg_schema, pg_url_for_test
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'audit.db'}"
+        return
+    made = pg_url_for_test()
+    yield made
+    drop_pg_schema(made)
+
+
+@pytest.fixture
+def history(url: str, mini: ProcessDefinition) -> tuple[SQLStore, str]:
+    """A store with one case of six events: started, submitted, computed, fired, submitted, fired."""
+    engine = Engine(open_store(url))
+    engine.register(mini)
+    engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
+    case = engine.start("mini", REQUESTER)
+    case = engine.submit(case, "request", {"item": "desk", "amount": 300}, REQUESTER)
+    case = engine.fire(case, "send", REQUESTER)
+    case = engine.submit(case, "decision", {"approve": True}, APPROVER)
+    case = engine.fire(case, "approve", APPROVER)
+    engine.start("mini", REQUESTER)  # a second, untouched case
+    store = engine.store
+    assert isinstance(store, SQLStore)
+    return store, case.id
+
+
+def sql(store: SQLStore, statement: str, *params: object) -> None:
+    store._write("tamper", lambda tx: tx.execute(statement, params))
+
+
+def test_an_untouched_history_verifies(history: tuple[SQLStore, str]) -> None:
+    store, _ = history
+    verdict = verify(store)
+    assert verdict.ok and verdict.cases == 2 and verdict.events == 7
+
+
+TAMPERING: dict[str, tuple[Callable[[SQLStore, str], None], str]] = {
+    "edited-actor": (
+        lambda s, c: sql(s, "UPDATE events SET actor = 'mallory' WHERE case_id = ? AND seq = 4", c),
+        "event 4 (fired) was changed after it was recorded",
+    ),
+    "edited-document": (
+        lambda s, c: sql(s, "UPDATE events SET data = '{\"approve\": false}' WHERE case_id = ? AND seq = 5", c),
+        "event 5 (submitted) was changed",
+    ),
+    "deleted-middle": (
+        lambda s, c: sql(s, "DELETE FROM events WHERE case_id = ? AND seq = 3", c),
+        "event 3 is missing or out of order",
+    ),
+    "reordered": (
+        lambda s, c: (
+            sql(s, "UPDATE events SET seq = 99 WHERE case_id = ? AND seq = 4", c),
+            sql(s, "UPDATE events SET seq = 4 WHERE case_id = ? AND seq = 5", c),
+            sql(s, "UPDATE events SET seq = 5 WHERE case_id = ? AND seq = 99", c),
+        ),
+        "event 4 does not follow event 3",
+    ),
+    "deleted-tail": (
+        lambda s, c: sql(s, "DELETE FROM events WHERE case_id = ? AND seq = 6", c),
+        "the history ends at event 5 but the case row says version 6",
+    ),
+    "rehashed-edit": (  # an attacker who recomputes the edited event's own hash still breaks the next link
+        lambda s, c: _rehash(s, c, 2, "UPDATE events SET actor = 'mallory' WHERE case_id = ? AND seq = 2"),
+        "event 3 does not follow event 2",
+    ),
+}
+
+
+def _rehash(store: SQLStore, case_id: str, seq: int, statement: str) -> None:
+    from engine.runtime.case import event_digest
+
+    sql(store, statement, case_id)
+    event = store.raw_events(case_id)[seq - 1]
+    sql(store, "UPDATE events SET hash = ? WHERE case_id = ? AND seq = ?", event_digest(event), case_id, seq)
+
+
+@pytest.mark.parametrize("tamper", list(TAMPERING), ids=list(TAMPERING))
+def test_plain_sql_tampering_is_detected_and_the_first_bad_event_named(
+    history: tuple[SQLStore, str], tamper: str
+) -> None:
+    store, case_id = history
+    change, message = TAMPERING[tamper]
+    change(store, case_id)
+    verdict = verify(store)
+    assert not verdict.ok
+    assert any(p.startswith(f"case {case_id}: ") and message in p for p in verdict.problems), verdict.problems
+    assert len(verdict.problems) == 1  # the other case is untouched
+
+
+def test_a_tail_truncated_with_its_head_is_caught_by_a_checkpoint(history: tuple[SQLStore, str]) -> None:
+    store, case_id = history
+    number, digest = checkpoint(store, datetime(2026, 3, 2, tzinfo=UTC))
+    # the careful attacker: delete the last two events and roll the case row back to match
+    fifth = store.raw_events(case_id)[3]
+    sql(store, "DELETE FROM events WHERE case_id = ? AND seq > 4", case_id)
+    sql(store, "UPDATE cases SET version = 4, head = ?, state = 'review' WHERE id = ?", fifth.hash, case_id)
+    verdict = verify(store, digest_written_down=digest[:32])
+    assert [p for p in verdict.problems] == [
+        f"case {case_id}: event 6, recorded in checkpoint {number}, is no longer in its history "
+        "(the tail was truncated or rewritten)"
+    ]
+
+
+def test_an_edited_checkpoint_or_a_wrong_digest_is_caught(history: tuple[SQLStore, str]) -> None:
+    store, _ = history
+    checkpoint(store, datetime(2026, 3, 2, tzinfo=UTC))
+    assert verify(store, digest_written_down="deadbeef").problems == ["no checkpoint has the digest deadbeef"]
+    sql(store, "UPDATE checkpoint_heads SET version = 1")
+    assert "checkpoint 1 was changed after it was made" in verify(store).problems
+
+
+def test_verify_and_checkpoint_on_the_command_line(url: str, history: tuple[SQLStore, str]) -> None:
+    store, case_id = history
+    out = io.StringIO()
+    assert main(["checkpoint", "--db", url], out, io.StringIO()) == 0
+    digest = out.getvalue().split(": ")[1].strip()
+    out = io.StringIO()
+    assert main(["verify", "--db", url, "--checkpoint", digest], out, io.StringIO()) == 0
+    assert out.getvalue().startswith("ok: 2 case(s), 7 event(s), 1 checkpoint(s)")
+    sql(store, "UPDATE events SET role = 'approver' WHERE case_id = ? AND seq = 1", case_id)
+    out = io.StringIO()
+    assert main(["verify", "--db", url], out, io.StringIO()) == 1
+    assert f"case {case_id}: event 1 (started) was changed" in out.getvalue()
+
+
+def test_verify_of_a_foreign_database_is_a_clear_message(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "foreign.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("INSERT INTO meta VALUES ('schema_version', '99')")
+    err = io.StringIO()
+    assert main(["verify", "--db", f"sqlite:///{path}"], io.StringIO(), err) == 4
+    assert "written by a newer procflow" in err.getvalue()
+    err = io.StringIO()
+    assert main(["verify", "--db", "memory:"], io.StringIO(), err) == 4
+    assert "needs a durable store" in err.getvalue()
