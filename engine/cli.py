@@ -191,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", metavar="DIGEST", help="also check that a digest you wrote down is on record")
     p.set_defaults(run=cmd_verify)
 
+    p = sub.add_parser("audit", parents=[common], help="a case's audit report: timeline, deadlines, documents, proof")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--format", choices=["md", "html", "json"], default="md")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(run=cmd_audit)
+
     p = sub.add_parser("checkpoint", parents=[common], help="seal every case's head under one digest to write down")
     p.set_defaults(run=cmd_checkpoint)
 
@@ -519,6 +525,17 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     summary = f"{verdict.cases} case(s), {verdict.events} event(s), {verdict.checkpoints} checkpoint(s)"
     print(f"{'ok' if verdict.ok else 'TAMPERED'}: {summary}", file=out)
     return 0 if verdict.ok else 1
+
+
+def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.reports import case_audit
+
+    engine = _engine(args)
+    case = engine.get(args.case)
+    definition = engine.definition(case.process_id, case.definition_hash)
+    data = case_audit.audit_data(engine, case.id, engine.clock.now(), _zone(definition))
+    _emit(case_audit.render(data, args.format, definition.locale), args.output, out)
+    return 0 if data["verify"]["ok"] else 1
 
 
 def cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -351,15 +351,13 @@ class SQLStore(ABC):
         return [(r[0], r[1], r[2]) for r in rows]
 
     def get(self, case_id: str) -> Case:
-        rows = self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE case_id = ? ORDER BY seq", (case_id,))
-        if not rows:
+        events = self.raw_events(case_id)
+        if not events:
             raise CaseNotFound(case_id)
-        events = []
-        for row in rows:
-            values = dict(zip(EVENT_FIELDS, row, strict=True))
-            values["data"] = None if values["data"] is None else json.loads(values["data"])
-            events.append(event_from_dict(values))
-        return replay(events)
+        try:
+            return replay(events)
+        except ValueError as exc:
+            raise StoreError(f"the history of case {case_id} is damaged ({exc}); run 'procflow verify'") from None
 
     def case_ids(self, *, process_id: str | None = None, states: Sequence[str] | None = None) -> list[str]:
         sql, params = "SELECT id FROM cases WHERE 1 = 1", list[Any]()

@@ -155,3 +155,32 @@ def test_verify_of_a_foreign_database_is_a_clear_message(tmp_path: Path) -> None
     err = io.StringIO()
     assert main(["verify", "--db", "memory:"], io.StringIO(), err) == 4
     assert "needs a durable store" in err.getvalue()
+
+
+def test_the_audit_report_shows_timeline_deadlines_documents_and_proof(url: str, history: tuple[SQLStore, str]) -> None:
+    store, case_id = history
+    out = io.StringIO()
+    assert main(["audit", case_id, "--db", url, "--format", "json"], out, io.StringIO()) == 0
+    import json
+
+    report = json.loads(out.getvalue())
+    assert report["verify"] == {"ok": True, "events": 6, "problems": []}
+    assert [e["kind"] for e in report["timeline"]] == [
+        "started",
+        "submitted",
+        "computed",
+        "fired",
+        "submitted",
+        "fired",
+    ]
+    assert report["timeline"][3]["from"] == "draft" and report["timeline"][3]["to"] == "review"
+    assert {d["id"] for d in report["documents"]} == {"request", "risk", "decision"}
+    html = io.StringIO()
+    assert main(["audit", case_id, "--db", url, "--format", "html"], html, io.StringIO()) == 0
+    assert "<table>" in html.getvalue() and "History verified: <strong>yes</strong>" in html.getvalue()
+    sql(store, "UPDATE events SET actor = 'mallory' WHERE case_id = ? AND seq = 2", case_id)
+    tampered = io.StringIO()
+    assert main(["audit", case_id, "--db", url], tampered, io.StringIO()) == 1
+    assert (
+        "History verified: **NO**" in tampered.getvalue() and "event 2 (submitted) was changed" in tampered.getvalue()
+    )

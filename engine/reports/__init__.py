@@ -1,0 +1,1 @@
+"""Reports for people: case audit reports (and, later, the sales review)."""
