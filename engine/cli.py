@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -19,6 +21,7 @@ from zoneinfo import ZoneInfo
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.datafiles import read_data
 from engine.definition.loader import check, load
+from engine.definition.model import ProcessDefinition
 from engine.errors import InputError, ProcflowError, UsageError
 from engine.presentation import describe_case, describe_event, describe_obligation, obligation_line, outline, span
 from engine.runtime.case import Actor, Event
@@ -186,6 +189,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", help="language of titles")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_render)
+
+    p = sub.add_parser(
+        "diff", parents=[common], help="semantic diff of two process versions (exit 0 equal, 1 different, 2 error)"
+    )
+    p.add_argument("old", metavar="OLD", help="a file, REV:path from git, or PROCESS@VERSION from the store (--db)")
+    p.add_argument("new", metavar="NEW", help="same forms as OLD")
+    p.add_argument("--format", choices=["text", "md", "html"], default="text")
+    p.add_argument("--json", action="store_true", help="the stable JSON shape (docs/process-format.md)")
+    p.add_argument("--cases", action="store_true", help="list the running cases of OLD the change affects (--db)")
+    p.set_defaults(run=cmd_diff)
 
     p = sub.add_parser("verify", parents=[common], help="prove the history was not edited: chains, heads, checkpoints")
     p.add_argument("--checkpoint", metavar="DIGEST", help="also check that a digest you wrote down is on record")
@@ -514,6 +527,66 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     _emit(text, args.output, out)
     return 0
+
+
+def _definition_from(spec: str, args: argparse.Namespace, scratch: Path) -> ProcessDefinition:
+    """A file; REV:path read from git; or PROCESS@VERSION (label or hash prefix) from the store."""
+    if Path(spec).is_file():
+        return load(spec)
+    if ":" in spec and "@" not in spec.split(":", 1)[0]:
+        rev, path = spec.split(":", 1)
+        target = scratch / rev.replace("/", "_")
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", "--format=tar", rev], capture_output=True, timeout=60)
+        if archive.returncode != 0:
+            raise InputError(f"{spec}: git cannot read revision {rev!r}: {archive.stderr.decode().strip()}")
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True, timeout=60)
+        if not (target / path).is_file():
+            raise InputError(f"{spec}: there is no {path} in revision {rev}")
+        return load(target / path)
+    if "@" in spec:
+        process, wanted = spec.split("@", 1)
+        engine = _engine(args)
+        return engine.definition(process, _target(engine, process, wanted))
+    raise InputError(f"{spec}: no such file (use a file, REV:path, or PROCESS@VERSION with --db)")
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine import diff
+    from engine.runtime.transfer import check_migration
+
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            old = _definition_from(args.old, args, Path(scratch) / "old")
+            new = _definition_from(args.new, args, Path(scratch) / "new")
+    except ProcflowError as exc:
+        print(f"procflow: error: {exc.message}", file=err)
+        return 2
+    changes = diff.compare(old, new)
+    if args.json:
+        json.dump(diff.as_json(old, new, changes), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif args.format == "html":
+        from engine.rendering import markdown_page
+
+        out.write(markdown_page(diff.as_text(old, new, changes, markdown=True), f"{new.id} changes", new.locale))
+    else:
+        out.write(diff.as_text(old, new, changes, markdown=args.format == "md"))
+    if args.cases and changes:
+        engine = _engine(args)
+        print("\nrunning cases affected:", file=out)
+        touched = {c.id for c in changes if c.element == "state"}
+        for case_id in engine.cases(old.id):
+            case = engine.get(case_id)
+            if case.definition_hash != old.content_hash or old.states[case.state].final:
+                continue
+            report = check_migration(case, old, new)
+            notes = list(report.problems)
+            if case.state in touched:
+                notes.append(f"its state {case.state!r} changed (deadlines or requirements)")
+            if notes:
+                print(f"  {case_id} ({case.state}): " + "; ".join(notes), file=out)
+    return 1 if changes else 0
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -177,3 +177,8 @@ def _template_line(exc: BaseException, name: str) -> str:
         if frame.filename == name and frame.lineno:
             return f":{frame.lineno}"
     return ""
+
+
+def markdown_page(markdown: str, title: str, lang: str) -> str:
+    """A standalone HTML page from Markdown (raw HTML in it is escaped)."""
+    return _PAGE.render(title=title, lang=lang, body=Markup(_MARKDOWN.render(markdown)), footer="procflow")

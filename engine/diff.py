@@ -1,0 +1,292 @@
+"""Semantic diff of two versions of a process: canonical forms aligned by id, never text.
+
+Comments, key order and layout never show; a renamed id whose title stayed is
+reported as a rename; permissions are reported as widened or narrowed, deadlines
+as stricter or looser, document schemas field by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from engine.canonical import digest
+from engine.definition.model import Deadline, Duration, ProcessDefinition, Transition
+
+Kind = Literal["added", "removed", "changed", "renamed"]
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: Kind
+    element: str  # process, calendar, role, stage, state, transition, deadline, document, field, template
+    id: str
+    title: str
+    stage: str = ""  # the stage (title) it belongs to, for grouping; "" for process-wide elements
+    details: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _text(value: Any) -> str:
+    return value.get() if hasattr(value, "get") and not isinstance(value, Mapping) else str(value)
+
+
+def _stage_title(d: ProcessDefinition, state: str) -> str:
+    return d.stage_of(state).title.get() if state in d.states else ""
+
+
+def _rename_pairs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, str]:
+    """old id → new id where an id vanished and a new one appeared with the same title."""
+    gone = {k: _text(v.title) for k, v in old.items() if k not in new}
+    came = {_text(v.title): k for k, v in new.items() if k not in old}
+    return {k: came[t] for k, t in gone.items() if t in came}
+
+
+def _duration_days(d: Duration | None) -> float | None:
+    if d is None:
+        return None
+    return {"hours": 1 / 24, "days": 1, "working_days": 1.4, "weeks": 7}[d.unit] * d.amount
+
+
+def _deadline_changes(a: Deadline, b: Deadline) -> list[str]:
+    out = []
+    for name in ("kind", "after", "met_by", "field", "soft", "action", "min", "max"):
+        x, y = getattr(a, name), getattr(b, name)
+        if str(x) != str(y):
+            out.append(f"{name}: {x} → {y}")
+    for name in ("within", "at_least", "per", "remind_before"):
+        x, y = getattr(a, name), getattr(b, name)
+        if str(x) != str(y):
+            dx, dy = _duration_days(x), _duration_days(y)
+            verdict = ""
+            if dx is not None and dy is not None and dx != dy:
+                tighter = dy < dx if name != "at_least" else dy > dx
+                verdict = " (stricter)" if tighter else " (looser)"
+            out.append(f"{name}: {x} → {y}{verdict}")
+    if [str(e) for e in a.escalate] != [str(e) for e in b.escalate]:
+        out.append(f"escalations: {len(a.escalate)} → {len(b.escalate)} rule(s)")
+    return out
+
+
+def _transition_key(d: ProcessDefinition, t: Transition) -> str:
+    same = [x for x in d.transitions if x.trigger == t.trigger]
+    return t.trigger if len(same) == 1 else f"{t.trigger}→{t.dest}"
+
+
+def _schema_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    out = []
+    a, b = old.get("properties", {}), new.get("properties", {})
+    ra, rb = set(old.get("required", ())), set(new.get("required", ()))
+    for name in sorted(set(a) | set(b)):
+        if name not in b:
+            out.append(f"field {name} removed")
+        elif name not in a:
+            out.append(f"field {name} added" + (" (required)" if name in rb else ""))
+        else:
+            for key in ("type", "enum", "format", "minimum", "maximum", "maxLength", "$ref"):
+                if a[name].get(key) != b[name].get(key):
+                    out.append(f"field {name}: {key} {a[name].get(key)} → {b[name].get(key)}")
+            if name in rb and name not in ra:
+                out.append(f"field {name} now required")
+            if name in ra and name not in rb:
+                out.append(f"field {name} no longer required")
+    return out
+
+
+def compare(old: ProcessDefinition, new: ProcessDefinition) -> list[Change]:
+    """Every semantic change from `old` to `new`, grouped by stage (new titles), stable order."""
+    if old.content_hash == new.content_hash:
+        return []
+    changes: list[Change] = list(_process(old, new))
+    changes += _keyed("role", old.roles, new.roles, lambda r: "", _role_details)
+    stages_old = {s.id: s for s in old.stages}
+    stages_new = {s.id: s for s in new.stages}
+    changes += _keyed("stage", stages_old, stages_new, lambda s: _text(s.title), _stage_details)
+    changes += _keyed(
+        "state",
+        old.states,
+        new.states,
+        lambda s: _stage_title(new if s.id in new.states else old, s.id),
+        _state_details,
+    )
+    changes += list(_transitions(old, new))
+    changes += list(_documents(old, new))
+    return changes
+
+
+def _process(old: ProcessDefinition, new: ProcessDefinition) -> Iterator[Change]:
+    details = []
+    for name in ("title", "description", "version", "initial", "locale"):
+        x, y = _text(getattr(old, name)), _text(getattr(new, name))
+        if x != y:
+            details.append(f"{name}: {x} → {y}")
+    if details:
+        yield Change("changed", "process", new.id, new.title.get(), details=tuple(details))
+    if old.calendar != new.calendar:
+        yield Change("changed", "calendar", new.id, "calendar", details=(f"{old.calendar} → {new.calendar}",))
+
+
+def _role_details(a: Any, b: Any) -> list[str]:
+    return [
+        f"{k}: {_text(getattr(a, k))} → {_text(getattr(b, k))}"
+        for k in ("title", "external")
+        if _text(getattr(a, k)) != _text(getattr(b, k))
+    ]
+
+
+def _stage_details(a: Any, b: Any) -> list[str]:
+    out = [
+        f"{k}: {_text(getattr(a, k))} → {_text(getattr(b, k))}"
+        for k in ("title", "goal", "pipeline", "index")
+        if _text(getattr(a, k)) != _text(getattr(b, k))
+    ]
+    return out + _deadline_set(a.deadlines, b.deadlines)
+
+
+def _state_details(a: Any, b: Any) -> list[str]:
+    out = [
+        f"{k}: {_text(getattr(a, k))} → {_text(getattr(b, k))}"
+        for k in ("title", "stage", "owner", "final")
+        if _text(getattr(a, k)) != _text(getattr(b, k))
+    ]
+    ra, rb = {str(r) for r in a.requires}, {str(r) for r in b.requires}
+    out += [f"now requires {r}" for r in sorted(rb - ra)] + [f"no longer requires {r}" for r in sorted(ra - rb)]
+    return out + _deadline_set(a.deadlines, b.deadlines)
+
+
+def _deadline_set(a: tuple[Deadline, ...], b: tuple[Deadline, ...]) -> list[str]:
+    old, new = {d.id: d for d in a}, {d.id: d for d in b}
+    out = [f"deadline {new[i].ref or i} added: {_text(new[i].title)}" for i in new if i not in old]
+    out += [f"deadline {old[i].ref or i} removed" for i in old if i not in new]
+    for i in old.keys() & new.keys():
+        for line in _deadline_changes(old[i], new[i]):
+            out.append(f"deadline {new[i].ref or i} {line}")
+    return sorted(out)
+
+
+def _keyed(element: str, old: Mapping[str, Any], new: Mapping[str, Any], stage: Any, details: Any) -> list[Change]:
+    out = []
+    renamed = _rename_pairs(old, new)
+    for key in sorted(old.keys() | new.keys()):
+        if key in renamed:
+            extra = details(old[key], new[renamed[key]])
+            out.append(
+                Change(
+                    "renamed",
+                    element,
+                    f"{key} → {renamed[key]}",
+                    _text(new[renamed[key]].title),
+                    stage(new[renamed[key]]),
+                    tuple(extra),
+                )
+            )
+        elif key in renamed.values():
+            continue
+        elif key not in new:
+            out.append(Change("removed", element, key, _text(old[key].title), stage(old[key])))
+        elif key not in old:
+            out.append(Change("added", element, key, _text(new[key].title), stage(new[key])))
+        else:
+            extra = details(old[key], new[key])
+            if extra:
+                out.append(Change("changed", element, key, _text(new[key].title), stage(new[key]), tuple(extra)))
+    return out
+
+
+def _transitions(old: ProcessDefinition, new: ProcessDefinition) -> Iterator[Change]:
+    a = {_transition_key(old, t): t for t in old.transitions}
+    b = {_transition_key(new, t): t for t in new.transitions}
+    for key in sorted(a.keys() | b.keys()):
+        t = b.get(key) or a[key]
+        where = _stage_title(new if key in b else old, t.sources[0])
+        title = _text(t.title) or t.trigger
+        if key not in b:
+            yield Change("removed", "transition", key, title, where)
+            continue
+        if key not in a:
+            yield Change("added", "transition", key, title, where, (f"{', '.join(t.sources)} → {t.dest}",))
+            continue
+        x, y = a[key], b[key]
+        details = []
+        if set(x.sources) != set(y.sources):
+            details.append(f"from: {', '.join(x.sources)} → {', '.join(y.sources)}")
+        if x.dest != y.dest:
+            details.append(f"to: {x.dest} → {y.dest}")
+        more, fewer = set(y.roles) - set(x.roles), set(x.roles) - set(y.roles)
+        if more:
+            details.append(f"permission widened: {', '.join(sorted(more))} may now fire it")
+        if fewer:
+            details.append(f"permission narrowed: {', '.join(sorted(fewer))} may no longer fire it")
+        ra, rb = {str(r) for r in x.requires}, {str(r) for r in y.requires}
+        details += [f"now requires {r}" for r in sorted(rb - ra)] + [f"no longer requires {r}" for r in sorted(ra - rb)]
+        if x.guard != y.guard:
+            details.append(f"guard: {x.guard or '(none)'} → {y.guard or '(none)'}")
+        if details:
+            yield Change("changed", "transition", key, title, where, tuple(details))
+
+
+def _documents(old: ProcessDefinition, new: ProcessDefinition) -> Iterator[Change]:
+    renamed = _rename_pairs(old.documents, new.documents)
+    for key in sorted(old.documents.keys() | new.documents.keys()):
+        if key in renamed.values():
+            continue
+        target = renamed.get(key, key)
+        if target not in new.documents:
+            yield Change("removed", "document", key, old.documents[key].title.get())
+            continue
+        if key not in old.documents:
+            yield Change("added", "document", key, new.documents[key].title.get())
+            continue
+        a, b = old.documents[key], new.documents[target]
+        details = _schema_changes(a.schema, b.schema)
+        more, fewer = set(b.produced_by) - set(a.produced_by), set(a.produced_by) - set(b.produced_by)
+        if more:
+            details.append(f"may now be submitted by {', '.join(sorted(more))}")
+        if fewer:
+            details.append(f"may no longer be submitted by {', '.join(sorted(fewer))}")
+        if a.template != b.template or (
+            a.template and old.templates.get(a.template) != new.templates.get(b.template or "")
+        ):
+            details.append("template changed")
+        if digest(asdict(a.computed) if a.computed else None) != digest(asdict(b.computed) if b.computed else None):
+            details.append("computation rules changed")
+        if a.shared != b.shared:
+            details.append(f"shared: {a.shared} → {b.shared}")
+        kind: Kind = "renamed" if key != target else "changed"
+        if details or kind == "renamed":
+            yield Change(
+                kind,
+                "document",
+                key if kind == "changed" else f"{key} → {target}",
+                b.title.get(),
+                details=tuple(details),
+            )
+
+
+def as_json(old: ProcessDefinition, new: ProcessDefinition, changes: list[Change]) -> dict[str, Any]:
+    """The stable, documented JSON shape (format 1)."""
+    return {
+        "format": FORMAT_VERSION,
+        "old": {"id": old.id, "version": old.version, "hash": old.content_hash},
+        "new": {"id": new.id, "version": new.version, "hash": new.content_hash},
+        "equal": not changes,
+        "changes": [asdict(c) | {"details": list(c.details)} for c in changes],
+    }
+
+
+def as_text(old: ProcessDefinition, new: ProcessDefinition, changes: list[Change], markdown: bool = False) -> str:
+    head = f"{old.id} {old.version} ({old.content_hash[:12]}) → {new.version} ({new.content_hash[:12]})"
+    if not changes:
+        return f"{head}: no semantic change\n"
+    lines = [f"# {head}" if markdown else head]
+    groups: dict[str, list[Change]] = {}
+    for c in changes:
+        groups.setdefault(c.stage or "(process)", []).append(c)
+    for stage, items in groups.items():
+        lines.append(f"\n## {stage}" if markdown else f"\n[{stage}]")
+        for c in items:
+            bullet = "- " if markdown else "  "
+            lines.append(f"{bullet}{c.kind} {c.element} {c.id}: {c.title}")
+            lines += [f"{'  - ' if markdown else '      '}{d}" for d in c.details]
+    return "\n".join(lines) + "\n"
