@@ -112,6 +112,17 @@ def compare(old: ProcessDefinition, new: ProcessDefinition) -> list[Change]:
     )
     changes += list(_transitions(old, new))
     changes += list(_documents(old, new))
+    changes += _keyed(
+        "separation",
+        {r.id: r for r in old.separation},
+        {r.id: r for r in new.separation},
+        lambda r: "",
+        lambda a, b: [
+            f"{k}: {getattr(a, k)} → {getattr(b, k)}"
+            for k in ("did", "may_not")
+            if str(getattr(a, k)) != str(getattr(b, k))
+        ],
+    )
     return changes
 
 

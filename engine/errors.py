@@ -130,6 +130,14 @@ class DocumentInvalid(Refusal):
         super().__init__(f"document {document!r} is invalid ({len(self.errors)} problem(s)):\n{lines}")
 
 
+class DutiesNotSeparated(Refusal):
+    """The same person may not do both steps of a separation-of-duties rule on one case."""
+
+    def __init__(self, user: str, action: str, rule: str, earlier: str) -> None:
+        self.user, self.action, self.rule = user, action, rule
+        super().__init__(f"{user} may not {action} on this case: they already did {earlier} (rule {rule!r})")
+
+
 class CaseClosed(Refusal):
     def __init__(self, case_id: str, state: str) -> None:
         self.case_id, self.state = case_id, state

@@ -26,6 +26,7 @@ from engine.definition.model import (
     Requirement,
     Role,
     Rule,
+    Separation,
     Stage,
     State,
     Text,
@@ -187,6 +188,12 @@ def build(
         description=b.text(data.get("description")),
         calendar=Calendar(calendar["country"], calendar["timezone"], calendar.get("cutoff")) if calendar else None,
         pipeline=tuple(PipelinePosition(p["id"], b.text(p["title"])) for p in data.get("pipeline", ())),
+        separation=tuple(
+            Separation(
+                r["id"], b.text(r["title"]), Action.parse(r["did"]), Action.parse(r["may_not"]), r.get("ref", "")
+            )
+            for r in data.get("separation", ())
+        ),
         roles=MappingProxyType(roles),
         documents=MappingProxyType(documents),
         stages=stages,

@@ -300,6 +300,17 @@ def _raw(data: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
     return node if isinstance(node, Mapping) else {}
 
 
+def _separation(c: Context) -> Iterator[Finding]:
+    triggers = {t.trigger for t in c.definition.transitions}
+    seen: set[str] = set()
+    for i, rule in enumerate(c.definition.separation):
+        if rule.id in seen:
+            yield Finding(("separation", i, "id"), f"separation rule {rule.id!r} is listed twice")
+        seen.add(rule.id)
+        yield from _action(c, rule.did, ("separation", i, "did"), triggers)
+        yield from _action(c, rule.may_not, ("separation", i, "may_not"), triggers)
+
+
 def _action(c: Context, action: Action, path: Path, triggers: set[str]) -> Iterator[Finding]:
     if action.kind == "submit" and action.name not in c.definition.documents:
         yield Finding(path, c.unknown("document", action.name, c.definition.documents))
@@ -471,4 +482,5 @@ CHECKS: tuple[Check, ...] = (
     _computed,
     _templates,
     _calendar,
+    _separation,
 )

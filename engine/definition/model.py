@@ -251,6 +251,17 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Separation:
+    """Whoever did `did` on a case may not do `may_not` on the same case."""
+
+    id: str
+    title: Text
+    did: Action
+    may_not: Action
+    ref: str = ""
+
+
+@dataclass(frozen=True)
 class Calendar:
     country: str
     timezone: str
@@ -275,6 +286,7 @@ class ProcessDefinition:
     description: Text = NO_TEXT
     calendar: Calendar | None = None
     pipeline: tuple[PipelinePosition, ...] = ()
+    separation: tuple[Separation, ...] = ()
     templates: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY)

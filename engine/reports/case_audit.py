@@ -90,6 +90,15 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo) -> dic
             for name, versions_ in case.documents.items()
             for v in versions_
         ],
+        "separation": [
+            {
+                "id": rule.id,
+                "title": rule.title.get(),
+                "rule": f"{rule.did} ⇏ {rule.may_not}",
+                "held": _held(case, rule),
+            }
+            for rule in definition.separation
+        ],
         "versions": [
             {
                 "hash": h,
@@ -113,3 +122,18 @@ def render(data: dict[str, Any], fmt: str, lang: str = "en") -> str:
     from markupsafe import Markup
 
     return _PAGE.render(lang=lang, title=f"Audit {data['case']['id']}", body=Markup(_MARKDOWN.render(markdown)))
+
+
+def _held(case: Any, rule: Any) -> bool:
+    """No one both did `rule.did` and then `rule.may_not` on this case."""
+    doers: set[str] = set()
+    for event in case.history:
+        for action, record in ((rule.did, True), (rule.may_not, False)):
+            matches = (action.kind == "submit" and event.kind == "submitted" and event.document == action.name) or (
+                action.kind == "fire" and event.kind == "fired" and event.trigger == action.name
+            )
+            if matches and record:
+                doers.add(event.actor)
+            elif matches and event.actor in doers:
+                return False
+    return True

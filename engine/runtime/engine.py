@@ -200,6 +200,7 @@ class Engine:
             raise Refusal(f"{document!r} is computed by the engine from {', '.join(spec.computed.inputs)}")
         if actor.role not in spec.produced_by:
             raise RoleNotAllowed(f"submit {document!r}", actor.role, spec.produced_by)
+        policy.check_separation(compiled.definition, current, "submit", document, actor)
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         now = self.clock.now()

@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.definition.model import ProcessDefinition
 from engine.errors import (
     DocumentsMissing,
+    DutiesNotSeparated,
     ExpressionError,
     GuardFailed,
     Refusal,
@@ -55,6 +57,19 @@ def find_move(compiled: CompiledProcess, case: Case, trigger: str) -> CompiledTr
     return move
 
 
+def check_separation(definition: ProcessDefinition, case: Case, kind: str, name: str, actor: Actor) -> None:
+    """Refuse a step the actor may not take because they took another one on this case."""
+    for rule in definition.separation:
+        if rule.may_not.kind != kind or rule.may_not.name != name:
+            continue
+        for event in case.history:
+            did = (rule.did.kind == "submit" and event.kind == "submitted" and event.document == rule.did.name) or (
+                rule.did.kind == "fire" and event.kind == "fired" and event.trigger == rule.did.name
+            )
+            if did and event.actor == actor.user:
+                raise DutiesNotSeparated(actor.user, f"{kind} {name}", rule.id, f"{rule.did.kind} {rule.did.name}")
+
+
 def check_role(move: CompiledTransition, actor: Actor) -> None:
     if actor.role not in move.transition.roles:
         raise RoleNotAllowed(f"fire {move.transition.trigger!r}", actor.role, move.transition.roles)
@@ -86,6 +101,7 @@ def check_fire(compiled: CompiledProcess, case: Case, trigger: str, actor: Actor
     """The move `actor` may make now, or the first refusal in the order: trigger, role, documents, guard."""
     move = find_move(compiled, case, trigger)
     check_role(move, actor)
+    check_separation(compiled.definition, case, "fire", trigger, actor)
     missing = missing_documents(move, case, shared)
     if missing:
         raise DocumentsMissing(trigger, missing)
@@ -99,6 +115,7 @@ def options(compiled: CompiledProcess, case: Case, actor: Actor, shared: Shared)
         reasons: list[str] = []
         try:
             check_role(move, actor)
+            check_separation(compiled.definition, case, "fire", trigger, actor)
         except Refusal as exc:
             reasons.append(exc.message)
         missing = missing_documents(move, case, shared)
