@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import os
 import statistics
 import sys
@@ -308,6 +309,33 @@ def bench_overdue(small: int, large: int, overdue: int, rounds: int) -> Row:
     )
 
 
+def bench_review(cases: int, rounds: int) -> Row:
+    """procflow report (HTML) over `cases` generated cases on SQLite, end to end; vs reading their events."""
+    sys.path.insert(0, str(ROOT))
+    from engine.cli import main as cli
+    from engine.store.sqlite import SQLiteStore
+    from tests.review_data import generate
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/review.db"
+        engine = Engine(SQLiteStore(f"{folder}/review.db"))
+        sales = load(ROOT / "processes" / "sales.yaml")
+        engine.register(sales)
+        generate(engine.store, sales, cases)
+        store = engine.store
+        floor = median_time(lambda: list(store.cases_with_events("sales")), rounds)  # type: ignore[attr-defined]
+        argv = ["report", "--db", url, "--from", "2026-01-01", "--to", "2027-01-01", "-o", f"{folder}/r.html"]
+        seconds = median_time(lambda: cli(argv, io.StringIO(), io.StringIO()), rounds)
+    return Row(
+        f"(m) procflow report (HTML) on {cases:,} cases, absolute",
+        seconds * 1e3,
+        1.0,
+        "ms",
+        2000.0,
+        f"target: under 2 s; reading and replaying the events alone takes {floor * 1e3:.0f} ms",
+    )
+
+
 def bench_memory(definition: object, n: int) -> Row:
     engine = Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
     engine.register(definition)  # type: ignore[arg-type]
@@ -345,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
             bench_memory(definition, 10_000),
             bench_working_days(rounds),
             bench_overdue(1_000 if args.quick else 10_000, 10_000 if args.quick else 100_000, 100, rounds),
+            bench_review(2_000 if args.quick else 10_000, 3),
         ]
     print(f"{'benchmark':<58} {'value':>10} {'floor':>10} {'ratio':>7} {'target':>7}  ok")
     for row in rows:

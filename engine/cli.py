@@ -58,6 +58,15 @@ def _positive(text: str) -> int:
     return value
 
 
+def _instant_or_date(text: str) -> datetime:
+    if len(text) == 10:
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-01") from None
+    return _instant(text)
+
+
 def _instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
@@ -209,6 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["md", "html", "json"], default="md")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_audit)
+
+    p = sub.add_parser("report", parents=[common], help="the sales review: funnel, stage times, deadlines, losses")
+    p.add_argument("--process", default="sales", help="process id (default sales)")
+    p.add_argument("--from", dest="start", type=_instant_or_date, required=True, metavar="DATE")
+    p.add_argument("--to", dest="end", type=_instant_or_date, required=True, metavar="DATE", help="exclusive")
+    p.add_argument("--format", choices=["html", "csv", "json"], default="html")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("checkpoint", parents=[common], help="seal every case's head under one digest to write down")
     p.set_defaults(run=cmd_checkpoint)
@@ -609,6 +626,24 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data = case_audit.audit_data(engine, case.id, engine.clock.now(), _zone(definition))
     _emit(case_audit.render(data, args.format, definition.locale), args.output, out)
     return 0 if data["verify"]["ok"] else 1
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.reports import review, review_page
+
+    engine = _engine(args)
+    definition = engine.definition(args.process)
+    if args.end <= args.start:
+        raise UsageError("--to must be after --from")
+    data = review.figures(engine, args.process, review.Period(args.start, args.end), engine.clock.now())
+    if args.format == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        text = review_page.csv_text(data)
+    else:
+        text = review_page.html(data, f"{definition.title.get()} · review", definition.locale)
+    _emit(text, args.output, out)
+    return 0
 
 
 def cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -298,9 +299,12 @@ class ProcessDefinition:
         """Short printable identity: `sales@1.0#3f2a9c1b`."""
         return f"{self.id}@{self.version}#{self.content_hash[:8]}"
 
+    @cached_property
+    def _stages_by_id(self) -> Mapping[str, Stage]:
+        return {stage.id: stage for stage in self.stages}
+
     def stage_of(self, state: str) -> Stage:
-        wanted = self.states[state].stage
-        return next(stage for stage in self.stages if stage.id == wanted)
+        return self._stages_by_id[self.states[state].stage]
 
     def pipeline_of(self, state: str) -> str | None:
         return self.states[state].pipeline or self.stage_of(state).pipeline

@@ -1,0 +1,180 @@
+"""The sales review (复盘) figures, from the history alone: funnel, time in stage, deadlines, losses, workload.
+
+Figures are per process version (definition hash), over the cases started in
+the period. They are computed from events, so they need no bookkeeping of
+their own and cannot disagree with the audit trail.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.deadlines import obligations
+from engine.definition.model import ProcessDefinition
+from engine.runtime.case import Case
+from engine.runtime.engine import Engine
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+    def holds(self, at: datetime) -> bool:
+        return self.start <= at < self.end
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _days(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 86400, 2)
+
+
+def figures(engine: Engine, process_id: str, period: Period, now: datetime) -> dict[str, Any]:
+    """Every figure of the review, grouped by process version."""
+    by_version: dict[str, list[Case]] = defaultdict(list)
+    for case in _cases(engine, process_id):
+        if period.holds(case.created_at):
+            by_version[case.definition_hash].append(case)
+    versions = []
+    for digest, cases in sorted(by_version.items(), key=lambda kv: min(c.created_at for c in kv[1])):
+        definition = engine.definition(process_id, digest)
+        versions.append(_version_figures(engine, definition, cases, now))
+    return {
+        "process": process_id,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "cases": sum(len(v) for v in by_version.values()),
+        "versions": versions,
+    }
+
+
+def _cases(engine: Engine, process_id: str) -> Iterable[Case]:
+    bulk = getattr(engine.store, "cases_with_events", None)
+    if bulk is not None:
+        yield from bulk(process_id)
+        return
+    for case_id in engine.store.case_ids(process_id=process_id):
+        yield engine.get(case_id)
+
+
+def _version_figures(engine: Engine, d: ProcessDefinition, cases: list[Case], now: datetime) -> dict[str, Any]:
+    order = [p.id for p in d.pipeline]
+    titles = {p.id: p.title.get() for p in d.pipeline}
+    reached: Counter[str] = Counter()
+    stage_time: dict[str, list[float]] = defaultdict(list)
+    outcomes: Counter[str] = Counter()
+    losses: Counter[str] = Counter()
+    by_person: Counter[str] = Counter()
+    by_role: Counter[str] = Counter()
+    calendar = _calendar(engine, d)
+    compliance: dict[str, dict[str, Any]] = {}
+    for case in cases:
+        positions = {d.pipeline_of(e.dest) for e in case.history if e.dest and e.dest in d.states}
+        for position in positions - {None}:
+            reached[str(position)] += 1
+        _stage_durations(d, case, now, stage_time)
+        if d.states[case.state].final:
+            outcomes[case.state] += 1
+            if d.pipeline_of(case.state) == "lost" or case.state == "lost":
+                for versions in case.documents.values():
+                    reason = versions[-1].data.get("reason")
+                    if isinstance(reason, str):
+                        losses[reason] += 1
+        for event in case.history:
+            if event.kind in ("submitted", "fired") and event.role != "system":
+                by_person[event.actor] += 1
+                by_role[event.role] += 1
+        for obligation in obligations(d, case, calendar, now):
+            row = compliance.setdefault(
+                obligation.deadline.ref or obligation.deadline.id,
+                {"title": obligation.deadline.title.get(), "met": 0, "late": 0, "missed": 0, "open": 0, "lateness": []},
+            )
+            if obligation.status in ("met", "late", "missed"):
+                row[obligation.status] += 1
+            elif obligation.status in ("open", "overdue", "waiting"):
+                row["open"] += 1
+            if obligation.status == "late" and obligation.met_at and obligation.due_at:
+                row["lateness"].append((obligation.met_at - obligation.due_at).total_seconds() / 3600)
+    funnel = []
+    previous = None
+    for position in order:
+        count = reached.get(position, 0)
+        rate: float | None = round(count / previous, 3) if previous else None
+        funnel.append({"position": position, "title": titles[position], "cases": count, "conversion": rate})
+        if position != "lost":
+            previous = count or previous
+    started = len(cases)
+    closed = reached.get("customer", 0)
+    deadlines = []
+    for name, row in sorted(compliance.items()):
+        judged = row["met"] + row["late"] + row["missed"]
+        deadlines.append(
+            {
+                "deadline": name,
+                "title": row["title"],
+                "judged": judged,
+                "open": row["open"],
+                "met_pct": round(100 * row["met"] / judged, 1) if judged else None,
+                "late": row["late"],
+                "missed": row["missed"],
+                "median_lateness_h": round(statistics.median(row["lateness"]), 1) if row["lateness"] else None,
+            }
+        )
+    return {
+        "version": d.version,
+        "hash": d.content_hash,
+        "cases": started,
+        "funnel": [f for f in funnel if f["position"] != "lost"],
+        "lost": reached.get("lost", 0),
+        "close_rate": round(closed / started, 3) if started else None,
+        "outcomes": dict(outcomes.most_common()),
+        "stage_days": [
+            {
+                "stage": s.id,
+                "title": s.title.get(),
+                "cases": len(stage_time[s.id]),
+                "median": round(statistics.median(stage_time[s.id]), 2) if stage_time[s.id] else None,
+                "p25": _quantile(stage_time[s.id], 0.25),
+                "p75": _quantile(stage_time[s.id], 0.75),
+                "p90": _quantile(stage_time[s.id], 0.9),
+                "max": max(stage_time[s.id], default=0.0),
+            }
+            for s in d.stages
+            if stage_time[s.id]
+        ],
+        "deadlines": deadlines,
+        "loss_reasons": dict(losses.most_common()),
+        "workload": {"by_role": dict(by_role.most_common()), "by_person": dict(by_person.most_common(20))},
+    }
+
+
+def _calendar(engine: Engine, d: ProcessDefinition) -> Any:
+    from engine import calendars
+
+    c = d.calendar
+    return calendars.official(c.country, c.timezone, c.cutoff) if c else None
+
+
+def _stage_durations(d: ProcessDefinition, case: Case, now: datetime, out: dict[str, list[float]]) -> None:
+    current, since = None, None
+    for event in case.history:
+        if event.dest and event.dest in d.states and event.kind in ("started", "fired"):
+            stage = d.states[event.dest].stage
+            if stage != current:
+                if current is not None and since is not None:
+                    out[current].append(_days(event.at - since))
+                current, since = stage, event.at
+    if current is not None and since is not None and not d.states[case.state].final:
+        out[current].append(_days(now - since))
