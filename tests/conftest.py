@@ -159,3 +159,32 @@ def mini_copy(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return make
+
+
+def headless_browser(page: Path, shot: Path, size: str = "1300,2400") -> str:
+    """Screenshot `page` to `shot` with Debian's Chromium and return the rendered DOM.
+
+    Skips where Chromium is missing, except in CI, where `.ci/run` installs it and its absence is a failure.
+    """
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium: .ci/run installs Debian's chromium")
+        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tempfile.mkdtemp()}",
+        f"--window-size={size}",
+    ]
+    subprocess.run([browser, *flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    return dom.stdout

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from engine import ProcessDefinition, graph
 from engine.cli import main
 from engine.handbook import build, example_documents, scenarios_beside
-from tests.conftest import PROCESSES
+from tests.conftest import PROCESSES, headless_browser
 
 
 def test_mermaid_is_well_formed(sales: ProcessDefinition) -> None:
@@ -69,30 +68,12 @@ def test_the_handbook_explains_each_step_with_roles_deadlines_and_examples(sales
 
 
 def test_the_handbook_renders_chinese_in_a_headless_browser(sales: ProcessDefinition, tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Chromium: .ci/run installs Debian's chromium")
-        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
     fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
     assert fonts.strip(), "no font with Chinese glyphs is installed (Debian: fonts-noto-cjk)"
     page = tmp_path / "handbook.html"
     assert main(["handbook", str(PROCESSES / "sales.yaml"), "-o", str(page)], io.StringIO(), io.StringIO()) == 0
     shot = tmp_path / "handbook.png"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tempfile.mkdtemp()}",
-        "--window-size=1300,2400",
-    ]
-    subprocess.run([browser, *flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
-    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
-    assert "营销团队销售流程" in dom.stdout and "客户开发与初步筛选" in dom.stdout
+    dom = headless_browser(page, shot)
+    assert "营销团队销售流程" in dom and "客户开发与初步筛选" in dom
     assert shot.is_file() and shot.stat().st_size > 50_000  # a real page, not a blank one
     print(f"handbook screenshot: {shot}")

@@ -5,10 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +12,7 @@ import pytest
 
 from engine import Engine, ProcessDefinition, open_store
 from engine.cli import main
+from tests.conftest import headless_browser
 from tests.review_data import generate
 
 
@@ -83,26 +80,8 @@ def test_the_page_draws_the_charts_and_renders_in_a_headless_browser(review_db: 
         and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
     )
     assert "线索" in html and "客户开发与初步筛选" in html
-    browser = shutil.which("chromium")
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Chromium: .ci/run installs Debian's chromium")
-        pytest.skip("Chromium is not installed")
     shot = tmp_path / "review.png"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tempfile.mkdtemp()}",
-        "--window-size=1200,1600",
-    ]
-    subprocess.run([browser, *flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
-    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
-    assert "<rect" in dom.stdout and "成交客户" in dom.stdout
+    dom = headless_browser(page, shot, "1200,1600")
+    assert "<rect" in dom and "成交客户" in dom
     assert shot.is_file() and shot.stat().st_size > 30_000
     print(f"review screenshot: {shot} ({datetime.now(UTC):%H:%M})")

@@ -96,9 +96,9 @@ class Case:
 GENESIS = "0" * 64
 
 
-def event_digest(event: Event) -> str:
-    """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash."""
-    body = [
+def event_values(event: Event) -> tuple[Any, ...]:
+    """An event's fields in their one fixed order (EVENT_FIELDS), `at` as ISO text, without its own hash."""
+    return (
         event.case_id,
         event.seq,
         event.kind,
@@ -112,9 +112,15 @@ def event_digest(event: Event) -> str:
         event.document,
         event.document_version,
         event.document_hash,
-        None if event.data is None else plain(event.data),
+        event.data,
         event.prev_hash,
-    ]
+    )
+
+
+def event_digest(event: Event) -> str:
+    """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash."""
+    body = list(event_values(event))
+    body[13] = None if event.data is None else plain(event.data)
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 

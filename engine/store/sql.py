@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from engine.canonical import digest, plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
-from engine.runtime.case import Case, DocumentVersion, Event, replay
+from engine.runtime.case import Case, DocumentVersion, Event, event_values, replay
 from engine.store.base import DueItem
 from engine.store.records import EVENT_FIELDS, version_from_dict, version_to_dict
 
@@ -35,25 +35,9 @@ class Tx(Protocol):
 
 def event_row(event: Event) -> tuple[Any, ...]:
     """An event as the values of an `events` row, in EVENT_FIELDS order."""
-    data = None if event.data is None else json.dumps(plain(event.data), ensure_ascii=False)
-    return (
-        event.case_id,
-        event.seq,
-        event.kind,
-        event.at.isoformat(),
-        event.actor,
-        event.role,
-        event.definition_hash,
-        event.trigger,
-        event.source,
-        event.dest,
-        event.document,
-        event.document_version,
-        event.document_hash,
-        data,
-        event.prev_hash,
-        event.hash,
-    )
+    values = list(event_values(event))
+    values[13] = None if event.data is None else json.dumps(plain(event.data), ensure_ascii=False)
+    return (*values, event.hash)
 
 
 def event_from_row(row: Sequence[Any]) -> Event:

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from engine import ConflictError, Engine, ProcessDefinition, StoreError, open_store
 from engine.store.sql import SCHEMA_VERSION, SQLStore
-from tests.conftest import AUDITOR, REQUESTER, drop_pg_schema, pg_url_for_test
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def durable_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'cases.db'}"
-        return
-    url = pg_url_for_test()
-    yield url
-    drop_pg_schema(url)
+from tests.conftest import AUDITOR, REQUESTER
 
 
 def engine_on(url: str, mini: ProcessDefinition) -> Engine:

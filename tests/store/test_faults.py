@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 from engine import Actor, Engine, FixedClock, StoreError, load, open_store
 from engine.store.sql import SQLStore
 from engine.worker import Worker
-from tests.conftest import ROOT, drop_pg_schema, pg_url_for_test
+from tests.conftest import ROOT
 
 TICKING = ROOT / "tests" / "fixtures" / "ticking" / "processes" / "ticking.yaml"
 CLERK = Actor("c", "clerk")
@@ -29,18 +28,8 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
 ESCALATIONS = int(os.environ.get("PROCFLOW_FAULT_ESCALATIONS", "10000"))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'faults.db'}"
-        return
-    made = pg_url_for_test()
-    yield made
-    drop_pg_schema(made)
-
-
-def seeded(url: str, cases: int) -> tuple[Engine, list[str]]:
-    engine = Engine(open_store(url), clock=FixedClock(T0))
+def seeded(durable_url: str, cases: int) -> tuple[Engine, list[str]]:
+    engine = Engine(open_store(durable_url), clock=FixedClock(T0))
     engine.register(load(TICKING))
     return engine, [engine.start("ticking", CLERK).id for _ in range(cases)]
 
@@ -48,8 +37,8 @@ def seeded(url: str, cases: int) -> tuple[Engine, list[str]]:
 BURST = """
 import os, sys
 from engine import Actor, Engine, open_store
-url, acks, ids = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-engine = Engine(open_store(url))
+durable_url, acks, ids = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+engine = Engine(open_store(durable_url))
 clerk = Actor("c", "clerk")
 with open(acks, "a", buffering=1) as out:
     for round_ in range(1000):
@@ -62,12 +51,12 @@ with open(acks, "a", buffering=1) as out:
 """
 
 
-def test_kill_9_mid_burst_loses_no_acknowledged_write(url: str, tmp_path: Path) -> None:
-    engine, ids = seeded(url, 20)
+def test_kill_9_mid_burst_loses_no_acknowledged_write(durable_url: str, tmp_path: Path) -> None:
+    engine, ids = seeded(durable_url, 20)
     engine.store.close()
     acks = tmp_path / "acks.txt"
     child = subprocess.Popen(
-        [sys.executable, "-c", BURST, url, str(acks), ",".join(ids)],
+        [sys.executable, "-c", BURST, durable_url, str(acks), ",".join(ids)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
@@ -82,7 +71,7 @@ def test_kill_9_mid_burst_loses_no_acknowledged_write(url: str, tmp_path: Path) 
         acknowledged[case_id] = max(acknowledged.get(case_id, 0), int(version))
     assert sum(acknowledged.values()) > 40  # the burst really ran before the kill
 
-    store = open_store(url)
+    store = open_store(durable_url)
     assert isinstance(store, SQLStore)
     for case_id in ids:
         case = store.get(case_id)  # replays the events: a half-written transition would not replay
@@ -94,13 +83,13 @@ def test_kill_9_mid_burst_loses_no_acknowledged_write(url: str, tmp_path: Path) 
         assert (row[0], row[1]) == (case.state, case.version)  # snapshot and events agree
 
 
-def _work(url: str, now_iso: str, name: str, delay: float) -> int:
+def _work(durable_url: str, now_iso: str, name: str, delay: float) -> int:
     from datetime import datetime, timedelta
 
     from engine import Engine, open_store
     from engine.worker import Worker
 
-    worker = Worker(Engine(open_store(url)), name=name, batch=25, lease=timedelta(seconds=30))
+    worker = Worker(Engine(open_store(durable_url)), name=name, batch=25, lease=timedelta(seconds=30))
     now = datetime.fromisoformat(now_iso)
     fired = 0
     while True:
@@ -111,24 +100,24 @@ def _work(url: str, now_iso: str, name: str, delay: float) -> int:
         time.sleep(delay)
 
 
-def test_workers_share_escalations_and_each_fires_once_even_when_one_is_killed(url: str) -> None:
-    if url.startswith("sqlite"):
+def test_workers_share_escalations_and_each_fires_once_even_when_one_is_killed(durable_url: str) -> None:
+    if durable_url.startswith("sqlite"):
         pytest.skip("many workers on many machines is the PostgreSQL deployment; SQLite serves one machine")
-    engine, ids = seeded(url, ESCALATIONS)
+    engine, ids = seeded(durable_url, ESCALATIONS)
     now = T0 + timedelta(days=3)  # every case is past its working-day deadline plus 4 hours
     context = multiprocessing.get_context("spawn")
-    victim = context.Process(target=_work, args=(url, now.isoformat(), "victim", 0.2))
+    victim = context.Process(target=_work, args=(durable_url, now.isoformat(), "victim", 0.2))
     victim.start()
     with context.Pool(3) as pool:
-        results = pool.starmap_async(_work, [(url, now.isoformat(), f"w{i}", 0.0) for i in range(3)])
+        results = pool.starmap_async(_work, [(durable_url, now.isoformat(), f"w{i}", 0.0) for i in range(3)])
         time.sleep(1.0)
         os.kill(victim.pid or 0, signal.SIGKILL)  # mid-run: it holds claims it will never finish
         victim.join()
         results.get(timeout=900)
     # the victim's leases expire; a later round takes its cases over
     later = now + timedelta(seconds=31)
-    Worker(Engine(open_store(url)), name="late", batch=500).run_once(later)
-    Worker(Engine(open_store(url)), name="late", batch=500).run_once(later)
+    Worker(Engine(open_store(durable_url)), name="late", batch=500).run_once(later)
+    Worker(Engine(open_store(durable_url)), name="late", batch=500).run_once(later)
 
     store = engine.store
     assert isinstance(store, SQLStore)
@@ -139,12 +128,12 @@ def test_workers_share_escalations_and_each_fires_once_even_when_one_is_killed(u
     assert {w[0] for w in store.workers()} >= {"w0", "w1", "w2", "late"}
 
 
-def test_hooks_run_after_commit_and_see_committed_state(url: str) -> None:
-    engine, ids = seeded(url, 1)
+def test_hooks_run_after_commit_and_see_committed_state(durable_url: str) -> None:
+    engine, ids = seeded(durable_url, 1)
     seen: list[int] = []
 
     def check(event: object, case: object) -> None:
-        stored = open_store(url).get(ids[0])
+        stored = open_store(durable_url).get(ids[0])
         seen.append(stored.version)
 
     engine.hooks.on("fired", check)
@@ -186,18 +175,18 @@ def test_a_read_only_store_fails_cleanly_and_changes_nothing(tmp_path: Path) -> 
     made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
     if made.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    url = f"sqlite:///{mount / 'cases.db'}"
+    durable_url = f"sqlite:///{mount / 'cases.db'}"
     try:
-        engine, ids = seeded(url, 1)
+        engine, ids = seeded(durable_url, 1)
         engine.store.close()
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
         started = time.perf_counter()
         with pytest.raises(StoreError) as info:
-            reader = Engine(open_store(url))
+            reader = Engine(open_store(durable_url))
             reader.fire(ids[0], "go", CLERK)
         assert time.perf_counter() - started < 10
         assert "read-only" in info.value.message.replace(str(mount), "")
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=False)
-        assert open_store(url).get(ids[0]).state == "a"  # nothing was half-written
+        assert open_store(durable_url).get(ids[0]).state == "a"  # nothing was half-written
         subprocess.run(["umount", "-l", str(mount)], check=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,23 +13,13 @@ from engine import Engine, ProcessDefinition, open_store
 from engine.audit import checkpoint, verify
 from engine.cli import main
 from engine.store.sql import SQLStore
-from tests.conftest import APPROVER, AUDITOR, REQUESTER, drop_pg_schema, pg_url_for_test
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'audit.db'}"
-        return
-    made = pg_url_for_test()
-    yield made
-    drop_pg_schema(made)
+from tests.conftest import APPROVER, AUDITOR, REQUESTER
 
 
 @pytest.fixture
-def history(url: str, mini: ProcessDefinition) -> tuple[SQLStore, str]:
+def history(durable_url: str, mini: ProcessDefinition) -> tuple[SQLStore, str]:
     """A store with one case of six events: started, submitted, computed, fired, submitted, fired."""
-    engine = Engine(open_store(url))
+    engine = Engine(open_store(durable_url))
     engine.register(mini)
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
     case = engine.start("mini", REQUESTER)
@@ -128,17 +118,17 @@ def test_an_edited_checkpoint_or_a_wrong_digest_is_caught(history: tuple[SQLStor
     assert "checkpoint 1 was changed after it was made" in verify(store).problems
 
 
-def test_verify_and_checkpoint_on_the_command_line(url: str, history: tuple[SQLStore, str]) -> None:
+def test_verify_and_checkpoint_on_the_command_line(durable_url: str, history: tuple[SQLStore, str]) -> None:
     store, case_id = history
     out = io.StringIO()
-    assert main(["checkpoint", "--db", url], out, io.StringIO()) == 0
+    assert main(["checkpoint", "--db", durable_url], out, io.StringIO()) == 0
     digest = out.getvalue().split(": ")[1].strip()
     out = io.StringIO()
-    assert main(["verify", "--db", url, "--checkpoint", digest], out, io.StringIO()) == 0
+    assert main(["verify", "--db", durable_url, "--checkpoint", digest], out, io.StringIO()) == 0
     assert out.getvalue().startswith("ok: 2 case(s), 7 event(s), 1 checkpoint(s)")
     sql(store, "UPDATE events SET role = 'approver' WHERE case_id = ? AND seq = 1", case_id)
     out = io.StringIO()
-    assert main(["verify", "--db", url], out, io.StringIO()) == 1
+    assert main(["verify", "--db", durable_url], out, io.StringIO()) == 1
     assert f"case {case_id}: event 1 (started) was changed" in out.getvalue()
 
 
@@ -157,10 +147,12 @@ def test_verify_of_a_foreign_database_is_a_clear_message(tmp_path: Path) -> None
     assert "needs a durable store" in err.getvalue()
 
 
-def test_the_audit_report_shows_timeline_deadlines_documents_and_proof(url: str, history: tuple[SQLStore, str]) -> None:
+def test_the_audit_report_shows_timeline_deadlines_documents_and_proof(
+    durable_url: str, history: tuple[SQLStore, str]
+) -> None:
     store, case_id = history
     out = io.StringIO()
-    assert main(["audit", case_id, "--db", url, "--format", "json"], out, io.StringIO()) == 0
+    assert main(["audit", case_id, "--db", durable_url, "--format", "json"], out, io.StringIO()) == 0
     import json
 
     report = json.loads(out.getvalue())
@@ -176,11 +168,11 @@ def test_the_audit_report_shows_timeline_deadlines_documents_and_proof(url: str,
     assert report["timeline"][3]["from"] == "draft" and report["timeline"][3]["to"] == "review"
     assert {d["id"] for d in report["documents"]} == {"request", "risk", "decision"}
     html = io.StringIO()
-    assert main(["audit", case_id, "--db", url, "--format", "html"], html, io.StringIO()) == 0
+    assert main(["audit", case_id, "--db", durable_url, "--format", "html"], html, io.StringIO()) == 0
     assert "<table>" in html.getvalue() and "History verified: <strong>yes</strong>" in html.getvalue()
     sql(store, "UPDATE events SET actor = 'mallory' WHERE case_id = ? AND seq = 2", case_id)
     tampered = io.StringIO()
-    assert main(["audit", case_id, "--db", url], tampered, io.StringIO()) == 1
+    assert main(["audit", case_id, "--db", durable_url], tampered, io.StringIO()) == 1
     assert (
         "History verified: **NO**" in tampered.getvalue() and "event 2 (submitted) was changed" in tampered.getvalue()
     )
