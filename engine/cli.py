@@ -216,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", parents=[common], help="a case's audit report: timeline, deadlines, documents, proof")
     p.add_argument("case", metavar="CASE")
     p.add_argument("--format", choices=["md", "html", "json"], default="md")
+    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_audit)
 
@@ -224,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", type=_instant_or_date, required=True, metavar="DATE")
     p.add_argument("--to", dest="end", type=_instant_or_date, required=True, metavar="DATE", help="exclusive")
     p.add_argument("--format", choices=["html", "csv", "json"], default="html")
+    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_report)
 
@@ -623,8 +625,8 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = _engine(args)
     case = engine.get(args.case)
     definition = engine.definition(case.process_id, case.definition_hash)
-    data = case_audit.audit_data(engine, case.id, engine.clock.now(), _zone(definition))
-    _emit(case_audit.render(data, args.format, definition.locale), args.output, out)
+    data = case_audit.audit_data(engine, case.id, engine.clock.now(), _zone(definition), args.lang)
+    _emit(case_audit.render(data, args.format, args.lang or definition.locale), args.output, out)
     return 0 if data["verify"]["ok"] else 1
 
 
@@ -635,13 +637,13 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     definition = engine.definition(args.process)
     if args.end <= args.start:
         raise UsageError("--to must be after --from")
-    data = review.figures(engine, args.process, review.Period(args.start, args.end), engine.clock.now())
+    data = review.figures(engine, args.process, review.Period(args.start, args.end), engine.clock.now(), args.lang)
     if args.format == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":
         text = review_page.csv_text(data)
     else:
-        text = review_page.html(data, f"{definition.title.get()} · review", definition.locale)
+        text = review_page.html(data, f"{definition.title.get(args.lang)} · review", args.lang or definition.locale)
     _emit(text, args.output, out)
     return 0
 

@@ -29,7 +29,7 @@ _PAGE = Environment(autoescape=True).from_string(
 )
 
 
-def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo) -> dict[str, Any]:
+def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: str | None = None) -> dict[str, Any]:
     case = engine.get(case_id)
     definition = engine.definition(case.process_id, case.definition_hash)
     problem = chain_problem(list(case.history))
@@ -63,7 +63,7 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo) -> dic
         "case": {
             "id": case.id,
             "state": case.state,
-            "state_title": definition.states[case.state].title.get(),
+            "state_title": definition.states[case.state].title.get(lang),
             "created_at": case.created_at.astimezone(zone).isoformat(timespec="minutes"),
             "updated_at": case.updated_at.astimezone(zone).isoformat(timespec="minutes"),
             "version": case.version,
@@ -71,17 +71,17 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo) -> dic
         },
         "process": {
             "id": definition.id,
-            "title": definition.title.get(),
+            "title": definition.title.get(lang),
             "version": definition.version,
             "hash": definition.content_hash,
         },
         "verify": {"ok": problem is None, "events": len(case.history), "problems": [problem] if problem else []},
         "timeline": timeline,
-        "deadlines": [describe_obligation(o, now, zone) for o in engine.deadlines(case, now)],
+        "deadlines": [describe_obligation(o, now, zone, lang) for o in engine.deadlines(case, now)],
         "documents": [
             {
                 "id": name,
-                "title": definition.documents[name].title.get() if name in definition.documents else name,
+                "title": definition.documents[name].title.get(lang) if name in definition.documents else name,
                 "version": v.version,
                 "hash": v.hash,
                 "by": v.actor,
@@ -93,7 +93,7 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo) -> dic
         "separation": [
             {
                 "id": rule.id,
-                "title": rule.title.get(),
+                "title": rule.title.get(lang),
                 "rule": f"{rule.did} ⇏ {rule.may_not}",
                 "held": _held(case, rule),
             }

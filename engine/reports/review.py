@@ -41,7 +41,7 @@ def _days(delta: timedelta) -> float:
     return round(delta.total_seconds() / 86400, 2)
 
 
-def figures(engine: Engine, process_id: str, period: Period, now: datetime) -> dict[str, Any]:
+def figures(engine: Engine, process_id: str, period: Period, now: datetime, lang: str | None = None) -> dict[str, Any]:
     """Every figure of the review, grouped by process version."""
     by_version: dict[str, list[Case]] = defaultdict(list)
     for case in _cases(engine, process_id):
@@ -50,7 +50,7 @@ def figures(engine: Engine, process_id: str, period: Period, now: datetime) -> d
     versions = []
     for digest, cases in sorted(by_version.items(), key=lambda kv: min(c.created_at for c in kv[1])):
         definition = engine.definition(process_id, digest)
-        versions.append(_version_figures(engine, definition, cases, now))
+        versions.append(_version_figures(engine, definition, cases, now, lang))
     return {
         "process": process_id,
         "from": period.start.isoformat(),
@@ -69,9 +69,11 @@ def _cases(engine: Engine, process_id: str) -> Iterable[Case]:
         yield engine.get(case_id)
 
 
-def _version_figures(engine: Engine, d: ProcessDefinition, cases: list[Case], now: datetime) -> dict[str, Any]:
+def _version_figures(
+    engine: Engine, d: ProcessDefinition, cases: list[Case], now: datetime, lang: str | None
+) -> dict[str, Any]:
     order = [p.id for p in d.pipeline]
-    titles = {p.id: p.title.get() for p in d.pipeline}
+    titles = {p.id: p.title.get(lang) for p in d.pipeline}
     reached: Counter[str] = Counter()
     stage_time: dict[str, list[float]] = defaultdict(list)
     outcomes: Counter[str] = Counter()
@@ -99,7 +101,14 @@ def _version_figures(engine: Engine, d: ProcessDefinition, cases: list[Case], no
         for obligation in obligations(d, case, calendar, now):
             row = compliance.setdefault(
                 obligation.deadline.ref or obligation.deadline.id,
-                {"title": obligation.deadline.title.get(), "met": 0, "late": 0, "missed": 0, "open": 0, "lateness": []},
+                {
+                    "title": obligation.deadline.title.get(lang),
+                    "met": 0,
+                    "late": 0,
+                    "missed": 0,
+                    "open": 0,
+                    "lateness": [],
+                },
             )
             if obligation.status in ("met", "late", "missed"):
                 row[obligation.status] += 1
@@ -143,7 +152,7 @@ def _version_figures(engine: Engine, d: ProcessDefinition, cases: list[Case], no
         "stage_days": [
             {
                 "stage": s.id,
-                "title": s.title.get(),
+                "title": s.title.get(lang),
                 "cases": len(stage_time[s.id]),
                 "median": round(statistics.median(stage_time[s.id]), 2) if stage_time[s.id] else None,
                 "p25": _quantile(stage_time[s.id], 0.25),
