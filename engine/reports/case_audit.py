@@ -104,7 +104,8 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: 
                 "hash": h,
                 "id": case.process_id,
                 "version": engine.definition(case.process_id, h).version,
-                "source": f"procflow export {case.id} (definition.source_text), or the store's definitions table",
+                "file": engine.definition(case.process_id, h).source_file,
+                "source_text": engine.definition(case.process_id, h).source_text,
             }
             for h in versions
         ],
