@@ -88,7 +88,8 @@ def floor_sqlite(path: Path, n: int) -> float:
 
 
 def floor_sqlite_same_rows(url: str, folder: Path, n: int) -> float:
-    """The two statements fire() must run — update the case row, insert the event row — on the real tables."""
+    """The two statements fire() must run — update the case row (with its head hash), insert the event row
+    (with its hashes) — on the real tables, without computing anything."""
     engine = engine_on(url, folder)
     cases = [engine.start("pingpong", PLAYER) for _ in range(50)]
     engine.store.close()
@@ -102,12 +103,14 @@ def floor_sqlite_same_rows(url: str, folder: Path, n: int) -> float:
         v = versions[case.id]
         db.execute("BEGIN IMMEDIATE")
         db.execute(
-            "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ? WHERE id = ? AND version = ?",
-            ("b" if v % 2 else "a", v + 1, utc(T0), case.definition_hash, case.id, v),
+            "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ? "
+            "WHERE id = ? AND version = ?",
+            ("b" if v % 2 else "a", v + 1, utc(T0), case.definition_hash, "f" * 64, case.id, v),
         )
         db.execute(
-            "INSERT INTO events VALUES (?, ?, 'fired', ?, 'p', 'player', ?, 'go', 'a', 'b', NULL, NULL, NULL, NULL)",
-            (case.id, v + 1, T0.isoformat(), case.definition_hash),
+            "INSERT INTO events VALUES "
+            "(?, ?, 'fired', ?, 'p', 'player', ?, 'go', 'a', 'b', NULL, NULL, NULL, NULL, ?, ?)",
+            (case.id, v + 1, T0.isoformat(), case.definition_hash, "e" * 64, "f" * 64),
         )
         db.execute("COMMIT")
         versions[case.id] = v + 1
@@ -291,7 +294,7 @@ def bench_worker_memory(small: int, large: int) -> Row:
         db = sqlite3.connect(folder / f"w{count}.db")
         db.execute("PRAGMA foreign_keys = OFF")
         db.executemany(
-            "INSERT INTO cases VALUES (?, 'pingpong', ?, 'a', 1, ?, ?)",
+            "INSERT INTO cases VALUES (?, 'pingpong', ?, 'a', 1, ?, ?, NULL)",
             ((f"q{i:08d}", engine.definition("pingpong").content_hash, utc(T0), utc(T0)) for i in range(count)),
         )
         db.commit()
