@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 
-from engine.definition.model import Duration
+from engine.definition.model import Duration, ProcessDefinition
 from engine.errors import ProcflowError
 from engine.suggest import did_you_mean
 
@@ -149,6 +149,12 @@ def official(country: str, timezone: str, cutoff: str | None = None, provider: s
         raise CalendarError(f"unknown calendar provider {provider!r}; known: {', '.join(sorted(_PROVIDERS))}")
     at = time.fromisoformat(cutoff) if cutoff else None
     return _PROVIDERS[provider](country, zone(timezone), at)
+
+
+def for_definition(definition: ProcessDefinition) -> WorkingCalendar | None:
+    """The calendar a process declares, or None (then time is UTC and working days are unavailable)."""
+    declared = definition.calendar
+    return official(declared.country, declared.timezone, declared.cutoff) if declared else None
 
 
 UTC_CALENDAR_ZONE = ZoneInfo("UTC")

@@ -20,7 +20,7 @@ from typing import Literal
 
 from engine.calendars import WorkingCalendar, add
 from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition
-from engine.runtime.case import Case, Event
+from engine.runtime.case import Case, Event, performs
 
 Status = Literal["open", "overdue", "met", "late", "missed", "waiting", "breach"]
 MAX_PERIODS = 200
@@ -135,9 +135,7 @@ def _occurrences(case: Case, action: Action, visit: Visit) -> Iterator[Event]:
         # the transition that leaves the state still happens in it (a `fire:` that exits counts)
         if not (visit.holds(event.seq) or (action.kind == "fire" and event.seq == visit.left_seq)):
             continue
-        if (action.kind == "submit" and event.kind == "submitted" and event.document == action.name) or (
-            action.kind == "fire" and event.kind == "fired" and event.trigger == action.name
-        ):
+        if performs(event, action.kind, action.name):
             yield event
 
 

@@ -10,22 +10,16 @@ from importlib import resources
 from typing import Any
 
 from jinja2 import Environment
-from markdown_it import MarkdownIt
 
 from engine.audit import chain_problem
 from engine.presentation import describe_event, describe_obligation
+from engine.rendering import markdown_page
+from engine.runtime.case import performs
 from engine.runtime.engine import Engine
 from engine.store.sql import SQLStore
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 _TEMPLATE = Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True).from_string(
     resources.files("engine.reports").joinpath("audit.md.j2").read_text("utf-8")
-)
-_PAGE = Environment(autoescape=True).from_string(
-    '<!DOCTYPE html><html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title><style>'
-    "body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.45}"
-    "table{border-collapse:collapse}td,th{border:1px solid #aaa;padding:.2em .5em;font-size:.92em}"
-    "code{font-size:.85em}</style></head><body>{{ body }}</body></html>"
 )
 
 
@@ -120,21 +114,16 @@ def render(data: dict[str, Any], fmt: str, lang: str = "en") -> str:
     markdown = _TEMPLATE.render(**data)
     if fmt == "md":
         return markdown
-    from markupsafe import Markup
 
-    return _PAGE.render(lang=lang, title=f"Audit {data['case']['id']}", body=Markup(_MARKDOWN.render(markdown)))
+    return markdown_page(markdown, f"Audit {data['case']['id']}", lang)
 
 
 def _held(case: Any, rule: Any) -> bool:
     """No one both did `rule.did` and then `rule.may_not` on this case."""
     doers: set[str] = set()
     for event in case.history:
-        for action, record in ((rule.did, True), (rule.may_not, False)):
-            matches = (action.kind == "submit" and event.kind == "submitted" and event.document == action.name) or (
-                action.kind == "fire" and event.kind == "fired" and event.trigger == action.name
-            )
-            if matches and record:
-                doers.add(event.actor)
-            elif matches and event.actor in doers:
-                return False
+        if performs(event, rule.did.kind, rule.did.name):
+            doers.add(event.actor)
+        elif performs(event, rule.may_not.kind, rule.may_not.name) and event.actor in doers:
+            return False
     return True

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from engine import calendars
 from engine.deadlines import obligations
 from engine.definition.model import ProcessDefinition
 from engine.runtime.case import Case
@@ -80,7 +81,7 @@ def _version_figures(
     losses: Counter[str] = Counter()
     by_person: Counter[str] = Counter()
     by_role: Counter[str] = Counter()
-    calendar = _calendar(engine, d)
+    calendar = calendars.for_definition(d)
     compliance: dict[str, dict[str, Any]] = {}
     for case in cases:
         positions = {d.pipeline_of(e.dest) for e in case.history if e.dest and e.dest in d.states}
@@ -167,13 +168,6 @@ def _version_figures(
         "loss_reasons": dict(losses.most_common()),
         "workload": {"by_role": dict(by_role.most_common()), "by_person": dict(by_person.most_common(20))},
     }
-
-
-def _calendar(engine: Engine, d: ProcessDefinition) -> Any:
-    from engine import calendars
-
-    c = d.calendar
-    return calendars.official(c.country, c.timezone, c.cutoff) if c else None
 
 
 def _stage_durations(d: ProcessDefinition, case: Case, now: datetime, out: dict[str, list[float]]) -> None:

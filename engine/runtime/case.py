@@ -138,6 +138,13 @@ def seal(event: Event, case: Case | None) -> Event:
     return event
 
 
+def performs(event: Event, kind: str, name: str) -> bool:
+    """Whether `event` is the step `submit:<name>` or `fire:<name>`."""
+    if kind == "submit":
+        return event.kind == "submitted" and event.document == name
+    return kind == "fire" and event.kind == "fired" and event.trigger == name
+
+
 def apply(case: Case | None, event: Event) -> Case:
     """The case after `event`. Pure: the same events always give the same case."""
     if event.kind == "started":

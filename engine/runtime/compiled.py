@@ -80,7 +80,7 @@ class CompiledProcess:
             computation_order=order,
             renderer=Renderer(definition.templates),
             triggers=frozenset(t.trigger for t in definition.transitions),
-            calendar=_calendar(definition),
+            calendar=calendars.for_definition(definition),
             has_shared=any(d.shared for d in definition.documents.values()),
             has_deadlines=any(s.deadlines for s in definition.states.values())
             or any(g.deadlines for g in definition.stages),
@@ -88,11 +88,6 @@ class CompiledProcess:
 
     def document(self, name: str) -> DocumentSpec:
         return self.definition.documents[name]
-
-
-def _calendar(definition: ProcessDefinition) -> WorkingCalendar | None:
-    declared = definition.calendar
-    return calendars.official(declared.country, declared.timezone, declared.cutoff) if declared else None
 
 
 def _computation_order(definition: ProcessDefinition) -> tuple[str, ...]:

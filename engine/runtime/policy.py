@@ -20,7 +20,7 @@ from engine.errors import (
     TriggerNotAvailable,
     UnknownName,
 )
-from engine.runtime.case import Actor, Case, DocumentVersion
+from engine.runtime.case import Actor, Case, DocumentVersion, performs
 from engine.runtime.compiled import CompiledProcess, CompiledTransition
 
 Shared = Mapping[str, tuple[DocumentVersion, ...]]
@@ -63,10 +63,7 @@ def check_separation(definition: ProcessDefinition, case: Case, kind: str, name:
         if rule.may_not.kind != kind or rule.may_not.name != name:
             continue
         for event in case.history:
-            did = (rule.did.kind == "submit" and event.kind == "submitted" and event.document == rule.did.name) or (
-                rule.did.kind == "fire" and event.kind == "fired" and event.trigger == rule.did.name
-            )
-            if did and event.actor == actor.user:
+            if event.actor == actor.user and performs(event, rule.did.kind, rule.did.name):
                 raise DutiesNotSeparated(actor.user, f"{kind} {name}", rule.id, f"{rule.did.kind} {rule.did.name}")
 
 

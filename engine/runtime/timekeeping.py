@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -84,8 +84,6 @@ def lead_time_events(
 
 
 def _zone(compiled: CompiledProcess) -> Any:
-    from datetime import UTC
-
     return compiled.calendar.zone if compiled.calendar else UTC
 
 
