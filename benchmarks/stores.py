@@ -196,7 +196,7 @@ def bench_persisted(n: int, rounds: int) -> list[Row]:
 
 def _fire_worker(url: str, case_ids: list[str], seconds: float) -> int:
     from engine import Engine, open_store
-    from engine.runtime.case import Actor
+    from engine.records import Actor
 
     engine = Engine(open_store(url))
     player = Actor("p", "player")

@@ -33,7 +33,7 @@ from engine.errors import (
     TriggerNotAvailable,
     UnknownName,
 )
-from engine.runtime.case import Actor, Case, DocumentVersion, Event
+from engine.records import Actor, Case, DocumentVersion, Event
 from engine.runtime.engine import Engine, retrying
 from engine.runtime.hooks import Hooks
 from engine.runtime.policy import Option

@@ -1,7 +1,7 @@
 """Proof that the history was not edited afterwards: per-case hash chains, heads, and checkpoints.
 
 Every event carries the hash of its case's previous event and its own hash
-over all its fields (`engine.runtime.case.seal`); the case row keeps the head
+over all its fields (`engine.records.seal`); the case row keeps the head
 (the last hash). An edited, reordered or deleted event breaks its chain; a
 truncated tail no longer matches the head. To catch a tail truncated *together
 with* its head, `checkpoint` records every case's (version, head) under one
@@ -16,7 +16,7 @@ from datetime import datetime
 
 from engine.canonical import digest
 from engine.errors import StoreError
-from engine.runtime.case import GENESIS, Event, event_digest
+from engine.records import GENESIS, Event, event_digest
 from engine.store.base import Store
 from engine.store.sql import SQLStore
 

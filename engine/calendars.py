@@ -30,7 +30,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 
-from engine.definition.model import Duration, ProcessDefinition
 from engine.errors import ProcflowError
 from engine.suggest import did_you_mean
 
@@ -151,16 +150,35 @@ def official(country: str, timezone: str, cutoff: str | None = None, provider: s
     return _PROVIDERS[provider](country, zone(timezone), at)
 
 
-def for_definition(definition: ProcessDefinition) -> WorkingCalendar | None:
+class Declaration(Protocol):
+    """A process's `calendar:` block, as the definition model holds it (this module sits below the model)."""
+
+    @property
+    def country(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def cutoff(self) -> str | None: ...
+
+
+class Span(Protocol):
+    """A duration as the definition model holds it: an amount of hours, days, working days or weeks."""
+
+    @property
+    def amount(self) -> int: ...
+    @property
+    def unit(self) -> str: ...
+
+
+def for_declaration(declared: Declaration | None) -> WorkingCalendar | None:
     """The calendar a process declares, or None (then time is UTC and working days are unavailable)."""
-    declared = definition.calendar
     return official(declared.country, declared.timezone, declared.cutoff) if declared else None
 
 
 UTC_CALENDAR_ZONE = ZoneInfo("UTC")
 
 
-def add(start: datetime, duration: Duration, calendar: WorkingCalendar | None, *, date_only: bool = False) -> datetime:
+def add(start: datetime, duration: Span, calendar: WorkingCalendar | None, *, date_only: bool = False) -> datetime:
     """The instant `duration` after `start` (aware), under the semantics in this module's docstring."""
     zone_ = calendar.zone if calendar else UTC_CALENDAR_ZONE
     local = start.astimezone(zone_)

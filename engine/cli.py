@@ -24,7 +24,7 @@ from engine.definition.loader import check, load
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError, ProcflowError, UsageError
 from engine.presentation import describe_case, describe_event, describe_obligation, obligation_line, outline, span
-from engine.runtime.case import Actor, Event
+from engine.records import Actor, Event
 from engine.runtime.engine import Engine
 from engine.store.base import default_url, open_store
 

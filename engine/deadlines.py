@@ -20,7 +20,7 @@ from typing import Literal
 
 from engine.calendars import WorkingCalendar, add
 from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition
-from engine.runtime.case import Case, Event, performs
+from engine.records import Case, Event, performs
 
 Status = Literal["open", "overdue", "met", "late", "missed", "waiting", "breach"]
 MAX_PERIODS = 200

@@ -18,7 +18,7 @@ from engine.definition.loader import load
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError
 from engine.presentation import describe_deadline
-from engine.runtime.case import Case
+from engine.records import Case
 from engine.runtime.engine import Engine
 from engine.scenario import StepResult, read_scenario, run_scenario
 from engine.store.base import open_store

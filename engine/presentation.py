@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.deadlines import Obligation
 from engine.definition.model import Deadline, ProcessDefinition, Requirement, Text
-from engine.runtime.case import Case, Event
+from engine.records import Case, Event
 
 
 def _t(text: Text, lang: str | None) -> str:

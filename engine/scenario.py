@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from engine.clock import FixedClock
 from engine.definition.reader import read_yaml
 from engine.errors import DefinitionError, InputError, ProcflowError, Refusal
-from engine.runtime.case import Actor, Case
+from engine.records import Actor, Case
 from engine.runtime.engine import Engine
 
 _STEP = re.compile(r"^(\d+)(m|h|d)$")

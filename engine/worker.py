@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 
 from engine.errors import StoreError
-from engine.runtime.case import Event
+from engine.records import Event
 from engine.runtime.engine import Engine
 from engine.store.sql import SQLStore
 

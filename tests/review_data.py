@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 from engine.definition.model import ProcessDefinition
-from engine.runtime.case import Case, Event, apply, seal
+from engine.records import Case, Event, apply, seal
 from engine.store.base import Store
 
 PEOPLE = {

@@ -13,8 +13,8 @@ from jinja2 import Environment
 
 from engine.audit import chain_problem
 from engine.presentation import describe_event, describe_obligation
+from engine.records import performs
 from engine.rendering import markdown_page
-from engine.runtime.case import performs
 from engine.runtime.engine import Engine
 from engine.store.sql import SQLStore
 

@@ -17,7 +17,7 @@ from typing import Any
 from engine import calendars
 from engine.deadlines import obligations
 from engine.definition.model import ProcessDefinition
-from engine.runtime.case import Case
+from engine.records import Case
 from engine.runtime.engine import Engine
 
 
@@ -81,7 +81,7 @@ def _version_figures(
     losses: Counter[str] = Counter()
     by_person: Counter[str] = Counter()
     by_role: Counter[str] = Counter()
-    calendar = calendars.for_definition(d)
+    calendar = calendars.for_declaration(d.calendar)
     compliance: dict[str, dict[str, Any]] = {}
     for case in cases:
         positions = {d.pipeline_of(e.dest) for e in case.history if e.dest and e.dest in d.states}

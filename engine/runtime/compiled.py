@@ -80,7 +80,7 @@ class CompiledProcess:
             computation_order=order,
             renderer=Renderer(definition.templates),
             triggers=frozenset(t.trigger for t in definition.transitions),
-            calendar=calendars.for_definition(definition),
+            calendar=calendars.for_declaration(definition.calendar),
             has_shared=any(d.shared for d in definition.documents.values()),
             has_deadlines=any(s.deadlines for s in definition.states.values())
             or any(g.deadlines for g in definition.stages),

@@ -29,15 +29,14 @@ from engine.errors import (
     StoreError,
     UnknownName,
 )
+from engine.records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply, seal
 from engine.runtime import policy, transfer
-from engine.runtime.case import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply, seal
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
 from engine.runtime.policy import Option
 from engine.runtime.timekeeping import Overdue, Timekeeper, due_items, lead_time_events
-from engine.store.base import Store
-from engine.store.memory import MemoryStore
+from engine.store.base import Store, open_store
 
 RenderFormat = Literal["markdown", "html"]
 
@@ -65,7 +64,7 @@ class Engine:
     """Runs cases of any registered process definition."""
 
     def __init__(self, store: Store | None = None, *, clock: Clock | None = None, hooks: Hooks | None = None) -> None:
-        self.store: Store = store if store is not None else MemoryStore()
+        self.store: Store = store if store is not None else open_store("memory:")
         self.clock: Clock = clock or SystemClock()
         self.hooks = hooks or Hooks()
         self._compiled: dict[str, CompiledProcess] = {}

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from engine.runtime.case import Case, Event
+from engine.records import Case, Event
 
 Hook = Callable[[Event, Case], None]
 KINDS = ("started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated", "*")

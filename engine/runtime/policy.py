@@ -20,7 +20,7 @@ from engine.errors import (
     TriggerNotAvailable,
     UnknownName,
 )
-from engine.runtime.case import Actor, Case, DocumentVersion, performs
+from engine.records import Actor, Case, DocumentVersion, performs
 from engine.runtime.compiled import CompiledProcess, CompiledTransition
 
 Shared = Mapping[str, tuple[DocumentVersion, ...]]

@@ -18,7 +18,7 @@ from typing import Any
 from engine import deadlines
 from engine.deadlines import Obligation, parse_instant
 from engine.errors import ConflictError, Refusal
-from engine.runtime.case import SYSTEM, SYSTEM_ROLE, Case, Event, apply, seal
+from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event, apply, seal
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.hooks import Hooks
 from engine.store.base import DueItem, Store

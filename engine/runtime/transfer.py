@@ -16,7 +16,7 @@ from typing import Any
 from engine.definition.loader import from_bundle
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError, Refusal
-from engine.runtime.case import Case, replay
+from engine.records import Case, replay
 from engine.store.base import Store
 from engine.store.records import event_from_dict, event_to_dict, version_from_dict, version_to_dict
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine.errors import StoreError
-from engine.runtime.case import Case, DocumentVersion, Event
+from engine.records import Case, DocumentVersion, Event
 from engine.suggest import did_you_mean
 
 DEFAULT_URL = "sqlite:///procflow.db"

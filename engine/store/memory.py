@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import CaseNotFound, ConflictError, StoreError
-from engine.runtime.case import Case, DocumentVersion, Event
+from engine.records import Case, DocumentVersion, Event
 from engine.store.base import DueItem, register_store
 
 

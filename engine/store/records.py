@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.canonical import plain
-from engine.runtime.case import DocumentVersion, Event
+from engine.records import DocumentVersion, Event
 
 EVENT_FIELDS = (
     "case_id",

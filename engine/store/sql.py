@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from engine.canonical import digest, plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
-from engine.runtime.case import Case, DocumentVersion, Event, event_values, replay
+from engine.records import Case, DocumentVersion, Event, event_values, replay
 from engine.store.base import DueItem
 from engine.store.records import EVENT_FIELDS, version_from_dict, version_to_dict
 

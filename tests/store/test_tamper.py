@@ -76,7 +76,7 @@ TAMPERING: dict[str, tuple[Callable[[SQLStore, str], None], str]] = {
 
 
 def _rehash(store: SQLStore, case_id: str, seq: int, statement: str) -> None:
-    from engine.runtime.case import event_digest
+    from engine.records import event_digest
 
     sql(store, statement, case_id)
     event = store.raw_events(case_id)[seq - 1]

@@ -1,4 +1,7 @@
-"""Cases and events: plain records. Every change to a case is an event; `apply` folds them.
+"""The records every layer shares — cases, events, document versions, actors — and how events fold into a case.
+
+This module imports nothing of procflow but the ground (canonical form), so the definition, runtime, store,
+deadline and report layers can all use it without importing each other.
 
 A case's state, documents and history are nothing but its events folded in
 order, so a store can keep the events as the truth and any snapshot as a cache.

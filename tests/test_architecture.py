@@ -1,0 +1,129 @@
+"""The layers stay layers: no import circle between the parts of `engine/`, and no concrete store outside it.
+
+A "part" is a subpackage (`engine/store/`) or a top-level module (`engine/deadlines.py`). Every import counts,
+including those inside functions and under TYPE_CHECKING: a lazy import is still a dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+ENGINE = ROOT / "engine"
+CONCRETE_STORES = ("SQLStore", "SQLiteStore", "PostgresStore", "MemoryStore")
+
+
+def _part(module: str) -> str:
+    """`engine.store.sql` → `store`; `engine.deadlines` → `deadlines`; `engine` → `engine`."""
+    pieces = module.split(".")
+    return pieces[1] if len(pieces) > 1 else pieces[0]
+
+
+def _module_name(path: Path) -> str:
+    relative = path.relative_to(ROOT).with_suffix("")
+    parts = list(relative.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("engine.")}
+
+
+def _existing(name: str) -> str | None:
+    """The longest prefix of `name` that is a module of ours (an `import a.b.c` may name an attribute)."""
+    pieces = name.split(".")
+    while pieces:
+        candidate = ROOT.joinpath(*pieces)
+        if candidate.with_suffix(".py").is_file() or (candidate / "__init__.py").is_file():
+            return ".".join(pieces)
+        pieces.pop()
+    return None
+
+
+def part_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in sorted(ENGINE.rglob("*.py")):
+        source = _part(_module_name(path))
+        if source == "engine":  # the public facade re-exports everything; it is the top, not a part
+            continue
+        for name in _imports(path):
+            target_module = _existing(name)
+            if target_module is None:
+                continue
+            target = _part(target_module)
+            if target not in (source, "engine"):
+                graph.setdefault(source, set()).add(target)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one part (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle_between_parts_of_the_engine() -> None:
+    graph = part_graph()
+    circles = cycles(graph)
+    detail = "; ".join(
+        " ↔ ".join(c) + " (" + ", ".join(f"{a}→{b}" for a in c for b in sorted(graph.get(a, ())) if b in c) + ")"
+        for c in circles
+    )
+    assert not circles, f"import circles between parts of engine/: {detail}"
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_concrete_store_is_named_outside_the_store_package() -> None:
+    leaks = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in sorted(ENGINE.rglob("*.py"))
+        if "store" not in path.relative_to(ENGINE).parts[:1]
+        for name in CONCRETE_STORES
+        if name in path.read_text("utf-8")
+    ]
+    assert not leaks, "concrete stores named outside engine/store/ (talk to the Store protocol): " + ", ".join(leaks)
