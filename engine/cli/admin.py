@@ -64,8 +64,9 @@ def cmd_versions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     versions = engine.versions(args.process)
     if not versions:
         raise UsageError(f"process {args.process!r} has no stored versions")
+    counts = engine.store.count_by_definition(args.process)
     for number, (digest, _, label) in enumerate(versions, 1):
-        running = len([i for i in engine.cases(args.process) if engine.get(i).definition_hash == digest])
+        running = counts.get(digest, 0)
         print(f"{number:>3}  {label:<10} {digest[:12]}  {running} case(s)", file=out)
     return 0
 

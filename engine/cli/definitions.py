@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -17,10 +14,11 @@ from engine.cli.options import (
     version_hash,
     zone_of,
 )
-from engine.cli.output import emit
+from engine.cli.output import emit, print_json
 from engine.clock import FixedClock
 from engine.definition.loader import check, load
 from engine.definition.model import ProcessDefinition
+from engine.definition.revisions import is_revision_spec, load_revision
 from engine.errors import InputError, ProcflowError
 from engine.presentation import outline
 from engine.runtime.engine import Engine
@@ -36,21 +34,12 @@ Exit status: 0 when every file is valid, 1 when any has an error (or, with --str
 """
 
 
-def _definition_from(spec: str, args: argparse.Namespace, scratch: Path) -> ProcessDefinition:
+def _definition_from(spec: str, args: argparse.Namespace) -> ProcessDefinition:
     """A file; REV:path read from git; or PROCESS@VERSION (label or hash prefix) from the store."""
     if Path(spec).is_file():
         return load(spec)
-    if ":" in spec and "@" not in spec.split(":", 1)[0]:
-        rev, path = spec.split(":", 1)
-        target = scratch / rev.replace("/", "_")
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "archive", "--format=tar", rev], capture_output=True, timeout=60)
-        if archive.returncode != 0:
-            raise InputError(f"{spec}: git cannot read revision {rev!r}: {archive.stderr.decode().strip()}")
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True, timeout=60)
-        if not (target / path).is_file():
-            raise InputError(f"{spec}: there is no {path} in revision {rev}")
-        return load(target / path)
+    if is_revision_spec(spec):
+        return load_revision(spec)
     if "@" in spec:
         process, wanted = spec.split("@", 1)
         engine = engine_for(args)
@@ -168,19 +157,17 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine import diff
-    from engine.runtime.transfer import check_migration
+    from engine.affected import affected_cases
 
     try:
-        with tempfile.TemporaryDirectory() as scratch:
-            old = _definition_from(args.old, args, Path(scratch) / "old")
-            new = _definition_from(args.new, args, Path(scratch) / "new")
+        old = _definition_from(args.old, args)
+        new = _definition_from(args.new, args)
     except ProcflowError as exc:
         print(f"procflow: error: {exc.message}", file=err)
         return 2
     changes = diff.compare(old, new)
     if args.json:
-        json.dump(diff.as_json(old, new, changes), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        print_json(diff.as_json(old, new, changes), out)
     elif args.format == "html":
         from engine.rendering import markdown_page
 
@@ -188,17 +175,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(diff.as_text(old, new, changes, markdown=args.format == "md"))
     if args.cases and changes:
-        engine = engine_for(args)
         print("\nrunning cases affected:", file=out)
-        touched = {c.id for c in changes if c.element == "state"}
-        for case_id in engine.cases(old.id):
-            case = engine.get(case_id)
-            if case.definition_hash != old.content_hash or old.states[case.state].final:
-                continue
-            report = check_migration(case, old, new)
-            notes = list(report.problems)
-            if case.state in touched:
-                notes.append(f"its state {case.state!r} changed (deadlines or requirements)")
-            if notes:
-                print(f"  {case_id} ({case.state}): " + "; ".join(notes), file=out)
+        for affected in affected_cases(engine_for(args).store, old, new, changes):
+            print(f"  {affected.case_id} ({affected.state}): " + "; ".join(affected.notes), file=out)
     return 1 if changes else 0
