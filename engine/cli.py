@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from engine import terminal
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.datafiles import read_data
 from engine.definition.loader import check, load
@@ -723,9 +724,10 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
+    out, err = terminal.tolerant(out or sys.stdout), terminal.tolerant(err or sys.stderr)
     try:
         args = build_parser().parse_args(argv)
+        terminal.refuse_undecodable(args)
         run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
         return run(args, out, err)
     except ProcflowError as exc:

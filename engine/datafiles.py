@@ -13,21 +13,17 @@ from typing import Any
 
 from engine.definition.reader import MAX_BYTES, MAX_NUMBER_DIGITS, read_yaml
 from engine.errors import DefinitionError, InputError
+from engine.files import read_bounded, shown
 
 
 def read_data(path: str | Path) -> Any:
     """The data in a `.json`, `.yaml` or `.yml` file (`-` is not accepted: files only)."""
     file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise InputError(f"{path}: {len(raw)} bytes is more than the {MAX_BYTES} allowed for a document")
+    raw = read_bounded(file, MAX_BYTES, what="data file")
     if file.suffix.lower() == ".json":
-        return parse_json(raw, str(path))
+        return parse_json(raw, shown(path))
     try:
-        marked = read_yaml(raw, str(path))
+        marked = read_yaml(raw, shown(path))
     except DefinitionError as exc:
         raise InputError(str(exc)) from None
     if marked.problems:

@@ -84,7 +84,7 @@ def test_numbers_up_to_the_digit_limit_are_read(write: Write) -> None:
 
 def test_a_file_over_one_mebibyte_is_refused_unread(write: Write) -> None:
     error = refused(write("big.json", b'"' + b"x" * MAX_BYTES + b'"'))
-    assert f"more than the {MAX_BYTES} allowed" in str(error)
+    assert f"larger than the {MAX_BYTES} bytes allowed" in str(error)
 
 
 @pytest.mark.parametrize("name", ["missing.json", "missing.yaml"])

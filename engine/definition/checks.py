@@ -6,6 +6,8 @@ loader can report every problem at once, located in the file.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -39,6 +41,8 @@ class Context:
     renderer: Renderer
     templates_dir: str
     missing_files: frozenset[str]  # schema paths that could not be read (already reported)
+    schemas_dir: str = "schemas"
+    schema_texts: Mapping[str, str] = dataclasses.field(default_factory=dict)  # path → JSON text
 
     def unknown(self, kind: str, name: str, known: Iterable[str]) -> str:
         return f"unknown {kind} {name!r}{did_you_mean(name, known)}"
@@ -225,16 +229,28 @@ def _document_refs(c: Context) -> Iterator[Finding]:
             )
 
 
-def _schemas(c: Context) -> Iterator[Finding]:
+def _schemas(c: Context) -> Iterator[Finding | Problem]:
     for doc in c.definition.documents.values():
         if doc.schema_file in c.missing_files:
             continue
         for message in c.schemas.schema_problems(doc.schema_file):
             yield Finding(("documents", doc.id, "schema"), message)
+        for pattern, message in c.schemas.pattern_problems(doc.schema_file):
+            line, column = _json_position(c.schema_texts.get(doc.schema_file, ""), pattern)
+            yield Problem(f"{c.schemas_dir}/{doc.schema_file}", line, column, message, f"documents.{doc.id}.schema")
         if doc.schema.get("type") not in ("object", None):
             yield Finding(
                 ("documents", doc.id, "schema"), f"{doc.schema_file}: a document schema must have type: object"
             )
+
+
+def _json_position(text: str, value: str) -> tuple[int, int]:
+    """Line and column of the string `value` as written in JSON `text` (1:1 if it cannot be found)."""
+    for spelling in (json.dumps(value, ensure_ascii=False), json.dumps(value)):
+        index = text.find(spelling)
+        if index >= 0:
+            return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+    return 1, 1
 
 
 def _field(c: Context, ref: FieldRef, path: Path, *, dates: bool) -> Iterator[Finding]:

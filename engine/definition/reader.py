@@ -9,6 +9,7 @@ reported instead of silently overwritten, and `yes`/`no`/`on`/`off`, dates and
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,10 +33,10 @@ Path = tuple[str | int, ...]
 Mark = tuple[int, int]  # 1-based line, column
 
 _STD = "tag:yaml.org,2002:"
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_NULL = re.compile(r"~|null|Null|NULL|")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 
 
 @dataclass
@@ -69,7 +70,12 @@ def json_path(path: Path) -> str:
     """Render a path as `states.review.transitions[2].roles`."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif any(ch < " " or ch == "\x7f" for ch in part):  # a newline in a key must not split the message
+            out += f"[{json.dumps(part)}]"
+        else:
+            out += f".{part}" if out else part
     return out
 
 
@@ -307,13 +313,13 @@ def _scalar(event: Any, out: Marked, path: Path) -> Any:
 
 
 def _implicit_kind(value: str) -> str:
-    if _NULL.match(value):
+    if _NULL.fullmatch(value):
         return "null"
     if value in _BOOL:
         return "bool"
-    if _INT.match(value):
+    if _INT.fullmatch(value):
         return "int"
-    if _FLOAT.match(value):
+    if _FLOAT.fullmatch(value):
         return "float"
     return "str"
 
@@ -343,7 +349,7 @@ def _to_bool(value: str) -> bool:
 
 
 def _to_null(value: str) -> None:
-    if not _NULL.match(value):
+    if not _NULL.fullmatch(value):
         raise ValueError(f"{value!r} is not null")
     return None
 

@@ -24,7 +24,7 @@ from engine.store.base import register_store
 from engine.store.sql import SQLStore, Tx
 
 CONNECT_TIMEOUT_S = 5
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def _redacted(url: str) -> str:
@@ -55,7 +55,7 @@ class PostgresStore(SQLStore):
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
         self.schema = query.pop("schema", None)
-        if self.schema is not None and not _SCHEMA_NAME.match(self.schema):
+        if self.schema is not None and not _SCHEMA_NAME.fullmatch(self.schema):
             raise StoreError(f"schema={self.schema!r}: use lower-case letters, digits and underscores")
         self.conninfo = urlunsplit(parts._replace(query=urlencode(query)))
         self.name = _redacted(url)
