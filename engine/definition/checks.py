@@ -16,6 +16,7 @@ from typing import Any
 from engine import expressions
 from engine.calendars import calendar_problems
 from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition, Requirement
+from engine.definition.names import reserved_names
 from engine.definition.reader import Path
 from engine.documents import SchemaSet
 from engine.errors import Problem
@@ -316,6 +317,11 @@ def _raw(data: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
     return node if isinstance(node, Mapping) else {}
 
 
+def _reserved(c: Context) -> Iterator[Finding]:
+    for path, message, key in reserved_names(c.definition):
+        yield Finding(path, message, key=key)
+
+
 def _separation(c: Context) -> Iterator[Finding]:
     triggers = {t.trigger for t in c.definition.transitions}
     seen: set[str] = set()
@@ -499,4 +505,5 @@ CHECKS: tuple[Check, ...] = (
     _templates,
     _calendar,
     _separation,
+    _reserved,
 )
