@@ -11,7 +11,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from engine.definition.reader import MAX_BYTES, MAX_NUMBER_DIGITS, read_yaml
+from engine.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, check_data, number_too_large
+from engine.definition.reader import MAX_BYTES, read_yaml
 from engine.errors import DefinitionError, InputError
 from engine.files import read_bounded, shown
 
@@ -28,6 +29,7 @@ def read_data(path: str | Path) -> Any:
         raise InputError(str(exc)) from None
     if marked.problems:
         raise InputError("\n".join(str(p) for p in marked.problems))
+    check_data(marked.data, shown(path))
     return marked.data
 
 
@@ -45,7 +47,7 @@ def parse_json(raw: bytes | str, name: str = "<json>") -> Any:
 
     def integer(text: str) -> int:
         if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-            raise InputError(f"{name}: the number {text[:20]}… is too large ({len(text)} digits)")
+            raise InputError(f"{name}: {number_too_large(len(text.lstrip('-')), text)}")
         return int(text)
 
     def real(text: str) -> float:
@@ -56,10 +58,12 @@ def parse_json(raw: bytes | str, name: str = "<json>") -> Any:
 
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer, parse_float=real)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer, parse_float=real)
     except UnicodeDecodeError as exc:
         raise InputError(f"{name}: invalid UTF-8 at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except RecursionError:
-        raise InputError(f"{name}: nesting is too deep") from None
+        raise InputError(f"{name}: nesting is deeper than {MAX_DEPTH} levels") from None
+    check_data(data, name)
+    return data

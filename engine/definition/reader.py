@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from engine.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_VALUES, number_too_large
 from engine.errors import DefinitionError, Problem
 
 try:  # the C parser is about ten times faster and gives the same marks
@@ -25,9 +26,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Parser = yaml.SafeLoader
 
 MAX_BYTES = 1 << 20
-MAX_DEPTH = 64
-MAX_NODES = 200_000
-MAX_NUMBER_DIGITS = 64
+MAX_NODES = MAX_VALUES
 
 Path = tuple[str | int, ...]
 Mark = tuple[int, int]  # 1-based line, column
@@ -327,7 +326,7 @@ def _implicit_kind(value: str) -> str:
 def _to_int(value: str) -> int:
     digits = value.lstrip("+-")
     if len(digits) > MAX_NUMBER_DIGITS:
-        raise ValueError(f"the number {value[:20]}… is too large ({len(digits)} digits)")
+        raise ValueError(number_too_large(len(digits), value))
     if digits.startswith(("0o", "0x")):
         return int(value, 0)
     return int(value, 10)
