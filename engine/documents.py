@@ -19,7 +19,8 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from engine.errors import DocumentInvalid, FieldError
-from engine.patterns import FORMATS, UNSUPPORTED_HINT, excerpt, linear
+from engine.excerpts import excerpt, short_message
+from engine.patterns import FORMATS, UNSUPPORTED_HINT, linear
 
 _DEFAULT_DRAFT = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
 LOCAL_BASE = "file:///procflow-schemas/"  # an identifier only: nothing is ever fetched
@@ -139,12 +140,6 @@ def _metaschema_errors(schema: Mapping[str, Any]) -> Iterator[ValidationError]:
 
 def _is_pattern_error(error: ValidationError) -> bool:
     return error.validator == "format" and error.validator_value == "regex" and isinstance(error.instance, str)
-
-
-def short_message(error: ValidationError) -> str:
-    """jsonschema's message with the offending value cut to a short excerpt (a long input is never echoed)."""
-    shown, short = repr(error.instance), excerpt(error.instance)
-    return error.message.replace(shown, short) if shown != short else error.message
 
 
 def field_errors(validator: Validator, data: Any) -> list[FieldError]:

@@ -24,7 +24,7 @@ from jsonschema import FormatChecker, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend
 
-MAX_EXCERPT = 60
+from engine.excerpts import excerpt
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # RE2 would print every refused pattern on stderr
@@ -63,14 +63,6 @@ def pattern_error(pattern: str) -> str | None:
 def search(pattern: str, text: str) -> bool:
     """Whether `pattern` matches anywhere in `text` (JSON Schema semantics: unanchored)."""
     return compiled(pattern).search(text) is not None
-
-
-def excerpt(value: Any) -> str:
-    """A short, quoted rendering of `value` for a message: never the whole of a long input."""
-    text = repr(value)
-    if len(text) <= MAX_EXCERPT:
-        return text
-    return f"{text[: MAX_EXCERPT - 1]}… ({len(value) if isinstance(value, (str, list, dict)) else len(text)} long)"
 
 
 def _pattern(validator: Validator, pattern: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:

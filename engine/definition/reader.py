@@ -27,6 +27,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_BYTES = 1 << 20
 MAX_NODES = MAX_VALUES
+MAX_PATH_PART = 40  # a key longer than this is shown cut in a path: a path never quotes a whole input
 
 Path = tuple[str | int, ...]
 Mark = tuple[int, int]  # 1-based line, column
@@ -46,6 +47,7 @@ class Marked:
     filename: str
     marks: dict[Path, Mark] = field(default_factory=dict)
     key_marks: dict[Path, Mark] = field(default_factory=dict)
+    spellings: dict[Path, str] = field(default_factory=dict)  # numbers as written: 1.10 is not 1.1 to its author
     problems: list[Problem] = field(default_factory=list)
 
     def locate(self, path: Path, *, key: bool = False) -> Mark:
@@ -71,8 +73,8 @@ def json_path(path: Path) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif any(ch < " " or ch == "\x7f" for ch in part):  # a newline in a key must not split the message
-            out += f"[{json.dumps(part)}]"
+        elif any(ch < " " or ch == "\x7f" for ch in part) or len(part) > MAX_PATH_PART:
+            out += f'[{json.dumps(part[:MAX_PATH_PART])[:-1]}{"…" if len(part) > MAX_PATH_PART else ""}"]'
         else:
             out += f".{part}" if out else part
     return out
@@ -101,6 +103,8 @@ def read_yaml(raw: bytes | str, filename: str = "<input>") -> Marked:
         _build(text, result)
     except yaml.MarkedYAMLError as exc:
         raise DefinitionError([_syntax_problem(exc, filename, text)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise DefinitionError([_character_problem(exc, filename, text)]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         raise DefinitionError([Problem(filename, 1, 1, f"YAML error: {exc}")]) from None
     return result
@@ -134,6 +138,15 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, filename: str, text: str) -> Prob
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
         message += ": a tab; indent with spaces, not tabs"
     return Problem(filename, line, column, message)
+
+
+def _character_problem(exc: yaml.reader.ReaderError, filename: str, text: str) -> Problem:
+    """A character YAML does not allow (NUL, other control characters), at its line and column, on one line."""
+    before = text[: exc.position]
+    line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    name = "a NUL byte" if code == 0 else f"the control character U+{code:04X}"
+    return Problem(filename, line, column, f"{name} is not allowed in a YAML file; remove it (is this a binary file?)")
 
 
 def _mark(event: Any) -> Mark:
@@ -305,10 +318,13 @@ def _scalar(event: Any, out: Marked, path: Path) -> Any:
     if converter is None:
         return value
     try:
-        return converter(value)
+        converted = converter(value)
     except ValueError as exc:
         out.problems.append(Problem(out.filename, *_mark(event), str(exc), json_path(path)))
         return None
+    if kind in ("int", "float") and not tag:
+        out.spellings[path] = value
+    return converted
 
 
 def _implicit_kind(value: str) -> str:
