@@ -441,10 +441,10 @@ def _templates(c: Context) -> Iterator[Finding | Problem]:
         if doc.template is None or doc.template not in c.definition.templates:
             continue
         file = f"{c.templates_dir}/{doc.template}"
-        syntax = list(c.renderer.problems(doc.template))
-        for line, message in syntax:
-            yield Problem(file, line, 1, message, f"documents.{doc.id}.template")
-        if syntax:
+        found = list(c.renderer.problems(doc.template))
+        for template, line, message in found:
+            yield Problem(f"{c.templates_dir}/{template}", line, 1, message, f"documents.{doc.id}.template")
+        if found:
             continue
         for name, line in sorted(c.renderer.undeclared(doc.template).items()):
             yield Problem(

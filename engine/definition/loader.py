@@ -27,7 +27,7 @@ from engine.definition.schema_check import check_structure
 from engine.documents import SchemaSet, base_uri, refs
 from engine.errors import DefinitionError, Problem, UnreadableFile
 from engine.files import read_bounded, shown
-from engine.rendering import Renderer
+from engine.rendering import Renderer, included_templates
 
 BUNDLE_FORMAT = 1
 
@@ -214,15 +214,25 @@ class _Resources:
             if target_path:
                 self._schema(target_path, where, relative)
 
-    def _template(self, relative: str, where: tuple[str, ...]) -> None:
+    def _template(self, relative: str, where: tuple[str, ...], *, included: bool = False) -> None:
+        """Read a template and, so the bundle is complete, every template it includes or imports.
+
+        A missing included template is not reported here but at its line in the including template.
+        """
+        if relative in self.templates:
+            return
         target = self._inside(self.templates_root, relative)
         location = f"{_shown_dir(self.templates_root)}/{relative}"
         try:
             raw = _read_inside(target, relative, "template", "no such file inside doc_templates/")
             self.templates[relative] = raw.decode("utf-8")
         except (UnreadableFile, UnicodeDecodeError) as exc:
-            reason = exc.reason if isinstance(exc, UnreadableFile) else "not UTF-8 text"
-            self.problems.append(self.marked.problem(where, f"template {location}: {reason}"))
+            if not included or not isinstance(exc, UnreadableFile):
+                reason = exc.reason if isinstance(exc, UnreadableFile) else "not UTF-8 text"
+                self.problems.append(self.marked.problem(where, f"template {location}: {reason}"))
+            return
+        for name in included_templates(self.templates[relative]):
+            self._template(name, where, included=True)
 
 
 def _read_inside(target: FsPath | None, relative: str, what: str, missing: str = "no such file") -> bytes:
