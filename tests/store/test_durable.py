@@ -39,9 +39,12 @@ def test_two_writers_on_one_case_exactly_one_wins(durable_url: str, mini: Proces
     second = Engine(open_store(durable_url))
     case = first.start("mini", REQUESTER)
     first.submit(case, "request", {"item": "a", "amount": 1}, REQUESTER)
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError) as info:
         second.submit(case, "request", {"item": "b", "amount": 1}, REQUESTER)
+    # the version check in the UPDATE refused it (a duplicate event key would report no version found)
+    assert (info.value.case_id, info.value.expected, info.value.actual) == (case.id, 1, 2)
     assert [v.data["item"] for v in second.get(case.id).documents["request"]] == ["a"]
+    assert second.get(case.id).version == 2
 
 
 def test_the_same_case_id_twice_is_a_conflict_not_a_crash(durable_url: str, mini: ProcessDefinition) -> None:
