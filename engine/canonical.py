@@ -73,7 +73,7 @@ def check_data(value: Any, name: str = "") -> None:
             raise _refused(name, path, problem)
         if isinstance(item, Mapping):
             for key, child in item.items():
-                if not isinstance(key, str) or _not_text(key):
+                if not isinstance(key, str) or has_lone_surrogate(key):
                     raise _refused(name, path, f"the key {_shown_key(key)} is not text (keys must be strings)")
                 stack.append(
                     (
@@ -99,11 +99,12 @@ def _scalar_problem(item: Any) -> str | None:
     if isinstance(item, float):
         return None if math.isfinite(item) else f"{item} is not a number JSON allows"
     if isinstance(item, str):
-        return "the text holds a lone surrogate (bytes that are not UTF-8)" if _not_text(item) else None
+        return "the text holds a lone surrogate (bytes that are not UTF-8)" if has_lone_surrogate(item) else None
     return f"a {type(item).__name__} is not JSON data (use text, numbers, true/false, null, lists, mappings)"
 
 
-def _not_text(text: str) -> bool:
+def has_lone_surrogate(text: str) -> bool:
+    """Whether `text` holds a lone surrogate: bytes that were not UTF-8 (PEP 383), not a character."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

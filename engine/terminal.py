@@ -17,6 +17,7 @@ import io
 import os
 from typing import TextIO
 
+from engine.canonical import has_lone_surrogate
 from engine.errors import UsageError
 
 _OUTPUT_ARGUMENTS = frozenset({"output", "out"})  # paths we create: they need not exist yet
@@ -35,7 +36,7 @@ def refuse_undecodable(args: argparse.Namespace) -> None:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):  # e.g. --as USER:ROLE
             value = [v for v in dataclasses.astuple(value) if isinstance(v, str)]
         for text in value if isinstance(value, list) else [value]:
-            if not isinstance(text, str) or text.isascii() or not _undecodable(text):
+            if not isinstance(text, str) or text.isascii() or not has_lone_surrogate(text):
                 continue
             if name in _OUTPUT_ARGUMENTS or os.path.lexists(text):
                 continue  # a file name: the operating system accepts its bytes as they are
@@ -45,10 +46,3 @@ def refuse_undecodable(args: argparse.Namespace) -> None:
                 "ids and names must be UTF-8 (check the terminal's encoding, e.g. LANG=C.UTF-8)"
             )
 
-
-def _undecodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import shutil
 import tempfile
@@ -159,6 +160,26 @@ def mini_copy(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return make
+
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """run(*argv) → (exit code, stdout, stderr) of the command line in-process, on a scratch default store."""
+    from engine.cli import main
+
+    monkeypatch.setenv("PROCFLOW_DB", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.chdir(tmp_path)
+
+    def call(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(list(argv), out, err)
+        assert "Traceback" not in out.getvalue() + err.getvalue()
+        return code, out.getvalue(), err.getvalue()
+
+    return call
 
 
 def required_tool(missing: str | None, what: str) -> None:

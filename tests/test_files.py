@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from engine.cli import main
 from engine.definition.loader import check, load
 from engine.errors import InputError, UnreadableFile
 from engine.files import MAX_FILE_BYTES, read_bounded
-from tests.conftest import MINI
+from tests.conftest import MINI, Run
 
 pytestmark = pytest.mark.timeout(60)  # a FIFO read without the guard blocks forever
 
@@ -56,22 +54,6 @@ def test_read_bounded_refuses_what_is_not_a_regular_file(hostile: Path) -> None:
     assert caught.value.exit_code == 2
     assert str(hostile) in caught.value.message
     assert any(phrase in caught.value.reason for phrase in ("not a regular file", "a directory", "larger than the"))
-
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("PROCFLOW_DB", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.chdir(tmp_path)
-
-    def call(*argv: str) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(list(argv), out, err)
-        return code, out.getvalue(), err.getvalue()
-
-    return call
 
 
 @pytest.mark.parametrize(
