@@ -104,3 +104,8 @@ json_values = st.recursive(
 def test_plain_json_data_passes_and_serialises(value: Any) -> None:
     check_data(value)
     assert json.loads(canonical_json(value)) == value
+
+
+def test_import_checks_the_export_like_any_other_data(running: Engine) -> None:
+    with pytest.raises(InputError, match=r"\$\.events: nesting is deeper than 64 levels|deeper than"):
+        running.import_case({"procflow_export": 1, "events": nested(10_000)})

@@ -365,6 +365,7 @@ class Engine:
 
     def import_case(self, data: Any) -> Case:
         """Rebuild an exported case here; its definition versions and shared documents come along."""
+        check_data(data)
         definitions, shared, case = transfer.read_export(data)
         if self._exists(case.id):
             raise Refusal(f"case {case.id} already exists in this store; nothing was imported")
