@@ -45,4 +45,3 @@ def refuse_undecodable(args: argparse.Namespace) -> None:
                 f"argument {name!r} is not valid UTF-8 text ({shown}); "
                 "ids and names must be UTF-8 (check the terminal's encoding, e.g. LANG=C.UTF-8)"
             )
-

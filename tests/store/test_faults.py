@@ -51,8 +51,6 @@ with open(acks, "a", buffering=1) as out:
 """
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(900)
 def test_kill_9_mid_burst_loses_no_acknowledged_write(durable_url: str, tmp_path: Path) -> None:
     engine, ids = seeded(durable_url, 20)
     engine.store.close()
