@@ -11,27 +11,25 @@ import math
 from pathlib import Path
 from typing import Any
 
-from engine.definition.reader import MAX_BYTES, MAX_NUMBER_DIGITS, read_yaml
+from engine.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, check_data, number_too_large
+from engine.definition.reader import MAX_BYTES, read_yaml
 from engine.errors import DefinitionError, InputError
+from engine.files import read_bounded, shown
 
 
 def read_data(path: str | Path) -> Any:
     """The data in a `.json`, `.yaml` or `.yml` file (`-` is not accepted: files only)."""
     file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise InputError(f"{path}: {len(raw)} bytes is more than the {MAX_BYTES} allowed for a document")
+    raw = read_bounded(file, MAX_BYTES, what="data file")
     if file.suffix.lower() == ".json":
-        return parse_json(raw, str(path))
+        return parse_json(raw, shown(path))
     try:
-        marked = read_yaml(raw, str(path))
+        marked = read_yaml(raw, shown(path))
     except DefinitionError as exc:
         raise InputError(str(exc)) from None
     if marked.problems:
         raise InputError("\n".join(str(p) for p in marked.problems))
+    check_data(marked.data, shown(path))
     return marked.data
 
 
@@ -49,7 +47,7 @@ def parse_json(raw: bytes | str, name: str = "<json>") -> Any:
 
     def integer(text: str) -> int:
         if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-            raise InputError(f"{name}: the number {text[:20]}… is too large ({len(text)} digits)")
+            raise InputError(f"{name}: {number_too_large(len(text.lstrip('-')), text)}")
         return int(text)
 
     def real(text: str) -> float:
@@ -60,10 +58,12 @@ def parse_json(raw: bytes | str, name: str = "<json>") -> Any:
 
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer, parse_float=real)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer, parse_float=real)
     except UnicodeDecodeError as exc:
         raise InputError(f"{name}: invalid UTF-8 at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except RecursionError:
-        raise InputError(f"{name}: nesting is too deep") from None
+        raise InputError(f"{name}: nesting is deeper than {MAX_DEPTH} levels") from None
+    check_data(data, name)
+    return data

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-from jsonschema import FormatChecker, SchemaError
+from jsonschema import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from referencing import Registry, Resource
@@ -19,8 +19,10 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from engine.errors import DocumentInvalid, FieldError
+from engine.excerpts import excerpt, short_message
+from engine.patterns import FORMATS, UNSUPPORTED_HINT, linear
 
-_FORMATS = FormatChecker()
+_DEFAULT_DRAFT = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
 LOCAL_BASE = "file:///procflow-schemas/"  # an identifier only: nothing is ever fetched
 
 
@@ -44,19 +46,18 @@ class SchemaSet:
         self.registry: Registry[Any] = Registry().with_resources(pairs).crawl()
 
     def validator(self, path: str) -> Validator:
+        """A validator for the schema at `path` whose regular expressions run in linear time (RE2)."""
         schema = {"$id": base_uri(path, self.schemas[path]), **self.schemas[path]}  # relative $refs need a base
-        cls = validator_for(schema, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"}))
-        return cls(schema, registry=self.registry, format_checker=_FORMATS)
+        return _validator_class(schema)(schema, registry=self.registry, format_checker=FORMATS)
 
     def schema_problems(self, path: str) -> Iterator[str]:
         """Why the schema at `path` is not a usable JSON Schema, or has refs that do not resolve."""
         schema = self.schemas[path]
-        cls = validator_for(schema, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"}))
-        try:
-            cls.check_schema(dict(schema))
-        except SchemaError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path)
-            yield f"{path} is not a valid JSON Schema: {exc.message}" + (f" (at {where})" if where else "")
+        errors = [e for e in _metaschema_errors(schema) if not _is_pattern_error(e)]
+        for error in errors:
+            where = "/".join(str(p) for p in error.absolute_path)
+            yield f"{path} is not a valid JSON Schema: {short_message(error)}" + (f" (at {where})" if where else "")
+        if errors:
             return
         for ref, base in refs(schema, base_uri(path, schema)):
             try:
@@ -66,6 +67,13 @@ class SchemaSet:
                     f"{path}: $ref {ref!r} does not resolve to a schema under schemas/; "
                     "only local schemas are used (nothing is fetched over the network)"
                 )
+
+    def pattern_problems(self, path: str) -> Iterator[tuple[str, str]]:
+        """(pattern, why it is refused) for each regular expression in the schema that RE2 cannot run."""
+        for error in _metaschema_errors(self.schemas[path]):
+            if _is_pattern_error(error) and isinstance(error.instance, str):
+                why = f"the pattern {excerpt(error.instance)} cannot be used ({error.cause or 'it does not compile'})"
+                yield error.instance, f"{why}; {UNSUPPORTED_HINT}"
 
     def field(self, path: str, parts: tuple[str | int, ...]) -> Mapping[str, Any] | None:
         """The subschema for a field path in the document schema at `path`, or None if undeclared."""
@@ -119,9 +127,24 @@ def refs(schema: Any, base: str) -> Iterator[tuple[str, str]]:
             yield from refs(item, base)
 
 
+def _validator_class(schema: Mapping[str, Any]) -> type[Validator]:
+    return linear(validator_for(schema, default=validator_for(_DEFAULT_DRAFT)))
+
+
+def _metaschema_errors(schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    """What the metaschema says about `schema`, with its `pattern`s (format: regex) checked by RE2."""
+    cls = _validator_class(schema)
+    meta = validator_for(cls.META_SCHEMA, default=cls)(cls.META_SCHEMA, format_checker=FORMATS)
+    return meta.iter_errors(dict(schema))
+
+
+def _is_pattern_error(error: ValidationError) -> bool:
+    return error.validator == "format" and error.validator_value == "regex" and isinstance(error.instance, str)
+
+
 def field_errors(validator: Validator, data: Any) -> list[FieldError]:
     """Every reason `data` fails `validator`, each with its JSON path, in path order."""
-    errors = [FieldError(error.json_path, error.message) for error in validator.iter_errors(data)]
+    errors = [FieldError(error.json_path, short_message(error)) for error in validator.iter_errors(data)]
     return sorted(errors, key=lambda e: e.path)
 
 

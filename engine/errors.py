@@ -61,6 +61,14 @@ class InputError(ProcflowError):
     exit_code = 2
 
 
+class UnreadableFile(InputError):
+    """A file named by the user is missing, not a regular file, or larger than allowed."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+        super().__init__(f"{name}: cannot read the file: {reason}")
+
+
 class UsageError(ProcflowError):
     """The command line is wrong."""
 

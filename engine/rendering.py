@@ -14,11 +14,14 @@ from typing import Any
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.runtime import Macro
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from engine import render_budget, template_checks
 from engine.errors import RenderError
 from engine.expressions import walk
+from engine.render_budget import BudgetedCodeGenerator
 from engine.sandbox import BoundedSandbox
 
 UNSAFE_FILTERS = ("center", "indent", "wordwrap", "format", "xmlattr", "filesizeformat")
@@ -27,18 +30,29 @@ ROOTS = ("doc", "case", "process", "document")
 
 
 class _TemplateEnvironment(BoundedSandbox):
+    """The sandbox, compiled so that every render runs under a time and size budget (engine/render_budget.py)."""
+
+    code_generator_class = BudgetedCodeGenerator
+    budget_spent = staticmethod(render_budget.spent)
+    budget_stepped = staticmethod(render_budget.stepped)
+
     def __init__(self, templates: Mapping[str, str]) -> None:
         super().__init__(
             loader=_BundleLoader(templates), undefined=StrictUndefined, autoescape=False, finalize=_cell_safe
         )
         for name in UNSAFE_FILTERS:
             self.filters.pop(name, None)
+        self.filters = render_budget.guarded_filters(self.filters)
         self.globals.pop("lipsum", None)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        render_budget.tick()  # every call, macro calls included, looks at the clock
         if isinstance(getattr(__obj, "__self__", None), _VALUE_TYPES):
             raise SecurityError("templates cannot call methods on values; use a filter instead")
-        return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(__obj, Macro) and isinstance(result, str):
+            return _Rendered(result)  # its data was made cell-safe when the macro printed it
+        return result
 
 
 class _BundleLoader(BaseLoader):
@@ -53,9 +67,15 @@ class _BundleLoader(BaseLoader):
         return self.templates[template], template, lambda: True
 
 
+class _Rendered(str):
+    """Text a macro (or a `{% call %}` body) produced: Markdown the template wrote, not data to escape."""
+
+    __slots__ = ()
+
+
 def _cell_safe(value: Any) -> Any:
     """Keep a `|` in document data from splitting a Markdown table cell."""
-    return value.replace("|", "\\|") if isinstance(value, str) else value
+    return value.replace("|", "\\|") if isinstance(value, str) and not isinstance(value, _Rendered) else value
 
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -87,12 +107,33 @@ class Renderer:
             self._trees[name] = self.env.parse(self._templates[name], name)
         return self._trees[name]
 
-    def problems(self, name: str) -> Iterator[tuple[int, str]]:
-        """Syntax errors in template `name`, as (line, message)."""
+    def problems(self, name: str, seen: set[str] | None = None) -> Iterator[tuple[str, int, str]]:
+        """What is wrong in template `name` and the templates it includes, as (template, line, message).
+
+        Syntax errors; then Python internals read, filters and tests that do not exist, includes of templates
+        that are not in the bundle; and whatever else Jinja refuses when it compiles.
+        """
+        seen = seen if seen is not None else set()
+        seen.add(name)
         try:
-            self._tree(name)
+            tree = self._tree(name)
         except TemplateSyntaxError as exc:
-            yield exc.lineno, f"template {name} does not parse: {exc.message}"
+            yield name, exc.lineno, f"template {name} does not parse: {exc.message}"
+            return
+        found = [
+            *template_checks.unsafe_attributes(tree),
+            *template_checks.unknown_filters_and_tests(tree, self.env),
+            *template_checks.missing_references(tree, self._templates),
+        ]
+        yield from ((name, line, message) for line, message in found)
+        if not found:
+            try:
+                self.env.compile(self._templates[name], name)
+            except TemplateSyntaxError as exc:
+                yield name, exc.lineno or 1, f"template {name} cannot be compiled: {exc.message}"
+        for _line, included in template_checks.referenced(tree):
+            if included in self._templates and included not in seen:
+                yield from self.problems(included, seen)
 
     def fields_used(self, name: str) -> list[tuple[int, tuple[str | int, ...]]]:
         """The `doc.…` paths template `name` reads (loop variables expanded in their scope), with lines."""
@@ -105,6 +146,7 @@ class Renderer:
         tree = self._tree(name)
         assigned = {n.name for n in walk(tree, (nodes.Name,)) if n.ctx in ("store", "param")}
         provided = assigned | set(ROOTS) | set(self.env.globals) | {"loop", "caller", "varargs", "kwargs"}
+        provided |= template_checks.defined_names(tree)
         found: dict[str, int] = {}
         for node in walk(tree, (nodes.Name,)):
             if node.ctx == "load" and node.name not in provided:
@@ -112,8 +154,12 @@ class Renderer:
         return found
 
     def render_markdown(self, name: str, context: Mapping[str, Any], footer: str) -> str:
+        """The document as Markdown; `RenderError` if it fails, runs too long or grows too large."""
+        token = render_budget.ACTIVE.set(render_budget.Budget())
         try:
             body = self.env.get_template(name).render(context)
+        except MemoryError:
+            raise RenderError(f"{name}: the template needs more memory than there is") from None
         except TemplateError as exc:
             raise RenderError(f"{name}{_template_line(exc, name)}: {exc.message or exc}") from None
         except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
@@ -122,6 +168,8 @@ class Renderer:
             raise RenderError(
                 f"{name}: the template recurses too deeply (a recursive loop or an include of itself)"
             ) from None
+        finally:
+            render_budget.ACTIVE.reset(token)
         return f"{body.strip()}\n\n---\n\n*{footer}*\n"
 
     def render_html(self, name: str, context: Mapping[str, Any], footer: str, title: str, lang: str) -> str:
@@ -177,6 +225,15 @@ def _template_line(exc: BaseException, name: str) -> str:
         if frame.filename == name and frame.lineno:
             return f":{frame.lineno}"
     return ""
+
+
+def included_templates(source: str) -> list[str]:
+    """The names of the templates `source` includes, imports or extends (those written out as text)."""
+    try:
+        tree = Environment().parse(source)
+    except TemplateSyntaxError:
+        return []  # reported when the template itself is checked
+    return [name for _line, name in template_checks.referenced(tree) if name is not None]
 
 
 def markdown_page(markdown: str, title: str, lang: str) -> str:

@@ -1,7 +1,7 @@
 """The Jinja2 sandbox shared by guard expressions and document templates.
 
 On top of Jinja's `SandboxedEnvironment` (no Python internals), it bounds the
-operators that can build huge values (`*`, `**`, `%` formatting) and reads
+operators that can build huge values (`*`, `**`, `+`, `%` formatting) and reads
 mappings by key only, so a document field named `items` or `keys` is the
 field, never the dict method.
 """
@@ -17,12 +17,18 @@ from jinja2.sandbox import SandboxedEnvironment
 MAX_REPEAT = 10_000
 MAX_EXPONENT = 64
 MAX_BITS = 4096
+MAX_SUM_LENGTH = 1_000_000  # `+` may join text or lists up to this length (doubling in a loop stops here)
 
 
 class BoundedSandbox(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "+":
+            sized = isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple))
+            if sized and len(left) + len(right) > MAX_SUM_LENGTH:
+                raise SecurityError(f"joining values longer than {MAX_SUM_LENGTH} in all is not allowed")
+            return left + right
         if operator == "**":
             if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
                 raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")

@@ -17,15 +17,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
 
 from engine.clock import FixedClock
 from engine.definition.reader import read_yaml
 from engine.errors import DefinitionError, InputError, ProcflowError, Refusal
+from engine.files import read_bounded, shown
+from engine.patterns import FORMATS, linear
 from engine.records import Actor, Case
 from engine.runtime.engine import Engine
 
-_STEP = re.compile(r"^(\d+)(m|h|d)$")
+_STEP = re.compile(r"(\d+)(m|h|d)")
 _UNIT = {"m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -52,16 +55,13 @@ class ScenarioResult:
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _validator() -> Validator:
     text = resources.files("engine").joinpath("scenario.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text), format_checker=FormatChecker())
+    return linear(Draft202012Validator)(json.loads(text), format_checker=FORMATS)
 
 
 def read_scenario(path: str | Path) -> dict[str, Any]:
-    try:
-        marked = read_yaml(Path(path).read_bytes(), str(path))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    marked = read_yaml(read_bounded(path, what="scenario"), shown(path))
     problems = list(marked.problems)
     for error in _validator().iter_errors(marked.data):
         problems.append(marked.problem(tuple(error.absolute_path), error.message))
@@ -85,7 +85,7 @@ def run_scenario(
     case: Case | None = None
     for index, step in enumerate(scenario["steps"], 1):
         if "after" in step:
-            amount, unit = _STEP.match(step["after"]).groups()  # type: ignore[union-attr]
+            amount, unit = _STEP.fullmatch(step["after"]).groups()  # type: ignore[union-attr]
             clock.advance(timedelta(**{_UNIT[unit]: int(amount)}))
         actor = Actor.parse(step["as"]) if "as" in step else None
         before = case.state if case else None

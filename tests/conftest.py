@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import shutil
 import tempfile
@@ -161,6 +162,46 @@ def mini_copy(tmp_path: Path) -> Callable[[str, str], Path]:
     return make
 
 
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """run(*argv) → (exit code, stdout, stderr) of the command line in-process, on a scratch default store."""
+    from engine.cli import main
+
+    monkeypatch.setenv("PROCFLOW_DB", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.chdir(tmp_path)
+
+    def call(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(list(argv), out, err)
+        assert "Traceback" not in out.getvalue() + err.getvalue()
+        return code, out.getvalue(), err.getvalue()
+
+    return call
+
+
+def required_tool(missing: str | None, what: str) -> None:
+    """Skip when something a test needs is missing, except in CI (`CI` set), where `.ci/run` installs it."""
+    if missing is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must have {what}: .ci/run installs it ({missing})")
+    pytest.skip(f"{missing} (.ci/run installs {what})")
+
+
+def chinese_font() -> None:
+    """Skip (fail in CI) when no font with Chinese glyphs is installed, as for a missing browser."""
+    import subprocess
+
+    try:
+        listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        listed = ""
+    required_tool(None if listed.strip() else "no font with Chinese glyphs is installed", "fonts-noto-cjk")
+
+
 def headless_browser(page: Path, shot: Path, size: str = "1300,2400") -> str:
     """Screenshot `page` to `shot` with Debian's Chromium and return the rendered DOM.
 
@@ -169,10 +210,8 @@ def headless_browser(page: Path, shot: Path, size: str = "1300,2400") -> str:
     import subprocess
 
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Chromium: .ci/run installs Debian's chromium")
-        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
+    required_tool(None if browser else "Chromium is not installed", "Debian's chromium")
+    assert browser is not None
     flags = [
         "--headless",
         "--no-sandbox",

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from engine.cli import main
-from tests.conftest import MINI, PROCESSES
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    """run(*argv) → (exit code, stdout, stderr), on a scratch default store."""
-    monkeypatch.setenv("PROCFLOW_DB", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.chdir(tmp_path)
-
-    def call(*argv: str) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(list(argv), out, err)
-        assert "Traceback" not in out.getvalue() + err.getvalue()
-        return code, out.getvalue(), err.getvalue()
-
-    return call
+from tests.conftest import MINI, PROCESSES, Run
 
 
 def test_validate_accepts_the_shipped_processes(run: Run) -> None:

@@ -44,13 +44,13 @@ def refused(path: Path) -> InputError:
         (b'{"amount": NaN}', "NaN is not a number JSON allows"),
         (b'{"amount": Infinity}', "Infinity is not a number JSON allows"),
         (b'{"amount": -Infinity}', "-Infinity is not a number JSON allows"),
-        (b'{"amount": ' + b"9" * 100 + b"}", "is too large (100 digits)"),
+        (b'{"amount": ' + b"9" * 100 + b"}", "is too large (100 digits; at most 64)"),
         (b'{"amount": -' + b"9" * 100 + b"}", "is too large"),
         (b'{"amount": 1e999}', "the number 1e999 is out of range"),
         (b'{"amount": 0.' + b"1" * 100 + b"}", "is out of range"),
         (b'{"item": "caf\xe9"}', "invalid UTF-8 at byte 13"),
         (b'{"item": "kettle",\n "amount": }', ":2:12: invalid JSON: Expecting value"),
-        (b"[" * 100_000 + b"]" * 100_000, "nesting is too deep"),
+        (b"[" * 100_000 + b"]" * 100_000, "nesting is deeper than 64 levels"),
         (b"", ":1:1: invalid JSON"),
     ],
     ids=[
@@ -84,7 +84,7 @@ def test_numbers_up_to_the_digit_limit_are_read(write: Write) -> None:
 
 def test_a_file_over_one_mebibyte_is_refused_unread(write: Write) -> None:
     error = refused(write("big.json", b'"' + b"x" * MAX_BYTES + b'"'))
-    assert f"more than the {MAX_BYTES} allowed" in str(error)
+    assert f"larger than the {MAX_BYTES} bytes allowed" in str(error)
 
 
 @pytest.mark.parametrize("name", ["missing.json", "missing.yaml"])
@@ -127,7 +127,7 @@ def test_yaml_data_keeps_yaml_12_scalars(write: Write, name: str) -> None:
         (b"run: !!python/object/apply:os.system ['echo pwned']\n", "the tag !!python/object/apply:os.system"),
         (b"amount: 1\namount: 2\n", "duplicate key 'amount' (first at line 1)"),
         (b"a: 1\n---\nb: 2\n", "several YAML documents"),
-        (b"amount: " + b"9" * 100 + b"\n", "is too large (100 digits)"),
+        (b"amount: " + b"9" * 100 + b"\n", "is too large (100 digits; at most 64)"),
         (b"item: caf\xe9\n", "invalid UTF-8 byte 0xe9"),
         (b"# nothing here\n", "the file is empty"),
     ],

@@ -14,7 +14,7 @@ import pytest
 from engine import ProcessDefinition, graph
 from engine.cli import main
 from engine.handbook import build, example_documents, scenarios_beside
-from tests.conftest import PROCESSES, headless_browser
+from tests.conftest import PROCESSES, chinese_font, headless_browser
 
 
 def test_mermaid_is_well_formed(sales: ProcessDefinition) -> None:
@@ -68,8 +68,7 @@ def test_the_handbook_explains_each_step_with_roles_deadlines_and_examples(sales
 
 
 def test_the_handbook_renders_chinese_in_a_headless_browser(sales: ProcessDefinition, tmp_path: Path) -> None:
-    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
-    assert fonts.strip(), "no font with Chinese glyphs is installed (Debian: fonts-noto-cjk)"
+    chinese_font()
     page = tmp_path / "handbook.html"
     assert main(["handbook", str(PROCESSES / "sales.yaml"), "-o", str(page)], io.StringIO(), io.StringIO()) == 0
     shot = tmp_path / "handbook.png"
@@ -77,3 +76,19 @@ def test_the_handbook_renders_chinese_in_a_headless_browser(sales: ProcessDefini
     assert "营销团队销售流程" in dom and "客户开发与初步筛选" in dom
     assert shot.is_file() and shot.stat().st_size > 50_000  # a real page, not a blank one
     print(f"handbook screenshot: {shot}")
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [(None, pytest.skip.Exception), ("true", pytest.fail.Exception)])
+def test_a_missing_chinese_font_skips_outside_ci_and_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch, ci: str | None, outcome: type[BaseException]
+) -> None:
+    def no_fonts(*args: object, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(args, 0, stdout="", stderr="")
+
+    monkeypatch.setattr(subprocess, "run", no_fonts)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="no font with Chinese glyphs"):
+        chinese_font()

@@ -181,3 +181,126 @@ def test_footer_names_case_process_version_and_document_version(
 def test_markdown_keeps_table_cells_intact(render: Render) -> None:
     markdown = render("| Item |\n|---|\n| {{ doc.item }} |\n", item="a | b")
     assert "| a \\| b |" in markdown
+
+
+# --- bounded time and size ---------------------------------------------------------------------
+
+BIG = "{% set a = 'x' * 10000 %}"
+BOMBS = [
+    pytest.param("{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}", id="nested-loops"),
+    pytest.param(
+        "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}",
+        id="exponential-macro",
+    ),
+    pytest.param(BIG + "{% for i in range(99999) %}{{ a }}{% endfor %}", id="output-in-a-loop"),
+    pytest.param(BIG + "{% set b %}{% for i in range(99999) %}{{ a }}{% endfor %}{% endset %}x", id="set-block"),
+    pytest.param("{% for i in range(99999) %}" + "y" * 1000 + "{% endfor %}", id="literal-in-a-loop"),
+    pytest.param(
+        "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        id="doubling-with-tilde",
+    ),
+    pytest.param(
+        "{% set ns = namespace(s=[1]) %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+        id="doubling-with-plus",
+    ),
+    pytest.param(BIG + "{{ ([a] * 10000) | join }}", id="join-of-copies"),
+    pytest.param(BIG + "{{ ([{'k': a}] * 10000) | map(attribute='k') | join }}", id="lazy-join"),
+    pytest.param(BIG + "{{ ([a] * 10000) | string | length }}", id="string-of-copies"),
+    pytest.param(BIG + "{{ ([a] * 10000) | map('upper') | list | length }}", id="map-of-copies"),
+    pytest.param("{{ [1] | batch(10 ** 9, 'x') | list | length }}", id="batch-fill"),
+    pytest.param("{{ {'a': 1} | tojson(indent=10 ** 8) }}", id="tojson-indent"),
+    pytest.param(BIG + "{{ a | replace('', a) | length }}", id="replace-multiplies"),
+]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("template", BOMBS)
+def test_a_render_is_bounded_in_time_and_size(render: Render, template: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(RenderError) as caught:
+        render(template)
+    assert time.perf_counter() - started < 15
+    assert any(
+        phrase in caught.value.message
+        for phrase in ("longer than", "larger than", "not allowed", "too many", "in all is not allowed")
+    ), caught.value.message
+    assert caught.value.message.startswith("mini/request.md.j2")
+
+
+def test_an_ordinary_loop_renders_in_full(render: Render) -> None:
+    text = render("{% for i in range(2000) %}{{ i }},{% endfor %}")
+    assert text.startswith("0,1,2,") and "1999," in text
+
+
+# --- refused at load: what can be known before a render ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "line", "phrase"),
+    [
+        ("ok\n{{ doc.item | xmlattr }}", 2, "unknown filter 'xmlattr'"),
+        ("{{ doc.item | uper }}", 1, "unknown filter 'uper'; did you mean 'upper'?"),
+        ("{% if doc.item is nmber %}x{% endif %}", 1, "unknown test 'nmber'"),
+        ("{% filter center %}x{% endfilter %}", 1, "unknown filter 'center'"),
+        ("a\nb\n{{ doc.item.__class__ }}", 3, "'__class__', which templates may not use"),
+        ("{{ doc['_hidden'] }}", 1, "'_hidden', which templates may not use"),
+        ("{{ cycler.__init__.__globals__ }}", 1, "which templates may not use"),
+        ("x\n{% include 'mini/nowhere.md.j2' %}", 2, "'mini/nowhere.md.j2' it includes is not in doc_templates/"),
+        ("{% import 'mini/nowhere.j2' as m %}", 1, "is not in doc_templates/"),
+        ("{% include doc.item %}", 1, "include/import names must be written out"),
+    ],
+    ids=[
+        "removed-filter",
+        "misspelt-filter",
+        "unknown-test",
+        "filter-block",
+        "dunder",
+        "private-key",
+        "globals",
+        "missing-include",
+        "missing-import",
+        "computed-include",
+    ],
+)
+def test_what_a_template_cannot_do_is_refused_at_load_at_its_line(
+    render: Render, template: str, line: int, phrase: str
+) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render(template)
+    problem = next(p for p in caught.value.problems if phrase in p.message)
+    assert problem.file.endswith("doc_templates/mini/request.md.j2")
+    assert problem.line == line
+
+
+# --- macros and included templates ---------------------------------------------------------------
+
+
+def test_macros_work_as_the_format_reference_says(render: Render) -> None:
+    template = (
+        "{% macro row(label, value) -%}\n| {{ label }} | {{ value }} |\n{%- endmacro %}"
+        "| Field | Value |\n|---|---|\n{{ row('Item', doc.item) }}\n{{ row('Amount', doc.amount) }}\n"
+    )
+    text = render(template)
+    assert "| Item | kettle |" in text and "| Amount | 5 |" in text
+
+
+def test_macros_imported_from_another_template_travel_in_the_bundle(
+    render: Render, mini_tree: Path, clock: FixedClock
+) -> None:
+    (mini_tree / "doc_templates" / "mini" / "macros.j2").write_text(
+        "{% macro shout(text) %}{{ text | upper }}!{% endmacro %}", "utf-8"
+    )
+    template = "{% import 'mini/macros.j2' as m %}{{ m.shout(doc.item) }}\n{% include 'mini/part.j2' %}"
+    (mini_tree / "doc_templates" / "mini" / "part.j2").write_text("part for {{ doc.item }}", "utf-8")
+    text = render(template)
+    assert "KETTLE!" in text and "part for kettle" in text
+    definition = load(mini_tree / "processes" / "mini.yaml")
+    assert {"mini/macros.j2", "mini/part.j2"} <= set(definition.templates)
+
+
+def test_an_included_template_is_checked_at_its_own_line(render: Render, mini_tree: Path) -> None:
+    (mini_tree / "doc_templates" / "mini" / "part.j2").write_text("fine\n{{ doc.item | nofilter }}", "utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        render("{% include 'mini/part.j2' %}")
+    [problem] = [p for p in caught.value.problems if "nofilter" in p.message]
+    assert problem.file.endswith("doc_templates/mini/part.j2") and problem.line == 2

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from engine import terminal
 from engine.cli import admin, audit, cases, definitions, time
 from engine.cli.options import Parents, Parser
 from engine.errors import ProcflowError
@@ -30,9 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
+    out, err = terminal.tolerant(out or sys.stdout), terminal.tolerant(err or sys.stderr)
     try:
         args = build_parser().parse_args(argv)
+        terminal.refuse_undecodable(args)
         run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
         return run(args, out, err)
     except ProcflowError as exc:

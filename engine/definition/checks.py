@@ -6,6 +6,8 @@ loader can report every problem at once, located in the file.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from typing import Any
 from engine import expressions
 from engine.calendars import calendar_problems
 from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition, Requirement
+from engine.definition.names import reserved_names
 from engine.definition.reader import Path
 from engine.documents import SchemaSet
 from engine.errors import Problem
@@ -39,6 +42,8 @@ class Context:
     renderer: Renderer
     templates_dir: str
     missing_files: frozenset[str]  # schema paths that could not be read (already reported)
+    schemas_dir: str = "schemas"
+    schema_texts: Mapping[str, str] = dataclasses.field(default_factory=dict)  # path → JSON text
 
     def unknown(self, kind: str, name: str, known: Iterable[str]) -> str:
         return f"unknown {kind} {name!r}{did_you_mean(name, known)}"
@@ -225,16 +230,28 @@ def _document_refs(c: Context) -> Iterator[Finding]:
             )
 
 
-def _schemas(c: Context) -> Iterator[Finding]:
+def _schemas(c: Context) -> Iterator[Finding | Problem]:
     for doc in c.definition.documents.values():
         if doc.schema_file in c.missing_files:
             continue
         for message in c.schemas.schema_problems(doc.schema_file):
             yield Finding(("documents", doc.id, "schema"), message)
+        for pattern, message in c.schemas.pattern_problems(doc.schema_file):
+            line, column = _json_position(c.schema_texts.get(doc.schema_file, ""), pattern)
+            yield Problem(f"{c.schemas_dir}/{doc.schema_file}", line, column, message, f"documents.{doc.id}.schema")
         if doc.schema.get("type") not in ("object", None):
             yield Finding(
                 ("documents", doc.id, "schema"), f"{doc.schema_file}: a document schema must have type: object"
             )
+
+
+def _json_position(text: str, value: str) -> tuple[int, int]:
+    """Line and column of the string `value` as written in JSON `text` (1:1 if it cannot be found)."""
+    for spelling in (json.dumps(value, ensure_ascii=False), json.dumps(value)):
+        index = text.find(spelling)
+        if index >= 0:
+            return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+    return 1, 1
 
 
 def _field(c: Context, ref: FieldRef, path: Path, *, dates: bool) -> Iterator[Finding]:
@@ -298,6 +315,11 @@ def _raw(data: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
     for part in path:
         node = node[part]
     return node if isinstance(node, Mapping) else {}
+
+
+def _reserved(c: Context) -> Iterator[Finding]:
+    for path, message, key in reserved_names(c.definition):
+        yield Finding(path, message, key=key)
 
 
 def _separation(c: Context) -> Iterator[Finding]:
@@ -419,10 +441,10 @@ def _templates(c: Context) -> Iterator[Finding | Problem]:
         if doc.template is None or doc.template not in c.definition.templates:
             continue
         file = f"{c.templates_dir}/{doc.template}"
-        syntax = list(c.renderer.problems(doc.template))
-        for line, message in syntax:
-            yield Problem(file, line, 1, message, f"documents.{doc.id}.template")
-        if syntax:
+        found = list(c.renderer.problems(doc.template))
+        for template, line, message in found:
+            yield Problem(f"{c.templates_dir}/{template}", line, 1, message, f"documents.{doc.id}.template")
+        if found:
             continue
         for name, line in sorted(c.renderer.undeclared(doc.template).items()):
             yield Problem(
@@ -483,4 +505,5 @@ CHECKS: tuple[Check, ...] = (
     _templates,
     _calendar,
     _separation,
+    _reserved,
 )

@@ -25,8 +25,9 @@ from engine.definition.model import ProcessDefinition
 from engine.definition.reader import Marked, read_yaml
 from engine.definition.schema_check import check_structure
 from engine.documents import SchemaSet, base_uri, refs
-from engine.errors import DefinitionError, InputError, Problem
-from engine.rendering import Renderer
+from engine.errors import DefinitionError, Problem, UnreadableFile
+from engine.files import read_bounded, shown
+from engine.rendering import Renderer, included_templates
 
 BUNDLE_FORMAT = 1
 
@@ -66,13 +67,10 @@ def check(
 ) -> CheckResult:
     """Every problem in a process file, errors and warnings; the definition if there are no errors."""
     file = FsPath(path)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    raw = read_bounded(file, what="process file")
     schemas_root = FsPath(schemas_dir) if schemas_dir else file.resolve().parent.parent / "schemas"
     templates_root = FsPath(templates_dir) if templates_dir else file.resolve().parent.parent / "doc_templates"
-    name = str(path)
+    name = shown(path)
     try:
         marked = read_yaml(raw, name)
     except DefinitionError as exc:
@@ -99,6 +97,8 @@ def check(
         Renderer(resources.templates),
         _shown_dir(templates_root),
         frozenset(resources.missing),
+        _shown_dir(schemas_root),
+        resources.schema_texts,
     )
     for finding in run_checks(context):
         problems.append(_locate(finding, marked))
@@ -171,6 +171,7 @@ class _Resources:
         self.schemas_root, self.templates_root, self.marked = schemas_root, templates_root, marked
         self.schemas: dict[str, dict[str, Any]] = {}
         self.templates: dict[str, str] = {}
+        self.schema_texts: dict[str, str] = {}
         self.missing: set[str] = set()
         self.problems: list[Problem] = []
 
@@ -195,34 +196,50 @@ class _Resources:
         target = self._inside(self.schemas_root, relative)
         location = f"{_shown_dir(self.schemas_root)}/{relative}"
         try:
-            if target is None:
-                raise FileNotFoundError(relative)
-            schema = json.loads(target.read_text("utf-8"))
+            text = _read_inside(target, relative, "schema file").decode("utf-8")
+            schema = json.loads(text)
             if not isinstance(schema, dict):
                 raise ValueError("it is not a JSON object")
-        except (OSError, ValueError) as exc:
+        except (UnreadableFile, ValueError) as exc:
             self.missing.add(relative)
-            reason = "no such file" if isinstance(exc, OSError) else f"not valid JSON ({exc})"
+            reason = exc.reason if isinstance(exc, UnreadableFile) else f"not valid JSON ({exc})"
             via = f" (referenced from {referrer})" if referrer else ""
             self.problems.append(self.marked.problem(where, f"schema file {location}: {reason}{via}"))
             return
         self.schemas[relative] = schema
+        self.schema_texts[relative] = text
         # pull in local files that this schema $refs, so the bundle is complete
         for ref, _base in refs(schema, base_uri(relative, schema)):
             target_path = _local_ref_path(ref, relative)
             if target_path:
                 self._schema(target_path, where, relative)
 
-    def _template(self, relative: str, where: tuple[str, ...]) -> None:
+    def _template(self, relative: str, where: tuple[str, ...], *, included: bool = False) -> None:
+        """Read a template and, so the bundle is complete, every template it includes or imports.
+
+        A missing included template is not reported here but at its line in the including template.
+        """
+        if relative in self.templates:
+            return
         target = self._inside(self.templates_root, relative)
         location = f"{_shown_dir(self.templates_root)}/{relative}"
         try:
-            if target is None:
-                raise FileNotFoundError(relative)
-            self.templates[relative] = target.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = "no such file inside doc_templates/" if isinstance(exc, OSError) else "not UTF-8 text"
-            self.problems.append(self.marked.problem(where, f"template {location}: {reason}"))
+            raw = _read_inside(target, relative, "template", "no such file inside doc_templates/")
+            self.templates[relative] = raw.decode("utf-8")
+        except (UnreadableFile, UnicodeDecodeError) as exc:
+            if not included or not isinstance(exc, UnreadableFile):
+                reason = exc.reason if isinstance(exc, UnreadableFile) else "not UTF-8 text"
+                self.problems.append(self.marked.problem(where, f"template {location}: {reason}"))
+            return
+        for name in included_templates(self.templates[relative]):
+            self._template(name, where, included=True)
+
+
+def _read_inside(target: FsPath | None, relative: str, what: str, missing: str = "no such file") -> bytes:
+    """The bytes of a schema or template file; `UnreadableFile` if it is outside its folder, missing or unreadable."""
+    if target is None or not target.exists():  # outside its folder: say no more than that it is not there
+        raise UnreadableFile(relative, missing)
+    return read_bounded(target, what=what)
 
 
 def _local_ref_path(ref: str, relative: str) -> str | None:

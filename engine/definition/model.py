@@ -41,7 +41,7 @@ class Text:
 NO_TEXT = Text((), "")
 
 DurationUnit = Literal["hours", "days", "working_days", "weeks"]
-_DURATION = re.compile(r"^([1-9][0-9]{0,3}) ?(h|d|wd|w|hours?|days?|working days?|weeks?)$")
+_DURATION = re.compile(r"([1-9][0-9]{0,3}) ?(h|d|wd|w|hours?|days?|working days?|weeks?)")
 _UNITS: dict[str, DurationUnit] = {
     "h": "hours",
     "hour": "hours",
@@ -65,7 +65,7 @@ class Duration:
 
     @classmethod
     def parse(cls, text: str) -> Duration:
-        match = _DURATION.match(text.strip())
+        match = _DURATION.fullmatch(text.strip())
         if not match:
             raise ValueError(f"{text!r} is not a duration; write e.g. 24h, 3 days, 1 working day or 2w")
         return cls(int(match.group(1)), _UNITS[match.group(2)])

@@ -9,6 +9,7 @@ reported instead of silently overwritten, and `yes`/`no`/`on`/`off`, dates and
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from engine.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_VALUES, number_too_large
 from engine.errors import DefinitionError, Problem
 
 try:  # the C parser is about ten times faster and gives the same marks
@@ -24,18 +26,17 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Parser = yaml.SafeLoader
 
 MAX_BYTES = 1 << 20
-MAX_DEPTH = 64
-MAX_NODES = 200_000
-MAX_NUMBER_DIGITS = 64
+MAX_NODES = MAX_VALUES
+MAX_PATH_PART = 40  # a key longer than this is shown cut in a path: a path never quotes a whole input
 
 Path = tuple[str | int, ...]
 Mark = tuple[int, int]  # 1-based line, column
 
 _STD = "tag:yaml.org,2002:"
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_NULL = re.compile(r"~|null|Null|NULL|")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Marked:
     filename: str
     marks: dict[Path, Mark] = field(default_factory=dict)
     key_marks: dict[Path, Mark] = field(default_factory=dict)
+    spellings: dict[Path, str] = field(default_factory=dict)  # numbers as written: 1.10 is not 1.1 to its author
     problems: list[Problem] = field(default_factory=list)
 
     def locate(self, path: Path, *, key: bool = False) -> Mark:
@@ -69,7 +71,12 @@ def json_path(path: Path) -> str:
     """Render a path as `states.review.transitions[2].roles`."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif any(ch < " " or ch == "\x7f" for ch in part) or len(part) > MAX_PATH_PART:
+            out += f'[{json.dumps(part[:MAX_PATH_PART])[:-1]}{"…" if len(part) > MAX_PATH_PART else ""}"]'
+        else:
+            out += f".{part}" if out else part
     return out
 
 
@@ -96,6 +103,8 @@ def read_yaml(raw: bytes | str, filename: str = "<input>") -> Marked:
         _build(text, result)
     except yaml.MarkedYAMLError as exc:
         raise DefinitionError([_syntax_problem(exc, filename, text)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise DefinitionError([_character_problem(exc, filename, text)]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         raise DefinitionError([Problem(filename, 1, 1, f"YAML error: {exc}")]) from None
     return result
@@ -129,6 +138,15 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, filename: str, text: str) -> Prob
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
         message += ": a tab; indent with spaces, not tabs"
     return Problem(filename, line, column, message)
+
+
+def _character_problem(exc: yaml.reader.ReaderError, filename: str, text: str) -> Problem:
+    """A character YAML does not allow (NUL, other control characters), at its line and column, on one line."""
+    before = text[: exc.position]
+    line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    name = "a NUL byte" if code == 0 else f"the control character U+{code:04X}"
+    return Problem(filename, line, column, f"{name} is not allowed in a YAML file; remove it (is this a binary file?)")
 
 
 def _mark(event: Any) -> Mark:
@@ -300,20 +318,23 @@ def _scalar(event: Any, out: Marked, path: Path) -> Any:
     if converter is None:
         return value
     try:
-        return converter(value)
+        converted = converter(value)
     except ValueError as exc:
         out.problems.append(Problem(out.filename, *_mark(event), str(exc), json_path(path)))
         return None
+    if kind in ("int", "float") and not tag:
+        out.spellings[path] = value
+    return converted
 
 
 def _implicit_kind(value: str) -> str:
-    if _NULL.match(value):
+    if _NULL.fullmatch(value):
         return "null"
     if value in _BOOL:
         return "bool"
-    if _INT.match(value):
+    if _INT.fullmatch(value):
         return "int"
-    if _FLOAT.match(value):
+    if _FLOAT.fullmatch(value):
         return "float"
     return "str"
 
@@ -321,7 +342,7 @@ def _implicit_kind(value: str) -> str:
 def _to_int(value: str) -> int:
     digits = value.lstrip("+-")
     if len(digits) > MAX_NUMBER_DIGITS:
-        raise ValueError(f"the number {value[:20]}… is too large ({len(digits)} digits)")
+        raise ValueError(number_too_large(len(digits), value))
     if digits.startswith(("0o", "0x")):
         return int(value, 0)
     return int(value, 10)
@@ -343,7 +364,7 @@ def _to_bool(value: str) -> bool:
 
 
 def _to_null(value: str) -> None:
-    if not _NULL.match(value):
+    if not _NULL.fullmatch(value):
         raise ValueError(f"{value!r} is not null")
     return None
 

@@ -14,9 +14,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
+from jsonschema.protocols import Validator
 
 from engine.definition.reader import Marked, Path
 from engine.errors import Problem
+from engine.excerpts import excerpt, short_message
+from engine.patterns import linear
 from engine.suggest import did_you_mean
 
 _TYPE_NAMES = {
@@ -37,12 +40,18 @@ def process_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(process_schema())
+def _validator() -> Validator:
+    """The process format's validator; its id and name patterns run on RE2, where `$` is the end of the text."""
+    return linear(Draft202012Validator)(process_schema())
 
 
 def check_structure(marked: Marked) -> list[Problem]:
     """All the ways `marked.data` breaks the process format, in file order."""
+    known = process_schema()["properties"]
+    if isinstance(marked.data, dict) and marked.data and not any(key in known for key in marked.data):
+        # some other file (a config, a password file): one line, and nothing of its content
+        message = "this is not a procflow process file: it has none of the keys of one (it begins with procflow: 1)"
+        return [marked.problem((), message)]
     problems = [p for error in _validator().iter_errors(marked.data) for p in _explain(error, marked)]
     unique = {(p.line, p.column, p.message): p for p in problems}
     return sorted(unique.values(), key=lambda p: (p.line, p.column))
@@ -57,7 +66,7 @@ def _explain(error: ValidationError, marked: Marked) -> Iterator[Problem]:
         for key in instance:
             if key not in known:
                 hint = did_you_mean(key, known) or f"; allowed here: {', '.join(known)}"
-                yield marked.problem((*path, key), f"unknown key {key!r}{hint}", key=True)
+                yield marked.problem((*path, key), f"unknown key {excerpt(key, 40)}{hint}", key=True)
         return
     if kind == "required":
         for key in _value(error):
@@ -71,10 +80,11 @@ def _explain(error: ValidationError, marked: Marked) -> Iterator[Problem]:
     if kind in ("oneOf", "anyOf"):
         yield marked.problem(path, _explain_choice(error))
         return
-    yield marked.problem(path, _describe_value_error(error, instance))
+    yield marked.problem(path, _describe_value_error(error, instance, marked.spellings.get(path)))
 
 
-def _describe_value_error(error: ValidationError, value: Any) -> str:
+def _describe_value_error(error: ValidationError, value: Any, spelling: str | None = None) -> str:
+    """What is wrong with `value`; `spelling` is the number as written (1.10, not the 1.1 it reads as)."""
     kind = error.validator
     if kind == "type":
         expected = _value(error)
@@ -82,8 +92,8 @@ def _describe_value_error(error: ValidationError, value: Any) -> str:
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
         hint = ""
         if "string" in names and isinstance(value, (int, float)) and not isinstance(value, bool):
-            hint = f'; put it in quotes: "{value}"'
-        return f"expected {wanted}, found {_shown(value)}{hint}"
+            hint = f'; put it in quotes: "{spelling or value}"'
+        return f"expected {wanted}, found {spelling or _shown(value)}{hint}"
     if kind == "pattern":
         description = _schema(error).get("description", f"it must match {_value(error)}")
         return f"{_shown(value)} is not valid here: {description[:1].lower()}{description[1:]}"
@@ -94,7 +104,7 @@ def _describe_value_error(error: ValidationError, value: Any) -> str:
         return f"expected {_value(error)!r}, found {_shown(value)}"
     if kind == "uniqueItems":
         return "the list names the same item twice; keep one"
-    return error.message
+    return short_message(error)
 
 
 def _explain_choice(error: ValidationError) -> str:

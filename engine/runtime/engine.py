@@ -13,7 +13,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
-from engine.canonical import frozen_copy
+from engine.canonical import check_data, frozen_copy
 from engine.clock import Clock, SystemClock
 from engine.deadlines import Obligation
 from engine.definition.loader import from_bundle, to_bundle
@@ -121,6 +121,7 @@ class Engine:
         allowed = tuple(r for r in (initial.owner, *initial.participants) if r and not definition.roles[r].external)
         if actor.role not in allowed:
             raise RoleNotAllowed(f"start a {definition.id} case", actor.role, allowed)
+        check_data(data or {})
         plain, _ = frozen_copy(dict(data or {}))
         event = seal(
             Event(
@@ -266,7 +267,11 @@ class Engine:
         return compiled.definition.documents[document]
 
     def _validated(self, compiled: CompiledProcess, document: str, data: Any) -> tuple[dict[str, Any], str]:
-        """A private, JSON-safe copy of valid `data` and its hash; `DocumentInvalid` listing every error."""
+        """A private, JSON-safe copy of valid `data` and its hash; `DocumentInvalid` listing every error.
+
+        `InputError` (as from a data file) if `data` is not JSON data within the limits, before the schema sees it.
+        """
+        check_data(data)
         errors = field_errors(compiled.validators[document], data)
         if errors:
             raise DocumentInvalid(document, errors)
@@ -360,6 +365,7 @@ class Engine:
 
     def import_case(self, data: Any) -> Case:
         """Rebuild an exported case here; its definition versions and shared documents come along."""
+        check_data(data)
         definitions, shared, case = transfer.read_export(data)
         if self._exists(case.id):
             raise Refusal(f"case {case.id} already exists in this store; nothing was imported")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql as pgsql
@@ -24,7 +24,7 @@ from engine.store.base import register_store
 from engine.store.sql import SQLStore, Tx
 
 CONNECT_TIMEOUT_S = 5
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def _redacted(url: str) -> str:
@@ -33,6 +33,23 @@ def _redacted(url: str) -> str:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
         return urlunsplit(parts._replace(netloc=netloc))
     return url
+
+
+def _take_schema(query: str) -> tuple[str | None, str]:
+    """`schema=` (ours, not libpq's) and the rest of the query exactly as written.
+
+    Re-encoding the rest would turn `options=-c%20search_path%3Dx` into
+    `options=-c+search_path%3Dx`, which libpq reads with a literal `+`.
+    """
+    schema: str | None = None
+    kept = []
+    for item in query.split("&") if query else []:
+        pairs = parse_qsl(item, keep_blank_values=True)
+        if pairs and pairs[0][0] == "schema":
+            schema = pairs[0][1]
+        else:
+            kept.append(item)
+    return schema, "&".join(kept)
 
 
 class _Tx:
@@ -53,11 +70,10 @@ class PostgresStore(SQLStore):
 
     def __init__(self, url: str, *, max_connections: int = 8) -> None:
         parts = urlsplit(url)
-        query = dict(parse_qsl(parts.query))
-        self.schema = query.pop("schema", None)
-        if self.schema is not None and not _SCHEMA_NAME.match(self.schema):
+        self.schema, query = _take_schema(parts.query)
+        if self.schema is not None and not _SCHEMA_NAME.fullmatch(self.schema):
             raise StoreError(f"schema={self.schema!r}: use lower-case letters, digits and underscores")
-        self.conninfo = urlunsplit(parts._replace(query=urlencode(query)))
+        self.conninfo = urlunsplit(parts._replace(query=query))
         self.name = _redacted(url)
         self._check_reachable()
         self._pool = ConnectionPool(

@@ -236,3 +236,19 @@ def test_cases_of_an_old_version_keep_running_under_it(running: Engine, mini, mi
     assert running.get(old_case.id).definition_hash == mini.content_hash
     assert running.definition("mini", mini.content_hash).states["draft"].title.get() == "Draft"
     assert running.definition("mini").states["draft"].title.get() == "Draft request"
+
+
+def test_a_transition_that_names_no_roles_may_be_fired_by_nobody(engine: Engine, mini_copy) -> None:
+    """Deny by default: with no roles on 'reject', every role is refused, even the one that could fire it before."""
+    path = mini_copy("    to: rejected\n    roles: [approver]\n", "    to: rejected\n")
+    engine.register(load(path))
+    engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
+    case = engine.start("mini", REQUESTER)
+    for actor in (REQUESTER, APPROVER, AUDITOR, Actor("v", "vendor"), Actor("x", "anyone")):
+        with pytest.raises(RoleNotAllowed) as info:
+            engine.fire(case, "reject", actor)
+        assert info.value.allowed == ()
+        assert "nobody (the process names no role for it)" in info.value.message
+        [option] = [o for o in engine.available(case, actor) if o.trigger == "reject"]
+        assert not option.allowed
+    assert engine.get(case.id).state == "draft" and engine.get(case.id).version == case.version

@@ -92,6 +92,7 @@ def _burst(url: str, case_ids: list[str], seed: int) -> int:
     return len(order)
 
 
+@pytest.mark.slow  # a minute on PostgreSQL: several OS processes writing
 def test_several_processes_write_without_lock_errors_or_lost_writes(durable_url: str, mini: ProcessDefinition) -> None:
     engine = engine_on(durable_url, mini)
     ids = [engine.start("mini", REQUESTER).id for _ in range(CASES)]

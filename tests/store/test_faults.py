@@ -100,6 +100,8 @@ def _work(durable_url: str, now_iso: str, name: str, delay: float) -> int:
         time.sleep(delay)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1500)  # seeds and escalates 10,000 cases with four processes
 def test_workers_share_escalations_and_each_fires_once_even_when_one_is_killed(durable_url: str) -> None:
     if durable_url.startswith("sqlite"):
         pytest.skip("many workers on many machines is the PostgreSQL deployment; SQLite serves one machine")

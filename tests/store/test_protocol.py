@@ -100,10 +100,13 @@ def test_two_writers_on_one_case_exactly_one_wins(
 ) -> None:
     second = Engine(reopen())
     case = running.start("mini", REQUESTER)
-    running.submit(case, "request", {"item": "a", "amount": 1}, REQUESTER)
-    with pytest.raises(ConflictError):
+    won = running.submit(case, "request", {"item": "a", "amount": 1}, REQUESTER)
+    with pytest.raises(ConflictError) as info:
         second.submit(case, "request", {"item": "b", "amount": 1}, REQUESTER)
+    # the version check in the commit refused it (a duplicate event key would report no version found)
+    assert (info.value.case_id, info.value.expected, info.value.actual) == (case.id, case.version, won.version)
     assert [v.data["item"] for v in second.get(case.id).documents["request"]] == ["a"]
+    assert second.get(case.id).version == won.version
 
 
 def test_the_same_case_id_twice_is_a_conflict_not_a_crash(running: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,6 +13,8 @@ import pytest
 from engine import Engine, ProcessDefinition, open_store
 from engine.audit import checkpoint, verify
 from engine.cli import main
+from engine.records import event_digest
+from engine.store.records import EVENT_FIELDS
 from engine.store.sql import SQLStore
 from tests.conftest import APPROVER, AUDITOR, REQUESTER
 
@@ -72,15 +75,51 @@ TAMPERING: dict[str, tuple[Callable[[SQLStore, str], None], str]] = {
         lambda s, c: _rehash(s, c, 2, "UPDATE events SET actor = 'mallory' WHERE case_id = ? AND seq = 2"),
         "event 3 does not follow event 2",
     ),
+    "rehashed-and-relinked": (  # ... and re-links event 3 to it: event 3's own hash covers its prev_hash
+        lambda s, c: _relink(
+            s, c, 3, _rehash(s, c, 2, "UPDATE events SET actor = 'mallory' WHERE case_id = ? AND seq = 2")
+        ),
+        "event 3 (computed) was changed after it was recorded",
+    ),
 }
 
 
-def _rehash(store: SQLStore, case_id: str, seq: int, statement: str) -> None:
-    from engine.records import event_digest
+def _relink(store: SQLStore, case_id: str, seq: int, prev_hash: str) -> None:
+    sql(store, "UPDATE events SET prev_hash = ? WHERE case_id = ? AND seq = ?", prev_hash, case_id, seq)
 
+
+def _rehash(store: SQLStore, case_id: str, seq: int, statement: str) -> str:
+    """Apply `statement`, then give event `seq` the hash its new content has; returns that hash."""
     sql(store, statement, case_id)
     event = store.raw_events(case_id)[seq - 1]
     sql(store, "UPDATE events SET hash = ? WHERE case_id = ? AND seq = ?", event_digest(event), case_id, seq)
+    return event_digest(event)
+
+
+def test_every_field_and_the_link_to_the_previous_event_are_in_the_digest(history: tuple[SQLStore, str]) -> None:
+    """Dropping any field (the previous hash above all) from the digest lets a rewritten history verify."""
+    store, case_id = history
+    event = store.raw_events(case_id)[2]
+    changed = {
+        "prev_hash": "0" * 64,
+        "actor": "mallory",
+        "role": "approver",
+        "seq": 9,
+        "kind": "fired",
+        "at": event.at.replace(year=2020),
+        "definition_hash": "f" * 64,
+        "document": "decision",
+        "document_version": 7,
+        "document_hash": "e" * 64,
+        "data": {"level": "low", "over_limit": True},
+        "trigger": "approve",
+        "source": "draft",
+        "dest": "approved",
+        "case_id": "other",
+    }
+    assert set(changed) == set(EVENT_FIELDS) - {"hash"}
+    for name, value in changed.items():
+        assert event_digest(dataclasses.replace(event, **{name: value})) != event_digest(event), name
 
 
 @pytest.mark.parametrize("tamper", list(TAMPERING), ids=list(TAMPERING))
