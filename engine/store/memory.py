@@ -10,10 +10,13 @@ from typing import Any
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event
 from engine.store.base import DueItem, register_store
+from engine.store.memory_outbox import MemoryOutbox
+from engine.store.outbox import OutboxMessage
 
 
-class MemoryStore:
+class MemoryStore(MemoryOutbox):
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._cases: dict[str, Case] = {}
         self._definitions: dict[str, Mapping[str, Any]] = {}
@@ -41,7 +44,13 @@ class MemoryStore:
     def latest_definition(self, process_id: str) -> str | None:
         return self._latest.get(process_id)
 
-    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None = ()) -> None:
+    def commit(
+        self,
+        case: Case,
+        events: Sequence[Event],
+        due: Sequence[DueItem] | None = (),
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
         expected = case.version - len(events)
         with self._lock:
             current = self._cases.get(case.id)
@@ -49,6 +58,7 @@ class MemoryStore:
             if found != expected:
                 raise ConflictError(case.id, expected, found)
             self._cases[case.id] = case
+            self._add_outbox(outbox, case.updated_at)
             if due:
                 self._due[case.id] = tuple(due)
             else:
