@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urldefrag
 
 from engine.canonical import digest
-from engine.definition import check_cache
+from engine.definition import check_cache, messages
 from engine.definition.builder import build
 from engine.definition.checks import Context, Finding, run_checks
 from engine.definition.model import ProcessDefinition
@@ -184,6 +184,9 @@ class _Resources:
                 self._schema(doc["schema"], ("documents", doc_id, "schema"))
             if isinstance(doc.get("template"), str):
                 self._template(doc["template"], ("documents", doc_id, "template"))
+        for path, where in messages.declared_files(data):
+            if path not in self.templates:
+                self._template(path, tuple(str(p) for p in where))
 
     def _inside(self, root: FsPath, relative: str) -> FsPath | None:
         target = (root / relative).resolve()
