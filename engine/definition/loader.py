@@ -186,7 +186,7 @@ class _Resources:
                 self._template(doc["template"], ("documents", doc_id, "template"))
         for path, where in messages.declared_files(data):
             if path not in self.templates:
-                self._template(path, tuple(str(p) for p in where))
+                self._template(path, where)
 
     def _inside(self, root: FsPath, relative: str) -> FsPath | None:
         target = (root / relative).resolve()
@@ -216,7 +216,7 @@ class _Resources:
             if target_path:
                 self._schema(target_path, where, relative)
 
-    def _template(self, relative: str, where: tuple[str, ...]) -> None:
+    def _template(self, relative: str, where: tuple[str | int, ...]) -> None:
         target = self._inside(self.templates_root, relative)
         location = f"{_shown_dir(self.templates_root)}/{relative}"
         try:
