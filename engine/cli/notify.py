@@ -9,10 +9,11 @@ from typing import Any, TextIO
 
 from engine.cli.options import Parents, Subcommands, engine_for, notify_config, positive
 from engine.cli.output import print_json
-from engine.errors import StoreError, UsageError
+from engine.errors import UsageError
 from engine.notify import Delivery
+from engine.notify.delivery import outbox_of
 from engine.store.base import Store
-from engine.store.outbox import STATUSES, OutboxRow, OutboxStore
+from engine.store.outbox import STATUSES, OutboxRow
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
@@ -33,12 +34,6 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p = verbs.add_parser("discard", parents=[parents.common], help="set pending or dead messages aside for good")
     p.add_argument("keys", nargs="+", metavar="KEY", help="message keys or their start")
     p.set_defaults(run=cmd_discard)
-
-
-def outbox_of(store: Store) -> OutboxStore:
-    if not isinstance(store, OutboxStore):
-        raise StoreError(f"{type(store).__name__} keeps no outbox")
-    return store
 
 
 def _row(row: OutboxRow) -> dict[str, Any]:

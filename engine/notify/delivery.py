@@ -16,11 +16,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from engine.errors import StoreError
 from engine.notify.channels.base import Channel, Envelope
 from engine.notify.errors import DeliveryFailed
+from engine.store.base import Store
 from engine.store.outbox import OutboxRow, OutboxStore
 
 DIGEST_SUBJECT = {"zh": "procflow：{n} 条通知", "en": "procflow: {n} messages"}
+
+
+def outbox_of(store: Store) -> OutboxStore:
+    """The store's outbox side (every store procflow ships has one)."""
+    if not isinstance(store, OutboxStore):
+        raise StoreError(f"{type(store).__name__} keeps no outbox")
+    return store
 
 
 @dataclass
