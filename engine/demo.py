@@ -21,6 +21,7 @@ from engine.notify import Contacts, Delivery, Notifier, Preferences, Recipient
 from engine.notify.channels.mail import SMTPChannel
 from engine.notify.delivery import outbox_of
 from engine.notify.sink import MailSink
+from engine.notify.wording import stored_wording
 from engine.presentation import describe_deadline
 from engine.records import Case
 from engine.runtime.engine import Engine
@@ -57,7 +58,8 @@ def run_demo(
         mail = SMTPChannel("mail", {"host": "127.0.0.1", "port": sink.port, "security": "none"})
         engine = Engine(open_store(db), clock=clock, outbox=Notifier(DEMO_PEOPLE, {"mail": mail}))
         failures = _play(engine, definition, process_file, clock, output, out)
-        sent = Delivery(outbox_of(engine.store), {"mail": mail}, "demo").run_once(clock.now()).sent
+        wording = stored_wording(engine.store)
+        sent = Delivery(outbox_of(engine.store), {"mail": mail}, "demo", wording).run_once(clock.now()).sent
     print(f"reminders and escalations: {sent} mail(s) to the local SMTP sink on 127.0.0.1:{sink.port}", file=out)
     for path in sink.received:
         received = message_from_bytes(path.read_bytes(), policy=policy.default)

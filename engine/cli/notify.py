@@ -9,9 +9,10 @@ from typing import Any, TextIO
 
 from engine.cli.options import Parents, Subcommands, engine_for, notify_config, positive
 from engine.cli.output import print_json
-from engine.errors import UsageError
+from engine.errors import RenderError, StoreError, UsageError
 from engine.notify import Delivery
 from engine.notify.delivery import outbox_of
+from engine.notify.wording import Wording, stored_wording
 from engine.store.base import Store
 from engine.store.outbox import STATUSES, OutboxRow
 
@@ -36,8 +37,12 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.set_defaults(run=cmd_discard)
 
 
-def _row(row: OutboxRow) -> dict[str, Any]:
+def _row(row: OutboxRow, wording: Wording) -> dict[str, Any]:
     m = row.message
+    try:
+        subject = wording.words(m)[0]
+    except (RenderError, StoreError) as exc:
+        subject = f"(cannot be worded: {exc.message})"
     return {
         "key": row.key,
         "case": m.case_id,
@@ -53,13 +58,14 @@ def _row(row: OutboxRow) -> dict[str, Any]:
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
         "last_error": row.last_error,
         "to": m.payload.get("to"),
-        "subject": m.payload.get("subject"),
+        "subject": subject,
     }
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    store = outbox_of(engine_for(args).store)
-    rows = [_row(r) for r in store.outbox_list(status=args.status, case_id=args.case, limit=args.limit)]
+    engine = engine_for(args)
+    store, wording = outbox_of(engine.store), stored_wording(engine.store)
+    rows = [_row(r, wording) for r in store.outbox_list(status=args.status, case_id=args.case, limit=args.limit)]
     if args.json:
         print_json(rows, out)
         return 0
@@ -96,7 +102,7 @@ def delivery_for(args: argparse.Namespace, store: Store, worker: str, out: TextI
         return None
     if not config.channels:
         raise UsageError(f"{config.source} configures no channel; the worker has nothing to deliver with")
-    delivery = Delivery(outbox_of(store), config.channels, worker, config.backoff, config.lease)
+    delivery = Delivery(outbox_of(store), config.channels, worker, stored_wording(store), config.backoff, config.lease)
 
     def deliver(now: datetime) -> None:
         outcome = delivery.run_once(now)

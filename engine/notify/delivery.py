@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from engine.errors import StoreError
+from engine.errors import RenderError, StoreError
 from engine.notify.channels.base import Channel, Envelope
 from engine.notify.errors import DeliveryFailed
+from engine.notify.wording import Wording
 from engine.store.base import Store
 from engine.store.outbox import OutboxRow, OutboxStore
 
@@ -55,18 +56,17 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
 
 
-def envelope(rows: Sequence[OutboxRow]) -> Envelope:
+def envelope(rows: Sequence[OutboxRow], wording: Wording) -> Envelope:
     """One envelope for a message, or for the rows of one digest (in key order, so a resend is the same)."""
     rows = sorted(rows, key=lambda r: r.key)
     first = rows[0].message.payload
     keys = tuple(r.key for r in rows)
     locale = str(first.get("locale", "en"))
+    words = [wording.words(r.message) for r in rows]
     if len(rows) == 1:
-        return Envelope(
-            keys[0], str(first["to"]), str(first["name"]), str(first["subject"]), str(first["body"]), locale, keys
-        )
+        return Envelope(keys[0], str(first["to"]), str(first["name"]), *words[0], locale, keys)
     subject = DIGEST_SUBJECT["zh" if locale.startswith("zh") else "en"].format(n=len(rows))
-    body = "\n\n---\n\n".join(f"## {r.message.payload['subject']}\n\n{r.message.payload['body']}" for r in rows)
+    body = "\n\n---\n\n".join(f"## {title}\n\n{text}" for title, text in words)
     key = hashlib.sha256("".join(keys).encode()).hexdigest()[:32]
     return Envelope(key, str(first["to"]), str(first["name"]), subject, body, locale, keys)
 
@@ -88,6 +88,7 @@ class Delivery:
     store: OutboxStore
     channels: Mapping[str, Channel]
     worker: str
+    wording: Wording
     backoff: Backoff = field(default_factory=Backoff)
     lease: timedelta = timedelta(minutes=2)
     batch: int = 50
@@ -110,7 +111,11 @@ class Delivery:
             if channel is None:
                 known = ", ".join(sorted(self.channels)) or "none"
                 raise DeliveryFailed(name, f"no channel {name!r} is configured (known: {known})", permanent=True)
-            channel.send(envelope(group))
+            try:
+                words = envelope(group, self.wording)
+            except RenderError as exc:  # the default template failed too: no retry will help
+                raise DeliveryFailed(name, f"cannot word the message: {exc.message}", permanent=True) from None
+            channel.send(words)
         except DeliveryFailed as exc:
             attempts = max(r.attempts for r in group)
             retry_at = None if exc.permanent else self.backoff.retry_at(now, attempts)

@@ -1,27 +1,23 @@
 """The outbox rules: which messages an event causes — per person, per channel, when — as outbox rows.
 
 `Notifier` is the engine's `Outbox` (see `engine.runtime.outbox`): called before each commit, it returns the
-rows to write in the same transaction. It renders the words now, in each person's language, so a row says
-exactly what will be sent and delivery needs nothing but the row.
+rows to write in the same transaction. It chooses each person's template (their language) and fills the
+plain context now; rendering waits for delivery, so the event pays only for the choice.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 
 from engine.calendars import WorkingCalendar
 from engine.definition.model import ProcessDefinition
-from engine.errors import RenderError
 from engine.notify import schedule, wording
 from engine.notify.channels.base import Channel
 from engine.notify.recipients import Recipient, Recipients
 from engine.records import Case, Event
 from engine.store.outbox import OutboxMessage
-
-log = logging.getLogger("procflow.notify")
 
 
 def is_urgent(event: Event, definition: ProcessDefinition) -> bool:
@@ -40,6 +36,7 @@ class Notifier:
     recipients: Recipients
     channels: Mapping[str, Channel]
     default_channels: tuple[str, ...] = ("mail",)
+    _templates: dict[tuple[str | int | None, ...], tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def messages(
         self, case: Case, events: Sequence[Event], definition: ProcessDefinition, calendar: WorkingCalendar | None
@@ -52,6 +49,16 @@ class Notifier:
             urgent = is_urgent(event, definition)
             for person in self.recipients.for_event(case, event, definition):
                 found.extend(self._for_person(kind, case, event, definition, calendar, person, urgent))
+        return found
+
+    def _template(self, kind: str, event: Event, definition: ProcessDefinition, locale: str) -> tuple[str, str]:
+        """(the template, the default to fall back on) for this message; the same for every event alike."""
+        data = event.data or {}
+        key = (definition.content_hash, kind, data.get("deadline"), data.get("rule"), event.dest, locale)
+        found = self._templates.get(key)
+        if found is None:
+            own = wording.template_name(kind, event, definition, locale)
+            found = self._templates[key] = (own, wording.template_name(kind, event, definition, locale, own=False))
         return found
 
     def _for_person(
@@ -71,7 +78,7 @@ class Notifier:
         ]
         if not reachable:
             return []
-        subject, body = _words(kind, case, event, definition, person)
+        words = wording.payload(definition, person, self._template(kind, event, definition, person.locale))
         at, digest = schedule.deliver_at(event.at, person, kind, calendar, urgent=urgent)
         return [
             OutboxMessage(
@@ -81,19 +88,9 @@ class Notifier:
                 name,
                 kind,
                 at,
-                {"subject": subject, "body": body, "to": address, "name": person.name, "locale": person.locale},
+                {**words, "to": address},
                 f"{person.id}/{name}/{at.astimezone(UTC).isoformat(timespec='minutes')}" if digest else None,
                 urgent,
             )
             for name, address in reachable
         ]
-
-
-def _words(kind: str, case: Case, event: Event, definition: ProcessDefinition, person: Recipient) -> tuple[str, str]:
-    """The message in the process's own template; procflow's default if that fails at run time (logged): a
-    broken template must not stop the event it reports."""
-    try:
-        return wording.render(kind, case, event, definition, person)
-    except RenderError as exc:
-        log.warning("message template for %s of case %s failed (%s); using the default", kind, case.id, exc)
-        return wording.render(kind, case, event, definition, person, declared=False)

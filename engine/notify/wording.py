@@ -7,17 +7,24 @@ Chinese. The first line a template renders is the subject; the rest is the Markd
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.definition.loader import from_bundle
 from engine.definition.model import Deadline, ProcessDefinition
+from engine.errors import RenderError
 from engine.notify.recipients import Recipient
-from engine.records import Case, Event
+from engine.records import Case, Event, replay
 from engine.rendering import Renderer
+from engine.store.base import Store
+from engine.store.outbox import OutboxMessage
+
+log = logging.getLogger("procflow.notify")
 
 KINDS = ("reminder", "escalation", "assignment")
 DEFAULT_PREFIX = "procflow:"  # default templates live beside a definition's own, under this prefix
@@ -86,18 +93,6 @@ def template_name(kind: str, event: Event, definition: ProcessDefinition, locale
     return f"{DEFAULT_PREFIX}{kind}.en.md.j2"
 
 
-_RENDERERS: dict[str, Renderer] = {}  # by content hash: a definition version's templates never change
-
-
-def renderer_for(definition: ProcessDefinition) -> Renderer:
-    found = _RENDERERS.get(definition.content_hash)
-    if found is None:
-        if len(_RENDERERS) > 256:
-            _RENDERERS.clear()
-        found = _RENDERERS[definition.content_hash] = Renderer({**default_templates(), **definition.templates})
-    return found
-
-
 def context(kind: str, case: Case, event: Event, definition: ProcessDefinition, person: Recipient) -> dict[str, Any]:
     """What a message template may use: `person`, `case`, `process` and `message` (see docs/notifications.md)."""
     lang, data = person.locale, dict(event.data or {})
@@ -129,12 +124,54 @@ def context(kind: str, case: Case, event: Event, definition: ProcessDefinition, 
     }
 
 
-def render(
-    kind: str, case: Case, event: Event, definition: ProcessDefinition, person: Recipient, *, declared: bool = True
-) -> tuple[str, str]:
-    """(subject, Markdown body) of a `kind` message about `event` for `person`, in their language."""
-    name = template_name(kind, event, definition, person.locale, own=declared)
-    footer = f"procflow · {definition.title.get(person.locale)} · {case.id}"
-    text = renderer_for(definition).render_markdown(name, context(kind, case, event, definition, person), footer)
-    subject, _, body = text.partition("\n")
-    return subject.lstrip("# ").strip(), body.strip() + "\n"
+def payload(definition: ProcessDefinition, person: Recipient, templates: tuple[str, str]) -> dict[str, Any]:
+    """What an outbox row keeps to word its message at delivery: the definition version, the template (and the
+    default to fall back on), the person as told. The words wait for delivery, so an event pays only for this."""
+    return {
+        "definition": definition.content_hash,
+        "template": templates[0],
+        "fallback": templates[1],
+        "name": person.name,
+        "locale": person.locale,
+        "time_zone": person.time_zone,
+    }
+
+
+class Wording:
+    """Words outbox rows at delivery, from the case as it stood at the row's event and the definition version
+    it ran under, in that version's template sandbox."""
+
+    def __init__(self, definition_of: Callable[[str], ProcessDefinition], case_of: Callable[[str], Case]) -> None:
+        self._definition_of, self._case_of = definition_of, case_of
+        self._definitions: dict[str, tuple[ProcessDefinition, Renderer]] = {}
+
+    def _version(self, content_hash: str) -> tuple[ProcessDefinition, Renderer]:
+        found = self._definitions.get(content_hash)
+        if found is None:
+            definition = self._definition_of(content_hash)
+            renderer = Renderer({**default_templates(), **definition.templates})
+            found = self._definitions[content_hash] = (definition, renderer)
+        return found
+
+    def words(self, message: OutboxMessage) -> tuple[str, str]:
+        """(subject, Markdown body): the process's template, or procflow's default if it fails at run time
+        (logged; a broken template must not silence the message)."""
+        p = message.payload
+        definition, renderer = self._version(str(p["definition"]))
+        history = self._case_of(message.case_id).history[: message.seq]
+        case, event = replay(list(history)), history[-1]
+        person = Recipient(message.person, str(p["name"]), locale=str(p["locale"]), time_zone=str(p["time_zone"]))
+        values = context(message.kind, case, event, definition, person)
+        footer = f"procflow · {definition.title.get(person.locale)} · {case.id}"
+        try:
+            text = renderer.render_markdown(str(p["template"]), values, footer)
+        except RenderError as exc:
+            log.warning("message template %s failed (%s); using %s", p["template"], exc, p["fallback"])
+            text = renderer.render_markdown(str(p["fallback"]), values, footer)
+        subject, _, body = text.partition("\n")
+        return subject.lstrip("# ").strip(), body.strip() + "\n"
+
+
+def stored_wording(store: Store) -> Wording:
+    """Wording for rows of any definition version kept in `store`."""
+    return Wording(lambda content_hash: from_bundle(store.load_definition(content_hash)), store.get)

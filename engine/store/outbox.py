@@ -46,7 +46,7 @@ class OutboxMessage:
         return message_key(self.case_id, self.seq, self.person, self.channel)
 
     def payload_json(self) -> str:
-        return json.dumps(self.payload, ensure_ascii=False, sort_keys=True)
+        return json.dumps(self.payload, ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from engine import Engine, FixedClock, load
 from engine.notify import Delivery, Notifier, load_config
 from engine.notify.config import NotifyConfig
+from engine.notify.wording import stored_wording
 from engine.scenario import read_scenario
 from engine.store import Store, open_store
 from engine.store.outbox import OutboxStore
@@ -25,7 +26,7 @@ def _engine(store: Store, config: NotifyConfig, clock: FixedClock) -> Engine:
 
 def _delivery(store: Store, config: NotifyConfig, worker: str = "w") -> Delivery:
     assert isinstance(store, OutboxStore)
-    return Delivery(store, config.channels, worker, config.backoff, config.lease)
+    return Delivery(store, config.channels, worker, stored_wording(store), config.backoff, config.lease)
 
 
 def test_an_escalation_in_sales_reaches_the_sales_manager_by_mail_in_chinese_once(

@@ -16,6 +16,7 @@ from engine import Engine, FixedClock, ProcessDefinition, load
 from engine.calendars import for_declaration
 from engine.notify import Delivery, Notifier, load_config
 from engine.notify.config import NotifyConfig
+from engine.notify.wording import Wording, stored_wording
 from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event
 from engine.scenario import read_scenario
 from engine.store import open_store
@@ -73,6 +74,12 @@ def _alert(case: Case, kind: str, at: datetime, rule: int | None = None) -> Even
     )  # type: ignore[arg-type]
 
 
+def _words(sales: ProcessDefinition, case: Case, event: Event, message: OutboxMessage) -> tuple[str, str]:
+    """The subject and body the message will be sent with, `event` being the message's (not yet stored)."""
+    after = dataclasses.replace(case, history=(*case.history, event))
+    return Wording(lambda content_hash: sales, lambda case_id: after).words(message)
+
+
 def _messages(config: NotifyConfig, sales: ProcessDefinition, case: Case, event: Event) -> list[OutboxMessage]:
     notifier = Notifier(config.contacts, config.channels, config.default_channels)
     return notifier.messages(case, [event], sales, for_declaration(sales.calendar))
@@ -82,14 +89,17 @@ def test_each_person_gets_the_channels_they_chose_for_the_kind_in_their_language
     config: NotifyConfig, sales: ProcessDefinition, first_contact: Case
 ) -> None:
     at = datetime(2026, 3, 4, 14, 10, tzinfo=SHANGHAI)  # a Wednesday afternoon
-    found = _messages(config, sales, first_contact, _alert(first_contact, "escalated", at, rule=0))
+    alert = _alert(first_contact, "escalated", at, rule=0)
+    found = _messages(config, sales, first_contact, alert)
     by = {(m.person, m.channel): m for m in found}
     assert sorted(by) == [("anna", "mail"), ("li.lei", "mail"), ("li.lei", "sales-group")]
     assert by[("li.lei", "sales-group")].payload["to"] == "13900000000"
-    assert by[("li.lei", "mail")].payload["subject"].startswith("【升级】")  # the process's own Chinese words
-    assert by[("anna", "mail")].payload["subject"].startswith("Escalation: ")  # the English default
-    assert "Make first contact with an A or B lead within 48 hours" in by[("anna", "mail")].payload["subject"]
-    assert "2026-03-04 03:10" in by[("anna", "mail")].payload["body"]  # due time in Anna's own zone (Berlin)
+    chinese = _words(sales, first_contact, alert, by[("li.lei", "mail")])
+    english = _words(sales, first_contact, alert, by[("anna", "mail")])
+    assert chinese[0].startswith("【升级】")  # the process's own Chinese words
+    assert english[0].startswith("Escalation: ")  # the English default
+    assert "Make first contact with an A or B lead within 48 hours" in english[0]
+    assert "2026-03-04 03:10" in english[1]  # due time in Anna's own zone (Berlin)
     assert {m.deliver_at for m in found} == {at} and not any(m.urgent or m.digest for m in found)
     assert len({m.key for m in found}) == 3
 
@@ -111,11 +121,12 @@ def test_a_reminder_goes_to_the_digest_on_the_chosen_channel_and_an_unwanted_kin
     config: NotifyConfig, sales: ProcessDefinition, first_contact: Case
 ) -> None:
     at = datetime(2026, 3, 4, 2, 10, tzinfo=SHANGHAI)
-    reminders = _messages(config, sales, first_contact, _alert(first_contact, "reminded", at))
+    reminder = _alert(first_contact, "reminded", at)
+    reminders = _messages(config, sales, first_contact, reminder)
     mine = [m for m in reminders if m.person == "li.lei"]
     assert [(m.channel, m.deliver_at) for m in mine] == [("sales-group", datetime(2026, 3, 4, 8, 0, tzinfo=SHANGHAI))]
     assert mine[0].digest == "li.lei/sales-group/2026-03-04T00:00+00:00"
-    assert "提醒" in mine[0].payload["subject"]
+    assert "提醒" in _words(sales, first_contact, reminder, mine[0])[0]
     fired = dataclasses.replace(
         first_contact.history[-1], seq=first_contact.version + 1, actor="someone.else", at=at
     )  # entering first_contact again: its owner role (bd_specialist) is told, li.lei wants no assignments
@@ -140,7 +151,7 @@ def test_two_reminders_for_one_slot_arrive_as_one_digest_at_its_hour(
     assert isinstance(store, OutboxStore)
     slot = {r.next_at for r in store.outbox_list()}
     assert slot == {datetime(2026, 10, 13, 8, 0, tzinfo=SHANGHAI)}
-    delivery = Delivery(store, config.channels, "w")
+    delivery = Delivery(store, config.channels, "w", stored_wording(store))
     assert delivery.run_once(datetime(2026, 10, 13, 7, 59, tzinfo=SHANGHAI)).sent == 0
     assert delivery.run_once(datetime(2026, 10, 13, 8, 0, tzinfo=SHANGHAI)).sent == 2
     assert len(smtp.sink.messages) == 1
