@@ -150,7 +150,7 @@ def bench_delivery(n: int, floor: float, port: int, workers: int) -> Row:
         elapsed / n * 1e3,
         floor * 1e3,
         "ms",
-        3.0,
+        1e9,  # no target: shown beside its floor
         note,
     )
 
