@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from engine import Engine, FixedClock, load
 from engine.notify import Delivery, Notifier, load_config
@@ -14,7 +16,7 @@ from engine.notify.wording import stored_wording
 from engine.scenario import read_scenario
 from engine.store import Store, open_store
 from engine.store.outbox import OutboxStore
-from tests.conftest import PROCESSES
+from tests.conftest import PROCESSES, drop_pg_schema, pg_url_for_test
 from tests.notify.conftest import SMTPServer, free_port
 from tests.store.test_faults import CLERK, T0, TICKING
 from tests.test_deadlines import play_until, sh
@@ -105,9 +107,21 @@ def test_smtp_down_retries_with_backoff_then_dead_letter_and_nothing_is_lost(
         server.stop()
 
 
-def test_two_workers_send_each_message_once(smtp: SMTPServer, notify_file: Callable[..., Path], tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'two.db'}"
+        return
+    url = pg_url_for_test()
+    yield url
+    drop_pg_schema(url)
+
+
+def test_two_workers_send_each_message_once(
+    smtp: SMTPServer, notify_file: Callable[..., Path], tmp_path: Path, durable: str
+) -> None:
     config = load_config(notify_file(smtp.port))
-    url = f"sqlite:///{tmp_path / 'two.db'}"
+    url = durable
     store, _ = _ticking(tmp_path, config, 15, url)
     now = T0 + timedelta(days=3)
     workers = [_delivery(open_store(url), config, f"w{i}") for i in range(2)]
