@@ -8,6 +8,7 @@ rendered document, Markdown and HTML, to an output folder.
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -16,13 +17,18 @@ from engine.clock import FixedClock
 from engine.definition.loader import load
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError
+from engine.notify import Contacts, Delivery, Notifier, Preferences, Recipient
+from engine.notify.channels.mail import SMTPChannel
+from engine.notify.delivery import outbox_of
+from engine.notify.sink import MailSink
+from engine.notify.wording import stored_wording
 from engine.presentation import describe_deadline
 from engine.records import Case
 from engine.runtime.engine import Engine
 from engine.scenario import StepResult, read_scenario, run_scenario
 from engine.store.base import open_store
 
-SCENARIOS = ("won.yaml", "nurture.yaml", "review_rejected.yaml", "lost.yaml")
+SCENARIOS = ("won.yaml", "nurture.yaml", "review_rejected.yaml", "lost.yaml", "lost_in_development.yaml")
 
 
 def find_process(explicit: str | None) -> Path:
@@ -47,10 +53,48 @@ def run_demo(
     process_file = find_process(str(process) if process else None)
     definition = load(process_file)
     clock = FixedClock(now or datetime(2026, 3, 2, 1, tzinfo=UTC))
-    engine = Engine(open_store(db), clock=clock)
+    output = Path(output_dir)
+    with MailSink(output / "mail") as sink:
+        mail = SMTPChannel("mail", {"host": "127.0.0.1", "port": sink.port, "security": "none"})
+        engine = Engine(open_store(db), clock=clock, outbox=Notifier(DEMO_PEOPLE, {"mail": mail}))
+        failures = _play(engine, definition, process_file, clock, output, out)
+        wording = stored_wording(engine.store)
+        sent = Delivery(outbox_of(engine.store), {"mail": mail}, "demo", wording).run_once(clock.now()).sent
+    print(f"reminders and escalations: {sent} mail(s) to the local SMTP sink on 127.0.0.1:{sink.port}", file=out)
+    for path in sink.received:
+        received = message_from_bytes(path.read_bytes(), policy=policy.default)
+        print(f"  {path.name}  to {received['To']}: {received['Subject']}", file=out)
+    print(f"read them in {output / 'mail'}/ (one .eml file each; any mail program opens them)\n", file=out)
+    print(
+        "demo finished" + (f" with {failures} failed expectation(s)" if failures else ": every step as expected"),
+        file=out,
+    )
+    return 1 if failures else 0
+
+
+def _demo_person(person_id: str, name: str, role: str) -> tuple[Recipient, tuple[str, ...]]:
+    """A demo colleague in Shanghai who reads Chinese and is mailed reminders and escalations only."""
+    choices = Preferences(channels={"assignment": ()})
+    email = f"{person_id}@demo.procflow.invalid"
+    return Recipient(person_id, name, email, {}, "zh-CN", "Asia/Shanghai", choices), (role,)
+
+
+DEMO_PEOPLE = Contacts(
+    [
+        _demo_person("wang.min", "王敏", "sales_manager"),
+        _demo_person("chen.jing", "陈静", "sales_supervisor"),
+        _demo_person("li.lei", "李雷", "bd_specialist"),
+        _demo_person("zhang.wei", "张伟", "account_manager"),
+    ]
+)
+
+
+def _play(
+    engine: Engine, definition: ProcessDefinition, process_file: Path, clock: FixedClock, output: Path, out: TextIO
+) -> int:
+    """Every demo scenario, then one deadline round at the end: returns the failed expectations."""
     engine.register(definition)
     zone = ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
-    output = Path(output_dir)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -58,7 +102,7 @@ def run_demo(
     print(
         f"procflow demo: {definition.title.get('zh-CN')} / {definition.title.get('en')}  [{definition.key}]", file=out
     )
-    print(f"store: {db or 'default'}; documents go to {output}/\n", file=out)
+    print(f"documents go to {output}/\n", file=out)
     failures = 0
     scenario_dir = process_file.parent / definition.id / "scenarios"
     for name in SCENARIOS:
@@ -82,11 +126,17 @@ def run_demo(
             print(f"  ✗ {failure}", file=out)
         failures += len(result.failures)
         print(file=out)
-    print(
-        "demo finished" + (f" with {failures} failed expectation(s)" if failures else ": every step as expected"),
-        file=out,
-    )
-    return 1 if failures else 0
+    _tick(engine, clock, out)
+    return failures
+
+
+def _tick(engine: Engine, clock: FixedClock, out: TextIO) -> None:
+    """What a worker would do at the end: record the reminders and escalations still due (their messages go
+    to the outbox with them)."""
+    for event in engine.tick(clock.now()):
+        data = event.data or {}
+        what = data.get("ref") or data.get("deadline")
+        print(f"      ⏰ {event.kind} {what} → {data.get('notify')}", file=out)
 
 
 def print_step(step: StepResult, case: Case | None, definition: ProcessDefinition, zone: tzinfo, out: TextIO) -> None:
@@ -98,6 +148,9 @@ def print_step(step: StepResult, case: Case | None, definition: ProcessDefinitio
         return
     print(line, file=out)
     for event in step.events:
+        if event.kind in ("reminded", "escalated"):
+            data = event.data or {}
+            print(f"      ⏰ {event.kind} {data.get('ref') or data.get('deadline')} → {data.get('notify')}", file=out)
         if event.kind == "computed" and case is not None:
             data = case.documents[event.document][event.document_version - 1].data
             summary = ", ".join(f"{k}={v}" for k, v in list(data.items())[:4])

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import Any
 
 from engine.errors import StoreError
 from engine.records import Event
@@ -37,6 +38,7 @@ class Worker:
     on_event: Callable[[Event], None] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     handled: int = 0
+    deliver: Callable[[datetime], Any] | None = None  # the outbox round (engine.notify), after the deadline round
 
     def __post_init__(self) -> None:
         self.started_at = self.engine.clock.now()
@@ -56,6 +58,8 @@ class Worker:
                 store.release(self.name, claimed)
             self.handled += len(claimed)
         store.heartbeat(self.name, socket.gethostname(), os.getpid(), self.started_at, at, self.handled)
+        if self.deliver is not None and not self.stop.is_set():
+            self.deliver(at)  # the messages those alerts (and every other event) put in the outbox
         for event in fired:
             if self.on_event:
                 self.on_event(event)

@@ -627,6 +627,7 @@ def test_acceptance_after_the_demo_only_the_reactivated_lead_is_overdue(
         "nurture": "research_planning",
         "review_rejected": "presentation",
         "lost": "lost",
+        "lost_in_development": "lost",
     }
     # The nurture lead was handed over on Thursday 2 April 15:00 and nobody has touched the customer since:
     # T5 asks for a touch every week, so by 8 October 26 whole weeks are missed (the 27th ends at 15:00).

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.definition.model import ProcessDefinition
 from engine.errors import UsageError
+from engine.notify import Notifier, NotifyConfig, load_config
+from engine.notify.config import config_path
 from engine.records import Actor
 from engine.runtime.engine import Engine
 from engine.store.base import default_url, open_store
@@ -37,6 +39,9 @@ class Parents:
         common = Parser(add_help=False)
         common.add_argument("--db", metavar="URL", help=f"store URL (default $PROCFLOW_DB or {default_url()})")
         common.add_argument("--now", type=instant, metavar="ISO", help="act as if it were this time (what-if runs)")
+        common.add_argument(
+            "--notify", metavar="FILE", help="notify configuration: channels and contacts (default $PROCFLOW_NOTIFY)"
+        )
         acting = Parser(add_help=False)
         acting.add_argument(
             "--as", dest="actor", type=actor, required=True, metavar="USER:ROLE", help="who acts, in which role"
@@ -78,9 +83,18 @@ def instant(text: str) -> datetime:
 
 
 def engine_for(args: argparse.Namespace) -> Engine:
-    """The engine on the store `--db` names, on the clock `--now` fixes (or the real one)."""
+    """The engine on the store `--db` names, on the clock `--now` fixes (or the real one), telling people of its
+    events through the outbox when a notify configuration is given."""
     clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
-    return Engine(open_store(args.db), clock=clock)
+    config = notify_config(args)
+    outbox = Notifier(config.contacts, config.channels, config.default_channels) if config else None
+    return Engine(open_store(args.db), clock=clock, outbox=outbox)
+
+
+def notify_config(args: argparse.Namespace) -> NotifyConfig | None:
+    """The notify configuration `--notify` (or $PROCFLOW_NOTIFY) names; None when there is none."""
+    path = config_path(getattr(args, "notify", None))
+    return load_config(path) if path else None
 
 
 def zone_of(definition: ProcessDefinition) -> tzinfo:

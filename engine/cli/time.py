@@ -6,6 +6,7 @@ import argparse
 from datetime import timedelta
 from typing import TextIO
 
+from engine.cli.notify import delivery_for
 from engine.cli.options import (
     Parents,
     Subcommands,
@@ -94,6 +95,7 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     if args.name:
         worker.name = args.name
+    worker.deliver = delivery_for(args, worker.engine.store, worker.name, out)
     if args.once:
         worker.run_once()
         return 0

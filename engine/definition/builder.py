@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from engine.definition.messages import KINDS as MESSAGE_KINDS
 from engine.definition.model import (
     NO_TEXT,
     Action,
@@ -60,9 +61,16 @@ class _Builder:
             "ref": raw.get("ref", ""),
             "remind_before": Duration.parse(raw["remind_before"]) if "remind_before" in raw else None,
             "escalate": tuple(
-                Escalation(Duration.parse(e["overdue_by"]), e["notify"], e.get("action", "notify"))
+                Escalation(
+                    Duration.parse(e["overdue_by"]),
+                    e["notify"],
+                    e.get("action", "notify"),
+                    message_choice(e.get("message")),
+                    bool(e.get("urgent", False)),
+                )
                 for e in raw.get("escalate", ())
             ),
+            "reminder_message": message_choice(raw.get("reminder_message")),
         }
         if "within" in raw:
             return Deadline(
@@ -106,6 +114,17 @@ class _Builder:
                 )
                 fields.append(ComputedField(name, rules=rules))
         return Computed(tuple(raw["inputs"]), tuple(fields))
+
+
+def message_choice(value: Any) -> Mapping[str, str]:
+    """A message template as declared: one path for every language, or locale → path."""
+    if value is None:
+        return MappingProxyType({})
+    return MappingProxyType({"*": value} if isinstance(value, str) else dict(value))
+
+
+def _messages(declared: Mapping[str, Any]) -> Mapping[str, Mapping[str, str]]:
+    return MappingProxyType({kind: message_choice(declared[kind]) for kind in MESSAGE_KINDS if kind in declared})
 
 
 def build(
@@ -162,6 +181,7 @@ def build(
             deadlines=tuple(b.deadline(d, sid) for d in s.get("deadlines", ())),
             final=bool(s.get("final", False)),
             pipeline=s.get("pipeline"),
+            assignment_message=message_choice(s.get("assignment_message")),
         )
         for sid, s in data["states"].items()
     }
@@ -194,6 +214,7 @@ def build(
             )
             for r in data.get("separation", ())
         ),
+        messages=_messages(data.get("messages") or {}),
         roles=MappingProxyType(roles),
         documents=MappingProxyType(documents),
         stages=stages,

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine import expressions
 from engine.calendars import calendar_problems
+from engine.definition import messages
 from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition, Requirement
 from engine.definition.names import reserved_names
 from engine.definition.reader import Path
@@ -436,6 +437,10 @@ def _reaches(d: ProcessDefinition, start: str, target: str) -> bool:
     return False
 
 
+def _message_templates(c: Context) -> Iterator[Finding | Problem]:
+    yield from messages.problems(c.definition, c.renderer, c.templates_dir)
+
+
 def _templates(c: Context) -> Iterator[Finding | Problem]:
     for doc in c.definition.documents.values():
         if doc.template is None or doc.template not in c.definition.templates:
@@ -503,6 +508,7 @@ CHECKS: tuple[Check, ...] = (
     _guards,
     _computed,
     _templates,
+    _message_templates,
     _calendar,
     _separation,
     _reserved,

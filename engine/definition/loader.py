@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urldefrag
 
 from engine.canonical import digest
-from engine.definition import check_cache
+from engine.definition import check_cache, messages
 from engine.definition.builder import build
 from engine.definition.checks import Context, Finding, run_checks
 from engine.definition.model import ProcessDefinition
@@ -185,6 +185,9 @@ class _Resources:
                 self._schema(doc["schema"], ("documents", doc_id, "schema"))
             if isinstance(doc.get("template"), str):
                 self._template(doc["template"], ("documents", doc_id, "template"))
+        for path, where in messages.declared_files(data):
+            if path not in self.templates:
+                self._template(path, where)
 
     def _inside(self, root: FsPath, relative: str) -> FsPath | None:
         target = (root / relative).resolve()
@@ -214,7 +217,7 @@ class _Resources:
             if target_path:
                 self._schema(target_path, where, relative)
 
-    def _template(self, relative: str, where: tuple[str, ...], *, included: bool = False) -> None:
+    def _template(self, relative: str, where: tuple[str | int, ...], *, included: bool = False) -> None:
         """Read a template and, so the bundle is complete, every template it includes or imports.
 
         A missing included template is not reported here but at its line in the including template.

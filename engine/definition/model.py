@@ -6,6 +6,7 @@ hash; the runtime compiles it into a machine once.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -128,6 +129,8 @@ class Escalation:
     overdue_by: Duration
     notify: str
     action: Literal["notify", "flag", "reassign"] = "notify"
+    message: Mapping[str, str] = dataclasses.field(default_factory=lambda: EMPTY)  # locale or * → template
+    urgent: bool = False  # sent even on a non-working day and in quiet hours
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ class Deadline:
     per: Duration | None = None
     remind_before: Duration | None = None
     escalate: tuple[Escalation, ...] = ()
+    reminder_message: Mapping[str, str] = dataclasses.field(default_factory=lambda: EMPTY)  # locale or * → template
 
 
 @dataclass(frozen=True)
@@ -236,6 +240,7 @@ class State:
     deadlines: tuple[Deadline, ...] = ()
     final: bool = False
     pipeline: str | None = None
+    assignment_message: Mapping[str, str] = dataclasses.field(default_factory=lambda: EMPTY)  # locale or * → template
 
 
 @dataclass(frozen=True)
@@ -288,6 +293,7 @@ class ProcessDefinition:
     calendar: Calendar | None = None
     pipeline: tuple[PipelinePosition, ...] = ()
     separation: tuple[Separation, ...] = ()
+    messages: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: EMPTY)  # kind → locale → template
     templates: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
@@ -35,9 +35,10 @@ from engine.runtime import policy, transfer
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
+from engine.runtime.outbox import Outbox, commit
 from engine.runtime.policy import Option
 from engine.runtime.timekeeping import Overdue, Timekeeper, due_items, lead_time_events
-from engine.store.base import Store, open_store
+from engine.store.base import DueItem, Store, open_store
 
 RenderFormat = Literal["markdown", "html"]
 
@@ -64,12 +65,20 @@ def retrying(action: Callable[[], T], *, attempts: int = 5, pause: float = 0.01)
 class Engine:
     """Runs cases of any registered process definition."""
 
-    def __init__(self, store: Store | None = None, *, clock: Clock | None = None, hooks: Hooks | None = None) -> None:
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        clock: Clock | None = None,
+        hooks: Hooks | None = None,
+        outbox: Outbox | None = None,
+    ) -> None:
         self.store: Store = store if store is not None else open_store("memory:")
         self.clock: Clock = clock or SystemClock()
         self.hooks = hooks or Hooks()
+        self.outbox = outbox  # who hears of events (engine.notify); None: nobody, as before
         self._compiled: dict[str, CompiledProcess] = {}
-        self._time = Timekeeper(self.store, self.hooks, lambda case: self._compile(case.definition_hash))
+        self._time = Timekeeper(self.store, self.hooks, lambda case: self._compile(case.definition_hash), outbox)
 
     # --- definitions ---------------------------------------------------------------
 
@@ -145,9 +154,14 @@ class Engine:
             if computed is not None:
                 events.append(computed)
                 case = apply(case, computed)
-        self.store.commit(case, events, due_items(compiled, case, event.at))
+        self._commit(compiled, case, events, due_items(compiled, case, event.at))
         self.hooks.run(events, case)
         return case
+
+    def _commit(
+        self, compiled: CompiledProcess, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None
+    ) -> None:
+        commit(self.store, self.outbox, case, events, due, compiled.definition, compiled.calendar)
 
     def _case(self, case: Case | str) -> tuple[Case, CompiledProcess]:
         current = self.store.get(case) if isinstance(case, str) else case
@@ -177,7 +191,7 @@ class Engine:
             current,
         )
         updated = apply(current, event)
-        self.store.commit(updated, [event], due_items(compiled, updated, event.at))
+        self._commit(compiled, updated, [event], due_items(compiled, updated, event.at))
         self.hooks.run([event], updated)
         return updated
 
@@ -234,7 +248,7 @@ class Engine:
             if event is not None:
                 events.append(event)
                 updated = apply(updated, event)
-        self.store.commit(updated, events, due_items(compiled, updated, now))
+        self._commit(compiled, updated, events, due_items(compiled, updated, now))
         self.hooks.run(events, updated)
         return updated
 
@@ -376,7 +390,7 @@ class Engine:
             if (version.document, version.hash) not in known:
                 self.store.publish(case.process_id, version)
         compiled = self._compile(case.definition_hash)
-        self.store.commit(case, case.history, due_items(compiled, case, self.clock.now()))
+        self.store.commit(case, case.history, due_items(compiled, case, self.clock.now()))  # old news: no messages
         return case
 
     def _exists(self, case_id: str) -> bool:
@@ -420,7 +434,7 @@ class Engine:
             current,
         )
         updated = apply(current, event)
-        self.store.commit(updated, [event], due_items(target, updated, event.at))
+        self._commit(target, updated, [event], due_items(target, updated, event.at))
         self.hooks.run([event], updated)
         return updated
 

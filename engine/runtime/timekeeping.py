@@ -21,6 +21,7 @@ from engine.errors import ConflictError, Refusal
 from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event, apply, seal
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.hooks import Hooks
+from engine.runtime.outbox import Outbox, commit
 from engine.store.base import DueItem, Store
 
 
@@ -132,8 +133,14 @@ def _late(obligation: Obligation) -> bool:
 
 
 class Timekeeper:
-    def __init__(self, store: Store, hooks: Hooks, compiled_for: Callable[[Case], CompiledProcess]) -> None:
-        self.store, self.hooks, self._compiled_for = store, hooks, compiled_for
+    def __init__(
+        self,
+        store: Store,
+        hooks: Hooks,
+        compiled_for: Callable[[Case], CompiledProcess],
+        outbox: Outbox | None = None,
+    ) -> None:
+        self.store, self.hooks, self._compiled_for, self.outbox = store, hooks, compiled_for, outbox
 
     def status(self, case: Case, now: datetime) -> list[Obligation]:
         compiled = self._compiled_for(case)
@@ -209,6 +216,7 @@ class Timekeeper:
                 )
                 updated = apply(updated, event)
                 events.append(event)
-        self.store.commit(updated, events, due_items(compiled, updated, now))
+        due = due_items(compiled, updated, now)
+        commit(self.store, self.outbox, updated, events, due, compiled.definition, compiled.calendar)
         self.hooks.run(events, updated)
         return events

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, Protocol
 from engine.canonical import digest
 from engine.errors import StoreError
 from engine.records import Case, DocumentVersion, Event
+from engine.store.outbox import OutboxMessage
 from engine.suggest import did_you_mean
 
 DEFAULT_URL = "sqlite:///procflow.db"
@@ -87,9 +88,15 @@ class Store(Protocol):
 
     def latest_definition(self, process_id: str) -> str | None: ...
 
-    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None = ()) -> None:
+    def commit(
+        self,
+        case: Case,
+        events: Sequence[Event],
+        due: Sequence[DueItem] | None = (),
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
         """Write events and snapshot; replace the case's due items with `due` (None: the process has no
-        deadlines, leave the index alone), all in one transaction."""
+        deadlines, leave the index alone); add the `outbox` messages the events cause; all in one transaction."""
         ...
 
     def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:

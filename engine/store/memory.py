@@ -23,11 +23,14 @@ from engine.store.base import (
     checkpoint_seal,
     register_store,
 )
+from engine.store.memory_outbox import MemoryOutbox
+from engine.store.outbox import OutboxMessage
 from engine.store.records import utc
 
 
-class MemoryStore:
+class MemoryStore(MemoryOutbox):
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._cases: dict[str, Case] = {}
         self._definitions: dict[str, Mapping[str, Any]] = {}
@@ -67,7 +70,13 @@ class MemoryStore:
 
     # --- cases ------------------------------------------------------------------------
 
-    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None = ()) -> None:
+    def commit(
+        self,
+        case: Case,
+        events: Sequence[Event],
+        due: Sequence[DueItem] | None = (),
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
         expected = case.version - len(events)
         with self._lock:
             current = self._cases.get(case.id)
@@ -75,6 +84,7 @@ class MemoryStore:
             if found != expected:
                 raise ConflictError(case.id, expected, found)
             self._cases[case.id] = case
+            self._add_outbox(outbox, case.updated_at)
             if due is None:  # the process has no deadlines: the case never has due items or claims
                 return
             if due:

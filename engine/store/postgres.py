@@ -67,6 +67,7 @@ class _Tx:
 
 class PostgresStore(SQLStore):
     skip_locked = " FOR UPDATE OF due SKIP LOCKED"
+    outbox_skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, *, max_connections: int = 8) -> None:
         parts = urlsplit(url)

@@ -20,7 +20,10 @@ from engine.canonical import plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, event_values, replay
 from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
+from engine.store.outbox import OutboxMessage
 from engine.store.records import EVENT_FIELDS, utc, version_from_dict, version_to_dict
+from engine.store.sql_outbox import MIGRATION as _V8
+from engine.store.sql_outbox import SQLOutbox, insert_outbox
 
 
 class Tx(Protocol):
@@ -115,11 +118,12 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
+    ("v8: the notification outbox (engine/store/sql_outbox.py)", _V8),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SQLStore(ABC):
+class SQLStore(SQLOutbox, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str
@@ -188,6 +192,9 @@ class SQLStore(ABC):
 
         self._write("schema", work)
 
+    def _utc(self, at: datetime) -> str:
+        return utc(at)
+
     def schema_version(self) -> int:
         rows = self._read("SELECT value FROM meta WHERE key = 'schema_version'")
         return int(rows[0][0]) if rows else 0
@@ -236,7 +243,13 @@ class SQLStore(ABC):
 
     # --- cases ------------------------------------------------------------------------
 
-    def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None = ()) -> None:
+    def commit(
+        self,
+        case: Case,
+        events: Sequence[Event],
+        due: Sequence[DueItem] | None = (),
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
         expected = case.version - len(events)
         columns = ", ".join(EVENT_FIELDS)
         marks = ", ".join("?" for _ in EVENT_FIELDS)
@@ -276,6 +289,8 @@ class SQLStore(ABC):
                 raise ConflictError(case.id, expected, rows[0][0])
             for event in events:
                 tx.count(f"INSERT INTO events ({columns}) VALUES ({marks})", event_row(event))
+            if outbox:
+                insert_outbox(tx, outbox, utc(case.updated_at), utc)
             if due is None:  # the process has no deadlines: the case never has due rows or claims
                 return
             tx.execute("DELETE FROM due WHERE case_id = ?", (case.id,))

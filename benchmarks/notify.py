@@ -1,0 +1,192 @@
+"""Notification benchmarks: what the outbox costs fire(), and how fast the worker delivers mail.
+
+    python benchmarks/notify.py            # full
+    python benchmarks/notify.py --quick    # smaller sizes
+
+Ratios are against floors measured in the same run:
+(n1) fire() on SQLite and on PostgreSQL that writes two outbox messages (two people hold the new state's
+     owner role) against the same fire() with no outbox plugged in; target ≤ 1.3×. The words are not
+     rendered then (delivery renders them), so the event pays for the rules and two rows.
+(n2) fire() in memory, the same comparison (no disk to hide behind: the rules alone).
+(n3) delivery to a local SMTP sink (aiosmtpd, 127.0.0.1) by 1 worker and by 2 worker processes, per message,
+     against a bare smtplib loop sending the same messages (one connection per message, as each delivery
+     does); the ratio is the worker's cost per message over the floor's — claims, wording each message from
+     its case, the MIME parts, and marking each message sent in its own transaction (so a crash repeats
+     only the message in flight). No target: the figures are printed beside the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import smtplib
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from run import PLAYER, Row, pingpong_definition  # noqa: E402
+from stores import drop, pg_url  # noqa: E402
+
+from engine import Engine, FixedClock, open_store  # noqa: E402
+from engine.notify import Contacts, Delivery, Notifier, Recipient  # noqa: E402
+from engine.notify.channels.mail import SMTPChannel  # noqa: E402
+from engine.notify.delivery import outbox_of  # noqa: E402
+from engine.notify.sink import _free_port  # noqa: E402
+from engine.notify.wording import stored_wording  # noqa: E402
+
+T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
+TWO = Contacts([(Recipient(f"u{i}", f"User {i}", f"u{i}@example.com"), ("player",)) for i in range(2)])
+
+
+class _Count:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        self.count += 1
+        return "250 OK"
+
+
+def _fires(url: str, folder: Path, n: int, notifier: Notifier | None) -> float:
+    engine = Engine(open_store(url), clock=FixedClock(T0), outbox=notifier)
+    engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
+    cases = [engine.start("pingpong", PLAYER) for _ in range(max(1, n // 20))]
+    start = time.perf_counter()
+    for i in range(n):
+        case = cases[i % len(cases)]
+        cases[i % len(cases)] = engine.fire(case, "go" if case.state == "a" else "back", PLAYER)
+    elapsed = (time.perf_counter() - start) / n
+    engine.store.close()
+    return elapsed
+
+
+def bench_fire(kind: str, n: int, rounds: int) -> Row | None:
+    notifier = Notifier(TWO, {"mail": _mail(1)})
+    plain, told = [], []
+    for _ in range(rounds):  # alternate, so drift on a shared machine hits both alike
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for sample, outbox in ((plain, None), (told, notifier)):
+                url = _url(kind, folder)
+                if url is None:
+                    return None
+                sample.append(_fires(url, folder / uuid.uuid4().hex, n, outbox))
+                if kind == "postgres":
+                    drop(url)
+    label = {"sqlite": "(n1)", "postgres": "(n1)", "memory": "(n2)"}[kind]
+    name = f"{label} fire() on {kind} writing 2 outbox messages vs none"
+    return Row(name, statistics.median(told) * 1e6, statistics.median(plain) * 1e6, "µs", 1.3)
+
+
+def _url(kind: str, folder: Path) -> str | None:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / (uuid.uuid4().hex + '.db')}"
+    return "memory:" if kind == "memory" else pg_url()
+
+
+def _message(i: int) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "procflow <p@localhost>", f"u{i}@example.com", f"Reminder {i}"
+    mail.set_content("Case **x** is due.")
+    mail.add_alternative("<p>Case <strong>x</strong> is due.</p>", subtype="html")
+    return mail
+
+
+def floor_smtplib(port: int, n: int) -> float:
+    messages = [_message(i) for i in range(n)]
+    start = time.perf_counter()
+    for message in messages:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.send_message(message)
+    return (time.perf_counter() - start) / n
+
+
+def _fill(url: str, folder: Path, n: int) -> None:
+    engine = Engine(open_store(url), clock=FixedClock(T0), outbox=Notifier(TWO, {"mail": _mail(1)}))
+    engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
+    cases = [engine.start("pingpong", PLAYER) for _ in range(max(1, n // 20))]
+    for i in range(n // 2):  # two messages per fire
+        case = cases[i % len(cases)]
+        cases[i % len(cases)] = engine.fire(case, "go" if case.state == "a" else "back", PLAYER)
+    engine.store.close()
+
+
+def _mail(port: int) -> SMTPChannel:
+    return SMTPChannel("mail", {"host": "127.0.0.1", "port": port, "security": "none"})
+
+
+def _deliver(url: str, port: int, name: str) -> int:
+    store = open_store(url)
+    wording = stored_wording(store)
+    sent = Delivery(outbox_of(store), {"mail": _mail(port)}, name, wording, batch=20).run_once(T0).sent
+    store.close()
+    return sent
+
+
+def bench_delivery(n: int, floor: float, port: int, workers: int) -> Row:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'd.db'}"
+        _fill(url, Path(tmp) / "p", n)
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(workers) as pool:
+            pool.apply(_deliver, (f"sqlite:///{Path(tmp) / 'warm.db'}", port, "warm"))  # start-up, not timed
+            start = time.perf_counter()
+            sent = sum(pool.starmap(_deliver, [(url, port, f"w{i}") for i in range(workers)]))
+            elapsed = time.perf_counter() - start
+    assert sent == n, (sent, n)
+    note = f"{n / elapsed:,.0f} messages/s with {workers} worker(s); the bare loop sends {1 / floor:,.0f}/s"
+    return Row(
+        f"(n3) deliver {n} mails to a local SMTP sink, {workers} worker(s)",
+        elapsed / n * 1e3,
+        floor * 1e3,
+        "ms",
+        1e9,  # no target: shown beside its floor
+        note,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    rounds, fires, mails = (3, 300, 200) if args.quick else (5, 1_000, 1_000)
+    found = [
+        bench_fire(kind, n, rounds) for kind, n in (("sqlite", fires), ("postgres", fires // 4), ("memory", fires))
+    ]
+    rows = [row for row in found if row is not None]
+    counter, port = _Count(), _free_port()
+    sink = Controller(counter, hostname="127.0.0.1", port=port)
+    sink.start()
+    try:
+        floor = min(floor_smtplib(port, mails) for _ in range(2))
+        rows += [bench_delivery(mails, floor, port, workers) for workers in (1, 2)]
+    finally:
+        sink.stop()
+    print(f"{'benchmark':<62} {'value':>10} {'floor':>10} {'ratio':>7} {'target':>7}  ok")
+    for row in rows:
+        print(
+            f"{row.name:<62} {row.value:>8.2f}{row.unit[:2]:>2} {row.floor:>10.2f} {row.ratio:>6.2f}× "
+            + (
+                f"{'≤' + format(row.target, 'g') + '×':>7}  {'yes' if row.ok else 'NO'}"
+                if row.target < 1e6
+                else "      -"
+            )
+        )
+    for row in rows:
+        if row.note:
+            print(f"  {row.name.split(')')[0]}): {row.note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

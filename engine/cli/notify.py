@@ -1,0 +1,114 @@
+"""The outbox: list messages and their delivery, send dead ones again, set some aside; the worker's delivery round."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TextIO
+
+from engine.cli.options import Parents, Subcommands, engine_for, notify_config, positive
+from engine.cli.output import print_json
+from engine.errors import RenderError, StoreError, UsageError
+from engine.notify import Delivery
+from engine.notify.delivery import outbox_of
+from engine.notify.wording import Wording, stored_wording
+from engine.store.base import Store
+from engine.store.outbox import STATUSES, OutboxRow
+
+
+def register(sub: Subcommands, parents: Parents) -> None:
+    outbox = sub.add_parser("outbox", help="messages to people: list, retry, discard")
+    verbs = outbox.add_subparsers(dest="verb", required=True, parser_class=type(outbox))
+
+    p = verbs.add_parser("list", parents=[parents.common], help="messages and how their delivery stands")
+    p.add_argument("--status", choices=STATUSES, help="only messages in this state")
+    p.add_argument("--case", metavar="CASE", help="only messages about this case")
+    p.add_argument("--limit", type=positive, default=100, help="at most this many (default 100)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_list)
+
+    p = verbs.add_parser("retry", parents=[parents.common], help="send dead (or discarded) messages again")
+    p.add_argument("keys", nargs="*", metavar="KEY", help="message keys or their start; none: every dead message")
+    p.set_defaults(run=cmd_retry)
+
+    p = verbs.add_parser("discard", parents=[parents.common], help="set pending or dead messages aside for good")
+    p.add_argument("keys", nargs="+", metavar="KEY", help="message keys or their start")
+    p.set_defaults(run=cmd_discard)
+
+
+def _row(row: OutboxRow, wording: Wording) -> dict[str, Any]:
+    m = row.message
+    try:
+        subject = wording.words(m)[0]
+    except (RenderError, StoreError) as exc:
+        subject = f"(cannot be worded: {exc.message})"
+    return {
+        "key": row.key,
+        "case": m.case_id,
+        "event": m.seq,
+        "person": m.person,
+        "channel": m.channel,
+        "kind": m.kind,
+        "urgent": m.urgent,
+        "digest": m.digest,
+        "status": row.status,
+        "attempts": row.attempts,
+        "next_at": row.next_at.isoformat(),
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        "last_error": row.last_error,
+        "to": m.payload.get("to"),
+        "subject": subject,
+    }
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    store, wording = outbox_of(engine.store), stored_wording(engine.store)
+    rows = [_row(r, wording) for r in store.outbox_list(status=args.status, case_id=args.case, limit=args.limit)]
+    if args.json:
+        print_json(rows, out)
+        return 0
+    if not rows:
+        print("the outbox is empty" if not (args.status or args.case) else "no such messages", file=out)
+    for r in rows:
+        when = r["sent_at"] or r["next_at"]
+        print(
+            f"{r['key'][:12]}  {r['status']:<9} {r['attempts']:>2}x  {r['kind']:<10} {r['case']:<20} "
+            f"{r['person']}@{r['channel']}  {when[:16]}  {r['subject']}"
+            + (f"\n              last error: {r['last_error']}" if r["last_error"] and r["status"] != "sent" else ""),
+            file=out,
+        )
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    changed = outbox_of(engine.store).outbox_retry(args.keys or None, engine.clock.now())
+    print(f"{changed} message(s) will be sent again", file=out)
+    return 0 if changed or not args.keys else 1
+
+
+def cmd_discard(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    changed = outbox_of(engine_for(args).store).outbox_discard(args.keys)
+    print(f"{changed} message(s) discarded", file=out)
+    return 0 if changed else 1
+
+
+def delivery_for(args: argparse.Namespace, store: Store, worker: str, out: TextIO) -> Callable[[datetime], None] | None:
+    """The worker's delivery round when a notify configuration is given (None: the worker only ticks)."""
+    config = notify_config(args)
+    if config is None:
+        return None
+    if not config.channels:
+        raise UsageError(f"{config.source} configures no channel; the worker has nothing to deliver with")
+    delivery = Delivery(outbox_of(store), config.channels, worker, stored_wording(store), config.backoff, config.lease)
+
+    def deliver(now: datetime) -> None:
+        outcome = delivery.run_once(now)
+        if outcome.sent or outcome.retried or outcome.dead:
+            print(f"outbox: {outcome.sent} sent, {outcome.retried} to retry, {outcome.dead} dead", file=out, flush=True)
+        for error in outcome.errors:
+            print(f"outbox: {error}", file=out, flush=True)
+
+    return deliver

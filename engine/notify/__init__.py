@@ -1,0 +1,30 @@
+"""Reaching people: the outbox rules, channels, message words, schedules and the delivery loop.
+
+`Notifier` (rules.py) is the engine's `Outbox`: it turns events into outbox rows, committed with the event.
+`Delivery` (delivery.py) is the worker side: it claims rows and sends them through `Channel`s. Who is told
+comes through the `Recipients` Protocol (recipients.py); `Contacts` reads them from the notify configuration.
+"""
+
+from engine.notify.channels import Channel, Envelope, channel_types, make_channel, register_channel
+from engine.notify.config import NotifyConfig, load_config
+from engine.notify.delivery import Backoff, Delivery, Outcome
+from engine.notify.recipients import Contacts, Preferences, Recipient, Recipients
+from engine.notify.rules import Notifier
+
+__all__ = [
+    "Backoff",
+    "Channel",
+    "Contacts",
+    "Delivery",
+    "Envelope",
+    "Notifier",
+    "NotifyConfig",
+    "Outcome",
+    "Preferences",
+    "Recipient",
+    "Recipients",
+    "channel_types",
+    "load_config",
+    "make_channel",
+    "register_channel",
+]

@@ -1,0 +1,107 @@
+"""Who hears of an event: the `Recipients` Protocol, and an implementation over a contacts file.
+
+The people directory (another part of procflow) will back `Recipients` for real; until then — and for small
+teams — `Contacts` reads people from the notify configuration (see docs/notifications.md): each person with
+an email, chat handles, locale, time zone, the roles they hold and how they want to be told.
+
+Who is asked, per event kind:
+* `reminded`, `escalated`: the people holding the role the event's `notify` names (as a deadline records it);
+* `fired` into a state with an owner: the people holding that owner role, except the person who fired;
+* `assigned`, `claimed`, `reassigned`, …: the person the event's data names (`person`, `assignee` or `to`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import time
+from types import MappingProxyType
+from typing import Protocol
+
+from engine.definition.model import ProcessDefinition
+from engine.records import Case, Event
+
+NO_NAMES: Mapping[str, str] = MappingProxyType({})
+PERSON_KEYS = ("person", "assignee", "to")  # where an assignment event names its person
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """How a person wants to be told: channels per message kind, digests, quiet hours."""
+
+    channels: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    digest: Mapping[str, time] = field(default_factory=lambda: MappingProxyType({}))  # kind → local time
+    quiet_hours: tuple[time, time] | None = None  # local [start, end), may wrap midnight
+
+    def channels_for(self, kind: str, default: Sequence[str]) -> tuple[str, ...]:
+        """The person's channels for `kind`, else their `*` choice, else the configuration's default."""
+        if kind in self.channels:
+            return self.channels[kind]
+        return self.channels.get("*", tuple(default))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: str
+    name: str
+    email: str | None = None
+    chat: Mapping[str, str] = field(
+        default_factory=lambda: NO_NAMES
+    )  # channel name (or channel type) → the person's handle there
+    locale: str = "en"
+    time_zone: str = "UTC"
+    preferences: Preferences = field(default_factory=Preferences)
+
+
+class Recipients(Protocol):
+    def for_event(self, case: Case, event: Event, definition: ProcessDefinition) -> list[Recipient]:
+        """The people to tell about `event` of `case` (empty: nobody)."""
+        ...
+
+
+def role_asked(event: Event, definition: ProcessDefinition) -> str | None:
+    """The role an event asks to be told, by the rules in the module docstring."""
+    data = event.data or {}
+    if event.kind in ("reminded", "escalated"):
+        role = data.get("notify")
+        return role if isinstance(role, str) else None
+    if event.kind == "fired" and event.dest and event.dest != event.source:
+        return definition.states[event.dest].owner
+    return None
+
+
+def person_named(event: Event) -> str | None:
+    data = event.data or {}
+    for key in PERSON_KEYS:
+        if isinstance(data.get(key), str):
+            return str(data[key])
+    return None
+
+
+class Contacts:
+    """`Recipients` from a list of people with their roles (role ids, or `process:role` for one process)."""
+
+    def __init__(self, people: Sequence[tuple[Recipient, Sequence[str]]]) -> None:
+        self._people = {person.id: person for person, _ in people}
+        self._by_role: dict[str, list[Recipient]] = {}
+        for person, roles in people:
+            for role in roles:
+                self._by_role.setdefault(role, []).append(person)
+
+    def person(self, person_id: str) -> Recipient | None:
+        return self._people.get(person_id)
+
+    def holding(self, process_id: str, role: str) -> list[Recipient]:
+        found = [*self._by_role.get(f"{process_id}:{role}", ()), *self._by_role.get(role, ())]
+        return list({p.id: p for p in found}.values())
+
+    def for_event(self, case: Case, event: Event, definition: ProcessDefinition) -> list[Recipient]:
+        named = person_named(event) if event.kind not in ("reminded", "escalated", "fired") else None
+        if named is not None:
+            person = self._people.get(named)
+            return [person] if person else []
+        role = role_asked(event, definition)
+        if role is None:
+            return []
+        people = self.holding(case.process_id, role)
+        return [p for p in people if not (event.kind == "fired" and p.id == event.actor)]

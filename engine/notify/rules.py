@@ -1,0 +1,96 @@
+"""The outbox rules: which messages an event causes — per person, per channel, when — as outbox rows.
+
+`Notifier` is the engine's `Outbox` (see `engine.runtime.outbox`): called before each commit, it returns the
+rows to write in the same transaction. It chooses each person's template (their language) and fills the
+plain context now; rendering waits for delivery, so the event pays only for the choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC
+
+from engine.calendars import WorkingCalendar
+from engine.definition.model import ProcessDefinition
+from engine.notify import schedule, wording
+from engine.notify.channels.base import Channel
+from engine.notify.recipients import Recipient, Recipients
+from engine.records import Case, Event
+from engine.store.outbox import OutboxMessage
+
+
+def is_urgent(event: Event, definition: ProcessDefinition) -> bool:
+    """An escalation whose rule says `urgent: true` in the YAML."""
+    data = event.data or {}
+    rule = data.get("rule")
+    if event.kind != "escalated" or not isinstance(rule, int):
+        return False
+    deadline = wording.find_deadline(definition, str(data.get("deadline", "")))
+    rules = deadline.escalate if deadline else ()
+    return 0 <= rule < len(rules) and rules[rule].urgent
+
+
+@dataclass(frozen=True)
+class Notifier:
+    recipients: Recipients
+    channels: Mapping[str, Channel]
+    default_channels: tuple[str, ...] = ("mail",)
+    _templates: dict[tuple[str | int | None, ...], tuple[str, str]] = field(default_factory=dict, compare=False)
+
+    def messages(
+        self, case: Case, events: Sequence[Event], definition: ProcessDefinition, calendar: WorkingCalendar | None
+    ) -> list[OutboxMessage]:
+        found: list[OutboxMessage] = []
+        for event in events:
+            kind = wording.EVENT_KINDS.get(event.kind)
+            if kind is None:
+                continue
+            urgent = is_urgent(event, definition)
+            for person in self.recipients.for_event(case, event, definition):
+                found.extend(self._for_person(kind, case, event, definition, calendar, person, urgent))
+        return found
+
+    def _template(self, kind: str, event: Event, definition: ProcessDefinition, locale: str) -> tuple[str, str]:
+        """(the template, the default to fall back on) for this message; the same for every event alike."""
+        data = event.data or {}
+        key = (definition.content_hash, kind, data.get("deadline"), data.get("rule"), event.dest, locale)
+        found = self._templates.get(key)
+        if found is None:
+            own = wording.template_name(kind, event, definition, locale)
+            found = self._templates[key] = (own, wording.template_name(kind, event, definition, locale, own=False))
+        return found
+
+    def _for_person(
+        self,
+        kind: str,
+        case: Case,
+        event: Event,
+        definition: ProcessDefinition,
+        calendar: WorkingCalendar | None,
+        person: Recipient,
+        urgent: bool,
+    ) -> list[OutboxMessage]:
+        reachable = [
+            (name, address)
+            for name in person.preferences.channels_for(kind, self.default_channels)
+            if name in self.channels and (address := self.channels[name].address(person)) is not None
+        ]
+        if not reachable:
+            return []
+        words = wording.payload(definition, person, self._template(kind, event, definition, person.locale))
+        at, digest = schedule.deliver_at(event.at, person, kind, calendar, urgent=urgent)
+        return [
+            OutboxMessage(
+                case.id,
+                event.seq,
+                person.id,
+                name,
+                kind,
+                at,
+                {**words, "to": address},
+                f"{person.id}/{name}/{at.astimezone(UTC).isoformat(timespec='minutes')}" if digest else None,
+                urgent,
+            )
+            for name, address in reachable
+        ]
