@@ -15,14 +15,13 @@ from engine.cli.options import (
     Subcommands,
     engine_for,
     version_hash,
-    zone_of,
 )
 from engine.cli.output import emit
 from engine.clock import FixedClock
 from engine.definition.loader import check, load
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError, ProcflowError
-from engine.presentation import outline
+from engine.presentation import outline, zone_of
 from engine.runtime.engine import Engine
 
 VALIDATE_HELP = """\

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any, TypeAlias
-from zoneinfo import ZoneInfo
 
 from engine.clock import Clock, FixedClock, SystemClock
-from engine.definition.model import ProcessDefinition
 from engine.errors import UsageError
 from engine.records import Actor
 from engine.runtime.engine import Engine
@@ -81,11 +79,6 @@ def engine_for(args: argparse.Namespace) -> Engine:
     """The engine on the store `--db` names, on the clock `--now` fixes (or the real one)."""
     clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
     return Engine(open_store(args.db), clock=clock)
-
-
-def zone_of(definition: ProcessDefinition) -> tzinfo:
-    """The time zone a process's instants are shown in."""
-    return ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
 
 
 def version_hash(engine: Engine, process: str, wanted: str) -> str:

@@ -9,11 +9,13 @@ from typing import Any
 
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event
+from engine.store.access_memory import MemoryAccess
 from engine.store.base import DueItem, register_store
 
 
-class MemoryStore:
+class MemoryStore(MemoryAccess):
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._cases: dict[str, Case] = {}
         self._definitions: dict[str, Mapping[str, Any]] = {}

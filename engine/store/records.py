@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from engine.canonical import plain
@@ -80,3 +80,8 @@ def version_from_dict(row: dict[str, Any]) -> DocumentVersion:
         at=datetime.fromisoformat(row["at"]),
         seq=row["seq"],
     )
+
+
+def utc(at: datetime) -> str:
+    """Instants as fixed-width UTC text: sortable, so an index orders them correctly."""
+    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(timespec="microseconds")

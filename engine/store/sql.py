@@ -13,14 +13,15 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from engine.canonical import digest, plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, event_values, replay
+from engine.store.access_sql import V7, AccessQueries
 from engine.store.base import DueItem
-from engine.store.records import EVENT_FIELDS, version_from_dict, version_to_dict
+from engine.store.records import EVENT_FIELDS, utc, version_from_dict, version_to_dict
 
 
 class Tx(Protocol):
@@ -60,11 +61,6 @@ def event_from_row(row: Sequence[Any]) -> Event:
         row[14],
         row[15],
     )
-
-
-def utc(at: datetime) -> str:
-    """Instants as fixed-width UTC text: sortable, so an index orders them correctly."""
-    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(timespec="microseconds")
 
 
 # --- schema migrations: each step upgrades the store by one version, in the caller's transaction -------
@@ -120,11 +116,12 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
+    ("v7: accounts, login failures, API tokens, integrations, idempotency keys, attachments", V7),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SQLStore(ABC):
+class SQLStore(AccessQueries, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str
