@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -44,7 +45,10 @@ def _number(digits: int, kind: type[int] | type[float]) -> Any:
     def parse(text: str) -> Any:
         if len(text) > digits:
             raise ApiProblem(400, f"a number in the body has {len(text)} characters; at most {digits} are accepted")
-        return kind(text)
+        value = kind(text)
+        if not math.isfinite(value):
+            raise ApiProblem(400, f"the number {text} is too large for JSON")
+        return value
 
     return parse
 
