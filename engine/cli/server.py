@@ -13,7 +13,7 @@ from typing import TextIO
 from engine.cli.options import Parents, Subcommands, engine_for
 from engine.definition.loader import load
 from engine.errors import InputError, UsageError
-from engine.server import accounts
+from engine.server import accounts, integrations
 from engine.server.accounts import SCOPES
 
 _LIFETIME = re.compile(r"^([1-9][0-9]{0,3})([hdw])$")
@@ -47,6 +47,17 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p = token.add_parser("revoke", parents=[parents.common], help="revoke a token by id")
     p.add_argument("token_id", metavar="ID")
     p.set_defaults(run=cmd_token_revoke)
+
+    integration = sub.add_parser("integration", help="outside systems that send signed events")
+    verbs = integration.add_subparsers(dest="verb", required=True)
+    p = verbs.add_parser("add", parents=[parents.common], help="set up an integration; prints its secret once")
+    p.add_argument("name", metavar="NAME", help="as the process file names it under integrations:")
+    p.set_defaults(run=cmd_integration_add)
+    p = verbs.add_parser("rotate", parents=[parents.common], help="a new secret (the old one works 24h more)")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(run=cmd_integration_rotate)
+    p = verbs.add_parser("list", parents=[parents.common], help="integrations set up in this store")
+    p.set_defaults(run=cmd_integration_list)
 
 
 def lifetime(text: str) -> timedelta:
@@ -118,4 +129,25 @@ def cmd_token_revoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not engine.store.revoke_token(args.token_id, engine.clock.now()):
         raise UsageError(f"no unrevoked token {args.token_id!r}; see 'procflow token list'")
     print(f"revoked {args.token_id}", file=out)
+    return 0
+
+
+def cmd_integration_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    print(integrations.add(engine.store, args.name, engine.clock.now()), file=out)
+    print(f"the secret of {args.name}: give it to the sending system; it is shown only now", file=err)
+    return 0
+
+
+def cmd_integration_rotate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    print(integrations.rotate(engine.store, args.name, engine.clock.now()), file=out)
+    print(f"the new secret of {args.name}; the previous one keeps working for 24 hours", file=err)
+    return 0
+
+
+def cmd_integration_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    for record in engine_for(args).store.integrations():
+        rotated = f"rotated {record.rotated_at.isoformat(timespec='minutes')}" if record.rotated_at else "never rotated"
+        print(f"{record.name:<16} added {record.created_at.isoformat(timespec='minutes')}  {rotated}", file=out)
     return 0

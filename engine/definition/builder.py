@@ -21,6 +21,9 @@ from engine.definition.model import (
     DocumentSpec,
     Duration,
     Escalation,
+    FieldRef,
+    InboundEvent,
+    Integration,
     PipelinePosition,
     ProcessDefinition,
     Requirement,
@@ -106,6 +109,24 @@ class _Builder:
                 )
                 fields.append(ComputedField(name, rules=rules))
         return Computed(tuple(raw["inputs"]), tuple(fields))
+
+    def integration(self, name: str, raw: Mapping[str, Any]) -> Integration:
+        events = {}
+        for event_id, spec in raw["events"].items():
+            match = spec.get("match")
+            field = None
+            if match is not None:
+                _, document, field_name = match["case"].split(".", 2)
+                field = FieldRef(document, field_name)
+            events[event_id] = InboundEvent(
+                event_id,
+                self.text(spec["title"]),
+                spec["submit"],
+                bool(spec.get("start", False)),
+                field,
+                match["event"] if match is not None else "",
+            )
+        return Integration(name, self.text(raw["title"]), raw["acts_as"], MappingProxyType(events))
 
 
 def build(
@@ -193,6 +214,9 @@ def build(
                 r["id"], b.text(r["title"]), Action.parse(r["did"]), Action.parse(r["may_not"]), r.get("ref", "")
             )
             for r in data.get("separation", ())
+        ),
+        integrations=MappingProxyType(
+            {name: b.integration(name, raw) for name, raw in (data.get("integrations") or {}).items()}
         ),
         roles=MappingProxyType(roles),
         documents=MappingProxyType(documents),

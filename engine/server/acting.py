@@ -23,6 +23,11 @@ def actor_for(person: str, definition: ProcessDefinition, requested_role: str | 
     return Actor(person, requested_role)
 
 
+def integration_actor(integration: str, acts_as: str) -> Actor:
+    """The actor an outside system's event is recorded as: the integration by name, in the role the YAML gives it."""
+    return Actor(f"integration:{integration}", acts_as)
+
+
 def may_see(person: str, case: Case) -> bool:
     """Whether `person` may see `case` (until the directory lands, every authenticated person may)."""
     return bool(person) and case is not None

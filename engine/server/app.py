@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 
 from engine.errors import ProcflowError
 from engine.runtime.engine import Engine
-from engine.server import api_auth, api_cases, api_processes, openapi
+from engine.server import api_auth, api_cases, api_processes, api_webhooks, openapi
 from engine.server.endpoint import Context, Endpoint, asgi, json_response
 from engine.server.logs import AccessLog
 from engine.server.problems import ApiProblem, internal_problem, problem_response
@@ -31,7 +31,7 @@ VERSION = "1"
 
 def endpoints() -> tuple[Endpoint, ...]:
     """Every API endpoint, in the order the OpenAPI document lists them."""
-    return (*api_auth.ENDPOINTS, *api_processes.ENDPOINTS, *api_cases.ENDPOINTS)
+    return (*api_auth.ENDPOINTS, *api_processes.ENDPOINTS, *api_cases.ENDPOINTS, *api_webhooks.ENDPOINTS)
 
 
 def _health(request: Request) -> Response:

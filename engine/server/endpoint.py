@@ -170,15 +170,16 @@ def _replay(record: IdempotencyRecord) -> Response:
     )
 
 
-def idempotent(call: Call, run: Callable[[], Response]) -> Response:
-    """Run a write once per `Idempotency-Key` (per person): a retry gets the first answer back, unexecuted."""
-    key = call.request.headers.get("idempotency-key")
+def idempotent(call: Call, run: Callable[[], Response], key: str | None = None, scope: str | None = None) -> Response:
+    """Run a write once per `Idempotency-Key` (per person; or per `scope` and `key` given, as a webhook's delivery
+    id): a retry gets the first answer back, and nothing runs again."""
+    key = key or call.request.headers.get("idempotency-key")
     if key is None:
         return run()
     if not 1 <= len(key) <= 200:
-        raise ApiProblem(400, "Idempotency-Key must be 1 to 200 characters")
+        raise ApiProblem(400, "an idempotency key (or delivery id) must be 1 to 200 characters")
     store = call.engine.store
-    scope = f"{call.person} {call.request.method} {call.request.url.path}"
+    scope = scope or f"{call.person} {call.request.method} {call.request.url.path}"
     mine = IdempotencyRecord(scope, key, _fingerprint(call), call.engine.clock.now())
     found = store.reserve_idempotency(mine)
     if found is not None:

@@ -19,6 +19,7 @@ class ServerSettings:
     login_window: timedelta = timedelta(minutes=15)
     session_lifetime: timedelta = timedelta(hours=12)
     webhook_window: timedelta = timedelta(minutes=5)  # how old (or early) a signed webhook may be
+    rotation_grace: timedelta = timedelta(hours=24)  # an integration's previous secret still verifies this long
     page_size: int = 50
     max_page_size: int = 500
     proxy_header: str | None = None  # e.g. "X-Forwarded-User": trusted only from `trusted_proxies`; off by default
