@@ -15,7 +15,7 @@ from engine.errors import ConflictError
 from engine.presentation import case_row, describe_case, describe_event, describe_obligation, zone_of
 from engine.records import Case, Event
 from engine.runtime.timekeeping import Overdue
-from engine.server import acting
+from engine.server import acting, attachments
 from engine.server.endpoint import Call, Endpoint, check_if_match, etag, json_response, page
 from engine.server.problems import ApiProblem
 
@@ -88,7 +88,10 @@ def submit(call: Call) -> Response:
         raise ApiProblem(400, "send {'data': {...the document...}, 'role': ...}")
     definition = call.engine.definition(case.process_id, case.definition_hash)
     actor = acting.actor_for(call.person, definition, _role(call, body))
-    return _written(call, case, lambda: call.engine.submit(case, call.path("document"), body["data"], actor))
+    document = call.path("document")
+    if document in definition.documents:
+        attachments.check_references(call.context.files, definition.documents[document], body["data"])
+    return _written(call, case, lambda: call.engine.submit(case, document, body["data"], actor))
 
 
 def history(call: Call) -> Response:

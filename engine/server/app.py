@@ -19,7 +19,8 @@ from starlette.types import ASGIApp
 
 from engine.errors import ProcflowError
 from engine.runtime.engine import Engine
-from engine.server import api_auth, api_cases, api_processes, api_webhooks, openapi
+from engine.server import api_attachments, api_auth, api_cases, api_processes, api_webhooks, openapi
+from engine.server.attachments import open_backend
 from engine.server.endpoint import Context, Endpoint, asgi, json_response
 from engine.server.logs import AccessLog
 from engine.server.problems import ApiProblem, internal_problem, problem_response
@@ -31,7 +32,13 @@ VERSION = "1"
 
 def endpoints() -> tuple[Endpoint, ...]:
     """Every API endpoint, in the order the OpenAPI document lists them."""
-    return (*api_auth.ENDPOINTS, *api_processes.ENDPOINTS, *api_cases.ENDPOINTS, *api_webhooks.ENDPOINTS)
+    return (
+        *api_auth.ENDPOINTS,
+        *api_processes.ENDPOINTS,
+        *api_cases.ENDPOINTS,
+        *api_attachments.ENDPOINTS,
+        *api_webhooks.ENDPOINTS,
+    )
 
 
 def _health(request: Request) -> Response:
@@ -67,7 +74,9 @@ async def _crashed(request: Request, exc: Exception) -> Response:
 def create_app(engine: Engine, settings: ServerSettings | None = None, *, extra: Sequence[Endpoint] = ()) -> Starlette:
     """The procflow HTTP API over `engine` (health at /healthz, readiness at /readyz, OpenAPI at /openapi.json)."""
     settings = settings or ServerSettings()
-    context = Context(engine, settings, api_auth.authenticator(engine, settings))
+    context = Context(
+        engine, settings, api_auth.authenticator(engine, settings), open_backend(settings.attachments, engine.store)
+    )
     listed = (*endpoints(), *extra)
     spec = openapi.document(listed, VERSION)
 

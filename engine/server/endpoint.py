@@ -26,6 +26,7 @@ from engine.records import Case
 from engine.runtime.engine import Engine
 from engine.server import acting
 from engine.server.accounts import Principal
+from engine.server.attachments import AttachmentBackend
 from engine.server.bodies import parse_json, read_body
 from engine.server.problems import ApiProblem, internal_problem, problem_response
 from engine.server.settings import ServerSettings
@@ -43,6 +44,7 @@ class Context:
     engine: Engine
     settings: ServerSettings
     authenticate: Callable[[Request], Principal]
+    files: AttachmentBackend
 
 
 @dataclass(frozen=True)

@@ -24,4 +24,5 @@ class ServerSettings:
     max_page_size: int = 500
     proxy_header: str | None = None  # e.g. "X-Forwarded-User": trusted only from `trusted_proxies`; off by default
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    attachments: str = "store:"  # where uploaded files live: store: (the procflow store) or file:///a/folder
     secure_cookies: bool = True  # the session cookie is `Secure` (set False only for plain-HTTP development)
