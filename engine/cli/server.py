@@ -78,6 +78,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         engine.register(load(path))
     settings = ServerSettings(proxy_header=args.proxy_header, secure_cookies=not args.insecure_cookies)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=err)
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # one line per state change is not an access log
     print(f"procflow serving on http://{args.host}:{args.port} (Ctrl-C stops, finishing open requests)", file=err)
     uvicorn.run(
         create_app(engine, settings),

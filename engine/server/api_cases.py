@@ -190,7 +190,16 @@ _SUBMIT = {"type": "object", "required": ["data", "role"], "properties": {"data"
 _LIST = ("process", "state", "stage", "owner", "overdue")
 
 ENDPOINTS = (
-    Endpoint("POST", "/api/processes/{process}/cases", start, "Start a case", "cases", "write", _START),
+    Endpoint(
+        "POST",
+        "/api/processes/{process}/cases",
+        start,
+        "Start a case",
+        "cases",
+        "write",
+        _START,
+        responses={201: "started"},
+    ),
     Endpoint("GET", "/api/cases", list_cases, "Cases, filtered", "cases", query=_LIST, paged=True),
     Endpoint("GET", "/api/cases/{case}", status, "A case: state, documents, deadlines", "cases", query=("lang",)),
     Endpoint("GET", "/api/cases/{case}/history", history, "Every event of a case", "cases", paged=True),

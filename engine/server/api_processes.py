@@ -13,6 +13,7 @@ from engine import diff as differ
 from engine.definition.model import ProcessDefinition
 from engine.presentation import zone_of
 from engine.reports import case_audit, review
+from engine.server import acting
 from engine.server.endpoint import Call, Endpoint, json_response, page
 from engine.server.problems import ApiProblem
 
@@ -77,6 +78,19 @@ def diff(call: Call) -> Response:
     return json_response(differ.as_json(a, b, differ.compare(a, b)))
 
 
+def publish(call: Call) -> Response:
+    """A new version of a shared document (the sales customer profile), as `procflow publish`."""
+    body = call.object()
+    definition = call.engine.definition(call.path("process"))
+    role = body.get("role")
+    actor = acting.actor_for(call.person, definition, role if isinstance(role, str) else None)
+    if "data" not in body:
+        raise ApiProblem(400, "send {'data': {...the document...}, 'role': ...}")
+    version = call.engine.publish(definition.id, call.path("document"), body["data"], actor)
+    shown = {"document": version.document, "version": version.version, "hash": version.hash, "by": version.actor}
+    return json_response(shown, 201)
+
+
 def case_audit_report(call: Call) -> Response:
     case = call.case()
     engine = call.engine
@@ -139,6 +153,16 @@ ENDPOINTS = (
     ),
     Endpoint(
         "GET", "/api/processes/{process}/diff", diff, "What changed between versions", "processes", query=("from", "to")
+    ),
+    Endpoint(
+        "POST",
+        "/api/processes/{process}/shared/{document}",
+        publish,
+        "Publish a shared document",
+        "processes",
+        "write",
+        {"type": "object", "required": ["data", "role"], "properties": {"data": {}, "role": {"type": "string"}}},
+        responses={201: "published"},
     ),
     Endpoint(
         "GET", "/api/cases/{case}/audit", case_audit_report, "A case's audit report", "proof", query=("format", "lang")
