@@ -136,8 +136,16 @@ def check_if_match(call: Call, case: Case) -> None:
         )
 
 
-def page(call: Call, items: Sequence[T], key: Callable[[T], str], show: Callable[[T], Any]) -> Response:
-    """One page of a list in its stable order; `next` is an opaque cursor (the last key shown), or null."""
+def page(
+    call: Call,
+    items: Sequence[T],
+    key: Callable[[T], str],
+    show: Callable[[T], Any],
+    keep: Callable[[T], bool] | None = None,
+) -> Response:
+    """One page of a list in its stable order; `next` is an opaque cursor (the last key shown), or null.
+
+    `keep` (e.g. visibility) is asked only while the page fills, so a page of a long list costs a page."""
     settings = call.context.settings
     limit_text = call.query("limit")
     limit = int(limit_text) if limit_text and limit_text.isdigit() else settings.page_size
@@ -154,8 +162,14 @@ def page(call: Call, items: Sequence[T], key: Callable[[T], str], show: Callable
         if after not in keys:
             raise ApiProblem(400, "the cursor is not one this server gave out (or its item is gone)")
         start = keys.index(after) + 1
-    chunk = items[start : start + limit]
-    more = start + limit < len(items)
+    chunk: list[T] = []
+    more = False
+    for item in items[start:]:
+        if keep is None or keep(item):
+            if len(chunk) == limit:
+                more = True
+                break
+            chunk.append(item)
     following = base64.urlsafe_b64encode(key(chunk[-1]).encode("utf-8")).decode("ascii").rstrip("=") if more else None
     return json_response({"items": [show(item) for item in chunk], "next": following})
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,7 +21,8 @@ import uvicorn
 from engine import Engine, FixedClock, ProcessDefinition
 from engine.server import ServerSettings, accounts, create_app
 from engine.store import Store, open_store
-from tests.conftest import AUDITOR, drop_pg_schema, pg_url_for_test
+from tests.conftest import AUDITOR
+from tests.store.conftest import durable_url  # noqa: F401 - the store per kind (SQLite, PostgreSQL)
 
 PASSWORD = "correct horse battery"
 TEST_SETTINGS = ServerSettings(body_timeout=1.0, secure_cookies=False)
@@ -70,20 +70,10 @@ def serve(app: object, port: int) -> Iterator[None]:
     thread.join(10)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def server_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'served.db'}"
-        return
-    url = pg_url_for_test()
-    yield url
-    drop_pg_schema(url)
-
-
 @pytest.fixture
-def served(server_store_url: str, clock: FixedClock, mini: ProcessDefinition) -> Iterator[Served]:
+def served(durable_url: str, clock: FixedClock, mini: ProcessDefinition) -> Iterator[Served]:  # noqa: F811
     """A server over a store with the mini process registered and its spending policy published."""
-    store = open_store(server_store_url)
+    store = open_store(durable_url)
     engine = Engine(store, clock=clock)
     engine.register(mini)
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
@@ -103,6 +93,3 @@ def token(served: Served) -> str:
 def rita(served: Served, token: str) -> Iterator[httpx.Client]:
     with served.client(token) as client:
         yield client
-
-
-ClientFor = Callable[[str], httpx.Client]
