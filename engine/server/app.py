@@ -11,11 +11,11 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from engine.errors import ProcflowError
 from engine.runtime.engine import Engine
@@ -47,8 +47,6 @@ def _health(request: Request) -> Response:
 
 def _ready(engine: Engine) -> Route:
     async def ready(request: Request) -> Response:
-        from starlette.concurrency import run_in_threadpool
-
         try:
             await run_in_threadpool(engine.store.definitions)
         except ProcflowError as exc:
@@ -89,7 +87,7 @@ def create_app(engine: Engine, settings: ServerSettings | None = None, *, extra:
         Route("/openapi.json", spec_route, methods=["GET"]),
         *_routes(listed, context),
     ]
-    middleware: list[Middleware] = [Middleware(_AccessLogMiddleware)]
+    middleware = [Middleware(AccessLog)]
     return Starlette(
         routes=routes,
         middleware=middleware,
@@ -106,8 +104,3 @@ def _routes(listed: Iterable[Endpoint], context: Context) -> list[Route]:
         for path, group in by_path.items()
         for endpoint in group
     ]
-
-
-class _AccessLogMiddleware(AccessLog):
-    def __init__(self, app: ASGIApp) -> None:
-        super().__init__(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def test_every_route_is_in_the_openapi_document(served: Served) -> None:
         for operation in operations.values():
             assert operation["summary"] and "default" in operation["responses"], path
             named = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
-            assert named == set(__import__("re").findall(r"{(\w+)}", path))
+            assert named == set(re.findall(r"{(\w+)}", path))
     json.dumps(spec)
 
 
