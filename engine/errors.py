@@ -7,8 +7,10 @@ class owns the exit code the CLI uses for it, so the CLI never guesses.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class ProcflowError(Exception):
@@ -22,6 +24,21 @@ class ProcflowError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def details(self) -> dict[str, Any]:
+        """The error's data fields (the trigger, the allowed roles, each invalid field's JSON path…) as plain JSON
+        values, so another face (the HTTP API's problem documents) carries exactly what the exception does."""
+        return {name: _plain(value) for name, value in vars(self).items() if name != "message" and name[0] != "_"}
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 # --- definition errors: what a process file says is wrong -------------------------------

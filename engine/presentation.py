@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from engine.deadlines import Obligation
 from engine.definition.model import Deadline, ProcessDefinition, Requirement, Text
@@ -96,6 +97,24 @@ def describe_event(event: Event, zone: tzinfo = UTC) -> str:
         return f"{at}  {who} {event.kind}: {details}"
     verb = "computed" if event.kind == "computed" else "submitted"
     return f"{at}  {who} {verb} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})"
+
+
+def zone_of(definition: ProcessDefinition) -> tzinfo:
+    """The time zone a process's instants are shown in."""
+    return ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
+
+
+def case_row(case: Case, definition: ProcessDefinition) -> dict[str, Any]:
+    """A case as one line of a list: where it stands and who owns that."""
+    return {
+        "id": case.id,
+        "process": case.process_id,
+        "version": definition.version,
+        "state": case.state,
+        "stage": definition.stage_of(case.state).id,
+        "owner": definition.states[case.state].owner,
+        "updated_at": case.updated_at.isoformat(),
+    }
 
 
 def describe_case(

@@ -11,10 +11,10 @@ from engine.cli.options import (
     Subcommands,
     engine_for,
     instant_or_date,
-    zone_of,
 )
 from engine.cli.output import emit
 from engine.errors import UsageError
+from engine.presentation import zone_of
 
 
 def register(sub: Subcommands, parents: Parents) -> None:

@@ -10,13 +10,12 @@ from engine.cli.options import (
     Parents,
     Subcommands,
     engine_for,
-    zone_of,
 )
 from engine.cli.output import emit, print_json
 from engine.datafiles import read_data
 from engine.definition.loader import load
 from engine.errors import InputError
-from engine.presentation import describe_case, describe_event, describe_obligation, obligation_line
+from engine.presentation import case_row, describe_case, describe_event, describe_obligation, obligation_line, zone_of
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
@@ -194,17 +193,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for case_id in ids:
         case = engine.get(case_id)
         definition = engine.definition(case.process_id, case.definition_hash)
-        rows.append(
-            {
-                "id": case.id,
-                "process": case.process_id,
-                "version": definition.version,
-                "state": case.state,
-                "stage": definition.stage_of(case.state).id,
-                "owner": definition.states[case.state].owner,
-                "updated_at": case.updated_at.isoformat(),
-            }
-        )
+        rows.append(case_row(case, definition))
     if args.json:
         print_json(rows, out)
     for row in [] if args.json else rows:

@@ -12,7 +12,6 @@ from engine.cli.options import (
     Subcommands,
     engine_for,
     version_hash,
-    zone_of,
 )
 from engine.cli.output import emit, print_json
 from engine.clock import FixedClock
@@ -20,7 +19,7 @@ from engine.definition.loader import check, load
 from engine.definition.model import ProcessDefinition
 from engine.definition.revisions import is_revision_spec, load_revision
 from engine.errors import InputError, ProcflowError
-from engine.presentation import outline
+from engine.presentation import outline, zone_of
 from engine.runtime.engine import Engine
 
 VALIDATE_HELP = """\

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any, TypeAlias
-from zoneinfo import ZoneInfo
 
 from engine.clock import Clock, FixedClock, SystemClock
-from engine.definition.model import ProcessDefinition
 from engine.errors import UsageError
 from engine.notify import Notifier, NotifyConfig, load_config
 from engine.notify.config import config_path
@@ -95,11 +93,6 @@ def notify_config(args: argparse.Namespace) -> NotifyConfig | None:
     """The notify configuration `--notify` (or $PROCFLOW_NOTIFY) names; None when there is none."""
     path = config_path(getattr(args, "notify", None))
     return load_config(path) if path else None
-
-
-def zone_of(definition: ProcessDefinition) -> tzinfo:
-    """The time zone a process's instants are shown in."""
-    return ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
 
 
 def version_hash(engine: Engine, process: str, wanted: str) -> str:

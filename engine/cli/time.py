@@ -12,10 +12,9 @@ from engine.cli.options import (
     Subcommands,
     engine_for,
     positive,
-    zone_of,
 )
 from engine.cli.output import print_json
-from engine.presentation import describe_obligation, span
+from engine.presentation import describe_obligation, span, zone_of
 from engine.records import Event
 
 

@@ -22,6 +22,9 @@ from engine.definition.model import (
     DocumentSpec,
     Duration,
     Escalation,
+    FieldRef,
+    InboundEvent,
+    Integration,
     PipelinePosition,
     ProcessDefinition,
     Requirement,
@@ -114,6 +117,24 @@ class _Builder:
                 )
                 fields.append(ComputedField(name, rules=rules))
         return Computed(tuple(raw["inputs"]), tuple(fields))
+
+    def integration(self, name: str, raw: Mapping[str, Any]) -> Integration:
+        events = {}
+        for event_id, spec in raw["events"].items():
+            match = spec.get("match")
+            field = None
+            if match is not None:
+                _, document, field_name = match["case"].split(".", 2)
+                field = FieldRef(document, field_name)
+            events[event_id] = InboundEvent(
+                event_id,
+                self.text(spec["title"]),
+                spec["submit"],
+                bool(spec.get("start", False)),
+                field,
+                match["event"] if match is not None else "",
+            )
+        return Integration(name, self.text(raw["title"]), raw["acts_as"], MappingProxyType(events))
 
 
 def message_choice(value: Any) -> Mapping[str, str]:
@@ -215,6 +236,9 @@ def build(
             for r in data.get("separation", ())
         ),
         messages=_messages(data.get("messages") or {}),
+        integrations=MappingProxyType(
+            {name: b.integration(name, raw) for name, raw in (data.get("integrations") or {}).items()}
+        ),
         roles=MappingProxyType(roles),
         documents=MappingProxyType(documents),
         stages=stages,

@@ -255,7 +255,7 @@ def _json_position(text: str, value: str) -> tuple[int, int]:
     return 1, 1
 
 
-def _field(c: Context, ref: FieldRef, path: Path, *, dates: bool) -> Iterator[Finding]:
+def field_findings(c: Context, ref: FieldRef, path: Path, *, dates: bool) -> Iterator[Finding]:
     d = c.definition
     if ref.document not in d.documents:
         yield Finding(path, c.unknown("document", ref.document, d.documents))
@@ -294,11 +294,11 @@ def _deadline_refs(c: Context) -> Iterator[Finding]:
             )
         seen.setdefault(deadline.id, path)
         if deadline.after.kind == "field" and deadline.after.field:
-            yield from _field(c, deadline.after.field, (*path, "after"), dates=True)
+            yield from field_findings(c, deadline.after.field, (*path, "after"), dates=True)
         if deadline.after.kind == "event" and deadline.after.trigger not in triggers:
             yield Finding((*path, "after"), c.unknown("trigger", deadline.after.trigger, triggers))
         if deadline.field is not None:
-            yield from _field(c, deadline.field, (*path, "lead_time", "field"), dates=True)
+            yield from field_findings(c, deadline.field, (*path, "lead_time", "field"), dates=True)
         for key, action in (("met_by", deadline.met_by), ("recurring", deadline.action)):
             if action is not None:
                 where = (*path, key) if key == "met_by" else (*path, key, "action")

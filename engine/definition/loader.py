@@ -21,6 +21,7 @@ from engine.canonical import digest
 from engine.definition import check_cache, messages
 from engine.definition.builder import build
 from engine.definition.checks import Context, Finding, run_checks
+from engine.definition.integration_checks import integration_checks
 from engine.definition.model import ProcessDefinition
 from engine.definition.reader import Marked, read_yaml
 from engine.definition.schema_check import check_structure
@@ -100,7 +101,7 @@ def check(
         _shown_dir(schemas_root),
         resources.schema_texts,
     )
-    for finding in run_checks(context):
+    for finding in [*run_checks(context), *integration_checks(context)]:
         problems.append(_locate(finding, marked))
     problems = _sorted(problems)
     if any(p.severity == "error" for p in problems):

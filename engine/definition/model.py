@@ -268,6 +268,28 @@ class Separation:
 
 
 @dataclass(frozen=True)
+class InboundEvent:
+    """What an outside system's event does: submit `submit` on the case `match` finds, or on a new case."""
+
+    id: str
+    title: Text
+    submit: str
+    start: bool = False
+    match: FieldRef | None = None  # the case's field …
+    match_from: str = ""  # … that must equal this member of the event's body
+
+
+@dataclass(frozen=True)
+class Integration:
+    """An outside system allowed to send events, acting in one role of the process."""
+
+    id: str
+    title: Text
+    acts_as: str
+    events: Mapping[str, InboundEvent]
+
+
+@dataclass(frozen=True)
 class Calendar:
     country: str
     timezone: str
@@ -294,6 +316,7 @@ class ProcessDefinition:
     pipeline: tuple[PipelinePosition, ...] = ()
     separation: tuple[Separation, ...] = ()
     messages: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: EMPTY)  # kind → locale → template
+    integrations: Mapping[str, Integration] = field(default_factory=lambda: EMPTY)
     templates: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY)

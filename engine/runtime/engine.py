@@ -275,6 +275,13 @@ class Engine:
         self.store.publish(process_id, version)
         return version
 
+    def validate(self, process_id: str, document: str, data: Any) -> None:
+        """Raise `DocumentInvalid` (every error) if `data` is not a valid `document` of the process's newest
+        version; writes nothing. For callers that must check before a step they cannot undo (start + submit)."""
+        compiled = self._compile(self._latest(process_id))
+        self._spec(compiled, document)
+        self._validated(compiled, document, data)
+
     def _spec(self, compiled: CompiledProcess, document: str) -> Any:
         if document not in compiled.definition.documents:
             raise UnknownName("document", document, sorted(compiled.definition.documents))

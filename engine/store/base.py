@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, Protocol
 from engine.canonical import digest
 from engine.errors import StoreError
 from engine.records import Case, DocumentVersion, Event
+from engine.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
 from engine.store.outbox import OutboxMessage
 from engine.suggest import did_you_mean
 
@@ -174,6 +175,59 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # --- HTTP server records: accounts, login failures, tokens, integrations, idempotency, attachments ----
+    # Rows only; engine/server/ decides what they mean (store/ never imports server/).
+
+    def set_password(self, person: str, password_hash: str, at: datetime) -> None:
+        """Create or replace the person's local account (an argon2 hash, never the password)."""
+        ...
+
+    def password_hash(self, person: str) -> str | None: ...
+
+    def add_login_failure(self, key: str, at: datetime) -> None:
+        """Note one wrong login for `key` (`account:<person>` or `address:<ip>`); shared by every server."""
+        ...
+
+    def login_failures(self, key: str, since: datetime) -> int: ...
+
+    def clear_login_failures(self, key: str) -> None: ...
+
+    def add_token(self, token: TokenRecord) -> None: ...
+
+    def token(self, digest: str) -> TokenRecord | None:
+        """The token whose SHA-256 digest this is (revoked and expired ones too: the caller decides)."""
+        ...
+
+    def tokens(self, person: str | None = None) -> list[TokenRecord]: ...
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        """Mark a token revoked; False if there is no such (unrevoked) token."""
+        ...
+
+    def save_integration(self, integration: IntegrationRecord) -> None:
+        """Create or replace an integration (its secrets) by name."""
+        ...
+
+    def integration(self, name: str) -> IntegrationRecord | None: ...
+
+    def integrations(self) -> list[IntegrationRecord]: ...
+
+    def reserve_idempotency(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """Take `record`'s (scope, key) atomically: None if it was free, else the record already there."""
+        ...
+
+    def complete_idempotency(self, scope: str, key: str, status: int, body: str) -> None: ...
+
+    def release_idempotency(self, scope: str, key: str) -> None:
+        """Forget a reservation whose request failed before it could write (so a retry runs again)."""
+        ...
+
+    def put_attachment(self, record: AttachmentRecord, content: bytes) -> None:
+        """Keep a file under its SHA-256 (idempotent: the same bytes are stored once)."""
+        ...
+
+    def attachment(self, sha256: str) -> tuple[AttachmentRecord, bytes] | None: ...
 
 
 Opener = Callable[[str], Store]

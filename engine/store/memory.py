@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event
+from engine.store.access_memory import MemoryAccess
 from engine.store.base import (
     NO_CHECKPOINT,
     Checkpoint,
@@ -28,7 +29,7 @@ from engine.store.outbox import OutboxMessage
 from engine.store.records import utc
 
 
-class MemoryStore(MemoryOutbox):
+class MemoryStore(MemoryOutbox, MemoryAccess):
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()

@@ -16,6 +16,7 @@ class MemoryOutbox:
     _lock: threading.Lock
 
     def __init__(self) -> None:
+        super().__init__()  # cooperative: MemoryStore mixes several of these in
         self._outbox: dict[str, OutboxRow] = {}
         self._leases: dict[str, datetime] = {}
 

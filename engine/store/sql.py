@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from engine.canonical import plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, event_values, replay
+from engine.store.access_sql import V7, AccessQueries
 from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
 from engine.store.outbox import OutboxMessage
 from engine.store.records import EVENT_FIELDS, utc, version_from_dict, version_to_dict
@@ -118,12 +119,13 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
+    ("v7: accounts, login failures, API tokens, integrations, idempotency keys, attachments", V7),
     ("v8: the notification outbox (engine/store/sql_outbox.py)", _V8),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SQLStore(SQLOutbox, ABC):
+class SQLStore(SQLOutbox, AccessQueries, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str

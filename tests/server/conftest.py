@@ -1,0 +1,95 @@
+"""A real server for the HTTP tests: uvicorn on 127.0.0.1 (a free port) in a thread, spoken to with httpx.
+
+The engine runs on a `FixedClock` the tests move (token expiry, lock-out windows, webhook timestamps), on
+SQLite and on PostgreSQL. Argon2 runs at its real cost: the lock-out test makes 21 guesses.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+import uvicorn
+
+from engine import Engine, FixedClock, ProcessDefinition
+from engine.server import ServerSettings, accounts, create_app
+from engine.store import Store, open_store
+from tests.conftest import AUDITOR
+from tests.store.conftest import durable_url  # noqa: F401 - the store per kind (SQLite, PostgreSQL)
+
+PASSWORD = "correct horse battery"
+TEST_SETTINGS = ServerSettings(body_timeout=1.0, secure_cookies=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Served:
+    """A running server and what the tests need beside it."""
+
+    url: str
+    engine: Engine
+    clock: FixedClock
+    store: Store
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def token(self, person: str, scope: str = "write", days: int = 30) -> str:
+        text, _ = accounts.create_token(self.store, person, scope, self.clock.now(), timedelta(days=days))
+        return text
+
+
+@contextmanager
+def serve(app: object, port: int) -> Iterator[None]:
+    """Run uvicorn in a thread until the test is done; wait until it answers."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def served(durable_url: str, clock: FixedClock, mini: ProcessDefinition) -> Iterator[Served]:  # noqa: F811
+    """A server over a store with the mini process registered and its spending policy published."""
+    store = open_store(durable_url)
+    engine = Engine(store, clock=clock)
+    engine.register(mini)
+    engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
+    port = free_port()
+    with serve(create_app(engine, TEST_SETTINGS), port):
+        yield Served(f"http://127.0.0.1:{port}", engine, clock, store)
+    store.close()
+
+
+@pytest.fixture
+def token(served: Served) -> str:
+    """A write token for rita (who acts as requester)."""
+    return served.token("rita")
+
+
+@pytest.fixture
+def rita(served: Served, token: str) -> Iterator[httpx.Client]:
+    with served.client(token) as client:
+        yield client

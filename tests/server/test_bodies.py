@@ -1,0 +1,79 @@
+"""Hostile bodies against the real server: 100 MB, a JSON bomb (deep nesting, huge numbers), a slow client,
+broken JSON — each a problem document, never a trace, and nothing written."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+
+from tests.server.conftest import Served
+
+PROBLEM = "application/problem+json"
+
+
+def _raw(served: Served, head: str, body: bytes = b"", pause: float = 0.0) -> str:
+    """Send a request by hand (so the test controls Content-Length and timing); the server's answer as text."""
+    port = int(served.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.encode("ascii") + body)
+        time.sleep(pause)
+        return sock.recv(65536).decode("utf-8", "replace")
+
+
+def _head(served: Served, token: str, length: int, path: str = "/api/processes/mini/cases") -> str:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    )
+
+
+def test_a_100_megabyte_body_is_refused_before_it_is_read(served: Served, token: str) -> None:
+    answer = _raw(served, _head(served, token, 100 * 1024 * 1024), b'{"role": ')
+    assert answer.startswith("HTTP/1.1 413") and PROBLEM in answer and "Traceback" not in answer
+    assert served.engine.cases("mini") == []
+
+
+def test_a_streamed_body_over_the_limit_is_cut_off(served: Served, rita: httpx.Client) -> None:
+    def chunks() -> object:
+        for _ in range(40):
+            yield b" " * 65536
+
+    response = rita.post("/api/processes/mini/cases", content=chunks())  # type: ignore[arg-type]
+    assert response.status_code == 413 and response.headers["content-type"] == PROBLEM
+    assert served.engine.cases("mini") == []
+
+
+def test_a_slow_client_is_cut_off(served: Served, token: str) -> None:
+    answer = _raw(served, _head(served, token, 100), b'{"role": "req', pause=2.0)
+    assert answer.startswith("HTTP/1.1 408") and PROBLEM in answer
+    assert served.engine.cases("mini") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 50_000 + b"]" * 50_000,
+        b'{"role": "requester", "data": ' + b'{"a": ' * 40 + b"1" + b"}" * 40 + b"}",
+        b'{"role": "requester", "data": {"n": 1' + b"0" * 5000 + b"}}",
+        b'{"role": "requester", "data": {"n": 1e999999}}',
+        b'{"role": "requester", "data": {"n": NaN}}',
+        b'{"role": "requester"',
+        b"\xff\xfe not utf-8",
+        b"[]",
+    ],
+    ids=["deep-array", "deep-object", "huge-int", "huge-float", "nan", "truncated", "not-utf8", "not-an-object"],
+)
+def test_a_json_bomb_or_broken_json_is_400(served: Served, rita: httpx.Client, body: bytes) -> None:
+    response = rita.post("/api/processes/mini/cases", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM and "Traceback" not in response.text
+    assert served.engine.cases("mini") == []
+
+
+def test_an_unknown_path_and_method_are_problems(rita: httpx.Client) -> None:
+    assert rita.get("/api/nothing").headers["content-type"] == PROBLEM
+    response = rita.put("/api/cases")
+    assert response.status_code == 405 and response.headers["content-type"] == PROBLEM

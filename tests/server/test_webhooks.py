@@ -1,0 +1,172 @@
+"""Inbound events from the sales process's ERP and CRM, signed the way a real ERP signs its webhooks (HMAC-SHA256
+over "timestamp.body" with the shared secret), against the real server: matched, started, deduplicated — and
+forged, stale, replayed, unmatched or invalid deliveries refused with a problem document, writing nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from engine import Actor, ProcessDefinition
+from engine.cli.main import main
+from engine.scenario import read_scenario
+from engine.server import integrations
+from tests.conftest import PROCESSES
+from tests.server.conftest import Served
+
+WON = read_scenario(PROCESSES / "sales" / "scenarios" / "won.yaml")
+BD, AM = Actor("li", "bd_specialist"), Actor("wang", "account_manager")
+PROBLEM = "application/problem+json"
+
+
+def data_of(document: str, **changes: Any) -> dict[str, Any]:
+    found = next(step["data"] for step in WON["steps"] if step.get("submit") == document)
+    return {**found, **changes}
+
+
+class Sender:
+    """An outside system as it really sends: the body bytes, a timestamp, the HMAC, a delivery id."""
+
+    def __init__(self, served: Served, name: str, secret: str) -> None:
+        self.served, self.name, self.secret = served, name, secret
+
+    def send(
+        self, body: dict[str, Any], delivery: str, *, at: int | None = None, secret: str | None = None
+    ) -> httpx.Response:
+        raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        stamp = str(at if at is not None else int(self.served.clock.now().timestamp()))
+        mac = hmac.new((secret or self.secret).encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "Procflow-Timestamp": stamp,
+            "Procflow-Delivery": delivery,
+            "Procflow-Signature": f"v1={mac}",
+        }
+        return httpx.post(f"{self.served.url}/api/integrations/{self.name}/events", content=raw, headers=headers)
+
+
+@pytest.fixture
+def selling(served: Served, sales: ProcessDefinition) -> Served:
+    served.engine.register(sales)
+    return served
+
+
+@pytest.fixture
+def erp(selling: Served) -> Sender:
+    return Sender(selling, "erp", integrations.add(selling.store, "erp", selling.clock.now()))
+
+
+@pytest.fixture
+def crm(selling: Served) -> Sender:
+    return Sender(selling, "crm", integrations.add(selling.store, "crm", selling.clock.now()))
+
+
+@pytest.fixture
+def contracted(selling: Served) -> str:
+    """A sales case whose signed contract is HT-2026-0042."""
+    engine = selling.engine
+    case = engine.start("sales", BD)
+    engine.submit(case.id, "signed_contract", data_of("signed_contract", contract_no="HT-2026-0042"), AM)
+    return case.id
+
+
+def payment(**changes: Any) -> dict[str, Any]:
+    return {"event": "payment_received", "contract_no": "HT-2026-0042", "data": data_of("invoice_payment", **changes)}
+
+
+def _submitted(served: Served, case_id: str, document: str) -> list[Any]:
+    return [e for e in served.engine.get(case_id).history if e.kind == "submitted" and e.document == document]
+
+
+def test_the_erp_payment_lands_on_the_case_with_that_contract(erp: Sender, contracted: str) -> None:
+    response = erp.send(payment(), "erp-0001")
+    assert response.status_code == 200, response.text
+    assert response.json()["case"] == contracted and response.json()["submitted"] == "invoice_payment"
+    (event,) = _submitted(erp.served, contracted, "invoice_payment")
+    assert (event.actor, event.role) == ("integration:erp", "finance")
+
+
+def test_a_redelivery_is_answered_again_and_submits_once(erp: Sender, contracted: str) -> None:
+    first = erp.send(payment(), "erp-0002")
+    again = erp.send(payment(), "erp-0002")
+    assert again.status_code == first.status_code == 200 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert len(_submitted(erp.served, contracted, "invoice_payment")) == 1
+
+
+def test_the_crm_lead_starts_a_case_with_its_record(crm: Sender) -> None:
+    response = crm.send({"event": "lead_captured", "data": data_of("lead_record")}, "crm-1")
+    assert response.status_code == 201, response.text
+    case = crm.served.engine.get(response.json()["case"])
+    assert case.history[0].actor == "integration:crm" and case.latest("lead_record") is not None
+
+
+def test_an_invalid_lead_starts_nothing(crm: Sender) -> None:
+    response = crm.send({"event": "lead_captured", "data": {"company_name": ""}}, "crm-2")
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+    assert response.json()["errors"] and crm.served.engine.cases("sales") == []
+
+
+def _refused(response: httpx.Response, status: int, kind: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM and "Traceback" not in response.text
+    assert response.json()["type"] == f"urn:procflow:problem:{kind}"
+
+
+def test_a_forged_webhook_is_refused(erp: Sender, contracted: str) -> None:
+    _refused(erp.send(payment(), "erp-3", secret="whsec_guessed"), 401, "webhook-signature")
+    tampered = httpx.post(
+        f"{erp.served.url}/api/integrations/erp/events",
+        content=json.dumps(payment(amount=1)).encode(),
+        headers={"Procflow-Timestamp": "1", "Procflow-Delivery": "x", "Procflow-Signature": "v1=00"},
+    )
+    _refused(tampered, 401, "webhook-stale")
+    _refused(Sender(erp.served, "bank", "whsec_x").send(payment(), "b-1"), 401, "webhook-signature")
+    assert _submitted(erp.served, contracted, "invoice_payment") == []
+
+
+def test_a_stale_or_replayed_webhook_is_refused(erp: Sender, contracted: str) -> None:
+    now = int(erp.served.clock.now().timestamp())
+    _refused(erp.send(payment(), "erp-4", at=now - 6 * 60), 401, "webhook-stale")
+    _refused(erp.send(payment(), "erp-5", at=now + 6 * 60), 401, "webhook-stale")
+    assert erp.send(payment(), "erp-6").status_code == 200
+    erp.served.clock.advance(timedelta(minutes=6))
+    _refused(erp.send(payment(), "erp-6", at=now), 401, "webhook-stale")  # the captured request, replayed later
+    assert len(_submitted(erp.served, contracted, "invoice_payment")) == 1
+
+
+def test_a_payment_for_no_case_is_a_clear_problem(erp: Sender, contracted: str) -> None:
+    response = erp.send({**payment(), "contract_no": "HT-0000"}, "erp-7")
+    _refused(response, 422, "no-matching-case")
+    assert "documents.signed_contract.contract_no = 'HT-0000'" in response.json()["detail"]
+    _refused(erp.send({**payment(), "event": "paid"}, "erp-8"), 422, "unknown-name")
+
+
+def test_a_rotated_secret_keeps_working_for_the_grace_period(erp: Sender, contracted: str) -> None:
+    old = erp.secret
+    erp.secret = integrations.rotate(erp.served.store, "erp", erp.served.clock.now())
+    assert erp.send(payment(), "erp-9").status_code == 200
+    assert erp.send(payment(), "erp-10", secret=old).status_code == 200
+    erp.served.clock.advance(timedelta(hours=25))
+    _refused(erp.send(payment(), "erp-11", secret=old), 401, "webhook-signature")
+
+
+def test_procflow_integration_add_rotate_list(tmp_path: Any) -> None:
+    db = ["--db", f"sqlite:///{tmp_path / 'i.db'}"]
+    out = io.StringIO()
+    assert main(["integration", "add", "erp", *db], out, io.StringIO()) == 0
+    assert out.getvalue().startswith("whsec_")
+    err = io.StringIO()
+    assert main(["integration", "add", "erp", *db], io.StringIO(), err) == 2 and "rotate" in err.getvalue()
+    rotated = io.StringIO()
+    assert main(["integration", "rotate", "erp", *db], rotated, io.StringIO()) == 0
+    assert rotated.getvalue() != out.getvalue()
+    listed = io.StringIO()
+    assert main(["integration", "list", *db], listed, io.StringIO()) == 0 and "erp" in listed.getvalue()
