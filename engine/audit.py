@@ -11,6 +11,7 @@ and `verify` later shows every recorded head is still in its chain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -59,8 +60,17 @@ def heads_root(heads: list[tuple[str, int, str | None]]) -> str:
     return digest([[case_id, version, head] for case_id, version, head in sorted(heads)])
 
 
-def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
-    """Check every chain, every head, and every checkpoint; name the first bad event of each case."""
+def verify(
+    store: Store,
+    *,
+    digest_written_down: str | None = None,
+    also: Callable[[str, list[Event]], str | None] | None = None,
+) -> Verdict:
+    """Check every chain, every head, and every checkpoint; name the first bad event of each case.
+
+    `also` sees each case's stored events once, as they are read (signed checkpoints check them against
+    what was signed), and returns a problem or None.
+    """
     sql = _sql(store)
     verdict = Verdict()
     heads = {case_id: (version, head) for case_id, version, head in sql.heads()}
@@ -70,7 +80,7 @@ def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
         chains[case_id] = events
         verdict.cases += 1
         verdict.events += len(events)
-        problem = chain_problem(events)
+        problem = chain_problem(events) or (also(case_id, events) if also else None)
         if problem:
             verdict.problems.append(f"case {case_id}: {problem}")
             continue

@@ -16,7 +16,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-from engine.canonical import canonical_json, plain
+from engine.canonical import JCS, canonical_bytes, plain
 
 EventKind = Literal["started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated"]
 NOTE_KINDS = ("reminded", "escalated", "breach")  # recorded in the history; change no state or document
@@ -63,6 +63,7 @@ class Event:
     data: Mapping[str, Any] | None = None
     prev_hash: str | None = None  # the hash of the case's previous event (GENESIS for the first)
     hash: str | None = None  # sha256 over every other field: edit one and the chain breaks
+    hash_scheme: int = JCS  # how `hash` spells the fields (engine/canonical.py); older events say 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +122,11 @@ def event_values(event: Event) -> tuple[Any, ...]:
 
 
 def event_digest(event: Event) -> str:
-    """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash."""
+    """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash,
+    spelled under the event's own `hash_scheme` (so events hashed before RFC 8785 keep verifying)."""
     body = list(event_values(event))
     body[13] = None if event.data is None else plain(event.data)
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(body, event.hash_scheme)).hexdigest()
 
 
 def seal(event: Event, case: Case | None) -> Event:

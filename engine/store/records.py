@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from engine.canonical import plain
+from engine.canonical import LEGACY, plain
 from engine.records import DocumentVersion, Event
 
 EVENT_FIELDS = (
@@ -25,6 +25,7 @@ EVENT_FIELDS = (
     "data",
     "prev_hash",
     "hash",
+    "hash_scheme",
 )
 
 
@@ -53,6 +54,7 @@ def event_from_dict(row: dict[str, Any]) -> Event:
         data=row.get("data"),
         prev_hash=row.get("prev_hash"),
         hash=row.get("hash"),
+        hash_scheme=row.get("hash_scheme") or LEGACY,  # exports made before schemes were recorded
     )
 
 

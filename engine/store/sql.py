@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from engine.canonical import digest, plain
+from engine.canonical import LEGACY, digest, plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, event_values, replay
 from engine.store.base import DueItem
@@ -37,7 +37,7 @@ def event_row(event: Event) -> tuple[Any, ...]:
     """An event as the values of an `events` row, in EVENT_FIELDS order."""
     values = list(event_values(event))
     values[13] = None if event.data is None else json.dumps(plain(event.data), ensure_ascii=False)
-    return (*values, event.hash)
+    return (*values, event.hash, event.hash_scheme)
 
 
 def event_from_row(row: Sequence[Any]) -> Event:
@@ -59,6 +59,7 @@ def event_from_row(row: Sequence[Any]) -> Event:
         None if row[13] is None else json.loads(row[13]),
         row[14],
         row[15],
+        row[16] or LEGACY,  # NULL: sealed before schema v5 recorded the scheme
     )
 
 
@@ -116,10 +117,17 @@ _V3 = [  # a hash chain per case, its head on the case row, and store-wide check
         PRIMARY KEY (number, case_id))""",
 ]
 
+_V5 = [  # evidence: each event's hash scheme (NULL = 1, sealed before RFC 8785); signed checkpoint statements
+    "ALTER TABLE events ADD COLUMN hash_scheme INTEGER",
+    """CREATE TABLE signed_checkpoints (
+        number INTEGER PRIMARY KEY, key_id TEXT NOT NULL, statement TEXT NOT NULL, signature TEXT NOT NULL)""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
+    ("evidence: hash schemes per event, signed checkpoints", _V5),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -350,6 +358,19 @@ class SQLStore(ABC):
             "SELECT case_id, version, head FROM checkpoint_heads WHERE number = ? ORDER BY case_id", (number,)
         )
         return [(r[0], r[1], r[2]) for r in rows]
+
+    def add_signed_checkpoint(self, number: int, key_id: str, statement: str, signature: str) -> None:
+        """Keep a checkpoint's signed statement (the signature is made outside the store, by the key holder)."""
+
+        def work(tx: Tx) -> None:
+            tx.execute("INSERT INTO signed_checkpoints VALUES (?, ?, ?, ?)", (number, key_id, statement, signature))
+
+        self._write("signed checkpoint", work)
+
+    def signed_checkpoints(self) -> list[tuple[int, str, str, str]]:
+        """(number, key id, statement, signature) of every signed checkpoint, oldest first."""
+        rows = self._read("SELECT number, key_id, statement, signature FROM signed_checkpoints ORDER BY number")
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def get(self, case_id: str) -> Case:
         events = self.raw_events(case_id)

@@ -69,8 +69,10 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:  # what a version-1 store looked like: undo migrations 3 and 2
+    def downgrade(tx: object) -> None:  # what a version-1 store looked like: undo the evidence step, 3 and 2
         for statement in (
+            "DROP TABLE signed_checkpoints",
+            "ALTER TABLE events DROP COLUMN hash_scheme",
             "DROP TABLE checkpoint_heads",
             "DROP TABLE checkpoints",
             "ALTER TABLE cases DROP COLUMN head",
