@@ -14,9 +14,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from cryptography.exceptions import InvalidSignature
@@ -215,3 +215,20 @@ def sign_checkpoint(
     signature = base64.b64encode(key.sign(text.encode("utf-8"))).decode("ascii")
     evidence.add_signed_checkpoint(number, current, text, signature)
     return number, statement_hash(text)
+
+
+def latest_signed_at(store: Store) -> datetime | None:
+    """When the last signed checkpoint was made (as its statement says), or None."""
+    rows = durable(store).signed_checkpoints()
+    return datetime.fromisoformat(json.loads(rows[-1][2])["at"]) if rows else None
+
+
+def every(store: Store, key: Ed25519PrivateKey, interval: timedelta) -> Callable[[datetime], None]:
+    """A worker's after-round hook: sign a checkpoint when the last one is `interval` old (restarts included)."""
+
+    def maybe_sign(now: datetime) -> None:
+        last = latest_signed_at(store)
+        if last is None or now - last >= interval:
+            sign_checkpoint(store, now, key)
+
+    return maybe_sign

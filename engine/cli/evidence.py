@@ -1,0 +1,90 @@
+"""Evidence: key pairs, signed checkpoints and trusted verification, evidence packs, backtests, authority.
+
+`verify --trust`, `checkpoint --sign`, `audit --bundle` and `worker --checkpoint-every` are options of
+commands registered elsewhere; their handlers call the functions here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from engine.cli.options import Parents, Subcommands, engine_for
+from engine.errors import UsageError
+from engine.store.base import Store
+
+_DURATION = re.compile(r"^(\d+)(m|h|d)$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def duration(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if not match or int(match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30m, 1h or 1d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def register(sub: Subcommands, parents: Parents) -> None:
+    p = sub.add_parser("keygen", help="make an Ed25519 key pair for signed checkpoints (KEY and KEY.pub)")
+    p.add_argument("key", metavar="KEY", help="the private key file to write (mode 0600); KEY.pub beside it")
+    p.set_defaults(run=cmd_keygen)
+
+
+def cmd_keygen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.evidence import keys
+
+    public, kid = keys.generate(Path(args.key))
+    print(f"wrote {args.key} (keep it secret, off the database host) and {public} (key {kid})", file=out)
+    return 0
+
+
+def sign(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`checkpoint --sign KEY [--introduce NEW.pub]`."""
+    from engine.evidence import keys, signing
+
+    engine = engine_for(args)
+    key = keys.load_private(Path(args.sign))
+    successor = keys.load_public(Path(args.introduce)) if args.introduce else None
+    number, digest = signing.sign_checkpoint(engine.store, engine.clock.now(), key, successor)
+    print(f"signed checkpoint {number} with key {keys.key_id(key.public_key())}: {digest[:32]}", file=out)
+    if successor is not None:
+        print(
+            f"key {keys.key_id(successor)} signs from now on; key {keys.key_id(key.public_key())} is retired", file=out
+        )
+    return 0
+
+
+def verify_trusted(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`verify --trust PUBKEY`."""
+    from engine.evidence import keys, signing
+
+    if args.checkpoint:
+        raise UsageError("--trust and --checkpoint do not combine: a signed checkpoint needs no digest written down")
+    trusted = [keys.load_public(Path(path)) for path in args.trust]
+    verdict = signing.verify_trusted(engine_for(args).store, trusted)
+    for problem in verdict.problems:
+        print(problem, file=out)
+    signed = f"signed checkpoint {verdict.signed}" if verdict.signed else "no signed checkpoint"
+    summary = (
+        f"{verdict.cases} case(s), {verdict.events} event(s); {signed} (keys {', '.join(verdict.keys) or '-'}), "
+        f"{verdict.since} event(s) since, checked by their chains"
+    )
+    print(f"{'ok' if verdict.ok else 'TAMPERED'}: {summary}", file=out)
+    return 0 if verdict.ok else 1
+
+
+def worker_hook(args: argparse.Namespace, store: Store) -> Callable[[datetime], None] | None:
+    """The worker's after-round hook for `--checkpoint-every` (None without it)."""
+    from engine.evidence import keys, signing
+
+    if args.checkpoint_every is None:
+        if args.sign:
+            raise UsageError("--sign needs --checkpoint-every DURATION")
+        return None
+    if not args.sign:
+        raise UsageError("--checkpoint-every needs --sign KEY")
+    return signing.every(store, keys.load_private(Path(args.sign)), args.checkpoint_every)
