@@ -68,8 +68,10 @@ def digest(value: Any, scheme: int = JCS) -> str:
 
 def frozen_copy(value: Any) -> tuple[Any, str]:
     """A private, JSON-safe copy of `value` and its digest (scheme 2)."""
-    copy = json.loads(canonical_json(value))
-    return copy, hashlib.sha256(jcs(copy)).hexdigest()
+    text = canonical_json(value)
+    copy = json.loads(text)
+    spelled = text.encode("utf-8") if _json_agrees(copy) else jcs(copy)  # one serialisation when they agree
+    return copy, hashlib.sha256(spelled).hexdigest()
 
 
 def plain(value: Any) -> Any:
