@@ -35,6 +35,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("--format", choices=["md", "html", "json"], default="md")
     p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--bundle", metavar="ZIP", help="write the case's evidence pack (verify with verify-bundle)")
     p.set_defaults(run=cmd_audit)
 
     p = sub.add_parser(
@@ -72,6 +73,8 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine.reports import case_audit
 
+    if args.bundle:
+        return evidence.bundle(args, out, err)
     engine = engine_for(args)
     case = engine.get(args.case)
     definition = engine.definition(case.process_id, case.definition_hash)

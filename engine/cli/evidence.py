@@ -33,12 +33,40 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("key", metavar="KEY", help="the private key file to write (mode 0600); KEY.pub beside it")
     p.set_defaults(run=cmd_keygen)
 
+    p = sub.add_parser("verify-bundle", help="recompute a case's evidence pack with no database (exit 0 sound, 1 not)")
+    p.add_argument("bundle", metavar="ZIP")
+    p.add_argument("--trust", action="append", required=True, metavar="PUBKEY", help="the signing key you trust")
+    p.set_defaults(run=cmd_verify_bundle)
+
 
 def cmd_keygen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine.evidence import keys
 
     public, kid = keys.generate(Path(args.key))
     print(f"wrote {args.key} (keep it secret, off the database host) and {public} (key {kid})", file=out)
+    return 0
+
+
+def cmd_verify_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.evidence import bundle_check, keys
+
+    verdict = bundle_check.verify_bundle(Path(args.bundle), [keys.load_public(Path(p)) for p in args.trust])
+    for line in verdict.problems + verdict.notes:
+        print(line, file=out)
+    if not verdict.ok:
+        print(f"NOT SOUND: {args.bundle}", file=out)
+        return 1
+    print(f"ok: case {verdict.case}, {verdict.events} event(s), signed up to event {verdict.signed_version}", file=out)
+    return 0
+
+
+def bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`audit CASE --bundle ZIP`."""
+    from engine.evidence.bundle import write_bundle
+
+    engine = engine_for(args)
+    manifest = write_bundle(engine, args.case, Path(args.bundle), engine.clock.now())
+    print(f"wrote {args.bundle}: {len(manifest['files'])} file(s) for case {args.case}", file=out)
     return 0
 
 

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from engine import audit
 from engine.canonical import jcs
-from engine.errors import StoreError
+from engine.errors import InputError, StoreError
 from engine.evidence.keys import key_id, parse_public, public_pem
 from engine.records import GENESIS, Event
 from engine.store.base import Store
@@ -71,6 +71,40 @@ def statement_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class BadStatement(Exception):
+    """A signed statement that cannot be accepted; the message says why, naming it."""
+
+
+def check_statement(name: str, text: str, signature: str, trust: dict[str, Ed25519PublicKey]) -> dict[str, Any]:
+    """The body of a statement signed by a key in `trust`; `BadStatement` naming `name` otherwise."""
+    try:
+        body = json.loads(text)
+        signer = parse_public(body["signer"].encode("ascii"), name)
+        canonical = jcs(body).decode("utf-8") == text
+    except (ValueError, KeyError, TypeError, AttributeError, InputError):
+        raise BadStatement(f"{name} is malformed (not a procflow statement)") from None
+    if key_id(signer) not in trust or body.get("key") != key_id(signer):
+        known = ", ".join(sorted(trust)) or "none"
+        raise BadStatement(f"{name} is signed by key {key_id(signer)}, which is not trusted (trusted here: {known})")
+    try:
+        trust[key_id(signer)].verify(base64.b64decode(signature, validate=True), text.encode("utf-8"))
+    except (InvalidSignature, ValueError):
+        raise BadStatement(
+            f"{name}: the signature does not match its statement (the statement or the signature was changed)"
+        ) from None
+    if not canonical or body.get("format") != FORMAT:
+        raise BadStatement(f"{name} is malformed (not a procflow statement)")
+    return dict(body)
+
+
+def successor(body: dict[str, Any], trust: dict[str, Ed25519PublicKey]) -> dict[str, Ed25519PublicKey]:
+    """The keys trusted after a statement: its `next_key` alone when it introduces one (the old is retired)."""
+    if not body.get("next_key"):
+        return trust
+    key = parse_public(str(body["next_key"]).encode("ascii"), f"signed checkpoint {body.get('number')}")
+    return {key_id(key): key}
+
+
 def walk(
     rows: Sequence[tuple[int, str, str, str]], trusted: Sequence[Ed25519PublicKey] | None
 ) -> tuple[list[Signed], list[str]]:
@@ -82,37 +116,22 @@ def walk(
     good: list[Signed] = []
     previous = GENESIS
     for number, _key, text, signature in rows:
-        try:
-            body = json.loads(text)
-            signer = parse_public(body["signer"].encode("ascii"), f"signed checkpoint {number}")
-            canonical = jcs(body).decode("utf-8") == text
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return good, [f"signed checkpoint {number} is malformed (not a procflow statement)"]
+        name = f"signed checkpoint {number}"
         if trusted is None and not good:
-            trust = {key_id(signer): signer}
-        if key_id(signer) not in trust or body.get("key") != key_id(signer):
-            known = ", ".join(sorted(trust))
-            return good, [
-                f"signed checkpoint {number} is signed by key {key_id(signer)}, which is not trusted "
-                f"(trusted here: {known})"
-            ]
+            try:
+                own = parse_public(json.loads(text)["signer"].encode("ascii"), name)
+                trust = {key_id(own): own}
+            except (ValueError, KeyError, TypeError, AttributeError, InputError):
+                return good, [f"{name} is malformed (not a procflow statement)"]
         try:
-            trust[key_id(signer)].verify(base64.b64decode(signature, validate=True), text.encode("utf-8"))
-        except (InvalidSignature, ValueError):
-            return good, [
-                f"signed checkpoint {number}: the signature does not match its statement "
-                "(the statement or the signature was changed)"
-            ]
-        if not canonical or body.get("format") != FORMAT or body.get("number") != number:
-            return good, [f"signed checkpoint {number} is malformed (not a procflow statement)"]
+            body = check_statement(name, text, signature, trust)
+            trust = successor(body, trust)
+        except (BadStatement, InputError) as exc:
+            return good, [str(exc)]
+        if body.get("number") != number:
+            return good, [f"{name} is malformed (not a procflow statement)"]
         if body.get("prev") != previous:
-            return good, [
-                f"signed checkpoint {number} does not follow the one before it "
-                "(a signed checkpoint was removed or replaced)"
-            ]
-        if body.get("next_key"):
-            successor = parse_public(str(body["next_key"]).encode("ascii"), f"signed checkpoint {number}")
-            trust = {key_id(successor): successor}  # the old key is retired
+            return good, [f"{name} does not follow the one before it (a signed checkpoint was removed or replaced)"]
         previous = statement_hash(text)
         good.append(Signed(number, body, previous))
     return good, []
