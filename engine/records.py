@@ -18,8 +18,10 @@ from typing import Any, Literal
 
 from engine.canonical import JCS, canonical_bytes, plain
 
-EventKind = Literal["started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated"]
-NOTE_KINDS = ("reminded", "escalated", "breach")  # recorded in the history; change no state or document
+EventKind = Literal[
+    "started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated", "recalendared"
+]
+NOTE_KINDS = ("reminded", "escalated", "breach", "recalendared")  # recorded in the history; change no state or document
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 SYSTEM = "procflow"
 SYSTEM_ROLE = "system"

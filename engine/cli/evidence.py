@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.options import Parents, Subcommands, engine_for
+from engine.cli.options import Parents, Parser, Subcommands, actor, engine_for
+from engine.cli.output import print_json
 from engine.errors import UsageError
 from engine.store.base import Store
 
@@ -32,6 +33,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p = sub.add_parser("keygen", help="make an Ed25519 key pair for signed checkpoints (KEY and KEY.pub)")
     p.add_argument("key", metavar="KEY", help="the private key file to write (mode 0600); KEY.pub beside it")
     p.set_defaults(run=cmd_keygen)
+    _register_calendar(sub, parents)
 
     p = sub.add_parser("verify-bundle", help="recompute a case's evidence pack with no database (exit 0 sound, 1 not)")
     p.add_argument("bundle", metavar="ZIP")
@@ -44,6 +46,60 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     public, kid = keys.generate(Path(args.key))
     print(f"wrote {args.key} (keep it secret, off the database host) and {public} (key {kid})", file=out)
+    return 0
+
+
+def _register_calendar(sub: Subcommands, parents: Parents) -> None:
+    group = sub.add_parser("calendar", help="the working-day data deadlines are judged on")
+    inner: Subcommands = group.add_subparsers(dest="calendar_command", required=True, parser_class=Parser)
+    p = inner.add_parser("table", help="print a process calendar's working-day table (JSON) for some years")
+    p.add_argument("file", metavar="FILE", help="a process file")
+    p.add_argument("--years", default=None, metavar="FROM-TO", help="e.g. 2026-2027 (default this year and next)")
+    p.set_defaults(run=cmd_calendar_table)
+    p = inner.add_parser(
+        "impact", parents=[parents.common], help="open deadlines whose due time moves under new holidays data"
+    )
+    p.add_argument("--holidays", metavar="TABLE", help="a proposed working-day table (default: the installed data)")
+    p.add_argument("--record", action="store_true", help="note each move on its case's record (needs --as)")
+    p.add_argument("--as", dest="actor", type=actor, metavar="USER:ROLE", help="who records the moves")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_calendar_impact)
+
+
+def cmd_calendar_table(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.definition.loader import load
+    from engine.evidence import calendar
+
+    definition = load(args.file)
+    if definition.calendar is None:
+        raise UsageError(f"{args.file} declares no calendar")
+    this_year = datetime.now(UTC).year
+    first, _, last = (args.years or f"{this_year}-{this_year + 1}").partition("-")
+    if not (first.isdigit() and (last or first).isdigit()):
+        raise UsageError(f"--years {args.years!r} is not FROM-TO like 2026-2027")
+    print_json(calendar.table(definition.calendar, range(int(first), int(last or first) + 1)), out)
+    return 0
+
+
+def cmd_calendar_impact(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.evidence import calendar
+
+    if args.record and (args.holidays or args.actor is None):
+        raise UsageError("--record needs --as USER:ROLE and the installed data (a proposal is not in force)")
+    engine = engine_for(args)
+    proposed = calendar.read_table(Path(args.holidays)) if args.holidays else None
+    moves = calendar.impact(engine, engine.clock.now(), proposed)
+    if args.json:
+        print_json([{"case": m.case_id, "key": m.key, "deadline": m.deadline, "from": m.old.isoformat(),
+                     "to": m.new.isoformat()} for m in moves], out)  # fmt: skip
+    else:
+        for m in moves:
+            print(f"{m.case_id:<20} {m.deadline:<6} {m.old.isoformat(timespec='minutes')} → "
+                  f"{m.new.isoformat(timespec='minutes')}", file=out)  # fmt: skip
+        print(f"{len(moves)} open deadline(s) move", file=out)
+    if args.record and moves:
+        noted = calendar.record(engine, moves, args.actor)
+        print(f"recorded the moves on {len(noted)} case(s)", file=err)
     return 0
 
 

@@ -59,6 +59,26 @@ def grants(events: list[Event]) -> dict[str, Any]:
     return {"format": "procflow-grants/1", "events": rows}
 
 
+def _deadlines(
+    engine: Engine, case_id: str, events: list[Event], now: datetime, in_force: str | None
+) -> list[dict[str, Any]]:
+    """Each obligation as judged at `now`, with the hash of the working-day table it was judged on: the one
+    the last `recalendared` note put in force, or else the installed data's (in `calendar/`)."""
+    noted = [e for e in events if e.kind == "recalendared" and e.data]
+    judged_on = noted[-1].data["calendar"] if noted and noted[-1].data else in_force
+    return [
+        {
+            "key": o.key,
+            "deadline": o.deadline.ref or o.deadline.id,
+            "status": o.status,
+            "due_at": o.due_at.isoformat() if o.due_at else None,
+            "met_at": o.met_at.isoformat() if o.met_at else None,
+            "calendar": judged_on if o.deadline.within and o.deadline.within.unit == "working_days" else None,
+        }
+        for o in engine.deadlines(case_id, now)
+    ]
+
+
 def covering(store: Any, case_id: str) -> tuple[list[tuple[int, str, str, str]], tuple[int, str, str, str]]:
     """(the key-handover statements before it, the latest signed statement whose heads include the case)."""
     rows = durable(store).signed_checkpoints()
@@ -82,6 +102,7 @@ def _files(engine: Engine, case_id: str, now: datetime) -> Iterator[tuple[str, b
             yield f"documents/{event.seq}.json", _json({**body, "hash": event.document_hash})
     years = range(events[0].at.year, max(now.year, events[-1].at.year) + 2)
     process_id = str((events[0].data or {}).get("process_id", ""))
+    in_force = None
     for definition_hash in dict.fromkeys(e.definition_hash for e in events):
         stored = dict(engine.store.load_definition(definition_hash))
         yield f"definitions/{definition_hash}.json", _json(stored)
@@ -89,7 +110,9 @@ def _files(engine: Engine, case_id: str, now: datetime) -> Iterator[tuple[str, b
         declared = engine.definition(process_id, definition_hash).calendar
         if declared is not None:
             table = calendar.table(declared, years)
-            yield f"calendar/{calendar.table_hash(table)}.json", _json(table)
+            in_force = calendar.table_hash(table)
+            yield f"calendar/{in_force}.json", _json(table)
+    yield "deadlines.json", _json(_deadlines(engine, case_id, events, now, in_force))
     yield "grants.json", _json(grants(events))
     handovers, (_number, _key, statement, signature) = covering(engine.store, case_id)
     for n, _k, text, sig in handovers:

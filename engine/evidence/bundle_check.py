@@ -175,11 +175,15 @@ def check_definitions(entries: dict[str, bytes], events: list[Event]) -> None:
             raise Bad(f"definitions/{content_hash}.yaml: differs from the source text the definition stored")
 
 
-def check_calendars(entries: dict[str, bytes]) -> None:
+def check_calendars(entries: dict[str, bytes], events: list[Event]) -> None:
     for name in sorted(n for n in entries if n.startswith("calendar/")):
         table = _parse(entries, name)
         if not isinstance(table, dict) or f"calendar/{calendar.table_hash(table)}.json" != name:
             raise Bad(f"{name}: its content does not hash to its name")
+    for event in events:
+        data = dict(event.data or {})
+        if event.kind == "recalendared" and calendar.table_hash(data.get("table") or {}) != data.get("calendar"):
+            raise Bad(f"events.json: the working-day table event {event.seq} put in force does not hash to its name")
 
 
 def check_signature(
@@ -221,7 +225,7 @@ def verify_bundle(path: Path, trusted: Sequence[Ed25519PublicKey]) -> BundleVerd
         verdict.events = len(events)
         check_documents(entries, events)
         check_definitions(entries, events)
-        check_calendars(entries)
+        check_calendars(entries, events)
         check_signature(entries, events, trusted, verdict)
     except Bad as exc:
         verdict.problems.append(str(exc))
