@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.options import Parents, Parser, Subcommands, actor, engine_for
-from engine.cli.output import print_json
+from engine.cli.options import Parents, Parser, Subcommands, actor, engine_for, instant_or_date
+from engine.cli.output import emit, print_json
 from engine.errors import UsageError
 from engine.store.base import Store
 
@@ -34,6 +34,16 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("key", metavar="KEY", help="the private key file to write (mode 0600); KEY.pub beside it")
     p.set_defaults(run=cmd_keygen)
     _register_calendar(sub, parents)
+
+    p = sub.add_parser(
+        "backtest", parents=[parents.common], help="replay the store's case histories under a proposed definition"
+    )
+    p.add_argument("file", metavar="NEW.yaml", help="the proposed process file")
+    p.add_argument("--since", type=instant_or_date, metavar="DATE", help="only cases started on or after DATE")
+    p.add_argument("--process", metavar="ID", help="the cases of this process (default: the file's process id)")
+    p.add_argument("--format", choices=["text", "md", "html", "json"], default="text")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(run=cmd_backtest)
 
     p = sub.add_parser("verify-bundle", help="recompute a case's evidence pack with no database (exit 0 sound, 1 not)")
     p.add_argument("bundle", metavar="ZIP")
@@ -90,16 +100,44 @@ def cmd_calendar_impact(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     proposed = calendar.read_table(Path(args.holidays)) if args.holidays else None
     moves = calendar.impact(engine, engine.clock.now(), proposed)
     if args.json:
-        print_json([{"case": m.case_id, "key": m.key, "deadline": m.deadline, "from": m.old.isoformat(),
-                     "to": m.new.isoformat()} for m in moves], out)  # fmt: skip
+        print_json(
+            [
+                {
+                    "case": m.case_id,
+                    "key": m.key,
+                    "deadline": m.deadline,
+                    "from": m.old.isoformat(),
+                    "to": m.new.isoformat(),
+                }
+                for m in moves
+            ],
+            out,
+        )
     else:
         for m in moves:
-            print(f"{m.case_id:<20} {m.deadline:<6} {m.old.isoformat(timespec='minutes')} → "
-                  f"{m.new.isoformat(timespec='minutes')}", file=out)  # fmt: skip
+            print(
+                f"{m.case_id:<20} {m.deadline:<6} {m.old.isoformat(timespec='minutes')} → "
+                f"{m.new.isoformat(timespec='minutes')}",
+                file=out,
+            )
         print(f"{len(moves)} open deadline(s) move", file=out)
     if args.record and moves:
         noted = calendar.record(engine, moves, args.actor)
         print(f"recorded the moves on {len(noted)} case(s)", file=err)
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.definition.loader import load
+    from engine.evidence import backtest, backtest_report
+
+    proposed = load(args.file)  # a file that does not validate stops here, before the store is opened
+    engine = engine_for(args)
+    process = args.process or proposed.id
+    if not engine.store.latest_definition(process):
+        raise UsageError(f"the store has no process {process!r}; see 'procflow versions'")
+    result = backtest.backtest(engine, proposed, engine.clock.now(), process=process, since=args.since)
+    emit(backtest_report.render(backtest_report.data(result), args.format), args.output, out)
     return 0
 
 
