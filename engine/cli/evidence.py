@@ -36,6 +36,13 @@ def register(sub: Subcommands, parents: Parents) -> None:
     _register_calendar(sub, parents)
 
     p = sub.add_parser(
+        "authority", help="paths one person could walk alone past a gate; exit 1 if one breaks an invariant"
+    )
+    p.add_argument("file", metavar="FILE", help="a process file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_authority)
+
+    p = sub.add_parser(
         "backtest", parents=[parents.common], help="replay the store's case histories under a proposed definition"
     )
     p.add_argument("file", metavar="NEW.yaml", help="the proposed process file")
@@ -125,6 +132,34 @@ def cmd_calendar_impact(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
         noted = calendar.record(engine, moves, args.actor)
         print(f"recorded the moves on {len(noted)} case(s)", file=err)
     return 0
+
+
+def cmd_authority(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.definition.loader import load
+    from engine.evidence import authority
+
+    findings = authority.check(load(args.file))
+    if args.json:
+        print_json(
+            [
+                {
+                    "invariant": f.invariant,
+                    "from": f.start,
+                    "to": f.end,
+                    "broken": f.broken,
+                    "path": None if f.path is None else list(f.path.states),
+                    "steps": None
+                    if f.path is None
+                    else [{"step": str(s), "roles": list(s.roles)} for s in f.path.steps],
+                }
+                for f in findings
+            ],
+            out,
+        )
+    else:
+        for line in authority.lines(findings):
+            print(line, file=out)
+    return 1 if any(f.broken for f in findings) else 0
 
 
 def cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -21,6 +21,7 @@ from engine.definition.model import (
     DocumentSpec,
     Duration,
     Escalation,
+    Invariant,
     PipelinePosition,
     ProcessDefinition,
     Requirement,
@@ -193,6 +194,16 @@ def build(
                 r["id"], b.text(r["title"]), Action.parse(r["did"]), Action.parse(r["may_not"]), r.get("ref", "")
             )
             for r in data.get("separation", ())
+        ),
+        invariants=tuple(
+            Invariant(
+                i["id"],
+                i["no_single_person"]["from"],
+                i["no_single_person"]["to"],
+                b.text(i.get("title")),
+                i.get("ref", ""),
+            )
+            for i in data.get("invariants", ())
         ),
         roles=MappingProxyType(roles),
         documents=MappingProxyType(documents),

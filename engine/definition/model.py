@@ -263,6 +263,18 @@ class Separation:
 
 
 @dataclass(frozen=True)
+class Invariant:
+    """No single person may take a case from `start` to `end` alone (each a state, stage or pipeline position id);
+    checked by `procflow authority` from the file."""
+
+    id: str
+    start: str
+    end: str
+    title: Text = NO_TEXT
+    ref: str = ""
+
+
+@dataclass(frozen=True)
 class Calendar:
     country: str
     timezone: str
@@ -288,6 +300,7 @@ class ProcessDefinition:
     calendar: Calendar | None = None
     pipeline: tuple[PipelinePosition, ...] = ()
     separation: tuple[Separation, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
     templates: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
