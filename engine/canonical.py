@@ -30,25 +30,46 @@ def canonical_json(value: Any) -> str:
     return _CANONICAL.encode(value)
 
 
+def scan(value: Any) -> tuple[bool, bool]:
+    """(whether `value` holds read-only mappings or tuples, whether Python's sorted JSON already spells it as
+    RFC 8785 — no floats, integers beyond 2**53 or keys at or above U+E000). One pass, no recursion; it stops
+    at the first disagreement, so `proxies` is then only a lower bound."""
+    proxies, stack = False, [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -_SAFE_INT <= item <= _SAFE_INT:
+                return proxies, False
+        elif kind is dict or (kind is not list and hasattr(item, "items")):
+            proxies = proxies or kind is not dict
+            for key, inner in item.items():
+                if type(key) is not str or (not key.isascii() and _HIGH_KEY.search(key)):
+                    return proxies, False
+                stack.append(inner)
+        elif kind is list or kind is tuple:
+            proxies = proxies or kind is tuple
+            stack.extend(item)
+        else:
+            return proxies, False  # floats and anything else: the library decides
+    return proxies, True
+
+
 def _json_agrees(value: Any) -> bool:
-    """Whether Python's sorted JSON is already RFC 8785 for `value` (no floats, huge ints or high keys)."""
-    if isinstance(value, str) or value is None or isinstance(value, bool):
-        return True
-    if isinstance(value, int):
-        return -_SAFE_INT <= value <= _SAFE_INT
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return all(not _HIGH_KEY.search(str(k)) and _json_agrees(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return all(_json_agrees(v) for v in value)
-    return False  # floats and anything else: the library decides
+    return scan(value)[1]
 
 
 def jcs(value: Any) -> bytes:
-    """Scheme 2: the RFC 8785 bytes of `value` (the C encoder where it provably agrees, else `rfc8785`)."""
-    if _json_agrees(value):
-        return _CANONICAL.encode(value).encode("utf-8")
+    """Scheme 2: the RFC 8785 bytes of `value` (the C encoder where it provably agrees, else `rfc8785`).
+
+    Mappings may be read-only proxies and sequences tuples; they are spelled as objects and arrays."""
+    proxies, agrees = scan(value)
+    if agrees:
+        return _CANONICAL.encode(plain(value) if proxies else value).encode("utf-8")
     try:
-        return rfc8785.dumps(plain(value))
+        return rfc8785.dumps(plain(value))  # the scan stopped early: convert whatever it did not reach
     except rfc8785.CanonicalizationError as exc:
         raise ValueError(f"cannot hash this value as RFC 8785 JSON: {exc}") from None
 

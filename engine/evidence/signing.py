@@ -80,7 +80,6 @@ def check_statement(name: str, text: str, signature: str, trust: dict[str, Ed255
     try:
         body = json.loads(text)
         signer = parse_public(body["signer"].encode("ascii"), name)
-        canonical = jcs(body).decode("utf-8") == text
     except (ValueError, KeyError, TypeError, AttributeError, InputError):
         raise BadStatement(f"{name} is malformed (not a procflow statement)") from None
     if key_id(signer) not in trust or body.get("key") != key_id(signer):
@@ -92,7 +91,7 @@ def check_statement(name: str, text: str, signature: str, trust: dict[str, Ed255
         raise BadStatement(
             f"{name}: the signature does not match its statement (the statement or the signature was changed)"
         ) from None
-    if not canonical or body.get("format") != FORMAT:
+    if not isinstance(body, dict) or body.get("format") != FORMAT:  # the signature covers the exact bytes
         raise BadStatement(f"{name} is malformed (not a procflow statement)")
     return dict(body)
 
@@ -146,15 +145,15 @@ def sealed_events(statements: Sequence[Signed]) -> dict[str, list[tuple[int, str
     return sealed
 
 
-def sealed_problem(events: list[Event], sealed: list[tuple[int, str, int]]) -> str | None:
+def sealed_problem(links: list[audit.Link], sealed: list[tuple[int, str, int]]) -> str | None:
     """The first stored event that is not the event signed for its place, described."""
     for seq, digest, number in sealed:
-        if seq > len(events):
+        if seq > len(links):
             return f"event {seq}, signed in checkpoint {number}, is no longer in its history"
-        event = events[seq - 1]
-        if event.hash != digest:
+        _seq, kind, own = links[seq - 1]
+        if own != digest:
             return (
-                f"event {seq} ({event.kind}) is not the event signed in checkpoint {number} "
+                f"event {seq} ({kind}) is not the event signed in checkpoint {number} "
                 "(the history was rewritten after it was signed)"
             )
     return None
@@ -167,9 +166,9 @@ def verify_trusted(store: Store, trusted: Sequence[Ed25519PublicKey]) -> Trusted
     sealed = sealed_events(statements)
     seen: set[str] = set()
 
-    def against_signature(case_id: str, events: list[Event]) -> str | None:
+    def against_signature(case_id: str, links: list[audit.Link]) -> str | None:
         seen.add(case_id)
-        return sealed_problem(events, sealed.get(case_id, []))
+        return sealed_problem(links, sealed.get(case_id, []))
 
     base = audit.verify(store, also=against_signature)
     verdict = TrustedVerdict(base.cases, base.events, base.checkpoints, [*problems, *base.problems])

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from engine.canonical import LEGACY, digest, plain
+from engine.canonical import JCS, LEGACY, canonical_json, digest, jcs, plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, event_values, replay
 from engine.store.base import DueItem
@@ -36,7 +36,9 @@ class Tx(Protocol):
 def event_row(event: Event) -> tuple[Any, ...]:
     """An event as the values of an `events` row, in EVENT_FIELDS order."""
     values = list(event_values(event))
-    values[13] = None if event.data is None else json.dumps(plain(event.data), ensure_ascii=False)
+    if event.data is not None:  # in its scheme's canonical spelling, so a verifier can hash the row as stored
+        data = plain(event.data)
+        values[13] = jcs(data).decode("utf-8") if event.hash_scheme == JCS else canonical_json(data)
     return (*values, event.hash, event.hash_scheme)
 
 
@@ -321,6 +323,10 @@ class SQLStore(ABC):
         """The stored events of a case as they are, without replaying them (for verification)."""
         rows = self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE case_id = ? ORDER BY seq", (case_id,))
         return [event_from_row(row) for row in rows]
+
+    def raw_event_rows(self) -> list[Sequence[Any]]:
+        """Every stored event row (EVENT_FIELDS order) of every case, by case and seq, in one read (to verify)."""
+        return self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events ORDER BY case_id, seq")
 
     def heads(self) -> list[tuple[str, int, str | None]]:
         """(case id, version, head hash) of every case, by id."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -69,7 +70,11 @@ def test_events_sealed_before_v5_keep_verifying_under_their_recorded_scheme(
     legacy_hash = event_digest(legacy)
     assert legacy_hash != case.history[0].hash
     # what a v4 store holds: the legacy hash, no scheme recorded
-    store._write("old", lambda tx: tx.execute("UPDATE events SET hash = ?, hash_scheme = NULL", (legacy_hash,)))
+    old_text = json.dumps({"process_id": "mini", "data": {"weight": 2.0}}, ensure_ascii=False)  # as v3 wrote it
+    store._write(
+        "old",
+        lambda tx: tx.execute("UPDATE events SET hash = ?, hash_scheme = NULL, data = ?", (legacy_hash, old_text)),
+    )
     store._write("old", lambda tx: tx.execute("UPDATE cases SET head = ?", (legacy_hash,)))
     assert store.raw_events(case.id)[0].hash_scheme == LEGACY
     assert verify(store).ok
@@ -95,3 +100,16 @@ def test_a_definition_stored_before_rfc_8785_loads_under_its_own_scheme(mini: Pr
 def test_an_unknown_scheme_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown hash scheme 7"):
         canonical_bytes([], 7)
+
+
+@given(st.dictionaries(st.text(max_size=6), json_values, max_size=4), st.text(max_size=8))
+def test_a_stored_row_hashes_as_stored_to_the_events_own_hash(data: dict[str, Any], actor: str) -> None:
+    from engine.records import seal, stored_digest
+    from engine.store.sql import event_row
+
+    event = seal(
+        Event("c-1", 1, "submitted", datetime(2026, 3, 2, tzinfo=UTC), actor, "r", "d" * 64,
+              document="x", document_version=1, document_hash="e" * 64, data=data),
+        None,
+    )  # fmt: skip
+    assert stored_digest(event_row(event)) == event.hash
