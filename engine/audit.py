@@ -22,7 +22,7 @@ from engine.canonical import digest
 from engine.errors import StoreError
 from engine.records import GENESIS, Event, event_digest, stored_digest
 from engine.store.base import Store
-from engine.store.sql import SQLStore, event_from_row
+from engine.store.sql import event_from_row
 
 
 @dataclass
@@ -37,8 +37,12 @@ class Verdict:
         return not self.problems
 
 
-def _sql(store: Store) -> SQLStore:
-    if not isinstance(store, SQLStore):
+_DURABLE = ("heads", "event_case_ids", "raw_events", "checkpoints", "checkpoint_heads", "add_checkpoint")
+
+
+def _sql(store: Store) -> Any:
+    """The store, if it keeps chains, heads and checkpoints (the durable ones do)."""
+    if not all(hasattr(store, name) for name in _DURABLE):
         raise StoreError("verification needs a durable store (sqlite:// or postgresql://)")
     return store
 
@@ -164,4 +168,5 @@ def checkpoint(store: Store, at: datetime) -> tuple[int, str]:
     """Record every case's head under one digest; returns (number, digest) for the auditor to keep."""
     sql = _sql(store)
     heads = sql.heads()
-    return sql.add_checkpoint(at, heads_root(heads), heads)
+    number, sealed = sql.add_checkpoint(at, heads_root(heads), heads)
+    return int(number), str(sealed)

@@ -6,26 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, ProcessDefinition, open_store
 from engine.evidence import keys
-from engine.store.base import Store
-from tests.conftest import APPROVER, AUDITOR, REQUESTER
-from tests.store.conftest import durable_url  # noqa: F401  (the fixture, shared)
-
-
-@pytest.fixture
-def history(durable_url: str, mini: ProcessDefinition) -> tuple[Store, str]:  # noqa: F811
-    """A store with one case of six events (started … fired approve) and a second, one-event case."""
-    engine = Engine(open_store(durable_url))
-    engine.register(mini)
-    engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
-    case = engine.start("mini", REQUESTER)
-    case = engine.submit(case, "request", {"item": "desk", "amount": 300}, REQUESTER)
-    case = engine.fire(case, "send", REQUESTER)
-    case = engine.submit(case, "decision", {"approve": True}, APPROVER)
-    case = engine.fire(case, "approve", APPROVER)
-    engine.start("mini", REQUESTER)
-    return engine.store, case.id
+from tests.store.conftest import durable_url, history  # noqa: F401  (the fixtures, shared)
 
 
 @pytest.fixture

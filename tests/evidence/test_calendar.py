@@ -79,29 +79,30 @@ def test_the_move_under_new_installed_data_is_recorded_as_an_event(
     keypair: tuple[Path, Path], tmp_path: Path,
 ) -> None:  # fmt: skip
     url, case_id = accepted
-    new_release = monday_off[1]
-    monkeypatch.setitem(calendars_module._PROVIDERS, "holidays", lambda c, z, t: calendar.TableCalendar(new_release))
-    calendars_module.official.cache_clear()
-    try:
-        code, out, err = run("calendar", "impact", "--db", url, "--now", NOW, "--record", "--as", "ops:system")
-        assert code == 0 and "T8     2026-12-01T15:00+08:00 → 2026-12-02T15:00+08:00" in out, err
-        assert "recorded the moves on 1 case(s)" in err
-        store = open_store(url)
-        note = store.get(case_id).history[-1]
-        assert note.kind == "recalendared" and note.actor == "ops" and note.data is not None
-        assert note.data["moves"][0]["to"] == "2026-12-02T15:00:00+08:00"
-        assert note.data["calendar"] == calendar.table_hash(note.data["table"])
-        assert "2026-11-30" in note.data["table"]["years"]["2026"]["off"]
-        assert verify(store).ok
-        assert run("calendar", "impact", "--db", url, "--now", NOW)[1].strip() == "0 open deadline(s) move"
-        signing.sign_checkpoint(store, datetime.fromisoformat(NOW), keys.load_private(keypair[0]))
-        assert run("audit", case_id, "--db", url, "--now", NOW, "--bundle", str(tmp_path / "c.zip"))[0] == 0
-        with zipfile.ZipFile(tmp_path / "c.zip") as archive:
-            judged = {d["deadline"]: d for d in json.loads(archive.read("deadlines.json"))}
-        assert judged["T8"]["calendar"] == note.data["calendar"] and judged["T8"]["due_at"].startswith("2026-12-02")
-        assert verify_bundle(tmp_path / "c.zip", [keys.load_public(keypair[1])]).ok
-    finally:
-        calendars_module.official.cache_clear()
+    new_release = monday_off[1]  # as if the holidays package had shipped it (the cached calendars stay untouched)
+
+    def released(country: str, timezone: str, cutoff: str | None = None, provider: str = "holidays") -> Any:
+        return calendar.TableCalendar(new_release)
+
+    monkeypatch.setattr(calendars_module, "official", released)
+    monkeypatch.setattr(calendar, "official", released)
+    code, out, err = run("calendar", "impact", "--db", url, "--now", NOW, "--record", "--as", "ops:system")
+    assert code == 0 and "T8     2026-12-01T15:00+08:00 → 2026-12-02T15:00+08:00" in out, err
+    assert "recorded the moves on 1 case(s)" in err
+    store = open_store(url)
+    note = store.get(case_id).history[-1]
+    assert note.kind == "recalendared" and note.actor == "ops" and note.data is not None
+    assert note.data["moves"][0]["to"] == "2026-12-02T15:00:00+08:00"
+    assert note.data["calendar"] == calendar.table_hash(note.data["table"])
+    assert "2026-11-30" in note.data["table"]["years"]["2026"]["off"]
+    assert verify(store).ok
+    assert run("calendar", "impact", "--db", url, "--now", NOW)[1].strip() == "0 open deadline(s) move"
+    signing.sign_checkpoint(store, datetime.fromisoformat(NOW), keys.load_private(keypair[0]))
+    assert run("audit", case_id, "--db", url, "--now", NOW, "--bundle", str(tmp_path / "c.zip"))[0] == 0
+    with zipfile.ZipFile(tmp_path / "c.zip") as archive:
+        judged = {d["deadline"]: d for d in json.loads(archive.read("deadlines.json"))}
+    assert judged["T8"]["calendar"] == note.data["calendar"] and judged["T8"]["due_at"].startswith("2026-12-02")
+    assert verify_bundle(tmp_path / "c.zip", [keys.load_public(keypair[1])]).ok
 
 
 def test_recording_needs_an_actor_and_the_installed_data(

@@ -9,28 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, ProcessDefinition, open_store
 from engine.audit import checkpoint, verify
 from engine.cli import main
 from engine.store.sql import SQLStore
-from tests.conftest import APPROVER, AUDITOR, REQUESTER
-
-
-@pytest.fixture
-def history(durable_url: str, mini: ProcessDefinition) -> tuple[SQLStore, str]:
-    """A store with one case of six events: started, submitted, computed, fired, submitted, fired."""
-    engine = Engine(open_store(durable_url))
-    engine.register(mini)
-    engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
-    case = engine.start("mini", REQUESTER)
-    case = engine.submit(case, "request", {"item": "desk", "amount": 300}, REQUESTER)
-    case = engine.fire(case, "send", REQUESTER)
-    case = engine.submit(case, "decision", {"approve": True}, APPROVER)
-    case = engine.fire(case, "approve", APPROVER)
-    engine.start("mini", REQUESTER)  # a second, untouched case
-    store = engine.store
-    assert isinstance(store, SQLStore)
-    return store, case.id
 
 
 def sql(store: SQLStore, statement: str, *params: object) -> None:
