@@ -74,3 +74,14 @@ def test_an_invariant_naming_nothing_is_a_located_error(edit: Callable[[str, str
     assert code == 1 and "sales.yaml:" in err
     assert "invariant 'no_lone_close': 'negotation' names no state, stage or pipeline position" in err
     assert "did you mean 'negotiation'" in err
+
+
+def test_diff_reports_a_changed_invariant(edit: Callable[[str, str, str], Path]) -> None:
+    from engine.diff import compare
+
+    moved = edit("processes/sales.yaml", "no_single_person: {from: negotiation, to: customer}",
+                 "no_single_person: {from: opportunity, to: customer}")  # fmt: skip
+    changes = [c for c in compare(load(SALES), load(moved)) if c.element == "invariant"]
+    assert [(c.kind, c.id, c.details) for c in changes] == [
+        ("changed", "no_lone_close", ("start: negotiation → opportunity",))
+    ]
