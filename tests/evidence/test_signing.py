@@ -196,3 +196,14 @@ def test_a_file_that_is_not_a_key_is_a_clear_error(tmp_path: Path, durable_url: 
     assert code == 2 and "not an unencrypted PEM private key" in err
     code, _, err = run("worker", "--db", durable_url, "--once", "--checkpoint-every", "1h")
     assert code == 2 and "--checkpoint-every needs --sign KEY" in err
+
+
+def test_the_worker_command_signs_on_its_schedule(
+    history: tuple[Store, str], keypair: tuple[Path, Path], durable_url: str
+) -> None:
+    store, _ = history
+    argv = ["worker", "--db", durable_url, "--once", "--checkpoint-every", "1h", "--sign", str(keypair[0])]
+    assert run(*argv, "--now", "2026-03-02T08:00:00+00:00")[0] == 0
+    assert run(*argv, "--now", "2026-03-02T08:30:00+00:00")[0] == 0  # not due yet
+    assert len(store.signed_checkpoints()) == 1  # type: ignore[attr-defined]
+    assert run("verify", "--db", durable_url, "--trust", str(keypair[1]))[0] == 0
