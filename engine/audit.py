@@ -11,13 +11,17 @@ and `verify` later shows every recorded head is still in its chain.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from engine.canonical import digest
-from engine.records import GENESIS, Event, event_digest
+from engine.records import GENESIS, Event, event_digest, stored_digest
 from engine.store.base import NO_CHECKPOINT, Store, checkpoint_seal
+from engine.store.records import event_from_row
 
 
 @dataclass
@@ -32,37 +36,86 @@ class Verdict:
         return not self.problems
 
 
+Link = tuple[int, str, str | None]  # (seq, kind, hash): what checkpoints and signatures compare an event by
+LinkFields = tuple[int, str, str | None, str | None]  # (seq, kind, previous hash, own hash)
+T = TypeVar("T")
+
+
+def _first_break(chain: Iterable[T], link: Callable[[T], LinkFields], holds: Callable[[T], bool]) -> str | None:
+    """The first link that breaks: out of order, unhashed, not following its predecessor, or changed."""
+    previous = GENESIS
+    for expected_seq, item in enumerate(chain, 1):
+        seq, kind, prev_hash, own = link(item)
+        if seq != expected_seq:
+            return f"event {expected_seq} is missing or out of order (found seq {seq})"
+        if own is None:
+            return f"event {seq} carries no hash"
+        if prev_hash != previous:
+            return f"event {seq} does not follow event {seq - 1} (its previous-hash differs)"
+        if not holds(item):
+            return f"event {seq} ({kind}) was changed after it was recorded (its hash does not match)"
+        previous = own
+    return None
+
+
+def _event_link(event: Event) -> LinkFields:
+    return event.seq, event.kind, event.prev_hash, event.hash
+
+
+def _event_holds(event: Event) -> bool:
+    return event_digest(event) == event.hash
+
+
+def _row_holds(row: Sequence[Any]) -> bool:
+    return bool(stored_digest(row) == row[15] or event_digest(event_from_row(row)) == row[15])
+
+
 def chain_problem(events: list[Event]) -> str | None:
     """The first event that breaks the chain, described; None when the chain holds."""
-    previous = GENESIS
-    for expected_seq, event in enumerate(events, 1):
-        if event.seq != expected_seq:
-            return f"event {expected_seq} is missing or out of order (found seq {event.seq})"
-        if event.hash is None:
-            return f"event {event.seq} carries no hash"
-        if event.prev_hash != previous:
-            return f"event {event.seq} does not follow event {event.seq - 1} (its previous-hash differs)"
-        if event_digest(event) != event.hash:
-            return f"event {event.seq} ({event.kind}) was changed after it was recorded (its hash does not match)"
-        previous = event.hash
-    return None
+    return _first_break(events, _event_link, _event_holds)
+
+
+def rows_problem(rows: Sequence[Sequence[Any]]) -> str | None:
+    """`chain_problem` over stored rows, hashing each as stored (its canonical spelling) and parsing it into an
+    event only when that differs (a row written before rows were canonical, or edited)."""
+    return _first_break(rows, itemgetter(1, 2, 14, 15), _row_holds)
+
+
+def _chains(store: Any, case_ids: Iterable[str]) -> Iterator[tuple[str, list[Link], str | None]]:
+    """(case id, its links, the first break) of each case with events, from one read when the store can."""
+    if not hasattr(store, "raw_event_rows"):
+        for case_id in sorted(set(case_ids) | set(store.event_case_ids())):
+            events = store.raw_events(case_id)
+            yield case_id, [(e.seq, e.kind, e.hash) for e in events], chain_problem(events)
+        return
+    for case_id, group in groupby(store.raw_event_rows(), key=lambda row: str(row[0])):
+        rows = list(group)
+        yield case_id, [(r[1], r[2], r[15]) for r in rows], rows_problem(rows)
 
 
 def heads_root(heads: Sequence[tuple[str, int, str | None]]) -> str:
     return digest([[case_id, version, head] for case_id, version, head in sorted(heads)])
 
 
-def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
-    """Check every chain, every head, and every checkpoint; name the first bad event of each case."""
+def verify(
+    store: Store,
+    *,
+    digest_written_down: str | None = None,
+    also: Callable[[str, list[Link]], str | None] | None = None,
+) -> Verdict:
+    """Check every chain, every head, and every checkpoint; name the first bad event of each case.
+
+    `also` sees each case's stored events once, as (seq, kind, hash) links in order (signed checkpoints
+    compare them with what was signed), and returns a problem or None.
+    """
     verdict = Verdict()
     heads = {case_id: (version, head) for case_id, version, head in store.heads()}
-    chains: dict[str, list[Event]] = {}
-    for case_id in sorted(set(heads) | set(store.event_case_ids())):
-        events = store.raw_events(case_id)
-        chains[case_id] = events
+    chains: dict[str, list[Link]] = {}
+    for case_id, links, broken in _chains(store, heads):
+        chains[case_id] = links
         verdict.cases += 1
-        verdict.events += len(events)
-        problem = chain_problem(events)
+        verdict.events += len(links)
+        problem = broken or (also(case_id, links) if also else None)
         if problem:
             verdict.problems.append(f"case {case_id}: {problem}")
             continue
@@ -70,9 +123,9 @@ def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
             verdict.problems.append(f"case {case_id}: its case row was deleted")
             continue
         version, head = heads[case_id]
-        last = events[-1] if events else None
-        if last is None or last.seq != version or last.hash != head:
-            found = f"event {last.seq}" if last else "no events"
+        last = links[-1] if links else None
+        if last is None or last[0] != version or last[2] != head:
+            found = f"event {last[0]}" if last else "no events"
             verdict.problems.append(
                 f"case {case_id}: the history ends at {found} but the case row says version {version} "
                 "(events were deleted or the row was edited)"
@@ -86,8 +139,8 @@ def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
             verdict.problems.append(f"checkpoint {number} was changed after it was made")
         previous = sealed
         for case_id, version, head in recorded:
-            events = chains.get(case_id, [])
-            if len(events) < version or events[version - 1].hash != head:
+            links = chains.get(case_id, [])
+            if len(links) < version or links[version - 1][2] != head:
                 verdict.problems.append(
                     f"case {case_id}: event {version}, recorded in checkpoint {number}, is no longer in its history "
                     "(the tail was truncated or rewritten)"

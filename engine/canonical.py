@@ -6,6 +6,14 @@ caller of `Engine.submit()` — so that all give the same answer: an
 `InputError` naming the JSON path, for numbers too long to be meant, NaN and
 infinity, nesting too deep to walk, strings that are not Unicode text (a lone
 surrogate), and values that are not JSON at all.
+
+Two spellings exist, and every hash records which one it used (its *scheme*):
+
+- scheme 2, the current one, is RFC 8785 (JSON Canonicalization Scheme, `jcs`): anyone can recompute a
+  hash with any conforming library (docs/audit.md shows the bytes of a worked example);
+- scheme 1, the original, is Python's `json` with sorted keys and no spaces (`canonical_json`). It differs
+  from RFC 8785 only for floats, integers beyond 2**53 and keys with characters at or above U+E000; records
+  hashed under it keep verifying under it.
 """
 
 from __future__ import annotations
@@ -13,8 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
+
+import rfc8785
 
 from engine.errors import InputError
 
@@ -23,23 +34,81 @@ MAX_DEPTH = 64
 MAX_VALUES = 200_000
 _INT_BOUND = 10**MAX_NUMBER_DIGITS
 
+LEGACY, JCS = 1, 2
+SCHEMES = (LEGACY, JCS)
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_SAFE_INT = 2**53 - 1
+_HIGH_KEY = re.compile("[\ue000-\U0010ffff]")  # UTF-16 order differs from code-point order from here on
 
 
 def canonical_json(value: Any) -> str:
-    """One spelling per value: sorted keys, no spaces, UTF-8 kept as is."""
+    """Scheme 1: sorted keys, no spaces, UTF-8 kept as is."""
     return _CANONICAL.encode(value)
 
 
-def digest(value: Any) -> str:
-    """SHA-256 (hex) of the canonical JSON of `value`."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+def scan(value: Any) -> tuple[bool, bool]:
+    """(whether `value` holds read-only mappings or tuples, whether Python's sorted JSON already spells it as
+    RFC 8785 — no floats, integers beyond 2**53 or keys at or above U+E000). One pass, no recursion; it stops
+    at the first disagreement, so `proxies` is then only a lower bound."""
+    proxies, stack = False, [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -_SAFE_INT <= item <= _SAFE_INT:
+                return proxies, False
+        elif kind is dict or (kind is not list and hasattr(item, "items")):
+            proxies = proxies or kind is not dict
+            for key, inner in item.items():
+                if type(key) is not str or (not key.isascii() and _HIGH_KEY.search(key)):
+                    return proxies, False
+                stack.append(inner)
+        elif kind is list or kind is tuple:
+            proxies = proxies or kind is tuple
+            stack.extend(item)
+        else:
+            return proxies, False  # floats and anything else: the library decides
+    return proxies, True
+
+
+def _json_agrees(value: Any) -> bool:
+    return scan(value)[1]
+
+
+def jcs(value: Any) -> bytes:
+    """Scheme 2: the RFC 8785 bytes of `value` (the C encoder where it provably agrees, else `rfc8785`).
+
+    Mappings may be read-only proxies and sequences tuples; they are spelled as objects and arrays."""
+    proxies, agrees = scan(value)
+    if agrees:
+        return _CANONICAL.encode(plain(value) if proxies else value).encode("utf-8")
+    try:
+        return rfc8785.dumps(plain(value))  # the scan stopped early: convert whatever it did not reach
+    except rfc8785.CanonicalizationError as exc:
+        raise ValueError(f"cannot hash this value as RFC 8785 JSON: {exc}") from None
+
+
+def canonical_bytes(value: Any, scheme: int = JCS) -> bytes:
+    if scheme == JCS:
+        return jcs(value)
+    if scheme == LEGACY:
+        return canonical_json(value).encode("utf-8")
+    raise ValueError(f"unknown hash scheme {scheme!r} (known: {', '.join(map(str, SCHEMES))})")
+
+
+def digest(value: Any, scheme: int = JCS) -> str:
+    """SHA-256 (hex) of the canonical JSON of `value` under `scheme`."""
+    return hashlib.sha256(canonical_bytes(value, scheme)).hexdigest()
 
 
 def frozen_copy(value: Any) -> tuple[Any, str]:
-    """A private, JSON-safe copy of `value` and its digest, from one serialisation."""
+    """A private, JSON-safe copy of `value` and its digest (scheme 2)."""
     text = canonical_json(value)
-    return json.loads(text), hashlib.sha256(text.encode("utf-8")).hexdigest()
+    copy = json.loads(text)
+    spelled = text.encode("utf-8") if _json_agrees(copy) else jcs(copy)  # one serialisation when they agree
+    return copy, hashlib.sha256(spelled).hexdigest()
 
 
 def plain(value: Any) -> Any:

@@ -123,6 +123,15 @@ def compare(old: ProcessDefinition, new: ProcessDefinition) -> list[Change]:
             if str(getattr(a, k)) != str(getattr(b, k))
         ],
     )
+    changes += _keyed(
+        "invariant",
+        {i.id: i for i in old.invariants},
+        {i.id: i for i in new.invariants},
+        lambda i: "",
+        lambda a, b: [
+            f"{k}: {getattr(a, k)} → {getattr(b, k)}" for k in ("start", "end") if getattr(a, k) != getattr(b, k)
+        ],
+    )
     return changes
 
 

@@ -92,8 +92,10 @@ def describe_event(event: Event, zone: tzinfo = UTC) -> str:
         return f"{at}  {who} started the case in {event.dest}"
     if event.kind == "fired":
         return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}"
-    if event.kind in ("reminded", "escalated", "breach", "migrated"):
-        details = ", ".join(f"{k}={v}" for k, v in (event.data or {}).items() if v not in (None, [], ""))
+    if event.kind in ("reminded", "escalated", "breach", "migrated", "recalendared"):
+        details = ", ".join(
+            f"{k}={v}" for k, v in (event.data or {}).items() if v not in (None, [], "") and k != "table"
+        )
         return f"{at}  {who} {event.kind}: {details}"
     verb = "computed" if event.kind == "computed" else "submitted"
     return f"{at}  {who} {verb} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})"

@@ -10,16 +10,19 @@ order, so a store can keep the events as the truth and any snapshot as a cache.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import json.encoder
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-from engine.canonical import canonical_json, plain
+from engine.canonical import JCS, canonical_bytes, canonical_json, plain, scan
 
-EventKind = Literal["started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated"]
-NOTE_KINDS = ("reminded", "escalated", "breach")  # recorded in the history; change no state or document
+EventKind = Literal[
+    "started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated", "recalendared"
+]
+NOTE_KINDS = ("reminded", "escalated", "breach", "recalendared")  # recorded in the history; change no state or document
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 SYSTEM = "procflow"
 SYSTEM_ROLE = "system"
@@ -63,6 +66,7 @@ class Event:
     data: Mapping[str, Any] | None = None
     prev_hash: str | None = None  # the hash of the case's previous event (GENESIS for the first)
     hash: str | None = None  # sha256 over every other field: edit one and the chain breaks
+    hash_scheme: int = JCS  # how `hash` spells the fields (engine/canonical.py); older events say 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,7 @@ class Case:
 
 
 GENESIS = "0" * 64
+_quoted = json.encoder.encode_basestring  # a JSON string as canonical JSON spells it (C, UTF-8 kept)
 
 
 def event_values(event: Event) -> tuple[Any, ...]:
@@ -121,10 +126,36 @@ def event_values(event: Event) -> tuple[Any, ...]:
 
 
 def event_digest(event: Event) -> str:
-    """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash."""
+    """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash,
+    spelled under the event's own `hash_scheme` (so events hashed before RFC 8785 keep verifying)."""
     body = list(event_values(event))
+    if event.hash_scheme == JCS:  # every field but `data` is text, a small integer or null: scan only `data`
+        proxies, agrees = (False, True) if event.data is None else scan(event.data)
+        if agrees:
+            body[13] = plain(event.data) if proxies else event.data
+            return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
     body[13] = None if event.data is None else plain(event.data)
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(body, event.hash_scheme)).hexdigest()
+
+
+def stored_digest(values: Sequence[Any]) -> str:
+    """An event's hash straight from its stored spelling: the fields of `event_values`, `data` as the JSON text
+    a store keeps. Equal to `event_digest` whenever that text is the scheme's canonical spelling of the data,
+    as the SQL stores write it; a verifier falls back to `event_digest` when the two differ."""
+    case_id, seq, kind, at, actor, role, definition, trigger, source, dest, document, version, hashed, data, prev = (
+        values[:15]
+    )
+    q, m = _quoted, _maybe
+    text = (
+        f"[{q(case_id)},{seq},{q(kind)},{q(at)},{q(actor)},{q(role)},{q(definition)},{m(trigger)},{m(source)},"
+        f"{m(dest)},{m(document)},{'null' if version is None else version},{m(hashed)},"
+        f"{'null' if data is None else data},{m(prev)}]"
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _maybe(text: str | None) -> str:
+    return "null" if text is None else _quoted(text)
 
 
 def seal(event: Event, case: Case | None) -> Event:

@@ -36,6 +36,7 @@ class Worker:
     lease: timedelta = timedelta(seconds=60)
     interval: float = 5.0
     on_event: Callable[[Event], None] | None = None
+    after_round: Callable[[datetime], None] | None = None  # e.g. a signed checkpoint when one is due
     stop: threading.Event = field(default_factory=threading.Event)
     handled: int = 0
     deliver: Callable[[datetime], Any] | None = None  # the outbox round (engine.notify), after the deadline round
@@ -63,6 +64,8 @@ class Worker:
         for event in fired:
             if self.on_event:
                 self.on_event(event)
+        if self.after_round:
+            self.after_round(at)
         return fired
 
     def run(self) -> None:

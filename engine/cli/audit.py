@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import TextIO
 
+from engine.cli import evidence
 from engine.cli.options import (
     Parents,
     Subcommands,
@@ -22,6 +23,9 @@ def register(sub: Subcommands, parents: Parents) -> None:
         "verify", parents=[parents.common], help="prove the history was not edited: chains, heads, checkpoints"
     )
     p.add_argument("--checkpoint", metavar="DIGEST", help="also check that a digest you wrote down is on record")
+    p.add_argument(
+        "--trust", action="append", metavar="PUBKEY", help="check the signed checkpoints from this public key"
+    )
     p.set_defaults(run=cmd_verify)
 
     p = sub.add_parser(
@@ -31,6 +35,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("--format", choices=["md", "html", "json"], default="md")
     p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--bundle", metavar="ZIP", help="write the case's evidence pack (verify with verify-bundle)")
     p.set_defaults(run=cmd_audit)
 
     p = sub.add_parser(
@@ -47,12 +52,16 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p = sub.add_parser(
         "checkpoint", parents=[parents.common], help="seal every case's head under one digest to write down"
     )
+    p.add_argument("--sign", metavar="KEY", help="sign the checkpoint with this Ed25519 private key file")
+    p.add_argument("--introduce", metavar="PUBKEY", help="with --sign: hand signing over to this new key")
     p.set_defaults(run=cmd_checkpoint)
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine import audit
 
+    if args.trust:
+        return evidence.verify_trusted(args, out, err)
     verdict = audit.verify(engine_for(args).store, digest_written_down=args.checkpoint)
     for problem in verdict.problems:
         print(problem, file=out)
@@ -64,6 +73,8 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine.reports import case_audit
 
+    if args.bundle:
+        return evidence.bundle(args, out, err)
     engine = engine_for(args)
     case = engine.get(args.case)
     definition = engine.definition(case.process_id, case.definition_hash)
@@ -93,6 +104,10 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine import audit
 
+    if args.sign:
+        return evidence.sign(args, out, err)
+    if args.introduce:
+        raise UsageError("--introduce needs --sign KEY (the key in charge vouches for the new one)")
     engine = engine_for(args)
     number, digest = audit.checkpoint(engine.store, engine.clock.now())
     print(f"checkpoint {number}: {digest[:32]}", file=out)

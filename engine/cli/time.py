@@ -6,6 +6,7 @@ import argparse
 from datetime import timedelta
 from typing import TextIO
 
+from engine.cli import evidence
 from engine.cli.notify import delivery_for
 from engine.cli.options import (
     Parents,
@@ -41,6 +42,10 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("--lease", type=positive, default=60, help="seconds a claim holds (default 60)")
     p.add_argument("--interval", type=float, default=5.0, help="seconds between rounds (default 5)")
     p.add_argument("--name", help="worker name in heartbeats (default host-pid-random)")
+    p.add_argument(
+        "--checkpoint-every", type=evidence.duration, metavar="DURATION", help="sign a checkpoint this often (1h)"
+    )
+    p.add_argument("--sign", metavar="KEY", help="with --checkpoint-every: the Ed25519 private key file")
     p.set_defaults(run=cmd_worker)
 
 
@@ -85,12 +90,14 @@ def cmd_tick(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine.worker import Worker
 
+    engine = engine_for(args)
     worker = Worker(
-        engine_for(args),
+        engine,
         batch=args.batch,
         lease=timedelta(seconds=args.lease),
         interval=args.interval,
         on_event=lambda event: _print_alert(event, out),
+        after_round=evidence.worker_hook(args, engine.store),
     )
     if args.name:
         worker.name = args.name

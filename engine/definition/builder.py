@@ -25,6 +25,7 @@ from engine.definition.model import (
     FieldRef,
     InboundEvent,
     Integration,
+    Invariant,
     PipelinePosition,
     ProcessDefinition,
     Requirement,
@@ -238,6 +239,16 @@ def build(
         messages=_messages(data.get("messages") or {}),
         integrations=MappingProxyType(
             {name: b.integration(name, raw) for name, raw in (data.get("integrations") or {}).items()}
+        ),
+        invariants=tuple(
+            Invariant(
+                i["id"],
+                i["no_single_person"]["from"],
+                i["no_single_person"]["to"],
+                b.text(i.get("title")),
+                i.get("ref", ""),
+            )
+            for i in data.get("invariants", ())
         ),
         roles=MappingProxyType(roles),
         documents=MappingProxyType(documents),

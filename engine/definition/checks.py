@@ -334,6 +334,19 @@ def _separation(c: Context) -> Iterator[Finding]:
         yield from _action(c, rule.may_not, ("separation", i, "may_not"), triggers)
 
 
+def _invariants(c: Context) -> Iterator[Finding]:
+    d = c.definition
+    known = set(d.states) | {s.id for s in d.stages} | {p.id for p in d.pipeline}
+    for i, rule in enumerate(d.invariants):
+        for key, end in (("from", rule.start), ("to", rule.end)):
+            if end not in known:
+                yield Finding(
+                    ("invariants", i, "no_single_person", key),
+                    f"invariant {rule.id!r}: {end!r} names no state, stage or pipeline position"
+                    + did_you_mean(end, sorted(known)),
+                )
+
+
 def _action(c: Context, action: Action, path: Path, triggers: set[str]) -> Iterator[Finding]:
     if action.kind == "submit" and action.name not in c.definition.documents:
         yield Finding(path, c.unknown("document", action.name, c.definition.documents))
@@ -512,4 +525,5 @@ CHECKS: tuple[Check, ...] = (
     _calendar,
     _separation,
     _reserved,
+    _invariants,
 )

@@ -17,7 +17,7 @@ from pathlib import Path as FsPath
 from typing import Any
 from urllib.parse import urldefrag
 
-from engine.canonical import digest
+from engine.canonical import JCS, LEGACY, digest
 from engine.definition import check_cache, messages
 from engine.definition.builder import build
 from engine.definition.checks import Context, Finding, run_checks
@@ -116,8 +116,9 @@ def _assemble(
     templates: Mapping[str, str],
     source_file: str,
     source_text: str,
+    scheme: int = JCS,
 ) -> ProcessDefinition:
-    content_hash = digest(canonical_form(data, schemas, templates))
+    content_hash = digest(canonical_form(data, schemas, templates), scheme)
     return build(data, schemas, templates, content_hash, source_file, source_text)
 
 
@@ -138,6 +139,7 @@ def to_bundle(definition: ProcessDefinition) -> dict[str, Any]:
         "source_file": definition.source_file,
         "source_text": definition.source_text,
         "content_hash": definition.content_hash,
+        "hash_scheme": JCS,
     }
 
 
@@ -154,7 +156,10 @@ def from_bundle(bundle: Mapping[str, Any]) -> ProcessDefinition:
     if missing:
         raise refuse(f"the stored definition lacks {', '.join(missing)}")
     try:
-        definition = _assemble(bundle["process"], bundle["schemas"], bundle["templates"], name, bundle["source_text"])
+        scheme = int(bundle.get("hash_scheme", LEGACY))  # bundles stored before RFC 8785 name no scheme
+        definition = _assemble(
+            bundle["process"], bundle["schemas"], bundle["templates"], name, bundle["source_text"], scheme
+        )
         source = read_yaml(bundle["source_text"], name).data
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise refuse(f"the stored definition is malformed: {exc}") from None

@@ -290,6 +290,18 @@ class Integration:
 
 
 @dataclass(frozen=True)
+class Invariant:
+    """No single person may take a case from `start` to `end` alone (each a state, stage or pipeline position id);
+    checked by `procflow authority` from the file."""
+
+    id: str
+    start: str
+    end: str
+    title: Text = NO_TEXT
+    ref: str = ""
+
+
+@dataclass(frozen=True)
 class Calendar:
     country: str
     timezone: str
@@ -317,6 +329,7 @@ class ProcessDefinition:
     separation: tuple[Separation, ...] = ()
     messages: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: EMPTY)  # kind → locale → template
     integrations: Mapping[str, Integration] = field(default_factory=lambda: EMPTY)
+    invariants: tuple[Invariant, ...] = ()
     templates: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY)

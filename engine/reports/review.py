@@ -50,7 +50,7 @@ def figures(engine: Engine, process_id: str, period: Period, now: datetime, lang
     versions = []
     for digest, cases in sorted(by_version.items(), key=lambda kv: min(c.created_at for c in kv[1])):
         definition = engine.definition(process_id, digest)
-        versions.append(_version_figures(engine, definition, cases, now, lang))
+        versions.append(version_figures(engine, definition, cases, now, lang))
     return {
         "process": process_id,
         "from": period.start.isoformat(),
@@ -60,7 +60,7 @@ def figures(engine: Engine, process_id: str, period: Period, now: datetime, lang
     }
 
 
-def _version_figures(
+def version_figures(
     engine: Engine, d: ProcessDefinition, cases: list[Case], now: datetime, lang: str | None
 ) -> dict[str, Any]:
     order = [p.id for p in d.pipeline]

@@ -29,7 +29,18 @@ from engine.errors import (
     StoreError,
     UnknownName,
 )
-from engine.records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply, seal
+from engine.records import (
+    NOTE_KINDS,
+    SYSTEM,
+    SYSTEM_ROLE,
+    Actor,
+    Case,
+    DocumentVersion,
+    Event,
+    EventKind,
+    apply,
+    seal,
+)
 from engine.render_context import render_context, render_footer
 from engine.runtime import policy, transfer
 from engine.runtime.compiled import CompiledProcess
@@ -446,6 +457,31 @@ class Engine:
         return updated
 
     # --- deadlines -------------------------------------------------------------------
+
+    def note(self, case: Case | str, kind: EventKind, data: Mapping[str, Any], actor: Actor) -> Case:
+        """Put a note on a case's record (a kind that changes no state or document, e.g. `recalendared`)
+        and re-index its due times, so a note about new calendar data also moves what the worker waits for."""
+        current, compiled = self._case(case)
+        if kind not in NOTE_KINDS:
+            raise ValueError(f"{kind!r} is not a note (notes: {', '.join(NOTE_KINDS)})")
+        plain, _ = frozen_copy(dict(data))
+        event = seal(
+            Event(
+                current.id,
+                current.version + 1,
+                kind,
+                self.clock.now(),
+                actor.user,
+                actor.role,
+                current.definition_hash,
+                data=MappingProxyType(plain),
+            ),
+            current,
+        )
+        updated = apply(current, event)
+        self.store.commit(updated, [event], due_items(compiled, updated, event.at))
+        self.hooks.run([event], updated)
+        return updated
 
     def deadlines(self, case: Case | str, now: datetime | None = None) -> list[Obligation]:
         """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue."""

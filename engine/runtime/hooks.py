@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from engine.records import Case, Event
 
 Hook = Callable[[Event, Case], None]
-KINDS = ("started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated", "*")
+KINDS = (
+    "started",
+    "submitted",
+    "computed",
+    "fired",
+    "reminded",
+    "escalated",
+    "breach",
+    "migrated",
+    "recalendared",
+    "*",
+)
 log = logging.getLogger("procflow.hooks")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.canonical import plain
-from engine.records import DocumentVersion, Event
+from engine.canonical import JCS, LEGACY, canonical_json, jcs, plain
+from engine.records import DocumentVersion, Event, event_values
 
 EVENT_FIELDS = (
     "case_id",
@@ -25,6 +27,7 @@ EVENT_FIELDS = (
     "data",
     "prev_hash",
     "hash",
+    "hash_scheme",
 )
 
 
@@ -58,6 +61,7 @@ def event_from_dict(row: dict[str, Any]) -> Event:
         data=row.get("data"),
         prev_hash=row.get("prev_hash"),
         hash=row.get("hash"),
+        hash_scheme=row.get("hash_scheme") or LEGACY,  # exports made before schemes were recorded
     )
 
 
@@ -84,4 +88,36 @@ def version_from_dict(row: dict[str, Any]) -> DocumentVersion:
         role=row["role"],
         at=datetime.fromisoformat(row["at"]),
         seq=row["seq"],
+    )
+
+
+def event_row(event: Event) -> tuple[Any, ...]:
+    """An event as the values of an `events` row, in EVENT_FIELDS order."""
+    values = list(event_values(event))
+    if event.data is not None:  # in its scheme's canonical spelling, so a verifier can hash the row as stored
+        data = plain(event.data)
+        values[13] = jcs(data).decode("utf-8") if event.hash_scheme == JCS else canonical_json(data)
+    return (*values, event.hash, event.hash_scheme)
+
+
+def event_from_row(row: Sequence[Any]) -> Event:
+    """An `events` row (EVENT_FIELDS order) back into an event."""
+    return Event(
+        row[0],
+        row[1],
+        row[2],
+        datetime.fromisoformat(row[3]),
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        None if row[13] is None else json.loads(row[13]),
+        row[14],
+        row[15],
+        row[16] or LEGACY,  # NULL: sealed before schema v5 recorded the scheme
     )

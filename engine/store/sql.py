@@ -16,13 +16,12 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine.canonical import plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
-from engine.records import Case, DocumentVersion, Event, event_values, replay
+from engine.records import Case, DocumentVersion, Event, replay
 from engine.store.access_sql import V7, AccessQueries
 from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
 from engine.store.outbox import OutboxMessage
-from engine.store.records import EVENT_FIELDS, utc, version_from_dict, version_to_dict
+from engine.store.records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_dict, version_to_dict
 from engine.store.sql_outbox import MIGRATION as _V8
 from engine.store.sql_outbox import SQLOutbox, insert_outbox
 
@@ -35,35 +34,6 @@ class Tx(Protocol):
     def count(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a write; how many rows it touched."""
         ...
-
-
-def event_row(event: Event) -> tuple[Any, ...]:
-    """An event as the values of an `events` row, in EVENT_FIELDS order."""
-    values = list(event_values(event))
-    values[13] = None if event.data is None else json.dumps(plain(event.data), ensure_ascii=False)
-    return (*values, event.hash)
-
-
-def event_from_row(row: Sequence[Any]) -> Event:
-    """An `events` row (EVENT_FIELDS order) back into an event."""
-    return Event(
-        row[0],
-        row[1],
-        row[2],
-        datetime.fromisoformat(row[3]),
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        row[9],
-        row[10],
-        row[11],
-        row[12],
-        None if row[13] is None else json.loads(row[13]),
-        row[14],
-        row[15],
-    )
 
 
 # --- schema migrations: each step upgrades the store by one version, in the caller's transaction -------
@@ -115,12 +85,19 @@ _V3 = [  # a hash chain per case, its head on the case row, and store-wide check
         PRIMARY KEY (number, case_id))""",
 ]
 
+_V5 = [  # evidence: each event's hash scheme (NULL = 1, sealed before RFC 8785); signed checkpoint statements
+    "ALTER TABLE events ADD COLUMN hash_scheme INTEGER",
+    """CREATE TABLE signed_checkpoints (
+        number INTEGER PRIMARY KEY, key_id TEXT NOT NULL, statement TEXT NOT NULL, signature TEXT NOT NULL)""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
     ("v7: accounts, login failures, API tokens, integrations, idempotency keys, attachments", V7),
     ("v8: the notification outbox (engine/store/sql_outbox.py)", _V8),
+    ("evidence: hash schemes per event, signed checkpoints", _V5),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -326,6 +303,10 @@ class SQLStore(SQLOutbox, AccessQueries, ABC):
         rows = self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE case_id = ? ORDER BY seq", (case_id,))
         return [event_from_row(row) for row in rows]
 
+    def raw_event_rows(self) -> list[Sequence[Any]]:
+        """Every stored event row (EVENT_FIELDS order) of every case, by case and seq, in one read (to verify)."""
+        return self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events ORDER BY case_id, seq")
+
     def heads(self) -> list[Head]:
         return [Head(r[0], r[1], r[2]) for r in self._read("SELECT id, version, head FROM cases ORDER BY id")]
 
@@ -357,6 +338,19 @@ class SQLStore(SQLOutbox, AccessQueries, ABC):
             "SELECT case_id, version, head FROM checkpoint_heads WHERE number = ? ORDER BY case_id", (number,)
         )
         return [Head(r[0], r[1], r[2]) for r in rows]
+
+    def add_signed_checkpoint(self, number: int, key_id: str, statement: str, signature: str) -> None:
+        """Keep a checkpoint's signed statement (the signature is made outside the store, by the key holder)."""
+
+        def work(tx: Tx) -> None:
+            tx.execute("INSERT INTO signed_checkpoints VALUES (?, ?, ?, ?)", (number, key_id, statement, signature))
+
+        self._write("signed checkpoint", work)
+
+    def signed_checkpoints(self) -> list[tuple[int, str, str, str]]:
+        """(number, key id, statement, signature) of every signed checkpoint, oldest first."""
+        rows = self._read("SELECT number, key_id, statement, signature FROM signed_checkpoints ORDER BY number")
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def get(self, case_id: str) -> Case:
         events = self.raw_events(case_id)

@@ -53,11 +53,13 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:  # what a version-1 store looked like: undo the outbox, v7 (the server's), 3, 2
+    def downgrade(tx: object) -> None:  # a version-1 store: undo evidence, the outbox, v7, 3, 2
         for statement in (
             "DROP TABLE outbox",
             *(f"DROP TABLE {t}" for t in ("accounts", "login_failures", "api_tokens", "integrations", "idempotency")),
             "DROP TABLE attachments",
+            "DROP TABLE signed_checkpoints",
+            "ALTER TABLE events DROP COLUMN hash_scheme",
             "DROP TABLE checkpoint_heads",
             "DROP TABLE checkpoints",
             "ALTER TABLE cases DROP COLUMN head",
