@@ -112,6 +112,16 @@ class GuardFailed(Refusal):
         super().__init__(f"{trigger!r} is not allowed now: its condition does not hold: {guard}")
 
 
+class RegionsNotDone(Refusal):
+    """A move out of a state with regions waits until the regions it joins are done (or it interrupts)."""
+
+    def __init__(self, trigger: str, state: str, waiting: Sequence[str]) -> None:
+        self.trigger, self.state, self.waiting = trigger, state, tuple(waiting)
+        super().__init__(
+            f"{trigger!r} leaves {state!r} only when its regions are done; still working: {', '.join(waiting)}"
+        )
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One reason a document's data is invalid, at a JSON path."""

@@ -90,6 +90,18 @@ class Case:
     data: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     documents: Mapping[str, tuple[DocumentVersion, ...]] = field(default_factory=lambda: _EMPTY)
     history: tuple[Event, ...] = ()
+    # Inside a state with regions: each active leaf state (in region order) → the event that entered it.
+    # Empty when the state has no regions, so a flat case is just `state` as before.
+    leaves: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def configuration(self) -> tuple[str, ...]:
+        """The active leaf states: the regions' current states, or just `state`."""
+        return tuple(self.leaves) if self.leaves else (self.state,)
+
+    def entered(self, state: str) -> int:
+        """The event by which the case entered `state` (one of its leaves, or its top-level state)."""
+        return self.leaves.get(state, self.entered_seq)
 
     def latest(self, document: str) -> DocumentVersion | None:
         versions = self.documents.get(document)
@@ -164,13 +176,14 @@ def apply(case: Case | None, event: Event) -> Case:
             entered_seq=event.seq,
             data=MappingProxyType(dict((event.data or {}).get("data", {}))),
             history=(event,),
+            leaves=MappingProxyType({str(leaf): event.seq for leaf in (event.data or {}).get("active", ())}),
         )
     if case is None:
         raise ValueError(f"event {event.kind} for case {event.case_id} before it started")
     if event.seq != case.version + 1:
         raise ValueError(f"event {event.seq} of case {case.id} does not follow version {case.version}")
     if event.kind == "fired":
-        return _next(case, event, state=event.dest or case.state, entered_seq=event.seq)
+        return _fired(case, event)
     if event.kind == "migrated":  # the case moves to another version of its process
         return _next(case, event, definition_hash=event.definition_hash)
     if event.kind in NOTE_KINDS:
@@ -192,6 +205,20 @@ def apply(case: Case | None, event: Event) -> Case:
     return _next(case, event, documents=MappingProxyType(documents))
 
 
+def _fired(case: Case, event: Event) -> Case:
+    """A move: a flat one names its destination; one into, inside or between regions carries the resulting
+    configuration in its data (`state` and the `active` leaves), so replay needs no definition."""
+    active = (event.data or _EMPTY).get("active")
+    if not active:
+        return _next(case, event, state=event.dest or case.state, entered_seq=event.seq, leaves=_EMPTY)
+    state = str((event.data or _EMPTY).get("state") or event.dest)
+    inside = state == case.state and event.dest != state  # a move within the regions, not a re-entry
+    kept = case.leaves if inside else _EMPTY
+    leaves = {str(leaf): kept[leaf] if leaf in kept and leaf != event.dest else event.seq for leaf in active}
+    entered = case.entered_seq if inside else event.seq
+    return _next(case, event, state=state, entered_seq=entered, leaves=MappingProxyType(leaves))
+
+
 def _next(
     case: Case,
     event: Event,
@@ -200,6 +227,7 @@ def _next(
     definition_hash: str | None = None,
     entered_seq: int | None = None,
     documents: Mapping[str, tuple[DocumentVersion, ...]] | None = None,
+    leaves: Mapping[str, int] | None = None,
 ) -> Case:
     """The case one event later (positional construction: this is the hot path of every change)."""
     return Case(
@@ -214,6 +242,7 @@ def _next(
         case.data,
         case.documents if documents is None else documents,
         (*case.history, event),
+        case.leaves if leaves is None else leaves,
     )
 
 

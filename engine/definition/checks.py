@@ -15,6 +15,7 @@ from engine import expressions
 from engine.calendars import calendar_problems
 from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition, Requirement
 from engine.definition.reader import Path
+from engine.definition.regions import region_problems, state_path
 from engine.documents import SchemaSet
 from engine.errors import Problem
 from engine.rendering import Renderer
@@ -60,9 +61,9 @@ def _role_refs(c: Context) -> Iterator[Finding]:
         for i, role in enumerate(doc.produced_by):
             yield from check(("documents", doc.id, "produced_by", i), role)
     for state in d.states.values():
-        yield from check(("states", state.id, "owner"), state.owner)
+        yield from check((*state_path(d, state.id), "owner"), state.owner)
         for i, role in enumerate(state.participants):
-            yield from check(("states", state.id, "participants", i), role)
+            yield from check((*state_path(d, state.id), "participants", i), role)
     for t in d.transitions:
         for i, role in enumerate(t.roles):
             yield from check(("transitions", t.index, "roles", i), role)
@@ -108,9 +109,9 @@ def _state_refs(c: Context) -> Iterator[Finding]:
         yield Finding(("initial",), c.unknown("state", d.initial, d.states))
     for state in d.states.values():
         if state.stage not in stage_ids:
-            yield Finding(("states", state.id, "stage"), c.unknown("stage", state.stage, stage_ids))
+            yield Finding((*state_path(d, state.id), "stage"), c.unknown("stage", state.stage, stage_ids))
         if state.pipeline is not None and state.pipeline not in pipeline_ids:
-            yield Finding(("states", state.id, "pipeline"), _pipeline_message(c, state.pipeline, pipeline_ids))
+            yield Finding((*state_path(d, state.id), "pipeline"), _pipeline_message(c, state.pipeline, pipeline_ids))
     for i, stage in enumerate(d.stages):
         if stage.pipeline is not None and stage.pipeline not in pipeline_ids:
             yield Finding(("stages", i, "pipeline"), _pipeline_message(c, stage.pipeline, pipeline_ids))
@@ -166,24 +167,26 @@ def _graph(c: Context) -> Iterator[Finding]:
                 outgoing[source].add(t.dest)
     if d.initial not in d.states:
         return
+    entering = {s.id: {r.initial for r in s.regions if r.initial in d.states} for s in d.states.values()}
     reached = {d.initial}
     queue = deque([d.initial])
     while queue:
-        for nxt in outgoing[queue.popleft()]:
+        here = queue.popleft()
+        for nxt in outgoing[here] | entering[here]:  # entering a state with regions starts each of them
             if nxt not in reached:
                 reached.add(nxt)
                 queue.append(nxt)
     for state in d.states.values():
         if state.id not in reached:
             yield Finding(
-                ("states", state.id),
+                state_path(d, state.id),
                 f"state {state.id!r} cannot be reached from the initial state {d.initial!r}; "
                 "add a transition to it or remove it",
                 key=True,
             )
         if not state.final and not outgoing[state.id]:
             yield Finding(
-                ("states", state.id),
+                state_path(d, state.id),
                 f"state {state.id!r} has no way out; add a transition from it or mark it 'final: true'",
                 key=True,
             )
@@ -207,7 +210,7 @@ def _document_refs(c: Context) -> Iterator[Finding]:
                 )
 
     for state in d.states.values():
-        yield from check(("states", state.id, "requires"), state.requires)
+        yield from check((*state_path(d, state.id), "requires"), state.requires)
     for t in d.transitions:
         yield from check(("transitions", t.index, "requires"), t.requires)
     for doc in d.documents.values():
@@ -262,7 +265,7 @@ def _deadlines(d: ProcessDefinition) -> Iterator[tuple[Path, Deadline]]:
             yield ("stages", i, "deadlines", j), deadline
     for state in d.states.values():
         for j, deadline in enumerate(state.deadlines):
-            yield ("states", state.id, "deadlines", j), deadline
+            yield (*state_path(d, state.id), "deadlines", j), deadline
 
 
 def _deadline_refs(c: Context) -> Iterator[Finding]:
@@ -471,6 +474,43 @@ def _calendar(c: Context) -> Iterator[Finding]:
                 )
 
 
+# Attributes `transitions` puts on (or looks up on) the models it drives: a state or trigger by one of these
+# names would shadow them, so they are refused at load even though procflow never attaches a model.
+MODEL_ATTRIBUTES = frozenset({"state", "trigger", "machine", "model", "may_trigger", "to_state", "get_state"})
+MODEL_PREFIXES = ("to_", "may_", "is_", "on_enter_", "on_exit_", "on_final_")
+
+
+def transitions_name_problems(c: Context) -> Iterator[Finding]:
+    """State and trigger names that collide with what `transitions` puts on models (`state`, `to_*`, …)."""
+    d = c.definition
+    for state in d.states.values():
+        if state.id in MODEL_ATTRIBUTES:
+            yield Finding(
+                state_path(d, state.id),
+                f"a state may not be called {state.id!r}: the state machine library uses that name itself; "
+                f"rename it (e.g. {state.id}_step)",
+                key=True,
+            )
+    seen: set[str] = set()
+    for t in d.transitions:
+        if t.trigger in seen:
+            continue
+        seen.add(t.trigger)
+        prefix = next((p for p in MODEL_PREFIXES if t.trigger.startswith(p)), None)
+        if t.trigger in MODEL_ATTRIBUTES or prefix:
+            why = f"names starting with {prefix!r}" if prefix else f"the name {t.trigger!r}"
+            yield Finding(
+                ("transitions", t.index, "trigger"),
+                f"trigger {t.trigger!r} collides with the state machine library ({why} are its own); "
+                "choose another verb, e.g. 'send' instead of 'to_send'",
+            )
+
+
+def _regions(c: Context) -> Iterator[Finding]:
+    for found in region_problems(c.definition):
+        yield Finding(found.path, found.message, found.severity, found.key)
+
+
 CHECKS: tuple[Check, ...] = (
     _role_refs,
     _state_refs,
@@ -483,4 +523,6 @@ CHECKS: tuple[Check, ...] = (
     _templates,
     _calendar,
     _separation,
+    transitions_name_problems,
+    _regions,
 )

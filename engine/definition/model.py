@@ -224,6 +224,20 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class Region:
+    """One line of work inside a state, running side by side with the state's other regions.
+
+    Its states are ordinary states (owners, documents, deadlines) whose `parent` is the enclosing state;
+    the region is done when it stands in one of its `final` states (its ends)."""
+
+    id: str
+    title: Text
+    initial: str
+    states: tuple[str, ...]
+    ref: str = ""
+
+
+@dataclass(frozen=True)
 class State:
     id: str
     stage: str
@@ -234,8 +248,12 @@ class State:
     participants: tuple[str, ...] = ()
     requires: tuple[Requirement, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
-    final: bool = False
+    final: bool = False  # in a region: one of the region's ends, not the end of the case
     pipeline: str | None = None
+    regions: tuple[Region, ...] = ()  # work running side by side while the case is in this state
+    join: tuple[str, ...] = ()  # the regions that must be done before a non-interrupting move leaves
+    parent: str | None = None  # the state whose region holds this one
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -249,6 +267,7 @@ class Transition:
     roles: tuple[str, ...] = ()
     requires: tuple[Requirement, ...] = ()
     guard: str | None = None
+    interrupts: bool = False  # leaves a state with regions at once, whatever its regions are doing
 
 
 @dataclass(frozen=True)
@@ -305,6 +324,17 @@ class ProcessDefinition:
 
     def stage_of(self, state: str) -> Stage:
         return self._stages_by_id[self.states[state].stage]
+
+    def region_of(self, state: str) -> Region | None:
+        """The region holding `state`, or None for a top-level state."""
+        spec = self.states[state]
+        if spec.parent is None:
+            return None
+        return next(r for r in self.states[spec.parent].regions if r.id == spec.region)
+
+    def top(self, state: str) -> str:
+        """The top-level state `state` is in (itself, or the state whose region holds it)."""
+        return self.states[state].parent or state
 
     def pipeline_of(self, state: str) -> str | None:
         return self.states[state].pipeline or self.stage_of(state).pipeline

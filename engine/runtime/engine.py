@@ -131,7 +131,10 @@ class Engine:
                 role=actor.role,
                 definition_hash=definition.content_hash,
                 dest=definition.initial,
-                data=MappingProxyType({"process_id": definition.id, "data": plain}),
+                data=MappingProxyType(
+                    {"process_id": definition.id, "data": plain}
+                    | ({"active": [r.initial for r in initial.regions]} if initial.regions else {})
+                ),
             ),
             None,
         )
@@ -157,8 +160,7 @@ class Engine:
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         shared = self.store.shared(current.process_id) if compiled.has_shared else {}
-        move = policy.check_fire(compiled, current, trigger, actor, shared)
-        dest = compiled.machine.move(current.state, move.transition.trigger)
+        move, (state, leaves) = policy.check_fire(compiled, current, trigger, actor, shared)
         event = seal(
             Event(
                 case_id=current.id,
@@ -169,8 +171,9 @@ class Engine:
                 role=actor.role,
                 definition_hash=current.definition_hash,
                 trigger=trigger,
-                source=current.state,
-                dest=dest,
+                source=move.source,
+                dest=move.transition.dest,
+                data=MappingProxyType({"state": state, "active": list(leaves)}) if leaves else None,
             ),
             current,
         )

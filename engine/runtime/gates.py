@@ -1,0 +1,141 @@
+"""The conditions of a move, as the machine asks them: role, separation, join, documents, guard — in that order.
+
+Each check is a plain function raising the refusal that says what is missing; `gates` wraps them into the
+callables `transitions` evaluates as a transition's `conditions`. A gate that refuses records its refusal on
+the attempt (the cursor the machine moves) and answers False, so `transitions` stops at the first one, and
+the runtime raises what it recorded. `available()` runs the same checks directly, to list every reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from engine.definition.model import ProcessDefinition, Requirement, Transition
+from engine.errors import DocumentsMissing, DutiesNotSeparated, GuardFailed, Refusal, RegionsNotDone, RoleNotAllowed
+from engine.expressions import Expression
+from engine.records import Actor, Case, DocumentVersion, performs
+from engine.runtime.machine import Cursor, Gate
+
+Shared = Mapping[str, tuple[DocumentVersion, ...]]
+
+
+@dataclass(frozen=True)
+class CompiledTransition:
+    """One move from one source state, with everything its checks need compiled."""
+
+    transition: Transition
+    source: str
+    requires: tuple[Requirement, ...]  # the source state's plus the transition's own
+    guard: Expression | None
+    guard_documents: frozenset[str]  # documents the guard reads: missing ones are reported as missing
+    join: tuple[str, ...] = ()  # regions of the source that must be done first (none for an interrupting move)
+
+
+class Attempt(Cursor):
+    """One try at a move: the cursor `transitions` moves, plus what the gates read and the first refusal."""
+
+    __slots__ = ("actor", "case", "refusal", "shared")
+
+    def __init__(self, case: Case, actor: Actor, shared: Shared) -> None:
+        super().__init__()
+        self.case, self.actor, self.shared = case, actor, shared
+        self.refusal: Refusal | None = None
+
+
+def latest_data(case: Case, shared: Shared) -> dict[str, Mapping[str, Any]]:
+    """document id → data of its latest version, shared documents included."""
+    view = {name: versions[-1].data for name, versions in shared.items() if versions}
+    view.update((name, versions[-1].data) for name, versions in case.documents.items() if versions)
+    return view
+
+
+def guard_context(case: Case, shared: Shared) -> dict[str, Any]:
+    return {"documents": latest_data(case, shared), "data": case.data, "state": case.state}
+
+
+def check_separation(definition: ProcessDefinition, case: Case, kind: str, name: str, actor: Actor) -> None:
+    """Refuse a step the actor may not take because they took another one on this case."""
+    for rule in definition.separation:
+        if rule.may_not.kind != kind or rule.may_not.name != name:
+            continue
+        for event in case.history:
+            if event.actor == actor.user and performs(event, rule.did.kind, rule.did.name):
+                raise DutiesNotSeparated(actor.user, f"{kind} {name}", rule.id, f"{rule.did.kind} {rule.did.name}")
+
+
+def check_role(move: CompiledTransition, actor: Actor) -> None:
+    if actor.role not in move.transition.roles:
+        raise RoleNotAllowed(f"fire {move.transition.trigger!r}", actor.role, move.transition.roles)
+
+
+def check_join(definition: ProcessDefinition, move: CompiledTransition, case: Case) -> None:
+    """Refuse to leave a state with regions while a region it joins is not at one of its ends."""
+    if not move.join:
+        return
+    waiting = [
+        region.id
+        for region in definition.states[move.source].regions
+        if region.id in move.join
+        and not any(definition.states[leaf].final for leaf in case.leaves if leaf in region.states)
+    ]
+    if waiting:
+        raise RegionsNotDone(move.transition.trigger, move.source, waiting)
+
+
+def missing_documents(move: CompiledTransition, case: Case, shared: Shared) -> list[str]:
+    missing = []
+    entered = case.entered(move.source)
+    for req in move.requires:
+        latest = case.latest(req.document)
+        if latest is None and req.document in shared and shared[req.document]:
+            latest = shared[req.document][-1]
+        if latest is None:
+            missing.append(f"{req.document} (not submitted)")
+        elif req.fresh and latest.seq <= entered:
+            missing.append(f"{req.document} (a new version since entering {move.source!r})")
+    required = {req.document for req in move.requires}
+    for name in sorted(move.guard_documents - required):
+        if case.latest(name) is None and not shared.get(name):
+            missing.append(f"{name} (read by the condition; not submitted)")
+    return missing
+
+
+def check_documents(move: CompiledTransition, case: Case, shared: Shared) -> None:
+    missing = missing_documents(move, case, shared)
+    if missing:
+        raise DocumentsMissing(move.transition.trigger, missing)
+
+
+def check_guard(move: CompiledTransition, case: Case, shared: Shared) -> None:
+    if move.guard is not None and not move.guard.holds(guard_context(case, shared)):
+        raise GuardFailed(move.transition.trigger, move.guard.source)
+
+
+def gates(definition: ProcessDefinition, move: CompiledTransition) -> tuple[Gate, ...]:
+    """The conditions `transitions` evaluates for `move`, in the documented refusal order."""
+    checks: list[Callable[[Attempt], None]] = [
+        lambda a: check_role(move, a.actor),
+        lambda a: check_separation(definition, a.case, "fire", move.transition.trigger, a.actor),
+    ]
+    if move.join:
+        checks.append(lambda a: check_join(definition, move, a.case))
+    checks.append(lambda a: check_documents(move, a.case, a.shared))
+    if move.guard is not None:
+        checks.append(lambda a: check_guard(move, a.case, a.shared))
+    return tuple(_gate(check) for check in checks)
+
+
+def _gate(check: Callable[[Attempt], None]) -> Gate:
+    def gate(cursor: Cursor) -> bool:
+        attempt = cast(Attempt, cursor)  # the runtime only ever moves attempts
+        try:
+            check(attempt)
+        except Refusal as exc:
+            if attempt.refusal is None:
+                attempt.refusal = exc
+            return False
+        return True
+
+    return gate
