@@ -52,14 +52,52 @@ def mermaid(definition: ProcessDefinition, lang: str | None = None) -> str:
             title += f" · {deadline.ref or deadline.id} {deadline.title.get(lang)}"
         out.append(f'  subgraph stage_{stage.id}["{_mermaid_text(title)}"]')
         for state in states:
-            label = "<br/>".join(_mermaid_text(line) for line in _state_lines(definition, state, lang))
-            shape = ('(["', '"])') if state.final else ('["', '"]')
-            out.append(f"    {state.id}{shape[0]}{label}{shape[1]}")
+            if state.parent is None:
+                out.extend(_mermaid_state(definition, state, lang, "    "))
         out.append("  end")
     out.append(f"  start_ --> {definition.initial}")
     for source, dest, label in _edges(definition):
         out.append(f'  {source} -->|"{_mermaid_text(label)}"| {dest}')
     return "\n".join(out) + "\n"
+
+
+def _mermaid_state(definition: ProcessDefinition, state: State, lang: str | None, indent: str) -> list[str]:
+    """A state as a node, or, with regions, as a box holding one box per region (side by side)."""
+    if not state.regions:
+        label = "<br/>".join(_mermaid_text(line) for line in _state_lines(definition, state, lang))
+        shape = ('(["', '"])') if state.final else ('["', '"]')
+        return [f"{indent}{state.id}{shape[0]}{label}{shape[1]}"]
+    title = " · ".join(_mermaid_text(line) for line in _state_lines(definition, state, lang))
+    lines = [f'{indent}subgraph {state.id}["{title} (regions run side by side)"]', f"{indent}  direction LR"]
+    for region in state.regions:
+        lines.append(f'{indent}  subgraph {state.id}__{region.id}["{_mermaid_text(region.title.get(lang))}"]')
+        for sid in region.states:
+            lines.extend(_mermaid_state(definition, definition.states[sid], lang, indent + "    "))
+        lines.append(f"{indent}  end")
+    lines.append(f"{indent}end")
+    return lines
+
+
+def _dot_state(definition: ProcessDefinition, state: State, lang: str | None, indent: str) -> list[str]:
+    """A state as a node, or, with regions, as a cluster of region clusters (entered through an anchor point)."""
+    if not state.regions:
+        label = "\\n".join(_dot_text(line) for line in _state_lines(definition, state, lang))
+        extra = ', peripheries=2, style="rounded,filled", fillcolor="#eeeeee"' if state.final else ""
+        return [f'{indent}{state.id} [label="{label}"{extra}];']
+    title = "\\n".join(_dot_text(line) for line in _state_lines(definition, state, lang))
+    lines = [
+        f"{indent}subgraph cluster_{state.id} {{",
+        f'{indent}  label="{title}"; style="rounded"; color="#336699";',
+        f'{indent}  {state.id} [shape=point, width=0.08, label=""];',
+    ]
+    for region in state.regions:
+        lines.append(f"{indent}  subgraph cluster_{state.id}__{region.id} {{")
+        lines.append(f'{indent}    label="{_dot_text(region.title.get(lang))}"; style="dashed"; color="#6699cc";')
+        for sid in region.states:
+            lines.extend(_dot_state(definition, definition.states[sid], lang, indent + "    "))
+        lines.append(f"{indent}  }}")
+    lines.append(f"{indent}}}")
+    return lines
 
 
 def _dot_text(text: str) -> str:
@@ -83,9 +121,8 @@ def dot(definition: ProcessDefinition, lang: str | None = None) -> str:
         out.append(f"  subgraph cluster_{stage.id} {{")
         out.append(f'    label="{_dot_text(title)}"; style="rounded,dashed"; color="#888888";')
         for state in states:
-            label = "\\n".join(_dot_text(line) for line in _state_lines(definition, state, lang))
-            extra = ', peripheries=2, style="rounded,filled", fillcolor="#eeeeee"' if state.final else ""
-            out.append(f'    {state.id} [label="{label}"{extra}];')
+            if state.parent is None:
+                out.extend(_dot_state(definition, state, lang, "    "))
         out.append("  }")
     out.append(f"  start_ -> {definition.initial};")
     for source, dest, label in _edges(definition):

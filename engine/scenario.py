@@ -163,6 +163,8 @@ def _perform(
 def _check(expect: Mapping[str, Any], case: Case | None, engine: Engine, new: tuple[Any, ...]) -> Iterator[str]:
     if "state" in expect and (case is None or case.state != expect["state"]):
         yield f"expected state {expect['state']!r}, found {case.state if case else None!r}"
+    if "active" in expect and (case is None or list(case.leaves) != list(expect["active"])):
+        yield f"expected the regions at {expect['active']}, found {list(case.leaves) if case else None}"
     for document, fields in expect.get("document", {}).items():
         latest = case.latest(document) if case else None
         if latest is None:

@@ -25,6 +25,7 @@ def test_mermaid_is_well_formed(sales: ProcessDefinition) -> None:
         1 for line in lines if line.strip() == "end"
     )
     declared = set(re.findall(r"^\s+([a-z_][a-z0-9_]*)(?:\[|\(|\(\()", text, re.MULTILINE))
+    declared |= set(re.findall(r"^\s+subgraph ([a-z_][a-z0-9_]*)\[", text, re.MULTILINE))  # states with regions
     for source, _label, dest in re.findall(r"^\s+(\w+) -->(?:\|\"([^\"]*)\"\|)? (\w+)$", text, re.MULTILINE):
         assert source in declared and dest in declared, (source, dest)
     for label in re.findall(r'"([^"]*)"', text):
@@ -36,7 +37,10 @@ def test_mermaid_is_well_formed(sales: ProcessDefinition) -> None:
 
 def test_dot_has_a_cluster_per_stage_and_every_transition(sales: ProcessDefinition) -> None:
     text = graph.dot(sales, "en")
-    assert text.count("subgraph cluster_") == len(sales.stages)
+    with_regions = [s for s in sales.states.values() if s.regions]
+    clusters = len(sales.stages) + sum(1 + len(s.regions) for s in with_regions)  # a state, then each region
+    assert text.count("subgraph cluster_") == clusters
+    assert "subgraph cluster_invoicing__payment {" in text
     edges = sum(len(t.sources) for t in sales.transitions) + 1
     assert text.count(" -> ") == edges
     assert 'label="Lead acquisition and recording\\nS1.2 · owner: bd_specialist' in text

@@ -343,11 +343,23 @@ class Engine:
                 if (stage is None or s.stage == stage) and (role is None or s.owner == role)
             }
             states = matching if states is None else states & matching
+        inside = self._region_state(process_id, state) if state else None
+        if inside is not None:  # the store indexes top-level states: ask for the enclosing one, then look inside
+            states = {inside} if states is None or state in states else states & {inside}
         found = self.store.case_ids(process_id=process_id, states=None if states is None else sorted(states))
+        if inside is not None:
+            found = [case_id for case_id in found if state in self.store.get(case_id).leaves]
         if overdue_at is not None:
             late = {item.case.id for item in self.overdue(overdue_at)}
             found = [case_id for case_id in found if case_id in late]
         return found
+
+    def _region_state(self, process_id: str | None, state: str) -> str | None:
+        """The state whose region holds `state` (in the process's newest version), or None."""
+        if process_id is None:
+            return None
+        spec = self.definition(process_id).states.get(state)
+        return spec.parent if spec is not None else None
 
     def versions(self, process_id: str) -> list[tuple[str, str, str]]:
         """Stored versions of a process: (content hash, process id, version label), oldest first."""

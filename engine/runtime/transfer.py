@@ -79,9 +79,15 @@ class MigrationRefused(Refusal):
 def check_migration(case: Case, source: ProcessDefinition, target: ProcessDefinition) -> MigrationCheck:
     """What would break if `case` ran under `target` from now on: its state gone, documents it lacks that the
     target newly requires where it stands, documents the target no longer knows."""
-    problems = []
+    problems = [
+        f"it is in region state {leaf!r}, which the target version lacks (or holds elsewhere)"
+        for leaf in case.leaves
+        if leaf not in target.states or target.states[leaf].parent != case.state
+    ]
     if case.state not in target.states:
         problems.append(f"its state {case.state!r} does not exist in the target version")
+    elif case.leaves and not target.states[case.state].regions:
+        problems.append(f"its state {case.state!r} has no regions in the target version")
     else:
         before = _required_here(source, case.state)
         for document, why in _required_here(target, case.state).items():
