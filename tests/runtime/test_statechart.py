@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -209,8 +209,6 @@ def test_names_transitions_uses_on_models_are_refused_at_load(tmp_path: Path, ol
 
 
 def _copy(tmp_path: Path, old: str, new: str) -> Path:
-    import shutil
-
     shutil.copytree(PARALLEL.parent.parent, tmp_path / "parallel")
     path = tmp_path / "parallel" / "processes" / "parallel.yaml"
     text = path.read_text("utf-8")
@@ -219,4 +217,44 @@ def _copy(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-MakeCopy = Callable[[str, str], Path]
+# --- every reader of state follows the configuration ------------------------------------------------
+
+
+def test_list_by_a_region_state_finds_the_cases_standing_there(engine: Engine, placed: Case) -> None:
+    other = engine.fire(engine.submit(engine.start("parallel", CLERK), "order", {"text": "b"}, CLERK), "place", CLERK)
+    shipped = engine.fire(placed, "ship", WAREHOUSE)
+    assert engine.cases("parallel", state="shipped") == [shipped.id]
+    assert engine.cases("parallel", state="picking") == [other.id]
+    assert sorted(engine.cases("parallel", state="fulfilment")) == sorted([shipped.id, other.id])
+
+
+def test_migration_check_refuses_a_case_in_a_region_state_the_target_lacks(
+    engine: Engine, placed: Case, tmp_path: Path
+) -> None:
+    renamed = _copy(tmp_path, "shipped: {title: Shipped", "sent: {title: Shipped")
+    renamed.write_text(
+        renamed.read_text("utf-8").replace("to: shipped", "to: sent").replace("from: shipped", "from: sent"), "utf-8"
+    )
+    target = engine.register(load(renamed))
+    case = engine.fire(placed, "ship", WAREHOUSE)
+    report = engine.check_migration(case, target.content_hash)
+    assert report.problems == ("it is in region state 'shipped', which the target version lacks (or holds elsewhere)",)
+    assert engine.check_migration(placed, target.content_hash).safe  # at picking: still there
+
+
+def test_diff_names_regions_added_removed_and_joined_differently(parallel: ProcessDefinition, tmp_path: Path) -> None:
+    from engine.diff import compare
+
+    narrower = load(
+        _copy(tmp_path, "    owner: clerk\n    regions:", "    owner: clerk\n    join: [goods]\n    regions:")
+    )
+    [change] = [c for c in compare(parallel, narrower) if c.id == "fulfilment"]
+    assert change.details == ("joins goods, payment → goods",)
+
+
+def test_the_handbook_shows_regions_side_by_side(parallel: ProcessDefinition) -> None:
+    from engine.handbook import build
+
+    page = build(parallel, lang="en")
+    assert "Runs side by side" in page and "Goods (Picking → Shipped → Delivered)" in page
+    assert "In region: Fulfilment ▸ Payment" in page
