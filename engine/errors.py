@@ -122,6 +122,26 @@ class RegionsNotDone(Refusal):
         )
 
 
+class SignoffRefused(Refusal):
+    """A sign-off (or a change of signers) the round does not allow now; `reason` names which rule."""
+
+    def __init__(self, state: str, reason: str, message: str) -> None:
+        self.state, self.reason = state, reason
+        super().__init__(message)
+
+
+class AlreadySigned(SignoffRefused):
+    def __init__(self, state: str, user: str) -> None:
+        self.user = user
+        super().__init__(state, "already_signed", f"{user} has already signed the {state!r} round; one sign-off each")
+
+
+class RoundClosed(SignoffRefused):
+    def __init__(self, state: str, outcome: str) -> None:
+        self.outcome = outcome
+        super().__init__(state, "closed", f"the {state!r} sign-off round is over ({outcome}); nothing more to sign")
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One reason a document's data is invalid, at a JSON path."""

@@ -18,8 +18,21 @@ from typing import Any, Literal
 
 from engine.canonical import canonical_json, plain
 
-EventKind = Literal["started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated"]
+EventKind = Literal[
+    "started",
+    "submitted",
+    "computed",
+    "fired",
+    "reminded",
+    "escalated",
+    "breach",
+    "migrated",
+    "signed",
+    "signer_added",
+    "signer_removed",
+]
 NOTE_KINDS = ("reminded", "escalated", "breach")  # recorded in the history; change no state or document
+ROUND_KINDS = ("signed", "signer_added", "signer_removed")  # a sign-off round's events: data {state, ...}
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 SYSTEM = "procflow"
 SYSTEM_ROLE = "system"
@@ -154,9 +167,13 @@ def seal(event: Event, case: Case | None) -> Event:
 
 
 def performs(event: Event, kind: str, name: str) -> bool:
-    """Whether `event` is the step `submit:<name>` or `fire:<name>`."""
+    """Whether `event` is the step `submit:<name>`, `fire:<name>`, or a verdict on state <name>'s sign-off
+    (`approve:`, `reject:`, `sign:` for either)."""
     if kind == "submit":
         return event.kind == "submitted" and event.document == name
+    if kind in ("approve", "reject", "sign"):
+        data = event.data or _EMPTY
+        return event.kind == "signed" and data.get("state") == name and (kind == "sign" or data.get("verdict") == kind)
     return kind == "fire" and event.kind == "fired" and event.trigger == name
 
 
@@ -186,7 +203,7 @@ def apply(case: Case | None, event: Event) -> Case:
         return _fired(case, event)
     if event.kind == "migrated":  # the case moves to another version of its process
         return _next(case, event, definition_hash=event.definition_hash)
-    if event.kind in NOTE_KINDS:
+    if event.kind in NOTE_KINDS or event.kind in ROUND_KINDS:
         return _next(case, event)
     # submitted / computed
     assert event.document is not None and event.document_version is not None and event.document_hash is not None

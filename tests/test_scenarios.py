@@ -37,14 +37,14 @@ def test_the_sales_process_ships_its_main_paths() -> None:
 
 
 def test_a_broken_process_change_fails_a_scenario(edit: Callable[[str, str, str], Path], tree: Path) -> None:
-    # A process owner flips the review gate by mistake: approval now needs a rejected review.
+    # A process owner swaps the outcomes of the S3.2 sign-off by mistake: approval now sends the solution back.
     path = edit(
         "processes/sales.yaml",
-        "guard: \"documents.review_record.verdict == 'approved'\"",
-        "guard: \"documents.review_record.verdict == 'rejected'\"",
+        "      on_approve: approve_solution\n      on_reject: reject_solution\n",
+        "      on_approve: reject_solution\n      on_reject: approve_solution\n",
     )
     failures = play(path, PROCESSES / "sales" / "scenarios" / "won.yaml")
-    assert any("approve_solution" in f and "GuardFailed" in f for f in failures), failures
+    assert any("sign approve" in f and "expected state 'presentation', found 'solution_design'" in f for f in failures)
 
 
 def test_a_malformed_scenario_is_reported_with_its_location(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from engine.definition.model import (
     Role,
     Rule,
     Separation,
+    Signoff,
     Stage,
     State,
     Text,
@@ -117,6 +118,19 @@ class _Builder:
             join=tuple(s["join"]) if parent is None and "join" in s else tuple(r.id for r in regions),
             parent=parent,
             region=region,
+            signoff=self.signoff(s.get("signoff")),
+        )
+
+    def signoff(self, raw: Mapping[str, Any] | None) -> Signoff | None:
+        if raw is None:
+            return None
+        return Signoff(
+            mode=raw["mode"],
+            signers=tuple(raw["signers"]),
+            quorum=int(raw["quorum"]) if "quorum" in raw else None,
+            ordered=bool(raw.get("ordered", False)),
+            on_approve=raw.get("on_approve"),
+            on_reject=raw.get("on_reject"),
         )
 
     def computed(self, raw: Mapping[str, Any] | None) -> Computed | None:

@@ -16,6 +16,7 @@ from engine.calendars import calendar_problems
 from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition, Requirement
 from engine.definition.reader import Path
 from engine.definition.regions import region_problems, state_path
+from engine.definition.signoffs import signoff_problems
 from engine.documents import SchemaSet
 from engine.errors import Problem
 from engine.rendering import Renderer
@@ -507,7 +508,7 @@ def transitions_name_problems(c: Context) -> Iterator[Finding]:
 
 
 def _regions(c: Context) -> Iterator[Finding]:
-    for found in region_problems(c.definition):
+    for found in (*region_problems(c.definition), *signoff_problems(c.definition)):
         yield Finding(found.path, found.message, found.severity, found.key)
 
 

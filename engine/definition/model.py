@@ -107,9 +107,15 @@ class Anchor:
         return str(self.field) if self.field else "entered"
 
 
+VERDICTS = ("approve", "reject")
+
+
 @dataclass(frozen=True)
 class Action:
-    kind: Literal["leave", "submit", "fire"]
+    """A step: leave the state, submit a document, fire a trigger, or give a verdict (or any sign-off) on a
+    state's sign-off round (`approve:<state>`, `reject:<state>`, `sign:<state>`)."""
+
+    kind: Literal["leave", "submit", "fire", "approve", "reject", "sign"]
     name: str = ""
 
     @classmethod
@@ -117,7 +123,9 @@ class Action:
         if text == "leave":
             return cls("leave")
         kind, name = text.split(":", 1)
-        return cls("submit" if kind == "submit" else "fire", name)
+        if kind in ("submit", "approve", "reject", "sign"):
+            return cls(kind, name)  # type: ignore[arg-type]
+        return cls("fire", name)
 
     def __str__(self) -> str:
         return self.kind if self.kind == "leave" else f"{self.kind}:{self.name}"
@@ -224,6 +232,25 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class Signoff:
+    """A step that needs several people's verdicts: `all` (会签), `any` (或签) or a `quorum` of approvals (票签).
+
+    Signers are roles; each sign-off is its own event, by its actor. When the round is decided the engine
+    fires `on_approve` or `on_reject` (as the system); the owner may add or remove signers while it is open."""
+
+    mode: Literal["all", "any", "quorum"]
+    signers: tuple[str, ...]
+    quorum: int | None = None  # approvals needed in quorum mode
+    ordered: bool = False  # signers sign in the listed order
+    on_approve: str | None = None
+    on_reject: str | None = None
+
+    def needed(self, signers: int) -> int:
+        """Approvals that decide the round for this many signers."""
+        return {"all": signers, "any": 1, "quorum": self.quorum or 0}[self.mode]
+
+
+@dataclass(frozen=True)
 class Region:
     """One line of work inside a state, running side by side with the state's other regions.
 
@@ -254,6 +281,7 @@ class State:
     join: tuple[str, ...] = ()  # the regions that must be done before a non-interrupting move leaves
     parent: str | None = None  # the state whose region holds this one
     region: str | None = None
+    signoff: Signoff | None = None
 
 
 @dataclass(frozen=True)

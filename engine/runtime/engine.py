@@ -30,7 +30,7 @@ from engine.errors import (
     UnknownName,
 )
 from engine.records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply, seal
-from engine.runtime import policy, transfer
+from engine.runtime import policy, signing, transfer
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
@@ -160,32 +160,61 @@ class Engine:
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         shared = self.store.shared(current.process_id) if compiled.has_shared else {}
-        move, (state, leaves) = policy.check_fire(compiled, current, trigger, actor, shared)
-        event = seal(
-            Event(
-                case_id=current.id,
-                seq=current.version + 1,
-                kind="fired",
-                at=self.clock.now(),
-                actor=actor.user,
-                role=actor.role,
-                definition_hash=current.definition_hash,
-                trigger=trigger,
-                source=move.source,
-                dest=move.transition.dest,
-                data=MappingProxyType({"state": state, "active": list(leaves)}) if leaves else None,
-            ),
-            current,
-        )
+        event = policy.fired_event(compiled, current, trigger, actor, shared, self.clock.now())
         updated = apply(current, event)
         self.store.commit(updated, [event], due_items(compiled, updated, event.at))
         self.hooks.run([event], updated)
         return updated
 
     def available(self, case: Case | str, actor: Actor) -> list[Option]:
-        """Every trigger from the case's state: whether `actor` can fire it now, and if not, why."""
+        """Every trigger from the case's configuration, and every verdict a sign-off round there takes:
+        whether `actor` can do it now, and if not, why (separation rules included, before they try)."""
         current, compiled = self._case(case)
-        return policy.options(compiled, current, actor, self.store.shared(current.process_id))
+        shared = self.store.shared(current.process_id)
+        return [*policy.options(compiled, current, actor, shared), *signing.options(compiled, current, actor)]
+
+    # --- sign-off rounds ----------------------------------------------------------------
+
+    def sign(
+        self, case: Case | str, verdict: str, actor: Actor, *, comment: str = "", state: str | None = None
+    ) -> Case:
+        """Give a verdict (approve / reject) on the sign-off round of the case's state (or of one of its
+        region states: `state`). The sign-off that decides the round also fires its outcome move."""
+        return self._round(
+            case, lambda c, compiled, shared, at: signing.sign(compiled, c, verdict, actor, comment, state, shared, at)
+        )
+
+    def add_signer(self, case: Case | str, role: str, actor: Actor, *, state: str | None = None) -> Case:
+        """加签: the state's owner adds a signer role to the open round."""
+        return self._round(
+            case, lambda c, compiled, shared, at: signing.change(compiled, c, role, actor, True, state, shared, at)
+        )
+
+    def remove_signer(self, case: Case | str, role: str, actor: Actor, *, state: str | None = None) -> Case:
+        """减签: the state's owner removes a signer who has not signed yet."""
+        return self._round(
+            case, lambda c, compiled, shared, at: signing.change(compiled, c, role, actor, False, state, shared, at)
+        )
+
+    def signoff(self, case: Case | str, state: str | None = None) -> signing.Round | None:
+        """Where the sign-off round of the case's state (or region state) stands, or None."""
+        current, compiled = self._case(case)
+        return signing.round_here(compiled, current, state)
+
+    def _round(
+        self, case: Case | str, events: Callable[[Case, CompiledProcess, policy.Shared, datetime], list[Event]]
+    ) -> Case:
+        current, compiled = self._case(case)
+        if compiled.definition.states[current.state].final:
+            raise CaseClosed(current.id, current.state)
+        shared = self.store.shared(current.process_id) if compiled.has_shared else {}
+        made = events(current, compiled, shared, self.clock.now())
+        updated = current
+        for event in made:
+            updated = apply(updated, event)
+        self.store.commit(updated, made, due_items(compiled, updated, made[-1].at))
+        self.hooks.run(made, updated)
+        return updated
 
     # --- documents -------------------------------------------------------------------
 

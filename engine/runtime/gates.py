@@ -13,10 +13,19 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from engine.definition.model import ProcessDefinition, Requirement, Transition
-from engine.errors import DocumentsMissing, DutiesNotSeparated, GuardFailed, Refusal, RegionsNotDone, RoleNotAllowed
+from engine.errors import (
+    DocumentsMissing,
+    DutiesNotSeparated,
+    GuardFailed,
+    Refusal,
+    RegionsNotDone,
+    RoleNotAllowed,
+    SignoffRefused,
+)
 from engine.expressions import Expression
-from engine.records import Actor, Case, DocumentVersion, performs
+from engine.records import SYSTEM_ROLE, Actor, Case, DocumentVersion, performs
 from engine.runtime.machine import Cursor, Gate
+from engine.runtime.signoff import current_round
 
 Shared = Mapping[str, tuple[DocumentVersion, ...]]
 
@@ -70,6 +79,37 @@ def check_role(move: CompiledTransition, actor: Actor) -> None:
         raise RoleNotAllowed(f"fire {move.transition.trigger!r}", actor.role, move.transition.roles)
 
 
+def check_decided(definition: ProcessDefinition, move: CompiledTransition, case: Case, actor: Actor) -> None:
+    """A move a sign-off decides: only once the round went its way; then the system (or its roles) fires it."""
+    rule = definition.states[move.source].signoff
+    assert rule is not None
+    round_ = current_round(definition, case, move.source)
+    wanted = "approved" if move.transition.trigger == rule.on_approve else "rejected"
+    if round_ is None or round_.outcome != wanted:
+        outcome = round_.outcome if round_ else "open"
+        raise SignoffRefused(
+            move.source,
+            "undecided",
+            f"{move.transition.trigger!r} follows the {move.source!r} sign-off once it is {wanted}; it is {outcome}"
+            + (f" (waiting for {', '.join(round_.pending)})" if round_ and outcome == "open" else ""),
+        )
+    if actor.role != SYSTEM_ROLE:
+        check_role(move, actor)
+
+
+def decided_by_signoff(definition: ProcessDefinition, move: CompiledTransition) -> bool:
+    rule = definition.states[move.source].signoff
+    return rule is not None and move.transition.trigger in (rule.on_approve, rule.on_reject)
+
+
+def check_who(definition: ProcessDefinition, move: CompiledTransition, case: Case, actor: Actor) -> None:
+    """The role check, or for a move a sign-off decides, the round's outcome."""
+    if decided_by_signoff(definition, move):
+        check_decided(definition, move, case, actor)
+    else:
+        check_role(move, actor)
+
+
 def check_join(definition: ProcessDefinition, move: CompiledTransition, case: Case) -> None:
     """Refuse to leave a state with regions while a region it joins is not at one of its ends."""
     if not move.join:
@@ -115,8 +155,13 @@ def check_guard(move: CompiledTransition, case: Case, shared: Shared) -> None:
 
 def gates(definition: ProcessDefinition, move: CompiledTransition) -> tuple[Gate, ...]:
     """The conditions `transitions` evaluates for `move`, in the documented refusal order."""
+    who: Callable[[Attempt], None] = (
+        (lambda a: check_decided(definition, move, a.case, a.actor))
+        if decided_by_signoff(definition, move)
+        else (lambda a: check_role(move, a.actor))
+    )
     checks: list[Callable[[Attempt], None]] = [
-        lambda a: check_role(move, a.actor),
+        who,
         lambda a: check_separation(definition, a.case, "fire", move.transition.trigger, a.actor),
     ]
     if move.join:

@@ -8,15 +8,26 @@ the refusal that says what is missing, in the order trigger, role, separation, j
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
 
 from engine.errors import ExpressionError, GuardFailed, Refusal, TriggerNotAvailable, UnknownName
-from engine.records import Actor, Case
+from engine.records import Actor, Case, Event, seal
 from engine.runtime import gates
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.gates import Attempt, CompiledTransition, Shared, check_separation, guard_context, latest_data
 from engine.runtime.machine import Configuration, NotAvailable
 
-__all__ = ["Option", "Shared", "check_fire", "check_separation", "guard_context", "latest_data", "options"]
+__all__ = [
+    "Option",
+    "Shared",
+    "check_fire",
+    "check_separation",
+    "fired_event",
+    "guard_context",
+    "latest_data",
+    "options",
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,7 @@ class Option:
     allowed: bool
     reasons: tuple[str, ...] = ()
     source: str = ""  # the state it leaves: a region's current state, or the state holding the regions
+    kind: str = "fire"  # or "sign": a verdict (the trigger is approve / reject) on the round of `source`
 
 
 def describe(case: Case) -> str:
@@ -60,6 +72,30 @@ def check_fire(
     return compiled.moves[source][transition.trigger], reached
 
 
+def fired_event(
+    compiled: CompiledProcess, case: Case, trigger: str, actor: Actor, shared: Shared, at: datetime
+) -> Event:
+    """The sealed `fired` event of the move `transitions` makes (or the refusal): the configuration it
+    reaches rides in the event's data when it is inside regions."""
+    move, (state, leaves) = check_fire(compiled, case, trigger, actor, shared)
+    return seal(
+        Event(
+            case_id=case.id,
+            seq=case.version + 1,
+            kind="fired",
+            at=at,
+            actor=actor.user,
+            role=actor.role,
+            definition_hash=case.definition_hash,
+            trigger=trigger,
+            source=move.source,
+            dest=move.transition.dest,
+            data=MappingProxyType({"state": state, "active": list(leaves)}) if leaves else None,
+        ),
+        case,
+    )
+
+
 def options(compiled: CompiledProcess, case: Case, actor: Actor, shared: Shared) -> list[Option]:
     result = []
     definition = compiled.definition
@@ -67,7 +103,7 @@ def options(compiled: CompiledProcess, case: Case, actor: Actor, shared: Shared)
         trigger = move.transition.trigger
         reasons: list[str] = []
         try:
-            gates.check_role(move, actor)
+            gates.check_who(definition, move, case, actor)
             check_separation(definition, case, "fire", trigger, actor)
             gates.check_join(definition, move, case)
         except Refusal as exc:
