@@ -484,7 +484,8 @@ DUPLICATE_STATE = (
     "  completed:\n    stage: after_sales\n    title: Done again\n    final: true\n\n  lost:\n    stage: closed\n"
 )
 MISSPELT_ROLE = (  # approve_solution's roles: the transition just before reject_solution
-    "    roles: [sales_supervisor]\n    requires: [{document: review_record, fresh: true}]\n\n  - trigger: reject_solution"
+    "    roles: [sales_supervisor]\n    requires: [{document: review_record, fresh: true}]\n"
+    "\n  - trigger: reject_solution"
 )
 
 
