@@ -107,9 +107,10 @@ class DocumentsMissing(Refusal):
 
 
 class GuardFailed(Refusal):
-    def __init__(self, trigger: str, guard: str) -> None:
-        self.trigger, self.guard = trigger, guard
-        super().__init__(f"{trigger!r} is not allowed now: its condition does not hold: {guard}")
+    def __init__(self, trigger: str, guard: str, values: Sequence[str] = ()) -> None:
+        self.trigger, self.guard, self.values = trigger, guard, tuple(values)
+        why = f" ({'; '.join(self.values)})" if self.values else ""
+        super().__init__(f"{trigger!r} is not allowed now: its condition does not hold: {guard}{why}")
 
 
 class RegionsNotDone(Refusal):

@@ -362,7 +362,7 @@ def _expression_refs(
 def _guards(c: Context) -> Iterator[Finding]:
     for t in c.definition.transitions:
         if t.guard is not None:
-            allowed = ("documents", "data", "state")
+            allowed = ("documents", "data", "state", "now")
             yield from _expression_refs(c, t.guard, ("transitions", t.index, "guard"), allowed, [], None)
 
 

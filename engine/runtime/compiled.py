@@ -15,6 +15,7 @@ from engine.definition.model import ComputedField, DocumentSpec, ProcessDefiniti
 from engine.documents import SchemaSet
 from engine.errors import ProcflowError
 from engine.expressions import Expression
+from engine.guards import needed_documents
 from engine.rendering import Renderer
 from engine.runtime.gates import CompiledTransition, gates
 from engine.runtime.machine import ProcessMachine
@@ -53,12 +54,14 @@ class CompiledProcess:
                 for ref in (expressions.references(t.guard) if t.guard else ())
                 if ref.parts[0] == "documents" and len(ref.parts) > 1
             )
+            needs = needed_documents(t.guard) if t.guard else frozenset()
             for source in t.sources:
                 spec = definition.states[source]
                 requires = _merge(spec.requires, t.requires)
                 join = () if t.interrupts else spec.join
-                moves[source][t.trigger] = CompiledTransition(t, source, requires, guard, reads, join)
-        machine = ProcessMachine(definition, lambda t, source: gates(definition, moves[source][t.trigger]))
+                moves[source][t.trigger] = CompiledTransition(t, source, requires, guard, needs, join, reads)
+        calendar = calendars.for_declaration(definition.calendar)
+        machine = ProcessMachine(definition, lambda t, source: gates(definition, moves[source][t.trigger], calendar))
         check_index(definition, moves, machine)
         order = _computation_order(definition)
         computed = {
@@ -78,7 +81,7 @@ class CompiledProcess:
             computation_order=order,
             renderer=Renderer(definition.templates),
             triggers=frozenset(t.trigger for t in definition.transitions),
-            calendar=calendars.for_declaration(definition.calendar),
+            calendar=calendar,
             has_shared=any(d.shared for d in definition.documents.values()),
             has_deadlines=any(s.deadlines for s in definition.states.values())
             or any(g.deadlines for g in definition.stages),

@@ -171,7 +171,8 @@ class Engine:
         whether `actor` can do it now, and if not, why (separation rules included, before they try)."""
         current, compiled = self._case(case)
         shared = self.store.shared(current.process_id)
-        return [*policy.options(compiled, current, actor, shared), *signing.options(compiled, current, actor)]
+        now = self.clock.now()
+        return [*policy.options(compiled, current, actor, shared, now), *signing.options(compiled, current, actor)]
 
     # --- sign-off rounds ----------------------------------------------------------------
 

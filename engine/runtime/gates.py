@@ -10,19 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
+from engine.calendars import WorkingCalendar
 from engine.definition.model import ProcessDefinition, Requirement, Transition
 from engine.errors import (
     DocumentsMissing,
     DutiesNotSeparated,
+    ExpressionError,
     GuardFailed,
     Refusal,
     RegionsNotDone,
     RoleNotAllowed,
     SignoffRefused,
 )
-from engine.expressions import Expression
+from engine.expressions import CALENDAR_KEY, Expression
+from engine.guards import InstantView, explain
 from engine.records import SYSTEM_ROLE, Actor, Case, DocumentVersion, performs
 from engine.runtime.machine import Cursor, Gate
 from engine.runtime.signoff import current_round
@@ -38,18 +42,19 @@ class CompiledTransition:
     source: str
     requires: tuple[Requirement, ...]  # the source state's plus the transition's own
     guard: Expression | None
-    guard_documents: frozenset[str]  # documents the guard reads: missing ones are reported as missing
+    guard_documents: frozenset[str]  # documents the guard needs whichever way it holds: reported when missing
     join: tuple[str, ...] = ()  # regions of the source that must be done first (none for an interrupting move)
+    guard_reads: frozenset[str] = frozenset()  # every document the guard may read (on some branch)
 
 
 class Attempt(Cursor):
     """One try at a move: the cursor `transitions` moves, plus what the gates read and the first refusal."""
 
-    __slots__ = ("actor", "case", "refusal", "shared")
+    __slots__ = ("actor", "case", "now", "refusal", "shared")
 
-    def __init__(self, case: Case, actor: Actor, shared: Shared) -> None:
+    def __init__(self, case: Case, actor: Actor, shared: Shared, now: datetime) -> None:
         super().__init__()
-        self.case, self.actor, self.shared = case, actor, shared
+        self.case, self.actor, self.shared, self.now = case, actor, shared, now
         self.refusal: Refusal | None = None
 
 
@@ -60,8 +65,20 @@ def latest_data(case: Case, shared: Shared) -> dict[str, Mapping[str, Any]]:
     return view
 
 
-def guard_context(case: Case, shared: Shared) -> dict[str, Any]:
-    return {"documents": latest_data(case, shared), "data": case.data, "state": case.state}
+def guard_context(
+    case: Case, shared: Shared, now: datetime | None = None, calendar: WorkingCalendar | None = None
+) -> dict[str, Any]:
+    """What a guard reads: documents (date-times as instants), case data, the state, `now` in the
+    process's time zone, and the calendar its `working_days_to` counts on."""
+    context: dict[str, Any] = {
+        "documents": InstantView(latest_data(case, shared)),
+        "data": case.data,
+        "state": case.state,
+        CALENDAR_KEY: calendar,
+    }
+    if now is not None:
+        context["now"] = now.astimezone(calendar.zone) if calendar is not None else now
+    return context
 
 
 def check_separation(definition: ProcessDefinition, case: Case, kind: str, name: str, actor: Actor) -> None:
@@ -148,12 +165,30 @@ def check_documents(move: CompiledTransition, case: Case, shared: Shared) -> Non
         raise DocumentsMissing(move.transition.trigger, missing)
 
 
-def check_guard(move: CompiledTransition, case: Case, shared: Shared) -> None:
-    if move.guard is not None and not move.guard.holds(guard_context(case, shared)):
-        raise GuardFailed(move.transition.trigger, move.guard.source)
+def check_guard(
+    move: CompiledTransition, case: Case, shared: Shared, now: datetime, calendar: WorkingCalendar | None
+) -> None:
+    """Refuse when the guard is false, naming the values that made it so; a document the guard turned out
+    to need on the way it was evaluated (one branch of an `or`) is reported as missing."""
+    if move.guard is None:
+        return
+    context = guard_context(case, shared, now, calendar)
+    try:
+        holds = move.guard.holds(context)
+    except ExpressionError:
+        missing = sorted(name for name in move.guard_reads if case.latest(name) is None and not shared.get(name))
+        if missing:
+            raise DocumentsMissing(
+                move.transition.trigger, [f"{name} (read by the condition; not submitted)" for name in missing]
+            ) from None
+        raise
+    if not holds:
+        raise GuardFailed(move.transition.trigger, move.guard.source, explain(move.guard.source, context))
 
 
-def gates(definition: ProcessDefinition, move: CompiledTransition) -> tuple[Gate, ...]:
+def gates(
+    definition: ProcessDefinition, move: CompiledTransition, calendar: WorkingCalendar | None = None
+) -> tuple[Gate, ...]:
     """The conditions `transitions` evaluates for `move`, in the documented refusal order."""
     who: Callable[[Attempt], None] = (
         (lambda a: check_decided(definition, move, a.case, a.actor))
@@ -168,7 +203,7 @@ def gates(definition: ProcessDefinition, move: CompiledTransition) -> tuple[Gate
         checks.append(lambda a: check_join(definition, move, a.case))
     checks.append(lambda a: check_documents(move, a.case, a.shared))
     if move.guard is not None:
-        checks.append(lambda a: check_guard(move, a.case, a.shared))
+        checks.append(lambda a: check_guard(move, a.case, a.shared, a.now, calendar))
     return tuple(_gate(check) for check in checks)
 
 

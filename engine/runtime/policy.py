@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from engine.errors import ExpressionError, GuardFailed, Refusal, TriggerNotAvailable, UnknownName
+from engine.errors import DocumentsMissing, ExpressionError, GuardFailed, Refusal, TriggerNotAvailable, UnknownName
 from engine.records import Actor, Case, Event, seal
 from engine.runtime import gates
 from engine.runtime.compiled import CompiledProcess
@@ -54,12 +54,12 @@ def current_moves(compiled: CompiledProcess, case: Case) -> list[CompiledTransit
 
 
 def check_fire(
-    compiled: CompiledProcess, case: Case, trigger: str, actor: Actor, shared: Shared
+    compiled: CompiledProcess, case: Case, trigger: str, actor: Actor, shared: Shared, now: datetime
 ) -> tuple[CompiledTransition, Configuration]:
     """The move `transitions` makes for `actor`, and the configuration it reaches; or the first refusal."""
     if trigger not in compiled.triggers:
         raise UnknownName("trigger", trigger, sorted(compiled.triggers))
-    attempt = Attempt(case, actor, shared)
+    attempt = Attempt(case, actor, shared, now)
     try:
         reached = compiled.machine.fire((case.state, tuple(case.leaves)), trigger, attempt)
     except NotAvailable:
@@ -77,7 +77,7 @@ def fired_event(
 ) -> Event:
     """The sealed `fired` event of the move `transitions` makes (or the refusal): the configuration it
     reaches rides in the event's data when it is inside regions."""
-    move, (state, leaves) = check_fire(compiled, case, trigger, actor, shared)
+    move, (state, leaves) = check_fire(compiled, case, trigger, actor, shared, at)
     return seal(
         Event(
             case_id=case.id,
@@ -96,7 +96,7 @@ def fired_event(
     )
 
 
-def options(compiled: CompiledProcess, case: Case, actor: Actor, shared: Shared) -> list[Option]:
+def options(compiled: CompiledProcess, case: Case, actor: Actor, shared: Shared, now: datetime) -> list[Option]:
     result = []
     definition = compiled.definition
     for move in current_moves(compiled, case):
@@ -113,8 +113,8 @@ def options(compiled: CompiledProcess, case: Case, actor: Actor, shared: Shared)
             reasons.append("needs " + "; ".join(missing))
         elif move.guard is not None:
             try:
-                gates.check_guard(move, case, shared)
-            except (GuardFailed, ExpressionError) as exc:
+                gates.check_guard(move, case, shared, now, compiled.calendar)
+            except (GuardFailed, DocumentsMissing, ExpressionError) as exc:
                 reasons.append(exc.message)
         result.append(Option(trigger, move.transition.dest, not reasons, tuple(reasons), move.source))
     return result
