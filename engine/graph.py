@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from engine.definition.model import ProcessDefinition, State
 from engine.errors import ProcflowError
 
-FORMATS = ("mermaid", "dot", "svg")
+FORMATS = ("mermaid", "mermaid-state", "dot", "svg")
 
 
 class GraphvizMissing(ProcflowError):
@@ -146,5 +146,32 @@ def svg(definition: ProcessDefinition, lang: str | None = None) -> str:
     return done.stdout.decode("utf-8")
 
 
+def mermaid_state(definition: ProcessDefinition, lang: str | None = None) -> str:
+    """A Mermaid `stateDiagram-v2`: a state with regions is a composite state whose regions are separated
+    by `--` (concurrency); each region's moves are drawn inside it, the other moves at the top level."""
+    out = ["stateDiagram-v2"]
+    for state in definition.states.values():
+        out.append(f'  state "{_mermaid_text(state.title.get(lang))}" as {state.id}')
+    out.append(f"  [*] --> {definition.initial}")
+    for state in (s for s in definition.states.values() if s.regions):
+        out.append(f"  state {state.id} {{")
+        for i, region in enumerate(state.regions):
+            if i:
+                out.append("    --")
+            out.append(f"    [*] --> {region.initial}")
+            inside = set(region.states)
+            for source, dest, label in _edges(definition):
+                if source in inside:
+                    out.append(f"    {source} --> {dest} : {_mermaid_text(label)}")
+            out.extend(f"    {sid} --> [*]" for sid in region.states if definition.states[sid].final)
+        out.append("  }")
+    for source, dest, label in _edges(definition):
+        if definition.states[source].parent is None:
+            out.append(f"  {source} --> {dest} : {_mermaid_text(label)}")
+    out.extend(f"  {s.id} --> [*]" for s in definition.states.values() if s.final and s.parent is None)
+    return "\n".join(out) + "\n"
+
+
 def render(definition: ProcessDefinition, fmt: str, lang: str | None = None) -> str:
-    return {"mermaid": mermaid, "dot": dot, "svg": svg}[fmt](definition, lang)
+    renderers = {"mermaid": mermaid, "mermaid-state": mermaid_state, "dot": dot, "svg": svg}
+    return renderers[fmt](definition, lang)

@@ -81,3 +81,18 @@ def test_the_handbook_renders_chinese_in_a_headless_browser(sales: ProcessDefini
     assert "营销团队销售流程" in dom and "客户开发与初步筛选" in dom
     assert shot.is_file() and shot.stat().st_size > 50_000  # a real page, not a blank one
     print(f"handbook screenshot: {shot}")
+
+
+def test_mermaid_state_diagram_draws_regions_as_concurrent_parts(sales: ProcessDefinition) -> None:
+    text = graph.mermaid_state(sales, "en")
+    lines = text.splitlines()
+    assert lines[0] == "stateDiagram-v2"
+    start, end = lines.index("  state invoicing {"), lines.index("  }")
+    block = lines[start:end]
+    assert "    --" in block  # the concurrency separator between the invoice and payment regions
+    assert "    issuing_invoice --> invoice_issued : issue_invoice [finance]" in block
+    assert "    chasing_payment --> payment_received : confirm_payment [account_manager]" in block
+    assert "  invoicing --> kickoff : hand_over_delivery [account_manager]" in lines
+    assert sum(1 for line in lines if " --> " in line and "[*]" not in line) == sum(
+        len(t.sources) for t in sales.transitions
+    )
