@@ -189,7 +189,7 @@ def references(expression: str) -> list[Reference]:
     for item in walk(node, (nodes.Getattr, nodes.Getitem, nodes.Name)):
         if id(item) in inner:
             continue
-        parts = _chain(item)
+        parts = chain(item)
         if parts:
             found.append(Reference(parts))
     return found
@@ -202,14 +202,15 @@ def walk(node: nodes.Node, kinds: tuple[type[nodes.Node], ...]) -> Iterator[Any]
     yield from node.find_all(kinds)
 
 
-def _chain(node: nodes.Node) -> tuple[str | int, ...] | None:
+def chain(node: nodes.Node) -> tuple[str | int, ...] | None:
+    """The dotted name a node reads (`documents.x.y` → ('documents', 'x', 'y')), or None for anything else."""
     if isinstance(node, nodes.Name):
         return (node.name,)
     if isinstance(node, nodes.Getattr):
-        head = _chain(node.node)
+        head = chain(node.node)
         return (*head, node.attr) if head else None
     if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-        head = _chain(node.node)
+        head = chain(node.node)
         key = node.arg.value
         return (*head, key) if head and isinstance(key, (str, int)) else head
     return None

@@ -90,25 +90,13 @@ def _needed(node: nodes.Node) -> set[str]:
     if isinstance(node, nodes.Test) and node.name in ("defined", "undefined"):
         return set()
     if isinstance(node, nodes.Getattr | nodes.Getitem):
-        chain = _chain(node)
+        chain = expressions.chain(node)
         if chain and chain[0] == "documents" and len(chain) > 1:
             return {str(chain[1])}
     found: set[str] = set()
     for child in node.iter_child_nodes():
         found |= _needed(child)
     return found
-
-
-def _chain(node: nodes.Node) -> tuple[str | int, ...] | None:
-    if isinstance(node, nodes.Name):
-        return (node.name,)
-    if isinstance(node, nodes.Getattr):
-        head = _chain(node.node)
-        return (*head, node.attr) if head else None
-    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-        head = _chain(node.node)
-        return (*head, node.arg.value) if head and isinstance(node.arg.value, str | int) else None
-    return None
 
 
 # --- what a refused guard says -----------------------------------------------------------------
@@ -135,7 +123,7 @@ def _failed(compare: nodes.Compare, context: Mapping[str, Any]) -> str | None:
     if len(compare.ops) != 1:
         return None
     op = compare.ops[0]
-    left, right = _chain(compare.expr), _chain(op.expr)
+    left, right = expressions.chain(compare.expr), expressions.chain(op.expr)
     symbol, test = _OPERATORS.get(op.op, ("", None))
     if test is None or left is None:
         return None
