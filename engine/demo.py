@@ -7,7 +7,6 @@ rendered document, Markdown and HTML, to an output folder.
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
@@ -36,14 +35,22 @@ def find_process(explicit: str | None) -> Path:
     raise InputError("cannot find processes/sales.yaml; run from the repository or pass --process FILE")
 
 
-def run_demo(args: argparse.Namespace, out: TextIO) -> int:
-    process_file = find_process(args.process)
+def run_demo(
+    out: TextIO,
+    *,
+    db: str | None = None,
+    output_dir: str | Path = "demo-output",
+    process: str | Path | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Play the demo scenarios on the store `db` names (default store if None); 0 when every scenario passed."""
+    process_file = find_process(str(process) if process else None)
     definition = load(process_file)
-    clock = FixedClock(args.now or datetime(2026, 3, 2, 1, tzinfo=UTC))
-    engine = Engine(open_store(args.db), clock=clock)
+    clock = FixedClock(now or datetime(2026, 3, 2, 1, tzinfo=UTC))
+    engine = Engine(open_store(db), clock=clock)
     engine.register(definition)
     zone = ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
-    output = Path(args.out)
+    output = Path(output_dir)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -51,7 +58,7 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     print(
         f"procflow demo: {definition.title.get('zh-CN')} / {definition.title.get('en')}  [{definition.key}]", file=out
     )
-    print(f"store: {args.db or 'default'}; documents go to {output}/\n", file=out)
+    print(f"store: {db or 'default'}; documents go to {output}/\n", file=out)
     failures = 0
     scenario_dir = process_file.parent / definition.id / "scenarios"
     for name in SCENARIOS:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,7 +44,7 @@ def _days(delta: timedelta) -> float:
 def figures(engine: Engine, process_id: str, period: Period, now: datetime, lang: str | None = None) -> dict[str, Any]:
     """Every figure of the review, grouped by process version."""
     by_version: dict[str, list[Case]] = defaultdict(list)
-    for case in _cases(engine, process_id):
+    for case in engine.store.cases_with_events(process_id):
         if period.holds(case.created_at):
             by_version[case.definition_hash].append(case)
     versions = []
@@ -59,15 +58,6 @@ def figures(engine: Engine, process_id: str, period: Period, now: datetime, lang
         "cases": sum(len(v) for v in by_version.values()),
         "versions": versions,
     }
-
-
-def _cases(engine: Engine, process_id: str) -> Iterable[Case]:
-    bulk = getattr(engine.store, "cases_with_events", None)
-    if bulk is not None:
-        yield from bulk(process_id)
-        return
-    for case_id in engine.store.case_ids(process_id=process_id):
-        yield engine.get(case_id)
 
 
 def _version_figures(
