@@ -109,6 +109,7 @@ def describe_case(
         "version": definition.version,
         "definition_hash": definition.content_hash,
         "state": case.state,
+        "active": list(case.leaves),  # inside regions: each region's current state
         "state_title": _t(state.title, lang),
         "stage": stage.id,
         "stage_title": _t(stage.title, lang),

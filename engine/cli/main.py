@@ -13,11 +13,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from engine.cli import admin, audit, cases, definitions, time
+from engine.cli import admin, audit, cases, definitions, signoffs, time
 from engine.cli.options import Parents, Parser
 from engine.errors import ProcflowError
 
-AREAS = (definitions, cases, time, audit, admin)
+AREAS = (definitions, cases, signoffs, time, audit, admin)
 
 
 def build_parser() -> argparse.ArgumentParser:
