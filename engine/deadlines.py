@@ -91,10 +91,15 @@ def visits(definition: ProcessDefinition, case: Case) -> dict[str, list[Visit]]:
     current: set[str] = set()  # the states the case is in: its top-level state and its regions' states
     top: str | None = None
     for event in case.history:
-        if event.kind not in ("started", "fired") or not event.dest:
+        if event.kind == "migrated" and "active" in (event.data or {}):  # a new version's regions start
+            state, new = str((event.data or {})["state"]), {str((event.data or {})["state"])}
+            new |= {str(leaf) for leaf in (event.data or {})["active"]}
+            entered = new - current
+        elif event.kind in ("started", "fired") and event.dest:
+            state, new = configuration_after(event)
+            entered = new if event.dest == state else {event.dest}  # entering a state starts all its regions
+        else:
             continue
-        state, new = configuration_after(event)
-        entered = new if event.dest == state else {event.dest}  # entering a state starts all its regions
         for left in sorted((current - new) | (current & entered)):
             leave(f"state:{left}", event)
         old_stage = definition.states[top].stage if top else None

@@ -201,8 +201,12 @@ def apply(case: Case | None, event: Event) -> Case:
         raise ValueError(f"event {event.seq} of case {case.id} does not follow version {case.version}")
     if event.kind == "fired":
         return _fired(case, event)
-    if event.kind == "migrated":  # the case moves to another version of its process
-        return _next(case, event, definition_hash=event.definition_hash)
+    if event.kind == "migrated":  # the case moves to another version of its process (and its regions)
+        data = event.data or _EMPTY
+        leaves = None
+        if "active" in data:
+            leaves = MappingProxyType({str(x): case.leaves.get(str(x), event.seq) for x in data["active"]})
+        return _next(case, event, definition_hash=event.definition_hash, leaves=leaves)
     if event.kind in NOTE_KINDS or event.kind in ROUND_KINDS:
         return _next(case, event)
     # submitted / computed

@@ -454,6 +454,7 @@ class Engine:
                         "forced": force,
                         "problems": list(report.problems),
                     }
+                    | transfer.regions_after(current, target.definition)
                 ),
             ),
             current,

@@ -258,3 +258,26 @@ def test_the_handbook_shows_regions_side_by_side(parallel: ProcessDefinition) ->
     page = build(parallel, lang="en")
     assert "Runs side by side" in page and "Goods (Picking → Shipped → Delivered)" in page
     assert "In region: Fulfilment ▸ Payment" in page
+
+
+def test_migrating_into_a_version_with_a_new_region_starts_it_at_its_initial_state(
+    engine: Engine, tmp_path: Path
+) -> None:
+    text = PARALLEL.read_text("utf-8")
+    start, end = text.index("      payment:\n"), text.index("  closed: {stage")
+    settle, after = text.index("  - trigger: settle\n"), text.index("  - {trigger: close,")
+    old_path = tmp_path / "old" / "processes" / "parallel.yaml"
+    shutil.copytree(PARALLEL.parent.parent, tmp_path / "old")
+    old_path.write_text(text[:start] + text[end:settle] + text[after:], "utf-8")
+    old = engine.register(load(old_path))
+    case = engine.fire(engine.submit(engine.start(old, CLERK), "order", {"text": "x"}, CLERK), "place", CLERK)
+    case = engine.fire(case, "ship", WAREHOUSE)
+    assert case.configuration == ("shipped",)
+    new = engine.register(load(PARALLEL))
+    report = engine.check_migration(case, new.content_hash)
+    assert report.problems == ("region 'payment' is new in the target version; it would start at 'invoicing'",)
+    moved = engine.migrate(case, new.content_hash, CLERK, force=True)
+    assert moved.configuration == ("shipped", "invoicing") and moved.leaves["shipped"] == case.leaves["shipped"]
+    assert {o.deadline.id: o.status for o in engine.deadlines(moved)}["invoice_in_1wd"] == "open"
+    settled = engine.submit(moved, "invoice", {"text": "INV", "amount": 1}, FINANCE)
+    assert engine.fire(settled, "settle", FINANCE).configuration == ("shipped", "paid")
