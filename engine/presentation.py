@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from engine.deadlines import Obligation
-from engine.definition.model import Deadline, ProcessDefinition, Requirement, Text
+from engine.definition.model import Deadline, ProcessDefinition, Requirement, State, Text
 from engine.records import Case, Event
 
 
@@ -33,6 +33,21 @@ def describe_deadline(deadline: Deadline) -> str:
         return f"{deadline.field} at least {deadline.at_least} after it is recorded{soft}"
     most = f"–{deadline.max}" if deadline.max and deadline.max != deadline.min else ""
     return f"{deadline.action} {deadline.min}{most} time(s) every {deadline.per}"
+
+
+def _parallel_lines(state: State) -> list[str]:
+    """A state's regions (side by side, and what its exits wait for) and its sign-off round."""
+    lines = []
+    if state.regions:
+        sides = " ‖ ".join(f"{r.id} ({' → '.join(r.states)})" for r in state.regions)
+        lines.append(f"        regions: {sides}; moves out wait for {', '.join(state.join) or 'nothing'}")
+    rule = state.signoff
+    if rule is not None:
+        how = {"all": "all of", "any": "any of", "quorum": f"{rule.quorum} of"}[rule.mode]
+        order = ", in order" if rule.ordered else ""
+        outcome = f" → {rule.on_approve or '-'} / {rule.on_reject or '-'}"
+        lines.append(f"        sign-off: {how} {', '.join(rule.signers)}{order}{outcome}")
+    return lines
 
 
 def outline(definition: ProcessDefinition, lang: str | None = None) -> str:
@@ -64,8 +79,10 @@ def outline(definition: ProcessDefinition, lang: str | None = None) -> str:
             lines.append(f"     deadline {deadline.ref or deadline.id}: {describe_deadline(deadline)}")
         for state in (s for s in d.states.values() if s.stage == stage.id):
             tags = " [initial]" if state.id == d.initial else ""
-            tags += " [final]" if state.final else ""
+            tags += (" [end of its region]" if state.parent else " [final]") if state.final else ""
+            tags += f" [in {state.parent} ▸ {state.region}]" if state.parent else ""
             lines.append(f"     {state.id} {_t(state.title, lang)}{_ref(state.ref)}{tags}")
+            lines.extend(_parallel_lines(state))
             if state.owner:
                 lines.append(
                     f"        owner: {state.owner}"

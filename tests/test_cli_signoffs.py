@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import PROCESSES, ROOT
 from tests.test_cli import Run, run  # noqa: F401  (the fixture)
 
 SIGNOFF = ROOT / "tests" / "fixtures" / "signoff" / "processes" / "signoff.yaml"
@@ -42,3 +42,11 @@ def test_regions_on_the_command_line(run: Run, tmp_path: Path) -> None:  # noqa:
     assert code == 0 and "o1" in out
     code, out, _ = run("graph", str(PARALLEL), "--format", "mermaid-state")
     assert code == 0 and "  state fulfilment {" in out and "    --" in out
+
+
+def test_show_outlines_regions_and_sign_offs(run: Run) -> None:  # noqa: F811
+    code, out, _ = run("show", str(PROCESSES / "purchase.yaml"))
+    assert code == 0
+    assert "sign-off: 2 of department_head, finance, general_manager → approve / decline" in out
+    assert "regions: delivery (awaiting_delivery → goods_received) ‖ payment (awaiting_invoice → paid)" in out
+    assert "goods_received Goods received [end of its region] [in fulfilment ▸ delivery]" in out
