@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.deadlines import Obligation
 from engine.definition.model import Deadline, ProcessDefinition, Requirement, State, Text
-from engine.records import Case, Event
+from engine.records import ROUND_KINDS, Case, Event
 
 
 def _t(text: Text, lang: str | None) -> str:
@@ -107,7 +107,16 @@ def describe_event(event: Event, zone: tzinfo = UTC) -> str:
     if event.kind == "started":
         return f"{at}  {who} started the case in {event.dest}"
     if event.kind == "fired":
-        return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}"
+        inside = (event.data or {}).get("active")
+        regions = f" ({' ‖ '.join(inside)})" if inside else ""
+        return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}{regions}"
+    if event.kind in ROUND_KINDS:
+        data = event.data or {}
+        if event.kind == "signed":
+            comment = f": {data['comment']}" if data.get("comment") else ""
+            return f"{at}  {who} signed {data.get('verdict')} on {data.get('state')}{comment}"
+        change = "added" if event.kind == "signer_added" else "removed"
+        return f"{at}  {who} {change} signer {data.get('signer')} on {data.get('state')}"
     if event.kind in ("reminded", "escalated", "breach", "migrated"):
         details = ", ".join(f"{k}={v}" for k, v in (event.data or {}).items() if v not in (None, [], ""))
         return f"{at}  {who} {event.kind}: {details}"

@@ -197,3 +197,16 @@ def test_sign_off_mistakes_are_load_errors_at_their_place(
     found = [p for p in check(path).errors if phrase in p.message]
     assert len(found) == 1, check(path).problems
     assert found[0].line == line_of(path, line)
+
+
+def test_the_history_reads_each_sign_off_and_change_of_signers(engine: Engine, review: Case) -> None:
+    from engine.presentation import describe_event
+
+    case = engine.add_signer(review, "auditor", MAX)
+    case = engine.sign(case, "reject", FAY, comment="no budget")
+    lines = [describe_event(e).split("  ", 1)[1] for e in case.history[-3:]]
+    assert lines == [
+        "max (manager) added signer auditor on review",
+        "fay (finance) signed reject on review: no budget",
+        "procflow (system) fired send_back: review → draft",
+    ]

@@ -281,3 +281,14 @@ def test_migrating_into_a_version_with_a_new_region_starts_it_at_its_initial_sta
     assert {o.deadline.id: o.status for o in engine.deadlines(moved)}["invoice_in_1wd"] == "open"
     settled = engine.submit(moved, "invoice", {"text": "INV", "amount": 1}, FINANCE)
     assert engine.fire(settled, "settle", FINANCE).configuration == ("shipped", "paid")
+
+
+def test_overdue_lists_each_region_clock_with_its_owner(engine: Engine, placed: Case) -> None:
+    from datetime import timedelta
+
+    later = placed.updated_at + timedelta(days=10)
+    late = {(item.obligation.deadline.id, item.obligation.owner) for item in engine.overdue(later)}
+    assert late == {("pick_in_2d", "warehouse"), ("invoice_in_1wd", "finance")}
+    shipped = engine.fire(placed, "ship", WAREHOUSE)
+    assert {item.obligation.deadline.id for item in engine.overdue(later)} == {"invoice_in_1wd"}
+    assert shipped.state == "fulfilment"
