@@ -163,7 +163,24 @@ def _state_details(a: Any, b: Any) -> list[str]:
     ]
     ra, rb = {str(r) for r in a.requires}, {str(r) for r in b.requires}
     out += [f"now requires {r}" for r in sorted(rb - ra)] + [f"no longer requires {r}" for r in sorted(ra - rb)]
-    return out + _region_details(a, b) + _deadline_set(a.deadlines, b.deadlines)
+    return (
+        out + _region_details(a, b) + _signoff_details(a.signoff, b.signoff) + _deadline_set(a.deadlines, b.deadlines)
+    )
+
+
+def _signoff_details(a: Any, b: Any) -> list[str]:
+    """A sign-off round added or removed, its signers, mode, quorum, order and outcome moves changed."""
+    if a == b:
+        return []
+    if a is None or b is None:
+        rule = a or b
+        return [f"sign-off {'added' if a is None else 'removed'} ({rule.mode} of {', '.join(rule.signers)})"]
+    out = [f"signer {r} added" for r in b.signers if r not in a.signers]
+    out += [f"signer {r} removed" for r in a.signers if r not in b.signers]
+    for key in ("mode", "quorum", "ordered", "on_approve", "on_reject"):
+        if getattr(a, key) != getattr(b, key):
+            out.append(f"sign-off {key}: {getattr(a, key)} → {getattr(b, key)}")
+    return out
 
 
 def _region_details(a: Any, b: Any) -> list[str]:

@@ -19,7 +19,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from engine import graph
-from engine.definition.model import Deadline, ProcessDefinition
+from engine.definition.model import Deadline, ProcessDefinition, Signoff
 from engine.errors import ProcflowError
 from engine.presentation import describe_deadline, outline
 from engine.rendering import Renderer
@@ -43,6 +43,7 @@ _WORDS = {
         "regions": "Runs side by side",
         "in_region": "In region",
         "joins": "moves on when these are done",
+        "signoff": "Sign-off",
         "requires": "needs",
         "when": "when",
         "matrix": "Who does what",
@@ -70,6 +71,7 @@ _WORDS = {
         "regions": "并行分支",
         "in_region": "所属分支",
         "joins": "全部完成后推进",
+        "signoff": "签批",
         "requires": "需要",
         "when": "条件",
         "matrix": "角色与步骤",
@@ -148,6 +150,7 @@ def build(
                         for r in state.regions
                     ],
                     "joins": ", ".join(r.title.get(lang) for r in state.regions if r.id in state.join),
+                    "signoff": _signoff_line(definition, state.signoff, lang),
                     "description": state.description.get(lang),
                     "requires": ", ".join(str(r) for r in state.requires),
                     "deadlines": [_deadline(d, lang) for d in state.deadlines],
@@ -233,6 +236,14 @@ def build(
         matrix=matrix,
         documents=documents,
     )
+
+
+def _signoff_line(definition: ProcessDefinition, rule: Signoff | None, lang: str | None) -> str:
+    if rule is None:
+        return ""
+    how = {"all": "all (会签)", "any": "any (或签)", "quorum": f"{rule.quorum} (票签)"}[rule.mode]
+    who = ", ".join(_role(definition, r, lang) for r in rule.signers)
+    return f"{how}: {who}" + (" — in order" if rule.ordered else "")
 
 
 def _region_title(definition: ProcessDefinition, state: str, lang: str | None) -> str:

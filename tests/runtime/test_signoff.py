@@ -210,3 +210,14 @@ def test_the_history_reads_each_sign_off_and_change_of_signers(engine: Engine, r
         "fay (finance) signed reject on review: no budget",
         "procflow (system) fired send_back: review → draft",
     ]
+
+
+def test_diff_and_handbook_read_the_sign_off(tmp_path: Path) -> None:
+    from engine.diff import compare
+    from engine.handbook import build
+
+    old = load(variant(tmp_path))
+    new = load(variant(tmp_path / "b", ALL, "      mode: quorum\n      quorum: 2\n"))
+    [change] = [c for c in compare(old, new) if c.id == "review"]
+    assert change.details == ("sign-off mode: all → quorum", "sign-off quorum: None → 2")
+    assert "Sign-off: 2 (票签): Finance, Legal, Manager" in build(new, lang="en")
