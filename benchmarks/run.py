@@ -34,19 +34,23 @@ from engine.documents import SchemaSet  # noqa: E402
 from engine.scenario import read_scenario  # noqa: E402
 from engine.store.memory import MemoryStore  # noqa: E402
 
-PING_PONG = """\
+HEADER = """\
 procflow: 1
-id: pingpong
+id: {id}
 version: "1"
-title: Ping pong
-roles: {player: {title: Player}}
+title: {title}
+roles: {{player: {{title: Player}}}}
 documents:
   note:
     title: Note
     schema: note.schema.json
     produced_by: [player]
-stages: [{id: play, title: Play}]
+stages: [{{id: play, title: Play}}]
 states:
+"""
+PING_PONG = (
+    HEADER.format(id="pingpong", title="Ping pong")
+    + """\
   a: {stage: play, title: A, owner: player}
   b: {stage: play, title: B, owner: player}
 initial: a
@@ -54,6 +58,7 @@ transitions:
   - {trigger: go, from: a, to: b, roles: [player]}
   - {trigger: back, from: b, to: a, roles: [player]}
 """
+)
 NOTE_SCHEMA = """{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
  "additionalProperties": false, "required": ["text", "at", "score"],
  "properties": {"text": {"type": "string", "maxLength": 200}, "at": {"type": "string", "format": "date-time"},
@@ -62,19 +67,8 @@ NOTE_SCHEMA = """{"$schema": "https://json-schema.org/draft/2020-12/schema", "ty
 PLAYER = Actor("p", "player")
 REGIONS = 3
 THREE_REGIONS = (
-    """\
-procflow: 1
-id: regions
-version: "1"
-title: Three regions
-roles: {player: {title: Player}}
-documents:
-  note:
-    title: Note
-    schema: note.schema.json
-    produced_by: [player]
-stages: [{id: play, title: Play}]
-states:
+    HEADER.format(id="regions", title="Three regions")
+    + """\
   start: {stage: play, title: Start, owner: player}
   work:
     stage: play
