@@ -189,19 +189,21 @@ def check_guard(
 def gates(
     definition: ProcessDefinition, move: CompiledTransition, calendar: WorkingCalendar | None = None
 ) -> tuple[Gate, ...]:
-    """The conditions `transitions` evaluates for `move`, in the documented refusal order."""
+    """The conditions `transitions` evaluates for `move`, in the documented refusal order. A check that can
+    never refuse this move (no separation rule names it, it needs no document) is left out."""
     who: Callable[[Attempt], None] = (
         (lambda a: check_decided(definition, move, a.case, a.actor))
         if decided_by_signoff(definition, move)
         else (lambda a: check_role(move, a.actor))
     )
-    checks: list[Callable[[Attempt], None]] = [
-        who,
-        lambda a: check_separation(definition, a.case, "fire", move.transition.trigger, a.actor),
-    ]
+    checks: list[Callable[[Attempt], None]] = [who]
+    trigger = move.transition.trigger
+    if any(rule.may_not.kind == "fire" and rule.may_not.name == trigger for rule in definition.separation):
+        checks.append(lambda a: check_separation(definition, a.case, "fire", trigger, a.actor))
     if move.join:
         checks.append(lambda a: check_join(definition, move, a.case))
-    checks.append(lambda a: check_documents(move, a.case, a.shared))
+    if move.requires or move.guard_documents:
+        checks.append(lambda a: check_documents(move, a.case, a.shared))
     if move.guard is not None:
         checks.append(lambda a: check_guard(move, a.case, a.shared, a.now, calendar))
     return tuple(_gate(check) for check in checks)
