@@ -14,6 +14,7 @@ from engine.clock import Clock, FixedClock, SystemClock
 from engine.definition.loader import check, load
 from engine.definition.model import ProcessDefinition
 from engine.errors import (
+    AlreadySigned,
     CaseClosed,
     CaseNotFound,
     ConflictError,
@@ -27,8 +28,11 @@ from engine.errors import (
     Problem,
     ProcflowError,
     Refusal,
+    RegionsNotDone,
     RenderError,
     RoleNotAllowed,
+    RoundClosed,
+    SignoffRefused,
     StoreError,
     TriggerNotAvailable,
     UnknownName,
@@ -41,6 +45,7 @@ from engine.store import Store, open_store
 
 __all__ = [
     "Actor",
+    "AlreadySigned",
     "Case",
     "CaseClosed",
     "CaseNotFound",
@@ -63,8 +68,11 @@ __all__ = [
     "ProcessDefinition",
     "ProcflowError",
     "Refusal",
+    "RegionsNotDone",
     "RenderError",
     "RoleNotAllowed",
+    "RoundClosed",
+    "SignoffRefused",
     "Store",
     "StoreError",
     "SystemClock",

@@ -88,20 +88,40 @@ def visits(definition: ProcessDefinition, case: Case) -> dict[str, list[Visit]]:
         visit = open_.pop(scope)
         found.setdefault(scope, []).append(Visit(scope, visit.entered_seq, visit.entered_at, event.seq, event.at))
 
+    current: set[str] = set()  # the states the case is in: its top-level state and its regions' states
+    top: str | None = None
     for event in case.history:
-        if event.kind == "started" and event.dest:
-            enter(f"state:{event.dest}", event)
-            enter(f"stage:{definition.states[event.dest].stage}", event)
-        elif event.kind == "fired" and event.source and event.dest:
-            leave(f"state:{event.source}", event)
-            enter(f"state:{event.dest}", event)
-            old, new = definition.states[event.source].stage, definition.states[event.dest].stage
-            if old != new:
-                leave(f"stage:{old}", event)
-                enter(f"stage:{new}", event)
+        if event.kind == "migrated" and "active" in (event.data or {}):  # a new version's regions start
+            state, new = str((event.data or {})["state"]), {str((event.data or {})["state"])}
+            new |= {str(leaf) for leaf in (event.data or {})["active"]}
+            entered = new - current
+        elif event.kind in ("started", "fired") and event.dest:
+            state, new = configuration_after(event)
+            entered = new if event.dest == state else {event.dest}  # entering a state starts all its regions
+        else:
+            continue
+        for left in sorted((current - new) | (current & entered)):
+            leave(f"state:{left}", event)
+        old_stage = definition.states[top].stage if top else None
+        for name in sorted(entered):
+            enter(f"state:{name}", event)
+        stage = definition.states[state].stage
+        if old_stage != stage:
+            if old_stage is not None:
+                leave(f"stage:{old_stage}", event)
+            enter(f"stage:{stage}", event)
+        current, top = new, state
     for scope, visit in open_.items():
         found.setdefault(scope, []).append(visit)
     return found
+
+
+def configuration_after(event: Event) -> tuple[str, set[str]]:
+    """The top-level state after a start or a move, and every state the case is then in."""
+    data = event.data or {}
+    active = [str(leaf) for leaf in data.get("active", ())]
+    state = str(data.get("state") or event.dest) if active else str(event.dest)
+    return state, {state, *active}
 
 
 def _field_value(case: Case, ref: FieldRef, upto: int | None = None) -> tuple[datetime, bool] | None:

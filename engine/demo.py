@@ -155,6 +155,13 @@ def print_step(step: StepResult, case: Case | None, definition: ProcessDefinitio
             data = case.documents[event.document][event.document_version - 1].data
             summary = ", ".join(f"{k}={v}" for k, v in list(data.items())[:4])
             print(f"      engine computed {event.document} v{event.document_version}: {summary}", file=out)
+        elif event.kind == "signed" and event.data:
+            comment = f": {event.data.get('comment')}" if event.data.get("comment") else ""
+            print(f"      {event.data.get('verdict')} on {event.data.get('state')} as {event.role}{comment}", file=out)
+        elif event.kind == "fired" and event.role == "system":
+            print(f"      the sign-off decided: {event.trigger} (fired by the engine)", file=out)
+        if event.kind == "fired" and event.data and event.data.get("active"):
+            print(f"      side by side: {' ‖ '.join(event.data['active'])}", file=out)
     if step.before != step.after and step.after is not None:
         state = definition.states[step.after]
         stage = definition.stage_of(step.after)

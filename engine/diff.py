@@ -172,7 +172,39 @@ def _state_details(a: Any, b: Any) -> list[str]:
     ]
     ra, rb = {str(r) for r in a.requires}, {str(r) for r in b.requires}
     out += [f"now requires {r}" for r in sorted(rb - ra)] + [f"no longer requires {r}" for r in sorted(ra - rb)]
-    return out + _deadline_set(a.deadlines, b.deadlines)
+    return (
+        out + _region_details(a, b) + _signoff_details(a.signoff, b.signoff) + _deadline_set(a.deadlines, b.deadlines)
+    )
+
+
+def _signoff_details(a: Any, b: Any) -> list[str]:
+    """A sign-off round added or removed, its signers, mode, quorum, order and outcome moves changed."""
+    if a == b:
+        return []
+    if a is None or b is None:
+        rule = a or b
+        return [f"sign-off {'added' if a is None else 'removed'} ({rule.mode} of {', '.join(rule.signers)})"]
+    out = [f"signer {r} added" for r in b.signers if r not in a.signers]
+    out += [f"signer {r} removed" for r in a.signers if r not in b.signers]
+    for key in ("mode", "quorum", "ordered", "on_approve", "on_reject"):
+        if getattr(a, key) != getattr(b, key):
+            out.append(f"sign-off {key}: {getattr(a, key)} → {getattr(b, key)}")
+    return out
+
+
+def _region_details(a: Any, b: Any) -> list[str]:
+    """Regions added or removed, their states changed, and a join that waits for other regions."""
+    old, new = {r.id: r for r in a.regions}, {r.id: r for r in b.regions}
+    out = [f"region {i} added ({', '.join(new[i].states)})" for i in new if i not in old]
+    out += [f"region {i} removed" for i in old if i not in new]
+    for i in sorted(old.keys() & new.keys()):
+        if old[i].states != new[i].states or old[i].initial != new[i].initial:
+            out.append(f"region {i}: states {', '.join(old[i].states)} → {', '.join(new[i].states)}")
+    if (a.regions or b.regions) and a.join != b.join:
+        out.append(f"joins {', '.join(a.join) or '(nothing)'} → {', '.join(b.join) or '(nothing)'}")
+    if a.parent != b.parent or a.region != b.region:
+        out.append(f"region: {a.parent or '-'}/{a.region or '-'} → {b.parent or '-'}/{b.region or '-'}")
+    return out
 
 
 def _deadline_set(a: tuple[Deadline, ...], b: tuple[Deadline, ...]) -> list[str]:
@@ -242,6 +274,8 @@ def _transitions(old: ProcessDefinition, new: ProcessDefinition) -> Iterator[Cha
         details += [f"now requires {r}" for r in sorted(rb - ra)] + [f"no longer requires {r}" for r in sorted(ra - rb)]
         if x.guard != y.guard:
             details.append(f"guard: {x.guard or '(none)'} → {y.guard or '(none)'}")
+        if x.interrupts != y.interrupts:
+            details.append("now interrupts its regions" if y.interrupts else "now waits for the join")
         if details:
             yield Change("changed", "transition", key, title, where, tuple(details))
 

@@ -132,9 +132,40 @@ class DocumentsMissing(Refusal):
 
 
 class GuardFailed(Refusal):
-    def __init__(self, trigger: str, guard: str) -> None:
-        self.trigger, self.guard = trigger, guard
-        super().__init__(f"{trigger!r} is not allowed now: its condition does not hold: {guard}")
+    def __init__(self, trigger: str, guard: str, values: Sequence[str] = ()) -> None:
+        self.trigger, self.guard, self.values = trigger, guard, tuple(values)
+        why = f" ({'; '.join(self.values)})" if self.values else ""
+        super().__init__(f"{trigger!r} is not allowed now: its condition does not hold: {guard}{why}")
+
+
+class RegionsNotDone(Refusal):
+    """A move out of a state with regions waits until the regions it joins are done (or it interrupts)."""
+
+    def __init__(self, trigger: str, state: str, waiting: Sequence[str]) -> None:
+        self.trigger, self.state, self.waiting = trigger, state, tuple(waiting)
+        super().__init__(
+            f"{trigger!r} leaves {state!r} only when its regions are done; still working: {', '.join(waiting)}"
+        )
+
+
+class SignoffRefused(Refusal):
+    """A sign-off (or a change of signers) the round does not allow now; `reason` names which rule."""
+
+    def __init__(self, state: str, reason: str, message: str) -> None:
+        self.state, self.reason = state, reason
+        super().__init__(message)
+
+
+class AlreadySigned(SignoffRefused):
+    def __init__(self, state: str, user: str) -> None:
+        self.user = user
+        super().__init__(state, "already_signed", f"{user} has already signed the {state!r} round; one sign-off each")
+
+
+class RoundClosed(SignoffRefused):
+    def __init__(self, state: str, outcome: str) -> None:
+        self.outcome = outcome
+        super().__init__(state, "closed", f"the {state!r} sign-off round is over ({outcome}); nothing more to sign")
 
 
 @dataclass(frozen=True)

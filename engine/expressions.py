@@ -1,7 +1,10 @@
 """Guard and computed-field expressions: Jinja2 expression syntax in a tight sandbox.
 
-An expression can read `documents.<doc>.<field>`, `data.<key>`, `state` and
-(in computed fields) `this.<field>`; it can compare, combine and use a short
+An expression can read `documents.<doc>.<field>`, `data.<key>`, `state`,
+(in guards) `now` — the clock, in the process's time zone — and (in computed
+fields) `this.<field>`; `x | instant` reads an ISO date-time as an instant and
+`a | working_days_to(b)` counts the working days from `a` to `b` on the
+process's calendar; it can compare, combine and use a short
 list of pure filters. It can never call a function or method, reach Python
 internals, build huge values, or run for long: there are no loops, calls are
 refused, and `*`, `**` and `%` are bounded.
@@ -11,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, Undefined, nodes
+from jinja2 import StrictUndefined, TemplateError, Undefined, nodes, pass_context
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.parser import Parser
@@ -43,7 +47,11 @@ FILTERS = (
     "first",
     "last",
     "default",
+    "instant",
+    "working_days_to",
 )
+CALENDAR_KEY = "calendar"  # where the process's working calendar rides in an evaluation context
+MAX_SPAN_DAYS = 3660
 TESTS = (
     "in",
     "defined",
@@ -73,7 +81,8 @@ class _Environment(BoundedSandbox):
     def __init__(self) -> None:
         super().__init__(undefined=StrictUndefined, autoescape=False)
         self.globals.clear()
-        self.filters = {name: JINJA_FILTERS[name] for name in FILTERS}
+        self.filters = {name: JINJA_FILTERS[name] for name in FILTERS if name in JINJA_FILTERS}
+        self.filters.update(instant=_instant, working_days_to=_working_days_to)
         self.tests = {name: _strict(name, JINJA_TESTS[name]) for name in TESTS}  # type: ignore[arg-type]
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
@@ -91,6 +100,31 @@ def _strict(name: str, test: Callable[..., Any]) -> Callable[..., Any]:
         return test(value, *args)
 
     return strict
+
+
+def _instant(value: Any) -> datetime:
+    """An ISO date-time (with an offset, or naive in UTC) or date as an aware instant."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date-time")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@pass_context
+def _working_days_to(context: Any, start: Any, end: Any) -> int:
+    """Working days after `start`'s day up to and including `end`'s day (negative if `end` is earlier)."""
+    calendar = context.get(CALENDAR_KEY)
+    if calendar is None:
+        raise ValueError("working_days_to needs a calendar: add calendar: {country: …, timezone: …} to the process")
+    first, last = (_instant(start).astimezone(calendar.zone).date(), _instant(end).astimezone(calendar.zone).date())
+    sign = 1 if last >= first else -1
+    low, high = min(first, last), max(first, last)
+    if (high - low).days > MAX_SPAN_DAYS:
+        raise ValueError(f"the span is longer than {MAX_SPAN_DAYS} days")
+    count = sum(1 for n in range(1, (high - low).days + 1) if calendar.is_working_day(low + timedelta(days=n)))
+    return sign * count
 
 
 _ENV = _Environment()
@@ -155,7 +189,7 @@ def references(expression: str) -> list[Reference]:
     for item in walk(node, (nodes.Getattr, nodes.Getitem, nodes.Name)):
         if id(item) in inner:
             continue
-        parts = _chain(item)
+        parts = chain(item)
         if parts:
             found.append(Reference(parts))
     return found
@@ -168,14 +202,15 @@ def walk(node: nodes.Node, kinds: tuple[type[nodes.Node], ...]) -> Iterator[Any]
     yield from node.find_all(kinds)
 
 
-def _chain(node: nodes.Node) -> tuple[str | int, ...] | None:
+def chain(node: nodes.Node) -> tuple[str | int, ...] | None:
+    """The dotted name a node reads (`documents.x.y` → ('documents', 'x', 'y')), or None for anything else."""
     if isinstance(node, nodes.Name):
         return (node.name,)
     if isinstance(node, nodes.Getattr):
-        head = _chain(node.node)
+        head = chain(node.node)
         return (*head, node.attr) if head else None
     if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-        head = _chain(node.node)
+        head = chain(node.node)
         key = node.arg.value
         return (*head, key) if head and isinstance(key, (str, int)) else head
     return None

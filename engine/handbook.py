@@ -19,7 +19,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from engine import graph
-from engine.definition.model import Deadline, ProcessDefinition
+from engine.definition.model import Deadline, ProcessDefinition, Signoff
 from engine.errors import ProcflowError
 from engine.presentation import describe_deadline, outline
 from engine.rendering import Renderer
@@ -39,6 +39,11 @@ _WORDS = {
         "owner": "Owner",
         "with": "with",
         "final": "end of the process",
+        "region_end": "end of its region",
+        "regions": "Runs side by side",
+        "in_region": "In region",
+        "joins": "moves on when these are done",
+        "signoff": "Sign-off",
         "requires": "needs",
         "when": "when",
         "matrix": "Who does what",
@@ -62,6 +67,11 @@ _WORDS = {
         "owner": "负责人",
         "with": "参与",
         "final": "流程结束",
+        "region_end": "本分支完成",
+        "regions": "并行分支",
+        "in_region": "所属分支",
+        "joins": "全部完成后推进",
+        "signoff": "签批",
         "requires": "需要",
         "when": "条件",
         "matrix": "角色与步骤",
@@ -132,7 +142,15 @@ def build(
                     "ref": state.ref,
                     "owner": _role(definition, state.owner, lang),
                     "participants": ", ".join(_role(definition, r, lang) for r in state.participants),
-                    "final": state.final,
+                    "final": state.final and state.parent is None,
+                    "region_end": state.final and state.parent is not None,
+                    "region": _region_title(definition, state.id, lang),
+                    "regions": [
+                        f"{r.title.get(lang)} ({' → '.join(definition.states[s].title.get(lang) for s in r.states)})"
+                        for r in state.regions
+                    ],
+                    "joins": ", ".join(r.title.get(lang) for r in state.regions if r.id in state.join),
+                    "signoff": _signoff_line(definition, state.signoff, lang),
                     "description": state.description.get(lang),
                     "requires": ", ".join(str(r) for r in state.requires),
                     "deadlines": [_deadline(d, lang) for d in state.deadlines],
@@ -218,6 +236,22 @@ def build(
         matrix=matrix,
         documents=documents,
     )
+
+
+def _signoff_line(definition: ProcessDefinition, rule: Signoff | None, lang: str | None) -> str:
+    if rule is None:
+        return ""
+    how = {"all": "all (会签)", "any": "any (或签)", "quorum": f"{rule.quorum} (票签)"}[rule.mode]
+    who = ", ".join(_role(definition, r, lang) for r in rule.signers)
+    return f"{how}: {who}" + (" — in order" if rule.ordered else "")
+
+
+def _region_title(definition: ProcessDefinition, state: str, lang: str | None) -> str:
+    region = definition.region_of(state)
+    if region is None:
+        return ""
+    parent = definition.states[definition.top(state)]
+    return f"{parent.title.get(lang)} ▸ {region.title.get(lang)}"
 
 
 def _role(definition: ProcessDefinition, role: str | None, lang: str | None) -> str:

@@ -7,8 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.deadlines import Obligation
-from engine.definition.model import Deadline, ProcessDefinition, Requirement, Text
-from engine.records import Case, Event
+from engine.definition.model import Deadline, ProcessDefinition, Requirement, State, Text
+from engine.records import ROUND_KINDS, Case, Event
 
 
 def _t(text: Text, lang: str | None) -> str:
@@ -34,6 +34,21 @@ def describe_deadline(deadline: Deadline) -> str:
         return f"{deadline.field} at least {deadline.at_least} after it is recorded{soft}"
     most = f"–{deadline.max}" if deadline.max and deadline.max != deadline.min else ""
     return f"{deadline.action} {deadline.min}{most} time(s) every {deadline.per}"
+
+
+def _parallel_lines(state: State) -> list[str]:
+    """A state's regions (side by side, and what its exits wait for) and its sign-off round."""
+    lines = []
+    if state.regions:
+        sides = " ‖ ".join(f"{r.id} ({' → '.join(r.states)})" for r in state.regions)
+        lines.append(f"        regions: {sides}; moves out wait for {', '.join(state.join) or 'nothing'}")
+    rule = state.signoff
+    if rule is not None:
+        how = {"all": "all of", "any": "any of", "quorum": f"{rule.quorum} of"}[rule.mode]
+        order = ", in order" if rule.ordered else ""
+        outcome = f" → {rule.on_approve or '-'} / {rule.on_reject or '-'}"
+        lines.append(f"        sign-off: {how} {', '.join(rule.signers)}{order}{outcome}")
+    return lines
 
 
 def outline(definition: ProcessDefinition, lang: str | None = None) -> str:
@@ -65,8 +80,10 @@ def outline(definition: ProcessDefinition, lang: str | None = None) -> str:
             lines.append(f"     deadline {deadline.ref or deadline.id}: {describe_deadline(deadline)}")
         for state in (s for s in d.states.values() if s.stage == stage.id):
             tags = " [initial]" if state.id == d.initial else ""
-            tags += " [final]" if state.final else ""
+            tags += (" [end of its region]" if state.parent else " [final]") if state.final else ""
+            tags += f" [in {state.parent} ▸ {state.region}]" if state.parent else ""
             lines.append(f"     {state.id} {_t(state.title, lang)}{_ref(state.ref)}{tags}")
+            lines.extend(_parallel_lines(state))
             if state.owner:
                 lines.append(
                     f"        owner: {state.owner}"
@@ -91,7 +108,16 @@ def describe_event(event: Event, zone: tzinfo = UTC) -> str:
     if event.kind == "started":
         return f"{at}  {who} started the case in {event.dest}"
     if event.kind == "fired":
-        return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}"
+        inside = (event.data or {}).get("active")
+        regions = f" ({' ‖ '.join(inside)})" if inside else ""
+        return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}{regions}"
+    if event.kind in ROUND_KINDS:
+        data = event.data or {}
+        if event.kind == "signed":
+            comment = f": {data['comment']}" if data.get("comment") else ""
+            return f"{at}  {who} signed {data.get('verdict')} on {data.get('state')}{comment}"
+        change = "added" if event.kind == "signer_added" else "removed"
+        return f"{at}  {who} {change} signer {data.get('signer')} on {data.get('state')}"
     if event.kind in ("reminded", "escalated", "breach", "migrated", "recalendared"):
         details = ", ".join(
             f"{k}={v}" for k, v in (event.data or {}).items() if v not in (None, [], "") and k != "table"
@@ -130,6 +156,7 @@ def describe_case(
         "version": definition.version,
         "definition_hash": definition.content_hash,
         "state": case.state,
+        "active": list(case.leaves),  # inside regions: each region's current state
         "state_title": _t(state.title, lang),
         "stage": stage.id,
         "stage_title": _t(stage.title, lang),

@@ -20,9 +20,21 @@ from typing import Any, Literal
 from engine.canonical import JCS, canonical_bytes, canonical_json, plain, scan
 
 EventKind = Literal[
-    "started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated", "recalendared"
+    "started",
+    "submitted",
+    "computed",
+    "fired",
+    "reminded",
+    "escalated",
+    "breach",
+    "migrated",
+    "signed",
+    "signer_added",
+    "signer_removed",
+    "recalendared",
 ]
 NOTE_KINDS = ("reminded", "escalated", "breach", "recalendared")  # recorded in the history; change no state or document
+ROUND_KINDS = ("signed", "signer_added", "signer_removed")  # a sign-off round's events: data {state, ...}
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 SYSTEM = "procflow"
 SYSTEM_ROLE = "system"
@@ -94,6 +106,18 @@ class Case:
     data: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     documents: Mapping[str, tuple[DocumentVersion, ...]] = field(default_factory=lambda: _EMPTY)
     history: tuple[Event, ...] = ()
+    # Inside a state with regions: each active leaf state (in region order) → the event that entered it.
+    # Empty when the state has no regions, so a flat case is just `state` as before.
+    leaves: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def configuration(self) -> tuple[str, ...]:
+        """The active leaf states: the regions' current states, or just `state`."""
+        return tuple(self.leaves) if self.leaves else (self.state,)
+
+    def entered(self, state: str) -> int:
+        """The event by which the case entered `state` (one of its leaves, or its top-level state)."""
+        return self.leaves.get(state, self.entered_seq)
 
     def latest(self, document: str) -> DocumentVersion | None:
         versions = self.documents.get(document)
@@ -173,9 +197,13 @@ def seal(event: Event, case: Case | None) -> Event:
 
 
 def performs(event: Event, kind: str, name: str) -> bool:
-    """Whether `event` is the step `submit:<name>` or `fire:<name>`."""
+    """Whether `event` is the step `submit:<name>`, `fire:<name>`, or a verdict on state <name>'s sign-off
+    (`approve:`, `reject:`, `sign:` for either)."""
     if kind == "submit":
         return event.kind == "submitted" and event.document == name
+    if kind in ("approve", "reject", "sign"):
+        data = event.data or _EMPTY
+        return event.kind == "signed" and data.get("state") == name and (kind == "sign" or data.get("verdict") == kind)
     return kind == "fire" and event.kind == "fired" and event.trigger == name
 
 
@@ -195,16 +223,21 @@ def apply(case: Case | None, event: Event) -> Case:
             entered_seq=event.seq,
             data=MappingProxyType(dict((event.data or {}).get("data", {}))),
             history=(event,),
+            leaves=MappingProxyType({str(leaf): event.seq for leaf in (event.data or {}).get("active", ())}),
         )
     if case is None:
         raise ValueError(f"event {event.kind} for case {event.case_id} before it started")
     if event.seq != case.version + 1:
         raise ValueError(f"event {event.seq} of case {case.id} does not follow version {case.version}")
     if event.kind == "fired":
-        return _next(case, event, state=event.dest or case.state, entered_seq=event.seq)
-    if event.kind == "migrated":  # the case moves to another version of its process
-        return _next(case, event, definition_hash=event.definition_hash)
-    if event.kind in NOTE_KINDS:
+        return _fired(case, event)
+    if event.kind == "migrated":  # the case moves to another version of its process (and its regions)
+        data = event.data or _EMPTY
+        leaves = None
+        if "active" in data:
+            leaves = MappingProxyType({str(x): case.leaves.get(str(x), event.seq) for x in data["active"]})
+        return _next(case, event, definition_hash=event.definition_hash, leaves=leaves)
+    if event.kind in NOTE_KINDS or event.kind in ROUND_KINDS:
         return _next(case, event)
     # submitted / computed
     assert event.document is not None and event.document_version is not None and event.document_hash is not None
@@ -223,6 +256,20 @@ def apply(case: Case | None, event: Event) -> Case:
     return _next(case, event, documents=MappingProxyType(documents))
 
 
+def _fired(case: Case, event: Event) -> Case:
+    """A move: a flat one names its destination; one into, inside or between regions carries the resulting
+    configuration in its data (`state` and the `active` leaves), so replay needs no definition."""
+    active = (event.data or _EMPTY).get("active")
+    if not active:
+        return _next(case, event, state=event.dest or case.state, entered_seq=event.seq, leaves=_EMPTY)
+    state = str((event.data or _EMPTY).get("state") or event.dest)
+    inside = state == case.state and event.dest != state  # a move within the regions, not a re-entry
+    kept = case.leaves if inside else _EMPTY
+    leaves = {str(leaf): kept[leaf] if leaf in kept and leaf != event.dest else event.seq for leaf in active}
+    entered = case.entered_seq if inside else event.seq
+    return _next(case, event, state=state, entered_seq=entered, leaves=MappingProxyType(leaves))
+
+
 def _next(
     case: Case,
     event: Event,
@@ -231,6 +278,7 @@ def _next(
     definition_hash: str | None = None,
     entered_seq: int | None = None,
     documents: Mapping[str, tuple[DocumentVersion, ...]] | None = None,
+    leaves: Mapping[str, int] | None = None,
 ) -> Case:
     """The case one event later (positional construction: this is the hot path of every change)."""
     return Case(
@@ -245,6 +293,7 @@ def _next(
         case.data,
         case.documents if documents is None else documents,
         (*case.history, event),
+        case.leaves if leaves is None else leaves,
     )
 
 

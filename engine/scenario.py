@@ -130,7 +130,7 @@ def run_scenario(
 
 
 def _describe(step: Mapping[str, Any]) -> str:
-    for key in ("publish", "submit", "fire"):
+    for key in ("publish", "submit", "fire", "sign", "add_signer", "remove_signer"):
         if key in step:
             return f"{key} {step[key]}"
     if "tick" in step:
@@ -157,12 +157,20 @@ def _perform(
         return engine.submit(case, step["submit"], step["data"], actor)
     if "fire" in step:
         return engine.fire(case, step["fire"], actor)
+    if "sign" in step:
+        return engine.sign(case, step["sign"], actor, comment=step.get("comment", ""), state=step.get("round"))
+    for key, adding in (("add_signer", True), ("remove_signer", False)):
+        if key in step:
+            change = engine.add_signer if adding else engine.remove_signer
+            return change(case, step[key], actor, state=step.get("round"))
     return case
 
 
 def _check(expect: Mapping[str, Any], case: Case | None, engine: Engine, new: tuple[Any, ...]) -> Iterator[str]:
     if "state" in expect and (case is None or case.state != expect["state"]):
         yield f"expected state {expect['state']!r}, found {case.state if case else None!r}"
+    if "active" in expect and (case is None or list(case.leaves) != list(expect["active"])):
+        yield f"expected the regions at {expect['active']}, found {list(case.leaves) if case else None}"
     for document, fields in expect.get("document", {}).items():
         latest = case.latest(document) if case else None
         if latest is None:

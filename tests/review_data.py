@@ -77,11 +77,15 @@ def _walk(d: ProcessDefinition, case_id: str, at: datetime, rng: random.Random) 
         state = d.states[case.state]
         if state.final:
             break
-        moves = [t for t in d.transitions if case.state in t.sources and t.roles]
+        working = [leaf for leaf in case.leaves if not d.states[leaf].final]
+        here = rng.choice(working) if working else case.state  # regions first, then the way out
+        moves = [t for t in d.transitions if here in t.sources and t.roles]
+        if working:
+            moves = [t for t in moves if not d.states[t.dest].final or d.states[t.dest].parent] or moves
         stage = state.stage
         lose = [t for t in moves if d.states[t.dest].final and d.pipeline_of(t.dest) == "lost"]
         onward = [t for t in moves if t not in lose]
-        if lose and rng.random() < LOSS_CHANCE.get(stage, 0.0) / 2:
+        if lose and not working and rng.random() < LOSS_CHANCE.get(stage, 0.0) / 2:
             move = lose[0]
             at += timedelta(hours=rng.uniform(2, 72))
             role = move.roles[0]
@@ -119,11 +123,23 @@ def _walk(d: ProcessDefinition, case_id: str, at: datetime, rng: random.Random) 
                 role,
                 d.content_hash,
                 trigger=move.trigger,
-                source=case.state,
+                source=here,
                 dest=move.dest,
+                data=_configuration(d, case, move.dest),
             ),
             case,
         )
         case = apply(case, fired)
         events.append(fired)
     return case, events
+
+
+def _configuration(d: ProcessDefinition, case: Case, dest: str) -> MappingProxyType[str, object] | None:
+    """The fired event's data for a move into or inside regions (as the engine writes it), else None."""
+    spec = d.states[dest]
+    if spec.regions:
+        return MappingProxyType({"state": dest, "active": [r.initial for r in spec.regions]})
+    if spec.parent is None:
+        return None
+    active = [dest if d.states[leaf].region == spec.region else leaf for leaf in case.leaves]
+    return MappingProxyType({"state": case.state, "active": active})

@@ -25,6 +25,7 @@ def test_mermaid_is_well_formed(sales: ProcessDefinition) -> None:
         1 for line in lines if line.strip() == "end"
     )
     declared = set(re.findall(r"^\s+([a-z_][a-z0-9_]*)(?:\[|\(|\(\()", text, re.MULTILINE))
+    declared |= set(re.findall(r"^\s+subgraph ([a-z_][a-z0-9_]*)\[", text, re.MULTILINE))  # states with regions
     for source, _label, dest in re.findall(r"^\s+(\w+) -->(?:\|\"([^\"]*)\"\|)? (\w+)$", text, re.MULTILINE):
         assert source in declared and dest in declared, (source, dest)
     for label in re.findall(r'"([^"]*)"', text):
@@ -36,7 +37,10 @@ def test_mermaid_is_well_formed(sales: ProcessDefinition) -> None:
 
 def test_dot_has_a_cluster_per_stage_and_every_transition(sales: ProcessDefinition) -> None:
     text = graph.dot(sales, "en")
-    assert text.count("subgraph cluster_") == len(sales.stages)
+    with_regions = [s for s in sales.states.values() if s.regions]
+    clusters = len(sales.stages) + sum(1 + len(s.regions) for s in with_regions)  # a state, then each region
+    assert text.count("subgraph cluster_") == clusters
+    assert "subgraph cluster_invoicing__payment {" in text
     edges = sum(len(t.sources) for t in sales.transitions) + 1
     assert text.count(" -> ") == edges
     assert 'label="Lead acquisition and recording\\nS1.2 · owner: bd_specialist' in text
@@ -92,3 +96,18 @@ def test_a_missing_chinese_font_skips_outside_ci_and_fails_in_ci(
         monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="no font with Chinese glyphs"):
         chinese_font()
+
+
+def test_mermaid_state_diagram_draws_regions_as_concurrent_parts(sales: ProcessDefinition) -> None:
+    text = graph.mermaid_state(sales, "en")
+    lines = text.splitlines()
+    assert lines[0] == "stateDiagram-v2"
+    start, end = lines.index("  state invoicing {"), lines.index("  }")
+    block = lines[start:end]
+    assert "    --" in block  # the concurrency separator between the invoice and payment regions
+    assert "    issuing_invoice --> invoice_issued : issue_invoice [finance]" in block
+    assert "    chasing_payment --> payment_received : confirm_payment [account_manager]" in block
+    assert "  invoicing --> kickoff : hand_over_delivery [account_manager]" in lines
+    assert sum(1 for line in lines if " --> " in line and "[*]" not in line) == sum(
+        len(t.sources) for t in sales.transitions
+    )

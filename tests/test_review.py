@@ -58,6 +58,11 @@ def test_the_figures_add_up(review_db: str) -> None:
     for stage in version["stage_days"]:
         assert stage["p25"] <= stage["median"] <= stage["p75"] <= stage["max"] and stage["p90"] <= stage["max"]
     assert sum(version["workload"]["by_role"].values()) > 400
+    # S4.3's two regions, each timed from entering invoicing to its own end
+    regions = {r["region"]: r for r in version["region_days"]}
+    assert set(regions) == {"invoice", "payment"}
+    assert all(r["state"] == "invoicing" and 0 < r["median"] <= r["p90"] for r in regions.values())
+    assert regions["invoice"]["cases"] == regions["payment"]["cases"] <= funnel["customer"]["cases"]
 
 
 def test_csv_and_a_narrow_period(review_db: str) -> None:

@@ -53,9 +53,17 @@ def test_the_gates_the_procedure_asks_for(sales: ProcessDefinition) -> None:
     assert "grade in ['A', 'B']" in (by_trigger["qualify"].guard or "")
     assert by_trigger["park_low_match"].dest == "nurture" and by_trigger["reactivate"].dest == "first_contact"
     assert by_trigger["reject_solution"].dest == "solution_design"
-    assert "payment_status == 'received'" in (by_trigger["hand_over_delivery"].guard or "")
+    assert "payment_status == 'received'" in (by_trigger["confirm_payment"].guard or "")
+    # S4.3: invoice ‖ payment follow-up, joined before the hand-over (S4.4)
+    invoicing = sales.states["invoicing"]
+    assert [r.id for r in invoicing.regions] == ["invoice", "payment"] and invoicing.join == ("invoice", "payment")
+    assert (
+        by_trigger["hand_over_delivery"].sources == ("invoicing",) and not by_trigger["hand_over_delivery"].interrupts
+    )
     lose = by_trigger["lose"]
-    before_signing = [s for s in sales.states.values() if sales.stage_of(s.id).index < 3 and not s.final]
+    before_signing = [
+        s for s in sales.states.values() if sales.stage_of(s.id).index < 3 and not s.final and s.parent is None
+    ]
     assert {s.id for s in before_signing} <= set(lose.sources)
     assert "invoicing" not in lose.sources
     assert sales.documents["lead_grading"].computed is not None

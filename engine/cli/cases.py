@@ -115,7 +115,8 @@ def cmd_fire(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
     before = engine.get(args.case)
     case = engine.fire(before, args.trigger, args.actor)
-    print(f"{case.id}: {before.state} --{args.trigger}--> {case.state}", file=out)
+    where = f" ({' ‖ '.join(case.leaves)})" if case.leaves else ""
+    print(f"{case.id}: {before.state} --{args.trigger}--> {case.state}{where}", file=out)
     return 0
 
 
@@ -132,6 +133,8 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     print(f"case {info['id']}  ({info['process']}@{info['version']} #{info['definition_hash'][:12]})", file=out)
     print(f"  state     {info['state']}  {info['state_title']}", file=out)
+    if info["active"]:
+        print(f"  regions   {' ‖ '.join(info['active'])}", file=out)
     print(f"  stage     {info['stage']}  {info['stage_title']}", file=out)
     if info["pipeline"]:
         print(f"  pipeline  {info['pipeline']}", file=out)
@@ -153,7 +156,10 @@ def cmd_available(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for option in engine.available(args.case, args.actor):
         mark = "yes" if option.allowed else "no "
         why = "" if option.allowed else "  — " + "; ".join(option.reasons)
-        print(f"{mark} {option.trigger} → {option.dest}{why}", file=out)
+        what = (
+            f"sign {option.trigger} on {option.dest}" if option.kind == "sign" else f"{option.trigger} → {option.dest}"
+        )
+        print(f"{mark} {what}{why}", file=out)
     return 0
 
 

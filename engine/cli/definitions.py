@@ -64,7 +64,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
 
     p = sub.add_parser("graph", help="draw a process: Mermaid, Graphviz DOT, or SVG (needs Graphviz)")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--format", choices=["mermaid", "dot", "svg"], default="mermaid")
+    p.add_argument("--format", choices=["mermaid", "mermaid-state", "dot", "svg"], default="mermaid")
     p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_graph)

@@ -28,10 +28,12 @@ from engine.definition.model import (
     Invariant,
     PipelinePosition,
     ProcessDefinition,
+    Region,
     Requirement,
     Role,
     Rule,
     Separation,
+    Signoff,
     Stage,
     State,
     Text,
@@ -102,6 +104,46 @@ class _Builder:
             max=rule.get("max"),
             per=Duration.parse(rule["per"]),
             **common,
+        )
+
+    def state(
+        self, sid: str, s: Mapping[str, Any], stage: str, *, parent: str | None = None, region: str | None = None
+    ) -> State:
+        """One state; a state inside a region takes the enclosing state's stage."""
+        regions = tuple(
+            Region(rid, self.text(r.get("title", rid)), r["initial"], tuple(r["states"]), r.get("ref", ""))
+            for rid, r in ((s.get("regions") or {}) if parent is None else {}).items()
+        )
+        return State(
+            id=sid,
+            stage=stage,
+            title=self.text(s["title"]),
+            ref=s.get("ref", ""),
+            description=self.text(s.get("description")),
+            owner=s.get("owner"),
+            participants=tuple(s.get("participants", ())),
+            requires=self.requirements(s.get("requires")),
+            deadlines=tuple(self.deadline(d, sid) for d in s.get("deadlines", ())),
+            final=bool(s.get("final", False)),
+            pipeline=s.get("pipeline"),
+            regions=regions,
+            join=tuple(s["join"]) if parent is None and "join" in s else tuple(r.id for r in regions),
+            parent=parent,
+            region=region,
+            signoff=self.signoff(s.get("signoff")),
+            assignment_message=message_choice(s.get("assignment_message")),
+        )
+
+    def signoff(self, raw: Mapping[str, Any] | None) -> Signoff | None:
+        if raw is None:
+            return None
+        return Signoff(
+            mode=raw["mode"],
+            signers=tuple(raw["signers"]),
+            quorum=int(raw["quorum"]) if "quorum" in raw else None,
+            ordered=bool(raw.get("ordered", False)),
+            on_approve=raw.get("on_approve"),
+            on_reject=raw.get("on_reject"),
         )
 
     def computed(self, raw: Mapping[str, Any] | None) -> Computed | None:
@@ -190,23 +232,12 @@ def build(
         )
         for i, s in enumerate(data["stages"])
     )
-    states = {
-        sid: State(
-            id=sid,
-            stage=s["stage"],
-            title=b.text(s["title"]),
-            ref=s.get("ref", ""),
-            description=b.text(s.get("description")),
-            owner=s.get("owner"),
-            participants=tuple(s.get("participants", ())),
-            requires=b.requirements(s.get("requires")),
-            deadlines=tuple(b.deadline(d, sid) for d in s.get("deadlines", ())),
-            final=bool(s.get("final", False)),
-            pipeline=s.get("pipeline"),
-            assignment_message=message_choice(s.get("assignment_message")),
-        )
-        for sid, s in data["states"].items()
-    }
+    states: dict[str, State] = {}
+    for sid, s in data["states"].items():
+        states[sid] = b.state(sid, s, s["stage"])
+        for rid, region in (s.get("regions") or {}).items():
+            for leaf, raw in region["states"].items():
+                states.setdefault(leaf, b.state(leaf, raw, s["stage"], parent=sid, region=rid))
     transitions = tuple(
         Transition(
             index=i,
@@ -218,6 +249,7 @@ def build(
             roles=tuple(t.get("roles", ())),
             requires=b.requirements(t.get("requires")),
             guard=t.get("guard"),
+            interrupts=bool(t.get("interrupts", False)),
         )
         for i, t in enumerate(data["transitions"])
     )

@@ -19,6 +19,8 @@ from engine.definition import messages
 from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition, Requirement
 from engine.definition.names import reserved_names
 from engine.definition.reader import Path
+from engine.definition.regions import region_problems, state_path
+from engine.definition.signoffs import signoff_problems
 from engine.documents import SchemaSet
 from engine.errors import Problem
 from engine.rendering import Renderer
@@ -66,9 +68,9 @@ def _role_refs(c: Context) -> Iterator[Finding]:
         for i, role in enumerate(doc.produced_by):
             yield from check(("documents", doc.id, "produced_by", i), role)
     for state in d.states.values():
-        yield from check(("states", state.id, "owner"), state.owner)
+        yield from check((*state_path(d, state.id), "owner"), state.owner)
         for i, role in enumerate(state.participants):
-            yield from check(("states", state.id, "participants", i), role)
+            yield from check((*state_path(d, state.id), "participants", i), role)
     for t in d.transitions:
         for i, role in enumerate(t.roles):
             yield from check(("transitions", t.index, "roles", i), role)
@@ -114,9 +116,9 @@ def _state_refs(c: Context) -> Iterator[Finding]:
         yield Finding(("initial",), c.unknown("state", d.initial, d.states))
     for state in d.states.values():
         if state.stage not in stage_ids:
-            yield Finding(("states", state.id, "stage"), c.unknown("stage", state.stage, stage_ids))
+            yield Finding((*state_path(d, state.id), "stage"), c.unknown("stage", state.stage, stage_ids))
         if state.pipeline is not None and state.pipeline not in pipeline_ids:
-            yield Finding(("states", state.id, "pipeline"), _pipeline_message(c, state.pipeline, pipeline_ids))
+            yield Finding((*state_path(d, state.id), "pipeline"), _pipeline_message(c, state.pipeline, pipeline_ids))
     for i, stage in enumerate(d.stages):
         if stage.pipeline is not None and stage.pipeline not in pipeline_ids:
             yield Finding(("stages", i, "pipeline"), _pipeline_message(c, stage.pipeline, pipeline_ids))
@@ -172,24 +174,26 @@ def _graph(c: Context) -> Iterator[Finding]:
                 outgoing[source].add(t.dest)
     if d.initial not in d.states:
         return
+    entering = {s.id: {r.initial for r in s.regions if r.initial in d.states} for s in d.states.values()}
     reached = {d.initial}
     queue = deque([d.initial])
     while queue:
-        for nxt in outgoing[queue.popleft()]:
+        here = queue.popleft()
+        for nxt in outgoing[here] | entering[here]:  # entering a state with regions starts each of them
             if nxt not in reached:
                 reached.add(nxt)
                 queue.append(nxt)
     for state in d.states.values():
         if state.id not in reached:
             yield Finding(
-                ("states", state.id),
+                state_path(d, state.id),
                 f"state {state.id!r} cannot be reached from the initial state {d.initial!r}; "
                 "add a transition to it or remove it",
                 key=True,
             )
         if not state.final and not outgoing[state.id]:
             yield Finding(
-                ("states", state.id),
+                state_path(d, state.id),
                 f"state {state.id!r} has no way out; add a transition from it or mark it 'final: true'",
                 key=True,
             )
@@ -213,7 +217,7 @@ def _document_refs(c: Context) -> Iterator[Finding]:
                 )
 
     for state in d.states.values():
-        yield from check(("states", state.id, "requires"), state.requires)
+        yield from check((*state_path(d, state.id), "requires"), state.requires)
     for t in d.transitions:
         yield from check(("transitions", t.index, "requires"), t.requires)
     for doc in d.documents.values():
@@ -280,7 +284,7 @@ def _deadlines(d: ProcessDefinition) -> Iterator[tuple[Path, Deadline]]:
             yield ("stages", i, "deadlines", j), deadline
     for state in d.states.values():
         for j, deadline in enumerate(state.deadlines):
-            yield ("states", state.id, "deadlines", j), deadline
+            yield (*state_path(d, state.id), "deadlines", j), deadline
 
 
 def _deadline_refs(c: Context) -> Iterator[Finding]:
@@ -320,7 +324,8 @@ def _raw(data: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
 
 def _reserved(c: Context) -> Iterator[Finding]:
     for path, message, key in reserved_names(c.definition):
-        yield Finding(path, message, key=key)
+        where = state_path(c.definition, str(path[1])) if path[0] == "states" else path  # a region's state nests
+        yield Finding(where, message, key=key)
 
 
 def _separation(c: Context) -> Iterator[Finding]:
@@ -394,7 +399,7 @@ def _expression_refs(
 def _guards(c: Context) -> Iterator[Finding]:
     for t in c.definition.transitions:
         if t.guard is not None:
-            allowed = ("documents", "data", "state")
+            allowed = ("documents", "data", "state", "now")
             yield from _expression_refs(c, t.guard, ("transitions", t.index, "guard"), allowed, [], None)
 
 
@@ -511,6 +516,13 @@ def _calendar(c: Context) -> Iterator[Finding]:
                 )
 
 
+# Attributes `transitions` puts on (or looks up on) the models it drives: a state or trigger by one of these
+# names would shadow them, so they are refused at load even though procflow never attaches a model.
+def _regions(c: Context) -> Iterator[Finding]:
+    for found in (*region_problems(c.definition), *signoff_problems(c.definition)):
+        yield Finding(found.path, found.message, found.severity, found.key)
+
+
 CHECKS: tuple[Check, ...] = (
     _role_refs,
     _state_refs,
@@ -526,4 +538,5 @@ CHECKS: tuple[Check, ...] = (
     _separation,
     _reserved,
     _invariants,
+    _regions,
 )

@@ -108,9 +108,15 @@ class Anchor:
         return str(self.field) if self.field else "entered"
 
 
+VERDICTS = ("approve", "reject")
+
+
 @dataclass(frozen=True)
 class Action:
-    kind: Literal["leave", "submit", "fire"]
+    """A step: leave the state, submit a document, fire a trigger, or give a verdict (or any sign-off) on a
+    state's sign-off round (`approve:<state>`, `reject:<state>`, `sign:<state>`)."""
+
+    kind: Literal["leave", "submit", "fire", "approve", "reject", "sign"]
     name: str = ""
 
     @classmethod
@@ -118,7 +124,9 @@ class Action:
         if text == "leave":
             return cls("leave")
         kind, name = text.split(":", 1)
-        return cls("submit" if kind == "submit" else "fire", name)
+        if kind in ("submit", "approve", "reject", "sign"):
+            return cls(kind, name)  # type: ignore[arg-type]
+        return cls("fire", name)
 
     def __str__(self) -> str:
         return self.kind if self.kind == "leave" else f"{self.kind}:{self.name}"
@@ -228,6 +236,39 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class Signoff:
+    """A step that needs several people's verdicts: `all` (会签), `any` (或签) or a `quorum` of approvals (票签).
+
+    Signers are roles; each sign-off is its own event, by its actor. When the round is decided the engine
+    fires `on_approve` or `on_reject` (as the system); the owner may add or remove signers while it is open."""
+
+    mode: Literal["all", "any", "quorum"]
+    signers: tuple[str, ...]
+    quorum: int | None = None  # approvals needed in quorum mode
+    ordered: bool = False  # signers sign in the listed order
+    on_approve: str | None = None
+    on_reject: str | None = None
+
+    def needed(self, signers: int) -> int:
+        """Approvals that decide the round for this many signers."""
+        return {"all": signers, "any": 1, "quorum": self.quorum or 0}[self.mode]
+
+
+@dataclass(frozen=True)
+class Region:
+    """One line of work inside a state, running side by side with the state's other regions.
+
+    Its states are ordinary states (owners, documents, deadlines) whose `parent` is the enclosing state;
+    the region is done when it stands in one of its `final` states (its ends)."""
+
+    id: str
+    title: Text
+    initial: str
+    states: tuple[str, ...]
+    ref: str = ""
+
+
+@dataclass(frozen=True)
 class State:
     id: str
     stage: str
@@ -238,8 +279,13 @@ class State:
     participants: tuple[str, ...] = ()
     requires: tuple[Requirement, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
-    final: bool = False
+    final: bool = False  # in a region: one of the region's ends, not the end of the case
     pipeline: str | None = None
+    regions: tuple[Region, ...] = ()  # work running side by side while the case is in this state
+    join: tuple[str, ...] = ()  # the regions that must be done before a non-interrupting move leaves
+    parent: str | None = None  # the state whose region holds this one
+    region: str | None = None
+    signoff: Signoff | None = None
     assignment_message: Mapping[str, str] = dataclasses.field(default_factory=lambda: EMPTY)  # locale or * → template
 
 
@@ -254,6 +300,7 @@ class Transition:
     roles: tuple[str, ...] = ()
     requires: tuple[Requirement, ...] = ()
     guard: str | None = None
+    interrupts: bool = False  # leaves a state with regions at once, whatever its regions are doing
 
 
 @dataclass(frozen=True)
@@ -347,6 +394,17 @@ class ProcessDefinition:
 
     def stage_of(self, state: str) -> Stage:
         return self._stages_by_id[self.states[state].stage]
+
+    def region_of(self, state: str) -> Region | None:
+        """The region holding `state`, or None for a top-level state."""
+        spec = self.states[state]
+        if spec.parent is None:
+            return None
+        return next(r for r in self.states[spec.parent].regions if r.id == spec.region)
+
+    def top(self, state: str) -> str:
+        """The top-level state `state` is in (itself, or the state whose region holds it)."""
+        return self.states[state].parent or state
 
     def pipeline_of(self, state: str) -> str | None:
         return self.states[state].pipeline or self.stage_of(state).pipeline

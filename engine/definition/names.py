@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from engine.definition.model import ProcessDefinition
 from engine.definition.reader import Path
 
-RESERVED = frozenset({"state", "trigger", "may_trigger", "machine"})
-RESERVED_PREFIXES = ("to_", "is_", "may_")
+# the hierarchical machine adds `model`, `to_state` and `get_state`, and per state `on_enter_*` / `on_exit_*` /
+# `on_final_*` callbacks it would look up on the model
+RESERVED = frozenset({"state", "trigger", "may_trigger", "machine", "model", "to_state", "get_state"})
+RESERVED_PREFIXES = ("to_", "is_", "may_", "on_enter_", "on_exit_", "on_final_")
 _HINT = "; rename it (for example {}_step)"
 
 

@@ -5,7 +5,8 @@ the file allows: one person may hold every internal role. What stands in their w
 declares: a step only an external role may take (the customer's sign-off), and the separation-of-duties
 rules (whoever took one step may not take another). A path's steps are its transitions and the documents
 each needs — required ones and those its condition reads — submitted by the person just before firing;
-shared and computed documents are nobody's step on the case. A breadth-first search over (state, the
+shared and computed documents are nobody's step on the case; a move that waits for regions (a join) needs
+each region walked to an end first. A breadth-first search over (state, the
 separation-relevant steps taken so far) finds the shortest path one person can walk, if any.
 `invariants:` in the file declare where none may exist.
 """
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from engine.definition.model import ProcessDefinition
-from engine.runtime.compiled import CompiledProcess, CompiledTransition
+from engine.runtime.compiled import CompiledProcess
+from engine.runtime.gates import CompiledTransition
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,32 @@ def _steps(definition: ProcessDefinition, move: CompiledTransition) -> tuple[Ste
     return (*steps, Step("fire", move.transition.trigger, roles))
 
 
+def _region_walk(definition: ProcessDefinition, compiled: CompiledProcess, state: str) -> tuple[Step, ...] | None:
+    """The fewest steps one person takes to bring every region a joining move of `state` waits for to an end;
+    None when some region needs someone else. Separation is judged later, over the whole path's steps."""
+    walked: list[Step] = []
+    for region in definition.states[state].regions:
+        ends = {s for s in region.states if definition.states[s].final}
+        queue: deque[tuple[str, tuple[Step, ...]]] = deque([(region.initial, ())])
+        seen, found = {region.initial}, None
+        while queue and found is None:
+            at, steps = queue.popleft()
+            if at in ends:
+                found = steps
+                break
+            for trigger in sorted(compiled.moves.get(at, {})):
+                move = compiled.moves[at][trigger]
+                more = _steps(definition, move)
+                dest = move.transition.dest
+                if more is not None and dest in region.states and dest not in seen:
+                    seen.add(dest)
+                    queue.append((dest, (*steps, *more)))
+        if found is None:
+            return None
+        walked.extend(found)
+    return tuple(walked)
+
+
 def lone_path(
     definition: ProcessDefinition, compiled: CompiledProcess, starts: frozenset[str], ends: frozenset[str]
 ) -> LonePath | None:
@@ -92,6 +120,9 @@ def lone_path(
         for trigger in sorted(compiled.moves.get(state, {})):
             move = compiled.moves[state][trigger]
             steps = _steps(definition, move)
+            if steps is not None and move.join:  # the regions it waits for must be walked first
+                regions = _region_walk(definition, compiled, state)
+                steps = None if regions is None else tuple(dict.fromkeys((*regions, *steps)))  # submit once
             if steps is None:
                 continue
             taken, blocked = set(done), False

@@ -21,12 +21,16 @@ from engine.clock import FixedClock
 from engine.deadlines import Obligation
 from engine.definition.model import ProcessDefinition
 from engine.errors import ProcflowError
-from engine.records import Actor, Case, DocumentVersion, Event
+from engine.records import ROUND_KINDS, SYSTEM, Actor, Case, DocumentVersion, Event
 from engine.reports.review import version_figures as figures
 from engine.runtime.engine import Engine
 from engine.store.base import open_store
 
 MET, MISSED = ("met",), ("late", "missed", "overdue", "breach")
+
+
+REPLAYED = ("started", "submitted", "fired", *ROUND_KINDS)
+VERBS = {"started": "start", "submitted": "submit", "fired": "fire", "signed": "sign"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def _timeline(engine: Engine, cases: list[Case], shared: dict[str, tuple[Documen
         (e.at, e.case_id, e.seq, e)
         for case in cases
         for e in case.history
-        if e.kind in ("started", "submitted", "fired")
+        if e.kind in REPLAYED and not (e.kind == "fired" and e.actor == SYSTEM)  # a decided round fires itself
     ]
     actions += [(v.at, "", v.version, v) for versions in shared.values() for v in versions]
     return sorted(actions, key=lambda a: (a[0], a[1], a[2]))
@@ -85,6 +89,18 @@ def _perform(engine: Engine, process: str, item: Event | DocumentVersion, replay
     if item.kind == "submitted":
         replayed[item.case_id] = engine.submit(replayed[item.case_id], str(item.document), dict(item.data or {}), actor)
         return f"submit {item.document}"
+    if item.kind in ROUND_KINDS:
+        data = dict(item.data or {})
+        case, state = replayed[item.case_id], str(data.get("state"))
+        if item.kind == "signed":
+            verdict = str(data.get("verdict"))
+            replayed[item.case_id] = engine.sign(
+                case, verdict, actor, comment=str(data.get("comment") or ""), state=state
+            )
+            return f"sign {verdict} {state}"
+        change = engine.add_signer if item.kind == "signer_added" else engine.remove_signer
+        replayed[item.case_id] = change(case, str(data.get("signer")), actor, state=state)
+        return f"{item.kind} {data.get('signer')}"
     replayed[item.case_id] = engine.fire(replayed[item.case_id], str(item.trigger), actor)
     return f"fire {item.trigger}"
 
@@ -137,8 +153,9 @@ def backtest(
         except ProcflowError as exc:
             if isinstance(item, DocumentVersion):
                 continue  # a shared document the proposal will not take: its cases show what follows
-            verb = {"started": "start", "submitted": "submit", "fired": "fire"}[item.kind]
-            action = f"{verb} {item.document or item.trigger or ''}".strip()
+            verb = VERBS.get(item.kind, item.kind)
+            detail = item.document or item.trigger or str((item.data or {}).get("state") or "")
+            action = f"{verb} {detail}".strip()
             result.refused.append(
                 Refused(case_id, seq, at, f"{item.actor}:{item.role}", action, type(exc).__name__, exc.message)
             )

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine import calendars
-from engine.deadlines import obligations
+from engine.deadlines import obligations, visits
 from engine.definition.model import ProcessDefinition
 from engine.records import Case
 from engine.runtime.engine import Engine
@@ -67,6 +67,7 @@ def version_figures(
     titles = {p.id: p.title.get(lang) for p in d.pipeline}
     reached: Counter[str] = Counter()
     stage_time: dict[str, list[float]] = defaultdict(list)
+    region_time: dict[tuple[str, str], list[float]] = defaultdict(list)
     outcomes: Counter[str] = Counter()
     losses: Counter[str] = Counter()
     by_person: Counter[str] = Counter()
@@ -78,6 +79,7 @@ def version_figures(
         for position in positions - {None}:
             reached[str(position)] += 1
         _stage_durations(d, case, now, stage_time)
+        _region_durations(d, case, region_time)
         if d.states[case.state].final:
             outcomes[case.state] += 1
             if d.pipeline_of(case.state) == "lost" or case.state == "lost":
@@ -154,10 +156,39 @@ def version_figures(
             for s in d.stages
             if stage_time[s.id]
         ],
+        "region_days": [
+            {
+                "state": state,
+                "region": region,
+                "cases": len(times),
+                "median": round(statistics.median(times), 2),
+                "p90": _quantile(times, 0.9),
+            }
+            for (state, region), times in sorted(region_time.items())
+        ],
         "deadlines": deadlines,
         "loss_reasons": dict(losses.most_common()),
         "workload": {"by_role": dict(by_role.most_common()), "by_person": dict(by_person.most_common(20))},
     }
+
+
+def _region_durations(d: ProcessDefinition, case: Case, out: dict[tuple[str, str], list[float]]) -> None:
+    """Days each region took: from entering the state holding it to reaching one of the region's ends."""
+    if not any(s.regions for s in d.states.values()):
+        return
+    seen = visits(d, case)
+    for state in (s for s in d.states.values() if s.regions):
+        for outer in seen.get(f"state:{state.id}", ()):
+            for region in state.regions:
+                ends = [
+                    v.entered_at
+                    for leaf in region.states
+                    if d.states[leaf].final
+                    for v in seen.get(f"state:{leaf}", ())
+                    if v.entered_seq >= outer.entered_seq and (outer.left_seq is None or v.entered_seq < outer.left_seq)
+                ]
+                if ends:
+                    out[(state.id, region.id)].append(_days(min(ends) - outer.entered_at))
 
 
 def _stage_durations(d: ProcessDefinition, case: Case, now: datetime, out: dict[str, list[float]]) -> None:

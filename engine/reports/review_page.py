@@ -77,6 +77,9 @@ def csv_text(data: dict[str, Any]) -> str:
         for s in v["stage_days"]:
             for measure in ("median", "p90"):
                 writer.writerow([label, "stage_days", s["stage"], measure, s[measure]])
+        for r in v.get("region_days", ()):
+            for measure in ("median", "p90"):
+                writer.writerow([label, "region_days", f"{r['state']}.{r['region']}", measure, r[measure]])
         for d in v["deadlines"]:
             writer.writerow([label, "deadlines", d["deadline"], "met_pct", d["met_pct"]])
             writer.writerow([label, "deadlines", d["deadline"], "median_lateness_h", d["median_lateness_h"]])

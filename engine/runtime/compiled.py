@@ -11,19 +11,14 @@ from jsonschema.protocols import Validator
 
 from engine import calendars, expressions
 from engine.calendars import WorkingCalendar
-from engine.definition.model import ComputedField, DocumentSpec, ProcessDefinition, Requirement, Transition
+from engine.definition.model import ComputedField, DocumentSpec, ProcessDefinition, Requirement
 from engine.documents import SchemaSet
+from engine.errors import ProcflowError
 from engine.expressions import Expression
+from engine.guards import needed_documents
 from engine.rendering import Renderer
+from engine.runtime.gates import CompiledTransition, gates
 from engine.runtime.machine import ProcessMachine
-
-
-@dataclass(frozen=True)
-class CompiledTransition:
-    transition: Transition
-    requires: tuple[Requirement, ...]  # the source state's plus the transition's own
-    guard: Expression | None
-    guard_documents: frozenset[str]  # documents the guard reads: missing ones are reported as missing
 
 
 @dataclass(frozen=True)
@@ -59,9 +54,15 @@ class CompiledProcess:
                 for ref in (expressions.references(t.guard) if t.guard else ())
                 if ref.parts[0] == "documents" and len(ref.parts) > 1
             )
+            needs = needed_documents(t.guard) if t.guard else frozenset()
             for source in t.sources:
-                requires = _merge(definition.states[source].requires, t.requires)
-                moves[source][t.trigger] = CompiledTransition(t, requires, guard, reads)
+                spec = definition.states[source]
+                requires = _merge(spec.requires, t.requires)
+                join = () if t.interrupts else spec.join
+                moves[source][t.trigger] = CompiledTransition(t, source, requires, guard, needs, join, reads)
+        calendar = calendars.for_declaration(definition.calendar)
+        machine = ProcessMachine(definition, lambda t, source: gates(definition, moves[source][t.trigger], calendar))
+        check_index(definition, moves, machine)
         order = _computation_order(definition)
         computed = {
             doc.id: tuple(_compile_field(f) for f in doc.computed.fields)
@@ -70,7 +71,7 @@ class CompiledProcess:
         }
         return cls(
             definition=definition,
-            machine=ProcessMachine(definition),
+            machine=machine,
             moves=MappingProxyType({s: MappingProxyType(m) for s, m in moves.items()}),
             validators=MappingProxyType(
                 {d.id: schemas.validator(d.schema_file) for d in definition.documents.values()}
@@ -80,7 +81,7 @@ class CompiledProcess:
             computation_order=order,
             renderer=Renderer(definition.templates),
             triggers=frozenset(t.trigger for t in definition.transitions),
-            calendar=calendars.for_declaration(definition.calendar),
+            calendar=calendar,
             has_shared=any(d.shared for d in definition.documents.values()),
             has_deadlines=any(s.deadlines for s in definition.states.values())
             or any(g.deadlines for g in definition.stages),
@@ -88,6 +89,29 @@ class CompiledProcess:
 
     def document(self, name: str) -> DocumentSpec:
         return self.definition.documents[name]
+
+
+class IndexDisagrees(ProcflowError):
+    """The hand-kept index of moves (for `available`) says something the machine does not: a bug, never input."""
+
+
+def check_index(
+    definition: ProcessDefinition, moves: Mapping[str, Mapping[str, CompiledTransition]], machine: ProcessMachine
+) -> None:
+    """Prove the index `available()` reads agrees with `transitions`: the same triggers from every state
+    (its own and its enclosing state's) and the same destination for every move."""
+    for sid, spec in definition.states.items():
+        listed = set(moves[sid]) | (set(moves[spec.parent]) if spec.parent else set())
+        known = machine.triggers(sid)
+        if listed != known:
+            raise IndexDisagrees(f"moves from {sid!r}: the index lists {sorted(listed)}, the machine {sorted(known)}")
+        for trigger, move in moves[sid].items():
+            found = machine.destinations(trigger, sid)
+            if found != {move.transition.dest}:
+                raise IndexDisagrees(
+                    f"{trigger!r} from {sid!r}: the index goes to {move.transition.dest!r}, "
+                    f"the machine to {sorted(found)}"
+                )
 
 
 def _computation_order(definition: ProcessDefinition) -> tuple[str, ...]:

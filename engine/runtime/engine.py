@@ -42,7 +42,7 @@ from engine.records import (
     seal,
 )
 from engine.render_context import render_context, render_footer
-from engine.runtime import policy, transfer
+from engine.runtime import policy, signing, transfer
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
@@ -153,7 +153,10 @@ class Engine:
                 role=actor.role,
                 definition_hash=definition.content_hash,
                 dest=definition.initial,
-                data=MappingProxyType({"process_id": definition.id, "data": plain}),
+                data=MappingProxyType(
+                    {"process_id": definition.id, "data": plain}
+                    | ({"active": [r.initial for r in initial.regions]} if initial.regions else {})
+                ),
             ),
             None,
         )
@@ -184,32 +187,62 @@ class Engine:
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         shared = self.store.shared(current.process_id) if compiled.has_shared else {}
-        move = policy.check_fire(compiled, current, trigger, actor, shared)
-        dest = compiled.machine.move(current.state, move.transition.trigger)
-        event = seal(
-            Event(
-                case_id=current.id,
-                seq=current.version + 1,
-                kind="fired",
-                at=self.clock.now(),
-                actor=actor.user,
-                role=actor.role,
-                definition_hash=current.definition_hash,
-                trigger=trigger,
-                source=current.state,
-                dest=dest,
-            ),
-            current,
-        )
+        event = policy.fired_event(compiled, current, trigger, actor, shared, self.clock.now())
         updated = apply(current, event)
         self._commit(compiled, updated, [event], due_items(compiled, updated, event.at))
         self.hooks.run([event], updated)
         return updated
 
     def available(self, case: Case | str, actor: Actor) -> list[Option]:
-        """Every trigger from the case's state: whether `actor` can fire it now, and if not, why."""
+        """Every trigger from the case's configuration, and every verdict a sign-off round there takes:
+        whether `actor` can do it now, and if not, why (separation rules included, before they try)."""
         current, compiled = self._case(case)
-        return policy.options(compiled, current, actor, self.store.shared(current.process_id))
+        shared = self.store.shared(current.process_id)
+        now = self.clock.now()
+        return [*policy.options(compiled, current, actor, shared, now), *signing.options(compiled, current, actor)]
+
+    # --- sign-off rounds ----------------------------------------------------------------
+
+    def sign(
+        self, case: Case | str, verdict: str, actor: Actor, *, comment: str = "", state: str | None = None
+    ) -> Case:
+        """Give a verdict (approve / reject) on the sign-off round of the case's state (or of one of its
+        region states: `state`). The sign-off that decides the round also fires its outcome move."""
+        return self._round(
+            case, lambda c, compiled, shared, at: signing.sign(compiled, c, verdict, actor, comment, state, shared, at)
+        )
+
+    def add_signer(self, case: Case | str, role: str, actor: Actor, *, state: str | None = None) -> Case:
+        """加签: the state's owner adds a signer role to the open round."""
+        return self._round(
+            case, lambda c, compiled, shared, at: signing.change(compiled, c, role, actor, True, state, shared, at)
+        )
+
+    def remove_signer(self, case: Case | str, role: str, actor: Actor, *, state: str | None = None) -> Case:
+        """减签: the state's owner removes a signer who has not signed yet."""
+        return self._round(
+            case, lambda c, compiled, shared, at: signing.change(compiled, c, role, actor, False, state, shared, at)
+        )
+
+    def signoff(self, case: Case | str, state: str | None = None) -> signing.Round | None:
+        """Where the sign-off round of the case's state (or region state) stands, or None."""
+        current, compiled = self._case(case)
+        return signing.round_here(compiled, current, state)
+
+    def _round(
+        self, case: Case | str, events: Callable[[Case, CompiledProcess, policy.Shared, datetime], list[Event]]
+    ) -> Case:
+        current, compiled = self._case(case)
+        if compiled.definition.states[current.state].final:
+            raise CaseClosed(current.id, current.state)
+        shared = self.store.shared(current.process_id) if compiled.has_shared else {}
+        made = events(current, compiled, shared, self.clock.now())
+        updated = current
+        for event in made:
+            updated = apply(updated, event)
+        self.store.commit(updated, made, due_items(compiled, updated, made[-1].at))
+        self.hooks.run(made, updated)
+        return updated
 
     # --- documents -------------------------------------------------------------------
 
@@ -378,11 +411,23 @@ class Engine:
                 if (stage is None or s.stage == stage) and (role is None or s.owner == role)
             }
             states = matching if states is None else states & matching
+        inside = self._region_state(process_id, state) if state else None
+        if inside is not None:  # the store indexes top-level states: ask for the enclosing one, then look inside
+            states = {inside} if states is None or state in states else states & {inside}
         found = self.store.case_ids(process_id=process_id, states=None if states is None else sorted(states))
+        if inside is not None:
+            found = [case_id for case_id in found if state in self.store.get(case_id).leaves]
         if overdue_at is not None:
             late = {item.case.id for item in self.overdue(overdue_at)}
             found = [case_id for case_id in found if case_id in late]
         return found
+
+    def _region_state(self, process_id: str | None, state: str) -> str | None:
+        """The state whose region holds `state` (in the process's newest version), or None."""
+        if process_id is None:
+            return None
+        spec = self.definition(process_id).states.get(state)
+        return spec.parent if spec is not None else None
 
     def versions(self, process_id: str) -> list[tuple[str, str, str]]:
         """Stored versions of a process: (content hash, process id, version label), oldest first."""
@@ -447,6 +492,7 @@ class Engine:
                         "forced": force,
                         "problems": list(report.problems),
                     }
+                    | transfer.regions_after(current, target.definition)
                 ),
             ),
             current,

@@ -9,22 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import get_args
 
-from engine.records import Case, Event
+from engine.records import Case, Event, EventKind
 
 Hook = Callable[[Event, Case], None]
-KINDS = (
-    "started",
-    "submitted",
-    "computed",
-    "fired",
-    "reminded",
-    "escalated",
-    "breach",
-    "migrated",
-    "recalendared",
-    "*",
-)
+KINDS = (*get_args(EventKind), "*")
 log = logging.getLogger("procflow.hooks")
 
 

@@ -1,48 +1,167 @@
-"""The only module that touches `transitions`: one machine per definition, shared by all cases.
+"""The only module that touches `transitions`: one hierarchical machine per definition, shared by all cases.
 
-Cases are never attached to the machine (no `add_model`): each move hands the
-machine a throw-away cursor holding the case's state, so the cost of a move
-does not grow with the number of cases. No string from YAML ever reaches
-`transitions` as a callback (it would import dotted paths); the machine has no
-callbacks at all — side effects run through the engine's hooks after commit.
+`transitions` decides every move. A state with regions is a *parallel* state of a
+`HierarchicalMachine`; its regions are compound children whose end states are
+`final`. The runtime hands the machine a throw-away cursor holding the case's
+active configuration and the trigger; the machine walks the configuration from
+the innermost states out, evaluates each candidate's `conditions` (compiled
+Python callables, in the documented refusal order), and leaves the resulting
+configuration on the cursor. Cases are never attached (no `add_model`), so the
+cost of a move does not grow with the number of cases, and no string from YAML
+ever reaches `transitions` as a callback (it would import dotted paths).
 """
 
 from __future__ import annotations
 
-from transitions import Machine, MachineError
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from engine.definition.model import ProcessDefinition
+from transitions import MachineError
+from transitions.extensions.nesting import HierarchicalMachine, NestedState
+
+from engine.definition.model import ProcessDefinition, State, Transition
+
+SEPARATOR = "."  # state ids never contain it (ids are [a-z0-9_])
+
+Gate = Callable[["Cursor"], bool]
+"""One condition of a move, asked of the cursor; False means refused (the gate records why)."""
 
 
-class _Cursor:
-    __slots__ = ("state",)
+class _State(NestedState):
+    separator = SEPARATOR
 
-    def __init__(self, state: str) -> None:
-        self.state = state
+
+class _Machine(HierarchicalMachine):
+    state_cls = _State
+
+
+class Cursor:
+    """What the machine moves: the configuration (a path or a list of paths) and the move it chose."""
+
+    __slots__ = ("fired", "state")
+
+    def __init__(self) -> None:
+        self.state: str | list[str] = ""
+        self.fired: tuple[Transition, str] | None = None  # the move executed, and the state it left
+
+
+Configuration = tuple[str, tuple[str, ...]]
+"""(top-level state, active leaf states inside it — empty unless the state has regions)."""
+
+
+class NotAvailable(Exception):
+    """No move by this trigger leaves the configuration (the policy turns it into a refusal)."""
+
+
+class _Condition:
+    """Adapts a gate to `transitions`' condition call (send_event: it receives the event data)."""
+
+    __slots__ = ("gate",)
+
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+
+    def __call__(self, event: Any) -> bool:
+        return self.gate(event.model)
+
+
+class _Chosen:
+    """The last condition of a move: every gate passed, so this move is the one `transitions` executes."""
+
+    __slots__ = ("fired",)
+
+    def __init__(self, transition: Transition, source: str) -> None:
+        self.fired = (transition, source)
+
+    def __call__(self, event: Any) -> bool:
+        event.model.fired = self.fired
+        return True
 
 
 class ProcessMachine:
-    def __init__(self, definition: ProcessDefinition) -> None:
-        self._machine = Machine(
+    def __init__(self, definition: ProcessDefinition, gates: Callable[[Transition, str], Sequence[Gate]]) -> None:
+        """`gates(transition, source)` gives the conditions of one move from one source state, in order."""
+        self._paths = {sid: path_of(definition, sid) for sid in definition.states}
+        self._ids = {path: sid for sid, path in self._paths.items()}
+        transitions = [
+            {
+                "trigger": t.trigger,
+                "source": self._paths[source],
+                "dest": self._paths[t.dest],
+                "conditions": [*(_Condition(g) for g in gates(t, source)), _Chosen(t, source)],
+            }
+            for t in definition.transitions
+            for source in t.sources
+        ]
+        self._machine = _Machine(
             model=None,
-            states=list(definition.states),
-            transitions=[
-                {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest} for t in definition.transitions
-            ],
+            states=_tree(definition, (s for s in definition.states.values() if s.parent is None)),
+            transitions=transitions,
             initial=definition.initial,
             auto_transitions=False,
             ignore_invalid_triggers=False,
+            send_event=True,
         )
-        self._events = self._machine.events
+        self._lock = threading.Lock()  # the machine keeps its scope on a stack while it works
 
-    def move(self, state: str, trigger: str) -> str:
-        """The state a case in `state` reaches by `trigger` (checks are the policy's job)."""
-        cursor = _Cursor(state)
-        try:
-            self._events[trigger].trigger(cursor)
-        except (KeyError, MachineError) as exc:
-            raise ValueError(f"{trigger!r} does not leave {state!r}") from exc
-        return cursor.state
+    def fire(self, configuration: Configuration, trigger: str, cursor: Cursor) -> Configuration | None:
+        """The configuration after `trigger`, or None when every candidate move's gates refused it.
 
-    def triggers(self, state: str) -> list[str]:
-        return self._machine.get_triggers(state)
+        Raises `NotAvailable` when no move by `trigger` leaves the configuration at all.
+        """
+        state, leaves = configuration
+        cursor.state = [self._paths[leaf] for leaf in leaves] if leaves else self._paths[state]
+        cursor.fired = None
+        with self._lock:
+            try:
+                done = self._machine.trigger_event(cursor, trigger)
+            except (MachineError, AttributeError) as exc:
+                raise NotAvailable(trigger) from exc
+        if not done:
+            return None
+        return self.configuration(cursor.state)
+
+    def configuration(self, value: str | list[str]) -> Configuration:
+        """A configuration from `transitions`' state value (one path, or a list of leaf paths)."""
+        paths = value if isinstance(value, list) else [value]
+        top = paths[0].split(SEPARATOR, 1)[0]
+        if len(paths) == 1 and SEPARATOR not in paths[0]:
+            return top, ()
+        return top, tuple(self._ids[p] for p in paths)
+
+    def triggers(self, state: str) -> set[str]:
+        """Every trigger `transitions` knows from `state` (its own moves and its ancestors')."""
+        return set(self._machine.get_triggers(self._paths[state]))
+
+    def destinations(self, trigger: str, source: str) -> set[str]:
+        """The destination states `transitions` holds for `trigger` from `source` (declared on `source` itself)."""
+        found = self._machine.get_transitions(trigger=trigger, source=self._paths[source])
+        return {self._ids[str(t.dest)] for t in found}
+
+
+def path_of(definition: ProcessDefinition, state: str) -> str:
+    """`transitions`' name for a state: `fulfilment.invoice.invoicing` for a state in a region."""
+    spec = definition.states[state]
+    if spec.parent is None:
+        return state
+    return SEPARATOR.join((spec.parent, spec.region or "", state))
+
+
+def _tree(definition: ProcessDefinition, states: Iterable[State]) -> list[Any]:
+    """States as `transitions` takes them: plain names, or parallel states holding one compound per region."""
+    tree: list[Any] = []
+    for state in states:
+        if not state.regions:
+            tree.append({"name": state.id, "final": state.final})
+            continue
+        regions = [
+            {
+                "name": region.id,
+                "initial": region.initial,
+                "children": [{"name": sid, "final": definition.states[sid].final} for sid in region.states],
+            }
+            for region in state.regions
+        ]
+        tree.append({"name": state.id, "parallel": regions})
+    return tree

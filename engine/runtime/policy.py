@@ -1,127 +1,120 @@
-"""Who may do what, now: the checks behind `fire`, `submit` and `available`, in a fixed order.
+"""Who may do what, now: `fire` asks the machine, `available` lists every move with its reasons.
 
-Deny by default: a move whose YAML names no role can be fired by nobody.
+Deny by default: a move whose YAML names no role can be fired by nobody. The checks themselves live in
+`gates` (the machine evaluates them as conditions); this module turns the machine's answer into a move or
+the refusal that says what is missing, in the order trigger, role, separation, join, documents, guard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from types import MappingProxyType
 
-from engine.definition.model import ProcessDefinition
-from engine.errors import (
-    DocumentsMissing,
-    DutiesNotSeparated,
-    ExpressionError,
-    GuardFailed,
-    Refusal,
-    RoleNotAllowed,
-    TriggerNotAvailable,
-    UnknownName,
-)
-from engine.records import Actor, Case, DocumentVersion, performs
-from engine.runtime.compiled import CompiledProcess, CompiledTransition
+from engine.errors import DocumentsMissing, ExpressionError, GuardFailed, Refusal, TriggerNotAvailable, UnknownName
+from engine.records import Actor, Case, Event, seal
+from engine.runtime import gates
+from engine.runtime.compiled import CompiledProcess
+from engine.runtime.gates import Attempt, CompiledTransition, Shared, check_separation, guard_context, latest_data
+from engine.runtime.machine import Configuration, NotAvailable
 
-Shared = Mapping[str, tuple[DocumentVersion, ...]]
+__all__ = [
+    "Option",
+    "Shared",
+    "check_fire",
+    "check_separation",
+    "fired_event",
+    "guard_context",
+    "latest_data",
+    "options",
+]
 
 
 @dataclass(frozen=True)
 class Option:
-    """A trigger from the case's state, and whether the actor can fire it now (and if not, why)."""
+    """A trigger from the case's configuration, and whether the actor can fire it now (and if not, why)."""
 
     trigger: str
     dest: str
     allowed: bool
     reasons: tuple[str, ...] = ()
+    source: str = ""  # the state it leaves: a region's current state, or the state holding the regions
+    kind: str = "fire"  # or "sign": a verdict (the trigger is approve / reject) on the round of `source`
 
 
-def latest_data(case: Case, shared: Shared) -> dict[str, Mapping[str, Any]]:
-    """document id → data of its latest version, shared documents included."""
-    view = {name: versions[-1].data for name, versions in shared.items() if versions}
-    view.update((name, versions[-1].data) for name, versions in case.documents.items() if versions)
-    return view
+def describe(case: Case) -> str:
+    """`fulfilment (invoicing, chasing_payment)` for a case in regions, the state alone otherwise."""
+    return f"{case.state} ({', '.join(case.leaves)})" if case.leaves else case.state
 
 
-def guard_context(case: Case, shared: Shared) -> dict[str, Any]:
-    return {"documents": latest_data(case, shared), "data": case.data, "state": case.state}
+def current_moves(compiled: CompiledProcess, case: Case) -> list[CompiledTransition]:
+    """Every move from the configuration: each region's current state's, then the enclosing state's."""
+    sources = (*case.leaves, case.state) if case.leaves else (case.state,)
+    return [move for source in sources for move in compiled.moves[source].values()]
 
 
-def find_move(compiled: CompiledProcess, case: Case, trigger: str) -> CompiledTransition:
-    moves = compiled.moves[case.state]
-    move = moves.get(trigger)
-    if move is None:
-        if trigger not in compiled.triggers:
-            raise UnknownName("trigger", trigger, sorted(compiled.triggers))
-        raise TriggerNotAvailable(trigger, case.state, sorted(moves))
-    return move
+def check_fire(
+    compiled: CompiledProcess, case: Case, trigger: str, actor: Actor, shared: Shared, now: datetime
+) -> tuple[CompiledTransition, Configuration]:
+    """The move `transitions` makes for `actor`, and the configuration it reaches; or the first refusal."""
+    if trigger not in compiled.triggers:
+        raise UnknownName("trigger", trigger, sorted(compiled.triggers))
+    attempt = Attempt(case, actor, shared, now)
+    try:
+        reached = compiled.machine.fire((case.state, tuple(case.leaves)), trigger, attempt)
+    except NotAvailable:
+        raise TriggerNotAvailable(
+            trigger, describe(case), sorted({m.transition.trigger for m in current_moves(compiled, case)})
+        ) from None
+    if reached is None or attempt.fired is None:
+        raise attempt.refusal or Refusal(f"{trigger!r} is not allowed now")
+    transition, source = attempt.fired
+    return compiled.moves[source][transition.trigger], reached
 
 
-def check_separation(definition: ProcessDefinition, case: Case, kind: str, name: str, actor: Actor) -> None:
-    """Refuse a step the actor may not take because they took another one on this case."""
-    for rule in definition.separation:
-        if rule.may_not.kind != kind or rule.may_not.name != name:
-            continue
-        for event in case.history:
-            if event.actor == actor.user and performs(event, rule.did.kind, rule.did.name):
-                raise DutiesNotSeparated(actor.user, f"{kind} {name}", rule.id, f"{rule.did.kind} {rule.did.name}")
+def fired_event(
+    compiled: CompiledProcess, case: Case, trigger: str, actor: Actor, shared: Shared, at: datetime
+) -> Event:
+    """The sealed `fired` event of the move `transitions` makes (or the refusal): the configuration it
+    reaches rides in the event's data when it is inside regions."""
+    move, (state, leaves) = check_fire(compiled, case, trigger, actor, shared, at)
+    return seal(
+        Event(
+            case_id=case.id,
+            seq=case.version + 1,
+            kind="fired",
+            at=at,
+            actor=actor.user,
+            role=actor.role,
+            definition_hash=case.definition_hash,
+            trigger=trigger,
+            source=move.source,
+            dest=move.transition.dest,
+            data=MappingProxyType({"state": state, "active": list(leaves)}) if leaves else None,
+        ),
+        case,
+    )
 
 
-def check_role(move: CompiledTransition, actor: Actor) -> None:
-    if actor.role not in move.transition.roles:
-        raise RoleNotAllowed(f"fire {move.transition.trigger!r}", actor.role, move.transition.roles)
-
-
-def missing_documents(move: CompiledTransition, case: Case, shared: Shared) -> list[str]:
-    missing = []
-    for req in move.requires:
-        latest = case.latest(req.document)
-        if latest is None and req.document in shared and shared[req.document]:
-            latest = shared[req.document][-1]
-        if latest is None:
-            missing.append(f"{req.document} (not submitted)")
-        elif req.fresh and latest.seq <= case.entered_seq:
-            missing.append(f"{req.document} (a new version since entering {case.state!r})")
-    required = {req.document for req in move.requires}
-    for name in sorted(move.guard_documents - required):
-        if case.latest(name) is None and not shared.get(name):
-            missing.append(f"{name} (read by the condition; not submitted)")
-    return missing
-
-
-def check_guard(move: CompiledTransition, case: Case, shared: Shared) -> None:
-    if move.guard is not None and not move.guard.holds(guard_context(case, shared)):
-        raise GuardFailed(move.transition.trigger, move.guard.source)
-
-
-def check_fire(compiled: CompiledProcess, case: Case, trigger: str, actor: Actor, shared: Shared) -> CompiledTransition:
-    """The move `actor` may make now, or the first refusal in the order: trigger, role, documents, guard."""
-    move = find_move(compiled, case, trigger)
-    check_role(move, actor)
-    check_separation(compiled.definition, case, "fire", trigger, actor)
-    missing = missing_documents(move, case, shared)
-    if missing:
-        raise DocumentsMissing(trigger, missing)
-    check_guard(move, case, shared)
-    return move
-
-
-def options(compiled: CompiledProcess, case: Case, actor: Actor, shared: Shared) -> list[Option]:
+def options(compiled: CompiledProcess, case: Case, actor: Actor, shared: Shared, now: datetime) -> list[Option]:
     result = []
-    for trigger, move in compiled.moves[case.state].items():
+    definition = compiled.definition
+    for move in current_moves(compiled, case):
+        trigger = move.transition.trigger
         reasons: list[str] = []
         try:
-            check_role(move, actor)
-            check_separation(compiled.definition, case, "fire", trigger, actor)
+            gates.check_who(definition, move, case, actor)
+            check_separation(definition, case, "fire", trigger, actor)
+            gates.check_join(definition, move, case)
         except Refusal as exc:
             reasons.append(exc.message)
-        missing = missing_documents(move, case, shared)
+        missing = gates.missing_documents(move, case, shared)
         if missing:
             reasons.append("needs " + "; ".join(missing))
         elif move.guard is not None:
             try:
-                check_guard(move, case, shared)
-            except (GuardFailed, ExpressionError) as exc:
+                gates.check_guard(move, case, shared, now, compiled.calendar)
+            except (GuardFailed, DocumentsMissing, ExpressionError) as exc:
                 reasons.append(exc.message)
-        result.append(Option(trigger, move.transition.dest, not reasons, tuple(reasons)))
+        result.append(Option(trigger, move.transition.dest, not reasons, tuple(reasons), move.source))
     return result

@@ -46,7 +46,8 @@ class Overdue:
 
 def _in_scope(compiled: CompiledProcess, case: Case) -> Iterable[Any]:
     definition = compiled.definition
-    yield from definition.states[case.state].deadlines
+    for state in (case.state, *case.leaves):
+        yield from definition.states[state].deadlines
     yield from definition.stage_of(case.state).deadlines
 
 

@@ -79,10 +79,26 @@ class MigrationRefused(Refusal):
 def check_migration(case: Case, source: ProcessDefinition, target: ProcessDefinition) -> MigrationCheck:
     """What would break if `case` ran under `target` from now on: its state gone, documents it lacks that the
     target newly requires where it stands, documents the target no longer knows."""
-    problems = []
+    problems = [
+        f"it is in region state {leaf!r}, which the target version lacks (or holds elsewhere)"
+        for leaf in case.leaves
+        if leaf not in target.states or target.states[leaf].parent != case.state
+    ]
     if case.state not in target.states:
         problems.append(f"its state {case.state!r} does not exist in the target version")
+    elif case.leaves and not target.states[case.state].regions:
+        problems.append(f"its state {case.state!r} has no regions in the target version")
+    elif target.states[case.state].regions and not case.leaves:
+        starts = ", ".join(f"{r.id} at {r.initial}" for r in target.states[case.state].regions)
+        problems.append(f"its state {case.state!r} holds regions in the target version; they would start: {starts}")
     else:
+        problems += [
+            f"region {region.id!r} is new in the target version; it would start at {region.initial!r}"
+            for region in target.states[case.state].regions
+            if case.leaves
+            and case.state in source.states
+            and region.id not in {r.id for r in source.states[case.state].regions}
+        ]
         before = _required_here(source, case.state)
         for document, why in _required_here(target, case.state).items():
             if document in before or document in case.documents:
@@ -94,6 +110,19 @@ def check_migration(case: Case, source: ProcessDefinition, target: ProcessDefini
         if name not in target.documents:
             problems.append(f"its document {name!r} is not part of the target version")
     return MigrationCheck(case.id, case.definition_hash, target.content_hash, tuple(dict.fromkeys(problems)))
+
+
+def regions_after(case: Case, target: ProcessDefinition) -> dict[str, Any]:
+    """What a `migrated` event records of the case's regions under `target` (nothing for a flat case):
+    each region keeps its current state where the target still has it there, else starts at its initial."""
+    spec = target.states.get(case.state)
+    if spec is None or (not spec.regions and not case.leaves):
+        return {}
+    active = []
+    for region in spec.regions:
+        here = [leaf for leaf in case.leaves if leaf in region.states]
+        active.append(here[0] if here else region.initial)
+    return {"state": case.state, "active": active}
 
 
 def _required_here(definition: ProcessDefinition, state: str) -> dict[str, str]:

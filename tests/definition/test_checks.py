@@ -483,9 +483,9 @@ def test_problem_inside_the_kept_entry_of_a_duplicated_key_points_at_that_entry(
 DUPLICATE_STATE = (
     "  completed:\n    stage: after_sales\n    title: Done again\n    final: true\n\n  lost:\n    stage: closed\n"
 )
-MISSPELT_ROLE = (
+MISSPELT_ROLE = (  # approve_solution's roles: the transition just before reject_solution
     "    roles: [sales_supervisor]\n    requires: [{document: review_record, fresh: true}]\n"
-    "    guard: \"documents.review_record.verdict == 'approved'\""
+    "\n  - trigger: reject_solution"
 )
 
 
