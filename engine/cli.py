@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from engine import cli_team, cli_work
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.datafiles import read_data
 from engine.definition.loader import check, load
@@ -83,7 +84,21 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--now", type=_instant, metavar="ISO", help="act as if it were this time (what-if runs)")
     acting = _Parser(add_help=False)
     acting.add_argument(
-        "--as", dest="actor", type=_actor, required=True, metavar="USER:ROLE", help="who acts, in which role"
+        "--as",
+        dest="actor",
+        type=_actor,
+        required=True,
+        metavar="PERSON[:ROLE]",
+        help="who acts: a person of the team directory (and, if they hold several roles, which one)",
+    )
+
+    viewing = _Parser(add_help=False)
+    viewing.add_argument(
+        "--as",
+        dest="viewer",
+        type=_actor,
+        metavar="PERSON",
+        help="read as this person: only cases they may see (without it: the operator's full view)",
     )
 
     parser = _Parser(prog="procflow", description="Run declarative YAML business processes.")
@@ -129,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("trigger", metavar="TRIGGER")
     p.set_defaults(run=cmd_fire)
 
-    p = sub.add_parser("status", parents=[common], help="a case's state, documents and history")
+    p = sub.add_parser("status", parents=[common, viewing], help="a case's state, documents and history")
     p.add_argument("case", metavar="CASE")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--lang", help="language of titles")
@@ -155,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="worker name in heartbeats (default host-pid-random)")
     p.set_defaults(run=cmd_worker)
 
-    p = sub.add_parser("list", parents=[common], help="cases, filtered by process, state, stage, role, overdue")
+    p = sub.add_parser(
+        "list", parents=[common, viewing], help="cases, filtered by process, state, stage, role, overdue"
+    )
     p.add_argument("--process", help="process id")
     p.add_argument("--state", help="state id")
     p.add_argument("--stage", help="stage id (needs --process)")
@@ -164,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_list)
 
-    p = sub.add_parser("history", parents=[common], help="every event of a case, in order")
+    p = sub.add_parser("history", parents=[common, viewing], help="every event of a case, in order")
     p.add_argument("case", metavar="CASE")
     p.set_defaults(run=cmd_history)
 
@@ -190,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="move even if something would break")
     p.set_defaults(run=cmd_migrate)
 
-    p = sub.add_parser("render", parents=[common], help="render a case document to Markdown or HTML")
+    p = sub.add_parser("render", parents=[common, viewing], help="render a case document to Markdown or HTML")
     p.add_argument("case", metavar="CASE")
     p.add_argument("document", metavar="DOCUMENT")
     p.add_argument("--format", choices=["md", "html"], default="md")
@@ -213,14 +230,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", metavar="DIGEST", help="also check that a digest you wrote down is on record")
     p.set_defaults(run=cmd_verify)
 
-    p = sub.add_parser("audit", parents=[common], help="a case's audit report: timeline, deadlines, documents, proof")
+    p = sub.add_parser(
+        "audit", parents=[common, viewing], help="a case's audit report: timeline, deadlines, documents, proof"
+    )
     p.add_argument("case", metavar="CASE")
     p.add_argument("--format", choices=["md", "html", "json"], default="md")
     p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_audit)
 
-    p = sub.add_parser("report", parents=[common], help="the sales review: funnel, stage times, deadlines, losses")
+    p = sub.add_parser(
+        "report", parents=[common, viewing], help="the sales review: funnel, stage times, deadlines, losses"
+    )
     p.add_argument("--process", default="sales", help="process id (default sales)")
     p.add_argument("--from", dest="start", type=_instant_or_date, required=True, metavar="DATE")
     p.add_argument("--to", dest="end", type=_instant_or_date, required=True, metavar="DATE", help="exclusive")
@@ -255,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="demo-output", metavar="DIR", help="folder for rendered documents")
     p.add_argument("--process", metavar="FILE", help="sales process file (default: processes/sales.yaml)")
     p.set_defaults(run=cmd_demo)
+    cli_team.register(sub, (common, acting))
+    cli_work.register(sub, (common, acting))
     return parser
 
 
@@ -321,9 +344,13 @@ def cmd_fire(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _viewer(args: argparse.Namespace) -> str | None:
+    return args.viewer.user if getattr(args, "viewer", None) else None
+
+
 def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = _engine(args)
-    case = engine.get(args.case)
+    case = engine.get(args.case, viewer=_viewer(args))
     definition = engine.definition(case.process_id, case.definition_hash)
     zone = _zone(definition)
     info = describe_case(case, definition, args.lang, zone)
@@ -339,6 +366,8 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if info["pipeline"]:
         print(f"  pipeline  {info['pipeline']}", file=out)
     print(f"  owner     {info['owner'] or '-'}", file=out)
+    if info["assignee"]:
+        print(f"  assignee  {info['assignee']}", file=out)
     print("  documents", file=out)
     for doc in info["documents"]:
         print(f"    {doc['id']} v{doc['version']} by {doc['by']} at {doc['at']}", file=out)
@@ -430,6 +459,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         stage=args.stage,
         role=args.role,
         overdue_at=engine.clock.now() if args.overdue else None,
+        viewer=_viewer(args),
     )
     rows = []
     for case_id in ids:
@@ -460,7 +490,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = _engine(args)
-    case = engine.get(args.case)
+    case = engine.get(args.case, viewer=_viewer(args))
     zone = _zone(engine.definition(case.process_id, case.definition_hash))
     for event in case.history:
         line = describe_event(event, zone)
@@ -543,6 +573,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         format="html" if args.format == "html" else "markdown",
         version=args.version,
         lang=args.lang,
+        viewer=_viewer(args),
     )
     _emit(text, args.output, out)
     return 0
@@ -623,7 +654,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine.reports import case_audit
 
     engine = _engine(args)
-    case = engine.get(args.case)
+    case = engine.get(args.case, viewer=_viewer(args))
     definition = engine.definition(case.process_id, case.definition_hash)
     data = case_audit.audit_data(engine, case.id, engine.clock.now(), _zone(definition), args.lang)
     _emit(case_audit.render(data, args.format, args.lang or definition.locale), args.output, out)
@@ -637,7 +668,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     definition = engine.definition(args.process)
     if args.end <= args.start:
         raise UsageError("--to must be after --from")
-    data = review.figures(engine, args.process, review.Period(args.start, args.end), engine.clock.now(), args.lang)
+    period = review.Period(args.start, args.end)
+    data = review.figures(engine, args.process, period, engine.clock.now(), args.lang, _viewer(args))
     if args.format == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":

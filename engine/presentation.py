@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.deadlines import Obligation
 from engine.definition.model import Deadline, ProcessDefinition, Requirement, Text
-from engine.records import Case, Event
+from engine.records import ASSIGNMENT_KINDS, Case, Event, current_assignment
 
 
 def _t(text: Text, lang: str | None) -> str:
@@ -91,6 +91,12 @@ def describe_event(event: Event, zone: tzinfo = UTC) -> str:
         return f"{at}  {who} started the case in {event.dest}"
     if event.kind == "fired":
         return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}"
+    if event.kind in ASSIGNMENT_KINDS:
+        data = event.data or {}
+        to = data.get("person") or f"the {data.get('role')} queue"
+        came = f" from {data['from']}" if data.get("from") else ""
+        back = f", back to {data['back_to']} when done" if data.get("back_to") else ""
+        return f"{at}  {who} {event.kind}{came} → {to} ({data.get('rule')}{back})"
     if event.kind in ("reminded", "escalated", "breach", "migrated"):
         details = ", ".join(f"{k}={v}" for k, v in (event.data or {}).items() if v not in (None, [], ""))
         return f"{at}  {who} {event.kind}: {details}"
@@ -114,6 +120,7 @@ def describe_case(
         "stage_title": _t(stage.title, lang),
         "pipeline": definition.pipeline_of(case.state),
         "owner": state.owner,
+        "assignee": assignment.person if (assignment := current_assignment(case)) else None,
         "final": state.final,
         "case_version": case.version,
         "documents": [

@@ -18,8 +18,25 @@ from typing import Any, Literal
 
 from engine.canonical import canonical_json, plain
 
-EventKind = Literal["started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated"]
-NOTE_KINDS = ("reminded", "escalated", "breach")  # recorded in the history; change no state or document
+EventKind = Literal[
+    "started",
+    "submitted",
+    "computed",
+    "fired",
+    "reminded",
+    "escalated",
+    "breach",
+    "migrated",
+    "assigned",
+    "claimed",
+    "released",
+    "reassigned",
+    "delegated",
+    "transferred",
+]
+# who holds the case's work now: each names a person (or none: back in the role's queue) for the current state
+ASSIGNMENT_KINDS = ("assigned", "claimed", "released", "reassigned", "delegated", "transferred")
+NOTE_KINDS = ("reminded", "escalated", "breach", *ASSIGNMENT_KINDS)  # change no state or document
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 SYSTEM = "procflow"
 SYSTEM_ROLE = "system"
@@ -27,20 +44,37 @@ SYSTEM_ROLE = "system"
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who acts, and in which role. Written `user:role` on the command line."""
+    """A person of the directory who acts; `role` only when they hold several and it matters.
+
+    The role is never taken on trust: the engine resolves it from the directory at the instant of the
+    action (a grant, or a substitute's cover) and refuses a role the person does not hold.
+    Written `li` or `li:account_manager` on the command line.
+    """
 
     user: str
-    role: str
+    role: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> Actor:
         user, sep, role = text.partition(":")
-        if not sep or not user.strip() or not role.strip():
-            raise ValueError(f"{text!r} is not USER:ROLE (for example alice:account_manager)")
-        return cls(user.strip(), role.strip())
+        if not user.strip() or (sep and not role.strip()):
+            raise ValueError(f"{text!r} is not PERSON or PERSON:ROLE (for example li or li:account_manager)")
+        return cls(user.strip(), role.strip() or None)
 
     def __str__(self) -> str:
-        return f"{self.user}:{self.role}"
+        return f"{self.user}:{self.role}" if self.role else self.user
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Who holds a case's work in its current state: a person, or nobody yet (the role's queue)."""
+
+    person: str | None
+    role: str | None
+    state: str
+    rule: str
+    seq: int
+    back_to: str | None = None  # a delegation: the person the work returns to when done
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +97,7 @@ class Event:
     data: Mapping[str, Any] | None = None
     prev_hash: str | None = None  # the hash of the case's previous event (GENESIS for the first)
     hash: str | None = None  # sha256 over every other field: edit one and the chain breaks
+    basis: str | None = None  # the directory grant or cover the actor's role rested on (None: older history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +159,8 @@ def event_digest(event: Event) -> str:
     """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash."""
     body = list(event_values(event))
     body[13] = None if event.data is None else plain(event.data)
+    if event.basis is not None:  # events from before the directory carry none and keep their old hash
+        body.append(event.basis)
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
@@ -146,6 +183,25 @@ def performs(event: Event, kind: str, name: str) -> bool:
     if kind == "submit":
         return event.kind == "submitted" and event.document == name
     return kind == "fire" and event.kind == "fired" and event.trigger == name
+
+
+def current_assignment(case: Case) -> Assignment | None:
+    """The assignment made for the case's current state, if any (older ones ended when it left their state)."""
+    for event in reversed(case.history):
+        if event.seq < case.entered_seq:
+            return None
+        if event.kind in ASSIGNMENT_KINDS:
+            data = event.data or _EMPTY
+            person = data.get("person")
+            return Assignment(
+                None if person is None else str(person),
+                data.get("role"),
+                case.state,
+                str(data.get("rule", "")),
+                event.seq,
+                data.get("back_to"),
+            )
+    return None
 
 
 def apply(case: Case | None, event: Event) -> Case:

@@ -22,6 +22,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from engine.clock import FixedClock
 from engine.definition.reader import read_yaml
 from engine.errors import DefinitionError, InputError, ProcflowError, Refusal
+from engine.people.cast import CAST_ADMIN, seat
+from engine.people.teamfile import read_team, team_drafts
+from engine.people_records import Person
 from engine.records import Actor, Case
 from engine.runtime.engine import Engine
 
@@ -68,6 +71,7 @@ def read_scenario(path: str | Path) -> dict[str, Any]:
     if problems:
         raise DefinitionError(problems)
     scenario: dict[str, Any] = marked.data
+    scenario["_dir"] = str(Path(path).parent)
     return scenario
 
 
@@ -81,6 +85,7 @@ def run_scenario(
 ) -> ScenarioResult:
     """Run every step; collect failed expectations instead of stopping at the first."""
     clock.set(datetime.fromisoformat(scenario["start"]))
+    _seat_team(scenario, engine, clock.now())
     result = ScenarioResult(scenario["scenario"], scenario["title"])
     case: Case | None = None
     for index, step in enumerate(scenario["steps"], 1):
@@ -127,6 +132,18 @@ def run_scenario(
             on_step(outcome, case)
     result.case = case
     return result
+
+
+def _seat_team(scenario: Mapping[str, Any], engine: Engine, at: datetime) -> None:
+    """The scenario's team file into the run's directory; without one, the cast its steps name."""
+    team = engine.team
+    if "team" in scenario:
+        if not team.directory.roster().seq:
+            team.init(Person(CAST_ADMIN, CAST_ADMIN), at)
+        path = Path(scenario.get("_dir", ".")) / scenario["team"]
+        team.change(CAST_ADMIN, team_drafts(read_team(path), team.directory.roster(), team.roles or (), str(path)), at)
+        return
+    seat(team, [Actor.parse(step["as"]) for step in scenario["steps"] if "as" in step], at)
 
 
 def _describe(step: Mapping[str, Any]) -> str:

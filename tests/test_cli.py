@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from engine import Engine, open_store
 from engine.cli import main
-from tests.conftest import MINI, PROCESSES
+from tests.conftest import APPROVER, AUDITOR, MINI, PROCESSES, REQUESTER, seat
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -20,6 +21,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     """run(*argv) → (exit code, stdout, stderr), on a scratch default store."""
     monkeypatch.setenv("PROCFLOW_DB", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.chdir(tmp_path)
+    seat(Engine(open_store(f"sqlite:///{tmp_path / 'cli.db'}")), REQUESTER, APPROVER, AUDITOR).store.close()
 
     def call(*argv: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
@@ -58,7 +60,7 @@ def test_validate_strict_turns_warnings_into_errors(run: Run, mini_copy) -> None
     [
         (["validate", "no/such.yaml"], "no/such.yaml: no such file"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
-        (["fire", "c1", "go", "--as", "alice"], "'alice' is not USER:ROLE"),
+        (["fire", "c1", "go", "--as", "alice:"], "'alice:' is not PERSON or PERSON:ROLE"),
         (["status", "c1", "--now", "yesterday"], "is not an ISO date-time"),
         (["submit", "c1", "request", "missing.json", "--as", "a:requester"], "missing.json: cannot read the file"),
     ],

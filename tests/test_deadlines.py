@@ -24,7 +24,7 @@ from engine.demo import SCENARIOS as DEMO_ORDER
 from engine.runtime.timekeeping import LeadTimeViolation
 from engine.scenario import read_scenario, run_scenario
 from engine.store import open_store
-from tests.conftest import PROCESSES, ROOT
+from tests.conftest import PROCESSES, ROOT, seat
 
 TIMED = ROOT / "tests" / "fixtures" / "timed" / "processes" / "timed.yaml"
 SCENARIO_DIR = PROCESSES / "sales" / "scenarios"
@@ -72,7 +72,7 @@ def timed_process() -> ProcessDefinition:
 @pytest.fixture
 def timed(engine: Engine, timed_process: ProcessDefinition) -> Engine:
     engine.register(timed_process)
-    return engine
+    return seat(engine, CLERK)
 
 
 def timed_case(engine: Engine, clock: FixedClock, at: datetime, state: str = "triage", **start: Any) -> Case:
@@ -107,7 +107,13 @@ def won() -> dict[str, Any]:
 @pytest.fixture
 def selling(engine: Engine, sales: ProcessDefinition) -> Engine:
     engine.register(sales)
-    return engine
+    cast = {
+        Actor.parse(step["as"])
+        for path in SCENARIO_DIR.glob("*.yaml")
+        for step in read_scenario(path)["steps"]
+        if "as" in step
+    }
+    return seat(engine, BD, AM, LEGAL, IMPLEMENTER, *sorted(cast, key=str))
 
 
 def play_until(engine: Engine, clock: FixedClock, scenario: dict[str, Any], state: str) -> Case:

@@ -49,7 +49,7 @@ def test_a_broken_process_change_fails_a_scenario(edit: Callable[[str, str, str]
 
 def test_a_malformed_scenario_is_reported_with_its_location(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("scenario: x\ntitle: t\nstart: yesterday\nsteps:\n  - fire: go\n    as: nobody\n")
+    bad.write_text("scenario: x\ntitle: t\nstart: yesterday\nsteps:\n  - fire: go\n    as: a:B\n")
     with pytest.raises(DefinitionError) as info:
         read_scenario(bad)
     text = str(info.value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
@@ -25,20 +25,27 @@ from engine.errors import (
     ConflictError,
     DocumentInvalid,
     Refusal,
-    RoleNotAllowed,
     StoreError,
     UnknownName,
 )
+from engine.people import roles, visibility
+from engine.people.admin import Team
+from engine.people.directory import Directory, open_directory
+from engine.people.roles import Acting
 from engine.records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply, seal
 from engine.runtime import policy, transfer
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
+from engine.runtime.inbox import InboxEntry
+from engine.runtime.inbox import inbox as build_inbox
+from engine.runtime.people_ops import PeopleOps
 from engine.runtime.policy import Option
 from engine.runtime.timekeeping import Overdue, Timekeeper, due_items, lead_time_events
 from engine.store.base import Store, open_store
 
 RenderFormat = Literal["markdown", "html"]
+_SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
 
 
 T = TypeVar("T")
@@ -60,15 +67,27 @@ def retrying(action: Callable[[], T], *, attempts: int = 5, pause: float = 0.01)
     raise AssertionError("unreachable")
 
 
-class Engine:
-    """Runs cases of any registered process definition."""
+class Engine(PeopleOps):
+    """Runs cases of any registered process definition, for the people of a team directory."""
 
-    def __init__(self, store: Store | None = None, *, clock: Clock | None = None, hooks: Hooks | None = None) -> None:
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        clock: Clock | None = None,
+        hooks: Hooks | None = None,
+        directory: Directory | str = "store",
+    ) -> None:
+        """`directory`: where people and their grants come from — the store's own (default), a name given to
+        `register_directory`, or a `Directory`. There is no mode without one: every actor is a person."""
         self.store: Store = store if store is not None else open_store("memory:")
         self.clock: Clock = clock or SystemClock()
         self.hooks = hooks or Hooks()
+        self.directory: Directory = open_directory(directory, self.store) if isinstance(directory, str) else directory
         self._compiled: dict[str, CompiledProcess] = {}
-        self._time = Timekeeper(self.store, self.hooks, lambda case: self._compile(case.definition_hash))
+        self._time = Timekeeper(
+            self.store, self.hooks, lambda case: self._compile(case.definition_hash), reassign=self._reassign
+        )
 
     # --- definitions ---------------------------------------------------------------
 
@@ -97,8 +116,17 @@ class Engine:
 
     # --- cases -------------------------------------------------------------------------
 
-    def get(self, case_id: str) -> Case:
-        return self.store.get(case_id)
+    def get(self, case_id: str, *, viewer: str | None = None) -> Case:
+        """The case; for a `viewer` (a person), only if the process lets them see it — else not found."""
+        case = self.store.get(case_id)
+        if viewer is not None and not self.sees(viewer, case):
+            raise CaseNotFound(case_id)
+        return case
+
+    def sees(self, person: str, case: Case) -> bool:
+        """Whether `person` may see `case` by the visibility the process declares for their roles."""
+        definition = self._compile(case.definition_hash).definition
+        return visibility.may_see(definition, self.directory.roster(), person, case, self.clock.now())
 
     def start(
         self,
@@ -118,8 +146,7 @@ class Engine:
         definition = compiled.definition
         initial = definition.states[definition.initial]
         allowed = tuple(r for r in (initial.owner, *initial.participants) if r and not definition.roles[r].external)
-        if actor.role not in allowed:
-            raise RoleNotAllowed(f"start a {definition.id} case", actor.role, allowed)
+        acting = self.acting(actor, definition.id, allowed, f"start a {definition.id} case")
         plain, _ = frozen_copy(dict(data or {}))
         event = seal(
             Event(
@@ -127,11 +154,12 @@ class Engine:
                 seq=1,
                 kind="started",
                 at=self.clock.now(),
-                actor=actor.user,
-                role=actor.role,
+                actor=acting.person,
+                role=acting.role,
                 definition_hash=definition.content_hash,
                 dest=definition.initial,
                 data=MappingProxyType({"process_id": definition.id, "data": plain}),
+                basis=acting.basis,
             ),
             None,
         )
@@ -143,6 +171,10 @@ class Engine:
             if computed is not None:
                 events.append(computed)
                 case = apply(case, computed)
+        assigned = self._assign_next(compiled, case, event.at)
+        if assigned is not None:
+            events.append(assigned)
+            case = apply(case, assigned)
         self.store.commit(case, events, due_items(compiled, case, event.at))
         self.hooks.run(events, case)
         return case
@@ -157,7 +189,9 @@ class Engine:
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         shared = self.store.shared(current.process_id) if compiled.has_shared else {}
-        move = policy.check_fire(compiled, current, trigger, actor, shared)
+        found = policy.find_move(compiled, current, trigger)
+        acting = self.acting(actor, current.process_id, found.transition.roles, f"fire {trigger!r}")
+        move = policy.check_fire(compiled, current, trigger, acting.actor, shared)
         dest = compiled.machine.move(current.state, move.transition.trigger)
         event = seal(
             Event(
@@ -165,24 +199,53 @@ class Engine:
                 seq=current.version + 1,
                 kind="fired",
                 at=self.clock.now(),
-                actor=actor.user,
-                role=actor.role,
+                actor=acting.person,
+                role=acting.role,
                 definition_hash=current.definition_hash,
                 trigger=trigger,
                 source=current.state,
                 dest=dest,
+                basis=acting.basis,
             ),
             current,
         )
         updated = apply(current, event)
-        self.store.commit(updated, [event], due_items(compiled, updated, event.at))
-        self.hooks.run([event], updated)
+        events = [event]
+        assigned = self._assign_next(compiled, updated, event.at)
+        if assigned is not None:
+            events.append(assigned)
+            updated = apply(updated, assigned)
+        self.store.commit(updated, events, due_items(compiled, updated, event.at))
+        self.hooks.run(events, updated)
         return updated
 
     def available(self, case: Case | str, actor: Actor) -> list[Option]:
         """Every trigger from the case's state: whether `actor` can fire it now, and if not, why."""
         current, compiled = self._case(case)
-        return policy.options(compiled, current, actor, self.store.shared(current.process_id))
+        shared = self.store.shared(current.process_id)
+        now = self.clock.now()
+        found: list[Option] = []
+        for trigger, move in compiled.moves[current.state].items():
+            try:
+                acting = self.acting(actor, current.process_id, move.transition.roles, f"fire {trigger!r}", now)
+            except Refusal as exc:
+                found.append(Option(trigger, move.transition.dest, False, (exc.message,)))
+                continue
+            found.extend(o for o in policy.options(compiled, current, acting.actor, shared) if o.trigger == trigger)
+        return found
+
+    @property
+    def team(self) -> Team:
+        """Changes to the directory, checked against the roles of every registered process."""
+        roles = {r for h, _, _ in self.store.definitions() for r in self._compile(h).definition.roles}
+        return Team(self.directory, roles)
+
+    def acting(
+        self, actor: Actor, process_id: str, allowed: Sequence[str], action: str, at: datetime | None = None
+    ) -> Acting:
+        """The role the directory gives `actor` for `action` now (a grant or a cover), or the refusal naming
+        the grant that is missing. Never the role the caller claims, unless the person holds it."""
+        return roles.resolve(self.directory.roster(), actor, process_id, allowed, action, at or self.clock.now())
 
     # --- documents -------------------------------------------------------------------
 
@@ -197,15 +260,14 @@ class Engine:
             raise Refusal(f"{document!r} is shared by all cases of {current.process_id!r}; publish it instead")
         if spec.computed is not None:
             raise Refusal(f"{document!r} is computed by the engine from {', '.join(spec.computed.inputs)}")
-        if actor.role not in spec.produced_by:
-            raise RoleNotAllowed(f"submit {document!r}", actor.role, spec.produced_by)
-        policy.check_separation(compiled.definition, current, "submit", document, actor)
+        acting = self.acting(actor, current.process_id, spec.produced_by, f"submit {document!r}")
+        policy.check_separation(compiled.definition, current, "submit", document, acting.actor)
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         now = self.clock.now()
         plain, digest = self._validated(compiled, document, data)
         breaches = lead_time_events(compiled, current, document, plain, now) if compiled.has_deadlines else []
-        events = [self._document_event(current, document, plain, digest, actor.user, actor.role, now)]
+        events = [self._document_event(current, document, plain, digest, acting, now)]
         updated = apply(current, events[0])
         for breach in breaches:  # soft lead-time rules: accepted, and the breach is on record
             events.append(
@@ -215,11 +277,12 @@ class Engine:
                         updated.version + 1,
                         "breach",
                         now,
-                        actor.user,
-                        actor.role,
+                        acting.person,
+                        acting.role,
                         updated.definition_hash,
                         document=document,
                         data=MappingProxyType(breach),
+                        basis=acting.basis,
                     ),
                     updated,
                 )
@@ -232,6 +295,10 @@ class Engine:
             if event is not None:
                 events.append(event)
                 updated = apply(updated, event)
+        returned = self._returned(updated, acting.person, now)
+        if returned is not None:
+            events.append(returned)
+            updated = apply(updated, returned)
         self.store.commit(updated, events, due_items(compiled, updated, now))
         self.hooks.run(events, updated)
         return updated
@@ -242,8 +309,7 @@ class Engine:
         spec = self._spec(compiled, document)
         if not spec.shared:
             raise Refusal(f"{document!r} belongs to each case; submit it to a case instead")
-        if actor.role not in spec.produced_by:
-            raise RoleNotAllowed(f"publish {document!r}", actor.role, spec.produced_by)
+        acting = self.acting(actor, process_id, spec.produced_by, f"publish {document!r}")
         plain, digest = self._validated(compiled, document, data)
         previous = self.store.shared(process_id).get(document, ())
         version = DocumentVersion(
@@ -251,8 +317,8 @@ class Engine:
             len(previous) + 1,
             MappingProxyType(plain),
             digest,
-            actor.user,
-            actor.role,
+            acting.person,
+            acting.role,
             self.clock.now(),
             0,
         )
@@ -277,8 +343,7 @@ class Engine:
         document: str,
         data: dict[str, Any],
         digest: str,
-        user: str,
-        role: str,
+        acting: Acting,
         at: datetime,
         kind: Literal["submitted", "computed"] = "submitted",
     ) -> Event:
@@ -289,13 +354,14 @@ class Engine:
                 seq=case.version + 1,
                 kind=kind,
                 at=at,
-                actor=user,
-                role=role,
+                actor=acting.person,
+                role=acting.role,
                 definition_hash=case.definition_hash,
                 document=document,
                 document_version=len(versions) + 1,
                 document_hash=digest,
                 data=MappingProxyType(data),
+                basis=acting.basis or None,
             ),
             case,
         )
@@ -316,7 +382,7 @@ class Engine:
         latest = case.latest(target)
         if latest is not None and latest.hash == digest:
             return None  # unchanged: no new version
-        return self._document_event(case, target, plain, digest, SYSTEM, SYSTEM_ROLE, at, "computed")
+        return self._document_event(case, target, plain, digest, _SYSTEM, at, "computed")
 
     def cases(
         self,
@@ -326,6 +392,7 @@ class Engine:
         stage: str | None = None,
         role: str | None = None,
         overdue_at: datetime | None = None,
+        viewer: str | None = None,
     ) -> list[str]:
         """Ids of the cases matching every filter given. Stage and role (the owner of the state) are read
         from the process's newest version; `overdue_at` keeps cases with an obligation past due then."""
@@ -344,6 +411,8 @@ class Engine:
         if overdue_at is not None:
             late = {item.case.id for item in self.overdue(overdue_at)}
             found = [case_id for case_id in found if case_id in late]
+        if viewer is not None:
+            found = [case_id for case_id in found if self.sees(viewer, self.store.get(case_id))]
         return found
 
     def versions(self, process_id: str) -> list[tuple[str, str, str]]:
@@ -392,14 +461,15 @@ class Engine:
         report = transfer.check_migration(current, compiled.definition, target.definition)
         if report.problems and not force:
             raise transfer.MigrationRefused(report)
+        acting = self.acting(actor, current.process_id, sorted(compiled.definition.roles), f"migrate {current.id}")
         event = seal(
             Event(
                 current.id,
                 current.version + 1,
                 "migrated",
                 self.clock.now(),
-                actor.user,
-                actor.role,
+                acting.person,
+                acting.role,
                 target.definition.content_hash,
                 data=MappingProxyType(
                     {
@@ -409,6 +479,7 @@ class Engine:
                         "problems": list(report.problems),
                     }
                 ),
+                basis=acting.basis,
             ),
             current,
         )
@@ -423,6 +494,13 @@ class Engine:
         """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue."""
         current, _ = self._case(case)
         return self._time.status(current, now or self.clock.now())
+
+    def inbox(self, person: str, now: datetime | None = None, *, limit: int = 50) -> list[InboxEntry]:
+        """Every case where `person` has work now (held, queued for their roles, or of whom they cover),
+        escalated first, then by due time; from the store's work index, never a scan of all cases."""
+        at = now or self.clock.now()
+        compiled_for = lambda case: self._compile(case.definition_hash)  # noqa: E731
+        return build_inbox(self.store, self.directory, compiled_for, self._time.status, person, at, limit)
 
     def overdue(self, now: datetime | None = None) -> list[Overdue]:
         """Every open obligation past due, across all cases, earliest due first (from the store's due index)."""
@@ -442,9 +520,10 @@ class Engine:
         format: RenderFormat = "markdown",
         version: int | None = None,
         lang: str | None = None,
+        viewer: str | None = None,
     ) -> str:
         """Render a document version (default: the latest) through its template."""
-        current, compiled = self._case(case)
+        current, compiled = self._case(self.get(case, viewer=viewer) if isinstance(case, str) else case)
         definition = compiled.definition
         spec = self._spec(compiled, document)
         if spec.template is None:

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from engine.records import Case, Event
+from engine.records import Case, Event, EventKind
 
 Hook = Callable[[Event, Case], None]
-KINDS = ("started", "submitted", "computed", "fired", "reminded", "escalated", "breach", "migrated", "*")
+KINDS = (*EventKind.__args__, "*")  # type: ignore[attr-defined]
 log = logging.getLogger("procflow.hooks")
 
 

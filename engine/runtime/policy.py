@@ -69,7 +69,7 @@ def check_separation(definition: ProcessDefinition, case: Case, kind: str, name:
 
 def check_role(move: CompiledTransition, actor: Actor) -> None:
     if actor.role not in move.transition.roles:
-        raise RoleNotAllowed(f"fire {move.transition.trigger!r}", actor.role, move.transition.roles)
+        raise RoleNotAllowed(f"fire {move.transition.trigger!r}", str(actor.role), move.transition.roles)
 
 
 def missing_documents(move: CompiledTransition, case: Case, shared: Shared) -> list[str]:

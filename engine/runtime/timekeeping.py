@@ -131,9 +131,19 @@ def _late(obligation: Obligation) -> bool:
     return obligation.status == "overdue" or (obligation.deadline.kind == "recurring" and obligation.status == "missed")
 
 
+Reassign = Callable[[CompiledProcess, Case, str, datetime], Event | None]
+
+
 class Timekeeper:
-    def __init__(self, store: Store, hooks: Hooks, compiled_for: Callable[[Case], CompiledProcess]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        hooks: Hooks,
+        compiled_for: Callable[[Case], CompiledProcess],
+        reassign: Reassign | None = None,
+    ) -> None:
         self.store, self.hooks, self._compiled_for = store, hooks, compiled_for
+        self._reassign = reassign  # `action: reassign` on an escalation: the engine's people rules pick whom
 
     def status(self, case: Case, now: datetime) -> list[Obligation]:
         compiled = self._compiled_for(case)
@@ -209,6 +219,11 @@ class Timekeeper:
                 )
                 updated = apply(updated, event)
                 events.append(event)
+                if rule is not None and rule.action == "reassign" and self._reassign is not None:
+                    moved = self._reassign(compiled, updated, rule.notify, now)
+                    if moved is not None:
+                        updated = apply(updated, moved)
+                        events.append(moved)
         self.store.commit(updated, events, due_items(compiled, updated, now))
         self.hooks.run(events, updated)
         return events

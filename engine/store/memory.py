@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import CaseNotFound, ConflictError, StoreError
+from engine.people_records import DirectoryEvent, WorkItem
 from engine.records import Case, DocumentVersion, Event
 from engine.store.base import DueItem, register_store
+from engine.store.work import rotations, work_item
 
 
 class MemoryStore:
@@ -20,6 +22,9 @@ class MemoryStore:
         self._latest: dict[str, str] = {}
         self._shared: dict[str, dict[str, tuple[DocumentVersion, ...]]] = {}
         self._due: dict[str, tuple[DueItem, ...]] = {}
+        self._directory: list[DirectoryEvent] = []
+        self._work: dict[str, WorkItem] = {}
+        self._rotation: dict[str, str] = {}
 
     @classmethod
     def from_url(cls, url: str) -> MemoryStore:
@@ -53,6 +58,12 @@ class MemoryStore:
                 self._due[case.id] = tuple(due)
             else:
                 self._due.pop(case.id, None)
+            item = work_item(case, due)
+            if item is None:
+                self._work.pop(case.id, None)
+            else:
+                self._work[case.id] = item
+            self._rotation.update(rotations(events))
 
     def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
         def when(item: DueItem) -> datetime | None:
@@ -96,6 +107,32 @@ class MemoryStore:
 
     def shared(self, process_id: str) -> Mapping[str, tuple[DocumentVersion, ...]]:
         return self._shared.get(process_id, {})
+
+    def append_directory(self, events: Sequence[DirectoryEvent]) -> None:
+        with self._lock:
+            if events and events[0].seq != len(self._directory) + 1:
+                raise ConflictError("the directory", events[0].seq - 1, len(self._directory))
+            self._directory.extend(events)
+
+    def directory_events(self, after: int = 0) -> list[DirectoryEvent]:
+        return self._directory[after:]
+
+    def work(self, person: str, roles: Sequence[str] = (), *, limit: int | None = None) -> list[WorkItem]:
+        found = sorted(
+            (w for w in list(self._work.values()) if w.person == person or (w.person is None and w.role in roles)),
+            key=lambda w: (w.escalated_at is None, w.due_at is None, w.due_at or w.since, w.since, w.case_id),
+        )
+        return found[:limit] if limit is not None else found
+
+    def load(self, people: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(people, 0)
+        for item in list(self._work.values()):
+            if item.person in counts:
+                counts[item.person] += 1
+        return counts
+
+    def rotation(self, pool: str) -> str | None:
+        return self._rotation.get(pool)
 
     def close(self) -> None:
         pass

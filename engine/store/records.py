@@ -25,6 +25,7 @@ EVENT_FIELDS = (
     "data",
     "prev_hash",
     "hash",
+    "basis",
 )
 
 
@@ -53,6 +54,7 @@ def event_from_dict(row: dict[str, Any]) -> Event:
         data=row.get("data"),
         prev_hash=row.get("prev_hash"),
         hash=row.get("hash"),
+        basis=row.get("basis"),
     )
 
 

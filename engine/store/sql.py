@@ -20,6 +20,7 @@ from engine.canonical import digest, plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, event_values, replay
 from engine.store.base import DueItem
+from engine.store.people_sql import PeopleTables
 from engine.store.records import EVENT_FIELDS, version_from_dict, version_to_dict
 
 
@@ -37,7 +38,7 @@ def event_row(event: Event) -> tuple[Any, ...]:
     """An event as the values of an `events` row, in EVENT_FIELDS order."""
     values = list(event_values(event))
     values[13] = None if event.data is None else json.dumps(plain(event.data), ensure_ascii=False)
-    return (*values, event.hash)
+    return (*values, event.hash, event.basis)
 
 
 def event_from_row(row: Sequence[Any]) -> Event:
@@ -59,6 +60,7 @@ def event_from_row(row: Sequence[Any]) -> Event:
         None if row[13] is None else json.loads(row[13]),
         row[14],
         row[15],
+        row[16],
     )
 
 
@@ -116,15 +118,29 @@ _V3 = [  # a hash chain per case, its head on the case row, and store-wide check
         PRIMARY KEY (number, case_id))""",
 ]
 
+_V4 = [  # people: the directory's own hash chain, the grant each action rested on, the inbox index
+    """CREATE TABLE directory_events (
+        seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, data TEXT NOT NULL,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+    "ALTER TABLE events ADD COLUMN basis TEXT",
+    """CREATE TABLE work (
+        case_id TEXT PRIMARY KEY REFERENCES cases (id), process_id TEXT NOT NULL, state TEXT NOT NULL,
+        person TEXT, role TEXT, since TEXT NOT NULL, due_at TEXT, escalated_at TEXT)""",
+    "CREATE INDEX work_by_person ON work (person, due_at)",
+    "CREATE INDEX work_by_queue ON work (role, due_at) WHERE person IS NULL",
+    "CREATE TABLE rotation (pool TEXT PRIMARY KEY, person TEXT NOT NULL)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
+    ("the people directory, the grant behind each action, the inbox index", _V4),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SQLStore(ABC):
+class SQLStore(PeopleTables, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str
@@ -281,6 +297,7 @@ class SQLStore(ABC):
                 raise ConflictError(case.id, expected, rows[0][0])
             for event in events:
                 tx.count(f"INSERT INTO events ({columns}) VALUES ({marks})", event_row(event))
+            self._index_work(tx, case, events, due)
             if due is None:  # the process has no deadlines: the case never has due rows or claims
                 return
             tx.execute("DELETE FROM due WHERE case_id = ?", (case.id,))

@@ -9,11 +9,11 @@ import pytest
 
 from engine import ConflictError, Engine, ProcessDefinition, StoreError, open_store
 from engine.store.sql import SCHEMA_VERSION, SQLStore
-from tests.conftest import AUDITOR, REQUESTER
+from tests.conftest import AUDITOR, REQUESTER, seat
 
 
 def engine_on(url: str, mini: ProcessDefinition) -> Engine:
-    engine = Engine(open_store(url))
+    engine = seat(Engine(open_store(url)), REQUESTER, AUDITOR)
     engine.register(mini)
     return engine
 
@@ -69,8 +69,12 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:  # what a version-1 store looked like: undo migrations 3 and 2
+    def downgrade(tx: object) -> None:  # what a version-1 store looked like: undo migrations 4, 3 and 2
         for statement in (
+            "DROP TABLE rotation",
+            "DROP TABLE work",
+            "DROP TABLE directory_events",
+            "ALTER TABLE events DROP COLUMN basis",
             "DROP TABLE checkpoint_heads",
             "DROP TABLE checkpoints",
             "ALTER TABLE cases DROP COLUMN head",

@@ -13,13 +13,13 @@ from engine import Engine, ProcessDefinition, open_store
 from engine.audit import checkpoint, verify
 from engine.cli import main
 from engine.store.sql import SQLStore
-from tests.conftest import APPROVER, AUDITOR, REQUESTER
+from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 
 
 @pytest.fixture
 def history(durable_url: str, mini: ProcessDefinition) -> tuple[SQLStore, str]:
     """A store with one case of six events: started, submitted, computed, fired, submitted, fired."""
-    engine = Engine(open_store(durable_url))
+    engine = seat(Engine(open_store(durable_url)), REQUESTER, APPROVER, AUDITOR)
     engine.register(mini)
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
     case = engine.start("mini", REQUESTER)
