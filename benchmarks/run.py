@@ -323,7 +323,7 @@ def bench_review(cases: int, rounds: int) -> Row:
         engine.register(sales)
         generate(engine.store, sales, cases)
         store = engine.store
-        floor = median_time(lambda: list(store.cases_with_events("sales")), rounds)  # type: ignore[attr-defined]
+        floor = median_time(lambda: list(store.cases_with_events("sales")), rounds)
         argv = ["report", "--db", url, "--from", "2026-01-01", "--to", "2027-01-01", "-o", f"{folder}/r.html"]
         seconds = median_time(lambda: cli(argv, io.StringIO(), io.StringIO()), rounds)
     return Row(

@@ -32,7 +32,8 @@ import psycopg  # noqa: E402
 from run import PING_PONG, PLAYER, Row, pingpong_definition  # noqa: E402
 
 from engine import Engine, FixedClock, open_store  # noqa: E402
-from engine.store.sql import SQLStore, utc  # noqa: E402
+from engine.store.records import utc  # noqa: E402
+from engine.store.sql import SQLStore  # noqa: E402
 from engine.worker import Worker  # noqa: E402
 
 PG = os.environ.get("PROCFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

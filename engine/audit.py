@@ -11,14 +11,13 @@ and `verify` later shows every recorded head is still in its chain.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.canonical import digest
-from engine.errors import StoreError
 from engine.records import GENESIS, Event, event_digest
-from engine.store.base import Store
-from engine.store.sql import SQLStore
+from engine.store.base import NO_CHECKPOINT, Store, checkpoint_seal
 
 
 @dataclass
@@ -31,12 +30,6 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _sql(store: Store) -> SQLStore:
-    if not isinstance(store, SQLStore):
-        raise StoreError("verification needs a durable store (sqlite:// or postgresql://)")
-    return store
 
 
 def chain_problem(events: list[Event]) -> str | None:
@@ -55,18 +48,17 @@ def chain_problem(events: list[Event]) -> str | None:
     return None
 
 
-def heads_root(heads: list[tuple[str, int, str | None]]) -> str:
+def heads_root(heads: Sequence[tuple[str, int, str | None]]) -> str:
     return digest([[case_id, version, head] for case_id, version, head in sorted(heads)])
 
 
 def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
     """Check every chain, every head, and every checkpoint; name the first bad event of each case."""
-    sql = _sql(store)
     verdict = Verdict()
-    heads = {case_id: (version, head) for case_id, version, head in sql.heads()}
+    heads = {case_id: (version, head) for case_id, version, head in store.heads()}
     chains: dict[str, list[Event]] = {}
-    for case_id in sorted(set(heads) | set(sql.event_case_ids())):
-        events = sql.raw_events(case_id)
+    for case_id in sorted(set(heads) | set(store.event_case_ids())):
+        events = store.raw_events(case_id)
         chains[case_id] = events
         verdict.cases += 1
         verdict.events += len(events)
@@ -85,11 +77,11 @@ def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
                 f"case {case_id}: the history ends at {found} but the case row says version {version} "
                 "(events were deleted or the row was edited)"
             )
-    previous = "0" * 64
-    for number, at, count, root, prev, sealed in sql.checkpoints():
+    previous = NO_CHECKPOINT
+    for number, at, count, root, prev, sealed in store.checkpoints():
         verdict.checkpoints += 1
-        recorded = sql.checkpoint_heads(number)
-        expected = digest({"number": number, "at": at, "root": root, "prev": prev, "cases": count})
+        recorded = store.checkpoint_heads(number)
+        expected = checkpoint_seal(number, at, root, prev, count)
         if prev != previous or expected != sealed or heads_root(recorded) != root or len(recorded) != count:
             verdict.problems.append(f"checkpoint {number} was changed after it was made")
         previous = sealed
@@ -101,7 +93,7 @@ def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
                     "(the tail was truncated or rewritten)"
                 )
     if digest_written_down:
-        known = [c[5] for c in sql.checkpoints()]
+        known = [c.hash for c in store.checkpoints()]
         if not any(h.startswith(digest_written_down) for h in known):
             verdict.problems.append(f"no checkpoint has the digest {digest_written_down}")
     return verdict
@@ -109,6 +101,5 @@ def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
 
 def checkpoint(store: Store, at: datetime) -> tuple[int, str]:
     """Record every case's head under one digest; returns (number, digest) for the auditor to keep."""
-    sql = _sql(store)
-    heads = sql.heads()
-    return sql.add_checkpoint(at, heads_root(heads), heads)
+    heads = store.heads()
+    return store.add_checkpoint(at, heads_root(heads), heads)

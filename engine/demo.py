@@ -1,13 +1,13 @@
 """`procflow demo`: the sales process end to end on the default store, printed step by step.
 
-It plays the sales scenarios (won deal, C lead to nurture and back, rejected
-review looping back, a lost deal) on a simulated clock and writes every
+It imports the fictional team (processes/sales/team.yaml) and plays the sales
+scenarios (won deal, C lead to nurture and back, rejected review looping back,
+a lost deal, a lead reassigned after an escalation, a vacation cover) on a simulated clock and writes every
 rendered document, Markdown and HTML, to an output folder.
 """
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
@@ -17,13 +17,18 @@ from engine.clock import FixedClock
 from engine.definition.loader import load
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError
+from engine.people.cast import first_admin
+from engine.people.teamfile import read_team, team_drafts
+from engine.people_records import Person
 from engine.presentation import describe_deadline
-from engine.records import Case
+from engine.records import ASSIGNMENT_KINDS, Case
 from engine.runtime.engine import Engine
 from engine.scenario import StepResult, read_scenario, run_scenario
 from engine.store.base import open_store
 
-SCENARIOS = ("won.yaml", "nurture.yaml", "review_rejected.yaml", "lost.yaml")
+DEAL_SCENARIOS = ("won.yaml", "nurture.yaml", "review_rejected.yaml", "lost.yaml")
+PEOPLE_SCENARIOS = ("lead_reassigned.yaml", "vacation_cover.yaml")  # work routed to people; a vacation cover
+SCENARIOS = DEAL_SCENARIOS + PEOPLE_SCENARIOS
 
 
 def find_process(explicit: str | None) -> Path:
@@ -36,14 +41,23 @@ def find_process(explicit: str | None) -> Path:
     raise InputError("cannot find processes/sales.yaml; run from the repository or pass --process FILE")
 
 
-def run_demo(args: argparse.Namespace, out: TextIO) -> int:
-    process_file = find_process(args.process)
+def run_demo(
+    out: TextIO,
+    *,
+    db: str | None = None,
+    output_dir: str | Path = "demo-output",
+    process: str | Path | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Play the demo scenarios on the store `db` names (default store if None); 0 when every scenario passed."""
+    process_file = find_process(str(process) if process else None)
     definition = load(process_file)
-    clock = FixedClock(args.now or datetime(2026, 3, 2, 1, tzinfo=UTC))
-    engine = Engine(open_store(args.db), clock=clock)
+    clock = FixedClock(now or datetime(2026, 3, 2, 1, tzinfo=UTC))
+    engine = Engine(open_store(db), clock=clock)
     engine.register(definition)
+    _import_team(engine, process_file.parent / definition.id / "team.yaml", out)
     zone = ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
-    output = Path(args.out)
+    output = Path(output_dir)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -51,7 +65,7 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     print(
         f"procflow demo: {definition.title.get('zh-CN')} / {definition.title.get('en')}  [{definition.key}]", file=out
     )
-    print(f"store: {args.db or 'default'}; documents go to {output}/\n", file=out)
+    print(f"store: {db or 'default'}; documents go to {output}/\n", file=out)
     failures = 0
     scenario_dir = process_file.parent / definition.id / "scenarios"
     for name in SCENARIOS:
@@ -82,6 +96,21 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if failures else 0
 
 
+def _import_team(engine: Engine, team_file: Path, out: TextIO) -> None:
+    """The demo's fictional team into the directory: the first admin if it is empty, then the team file."""
+    team = engine.team
+    if not team.directory.roster().seq:
+        team.init(Person("admin", "系统管理员 / Directory admin"), engine.clock.now())
+    roster = team.directory.roster()
+    events = team.change(
+        first_admin(roster),
+        team_drafts(read_team(team_file), roster, team.roles or (), str(team_file)),
+        engine.clock.now(),
+    )
+    people = len(team.directory.roster().people)
+    print(f"team: {team_file} ({len(events)} directory change(s); {people} people)\n", file=out)
+
+
 def print_step(step: StepResult, case: Case | None, definition: ProcessDefinition, zone: tzinfo, out: TextIO) -> None:
     at = step.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     who = step.actor or "-"
@@ -91,6 +120,12 @@ def print_step(step: StepResult, case: Case | None, definition: ProcessDefinitio
         return
     print(line, file=out)
     for event in step.events:
+        if event.basis and event.basis.startswith("cover"):
+            print(f"      {event.actor} acts as {event.role} on {event.basis}", file=out)
+        if event.kind in ASSIGNMENT_KINDS:
+            data = event.data or {}
+            to = data.get("person") or f"the {data.get('role')} queue"
+            print(f"      {event.kind}: work → {to} ({data.get('rule')})", file=out)
         if event.kind == "computed" and case is not None:
             data = case.documents[event.document][event.document_version - 1].data
             summary = ", ".join(f"{k}={v}" for k, v in list(data.items())[:4])

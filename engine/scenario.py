@@ -22,10 +22,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 from engine.clock import FixedClock
 from engine.definition.reader import read_yaml
 from engine.errors import DefinitionError, InputError, ProcflowError, Refusal
-from engine.people.cast import CAST_ADMIN, seat
+from engine.people.cast import CAST_ADMIN, first_admin, seat
 from engine.people.teamfile import read_team, team_drafts
 from engine.people_records import Person
-from engine.records import Actor, Case
+from engine.records import SYSTEM, Actor, Case, current_assignment
 from engine.runtime.engine import Engine
 
 _STEP = re.compile(r"^(\d+)(m|h|d)$")
@@ -141,7 +141,8 @@ def _seat_team(scenario: Mapping[str, Any], engine: Engine, at: datetime) -> Non
         if not team.directory.roster().seq:
             team.init(Person(CAST_ADMIN, CAST_ADMIN), at)
         path = Path(scenario.get("_dir", ".")) / scenario["team"]
-        team.change(CAST_ADMIN, team_drafts(read_team(path), team.directory.roster(), team.roles or (), str(path)), at)
+        roster = team.directory.roster()
+        team.change(first_admin(roster), team_drafts(read_team(path), roster, team.roles or (), str(path)), at)
         return
     seat(team, [Actor.parse(step["as"]) for step in scenario["steps"] if "as" in step], at)
 
@@ -196,6 +197,15 @@ def _check(expect: Mapping[str, Any], case: Case | None, engine: Engine, new: tu
         for name, wanted in expect["deadlines"].items():
             if statuses.get(name) != wanted:
                 yield f"expected deadline {name} {wanted}, found {statuses.get(name, 'no obligation')}"
+    if "assignee" in expect:
+        held = current_assignment(case) if case else None
+        found = held.person if held else None
+        if found != expect["assignee"]:
+            yield f"expected the work with {expect['assignee']!r}, found {found!r}"
+    if "resting_on" in expect:
+        basis = next((e.basis for e in new if e.actor != SYSTEM), None) or ""
+        if expect["resting_on"] not in basis:
+            yield f"expected the action to rest on {expect['resting_on']!r}, found {basis or 'nothing'!r}"
     for kind in expect.get("events", ()):
         if not any(event.kind == kind for event in new):
             yield f"expected a {kind!r} event, found {[event.kind for event in new]}"

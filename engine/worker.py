@@ -1,7 +1,7 @@
 """`procflow worker`: the deadline loop — reminders and escalations — for one or many processes.
 
-Each round, a worker claims a batch of cases with due alerts (a lease in the
-store's `claims` table; on PostgreSQL the candidates are picked with `FOR
+Each round, a worker claims a batch of cases with due alerts (a lease held by
+the store — `Store.claim`; on PostgreSQL the candidates are picked with `FOR
 UPDATE SKIP LOCKED`, so workers on several machines take disjoint work),
 ticks them, and lets the commit drop the claim. A killed worker's claims
 expire with their lease and others take the cases over. Each alert fires once
@@ -25,7 +25,6 @@ from types import FrameType
 from engine.errors import StoreError
 from engine.records import Event
 from engine.runtime.engine import Engine
-from engine.store.sql import SQLStore
 
 
 @dataclass
@@ -47,19 +46,16 @@ class Worker:
         at = now or self.engine.clock.now()
         store = self.engine.store
         fired: list[Event] = []
-        if isinstance(store, SQLStore):
-            while not self.stop.is_set():
-                claimed = store.claim(self.name, at, at + self.lease, self.batch)
-                if not claimed:
-                    break
-                try:
-                    fired.extend(self.engine.tick(at, case_ids=claimed))
-                finally:
-                    store.release(self.name, claimed)
-                self.handled += len(claimed)
-            store.heartbeat(self.name, socket.gethostname(), os.getpid(), self.started_at, at, self.handled)
-        else:  # an in-process store has one worker by construction
-            fired = self.engine.tick(at)
+        while not self.stop.is_set():
+            claimed = store.claim(self.name, at, at + self.lease, self.batch)
+            if not claimed:
+                break
+            try:
+                fired.extend(self.engine.tick(at, case_ids=claimed))
+            finally:
+                store.release(self.name, claimed)
+            self.handled += len(claimed)
+        store.heartbeat(self.name, socket.gethostname(), os.getpid(), self.started_at, at, self.handled)
         for event in fired:
             if self.on_event:
                 self.on_event(event)

@@ -48,5 +48,5 @@ def test_sigterm_stops_the_worker_after_its_round(tmp_path: Path) -> None:
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=10) == 0
     assert "stopped after handling" in worker.stderr.read()
-    beats = open_store(url).workers()  # type: ignore[attr-defined]
+    beats = open_store(url).workers()
     assert len(beats) == 1 and beats[0][2] == worker.pid

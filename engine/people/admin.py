@@ -154,6 +154,8 @@ class Team:
     def _write(
         self, by: str, drafts: Sequence[Draft], at: datetime, *, admin_check: bool = True
     ) -> list[DirectoryEvent]:
+        if not drafts:
+            return []  # nothing to change: nothing to authorise
         roster = self.directory.roster()
         if admin_check and not any(h.role == ADMIN_ROLE for h in held_roles(roster, by, None, at)):
             raise DirectoryRefused(f"{by} may not change the team directory: missing grant: {by} as {ADMIN_ROLE!r}")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from engine.people.admin import Draft, Team, add_person, grant
-from engine.people_records import Person
+from engine.people_records import ADMIN_ROLE, Person, Roster
 from engine.records import Actor
 
 CAST_ADMIN = "cast-admin"
@@ -23,6 +23,8 @@ def seat(team: Team, actors: Iterable[Actor], at: datetime, *, admin: str = CAST
     if not roster.seq:
         team.init(Person(admin, admin), at)
         roster = team.directory.roster()
+    if admin not in roster.people:  # a directory set up by hand: its first admin seats the cast
+        admin = first_admin(roster)
     drafts: list[Draft] = []
     people = set(roster.people)
     held = {(g.person, g.role) for g in roster.grants.values() if not g.revoked}
@@ -34,3 +36,10 @@ def seat(team: Team, actors: Iterable[Actor], at: datetime, *, admin: str = CAST
             drafts.append(grant(actor.user, actor.role))
             held.add((actor.user, actor.role))
     team.change(admin, drafts, at)
+
+
+def first_admin(roster: Roster) -> str:
+    """The person of the directory's earliest standing directory-admin grant."""
+    return next(
+        g.person for g in sorted(roster.grants.values(), key=lambda g: g.id) if g.role == ADMIN_ROLE and not g.revoked
+    )

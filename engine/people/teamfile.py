@@ -88,6 +88,7 @@ def team_drafts(data: dict[str, Any], roster: Roster, roles: Collection[str], na
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             problems.append(RowProblem(row, "timezone", f"{zone!r} is not a time zone (for example Asia/Shanghai)"))
+            continue
         person = person_from(
             {
                 **{k: v for k, v in entry.items() if k in ("name", "email", "chat", "locale")},
@@ -101,7 +102,7 @@ def team_drafts(data: dict[str, Any], roster: Roster, roles: Collection[str], na
         elif person_data(old) != person_data(person):
             drafts.append(Draft("person_changed", person_data(person)))
         later.extend(_grants(entry, pid, row, roster, roles, problems))
-        if entry.get("reports_to"):
+        if entry.get("reports_to") and roster.managers.get(pid) != str(entry["reports_to"]):
             later.append(Draft("reports_to", {"person": pid, "manager": str(entry["reports_to"])}))
     for row, entry in enumerate(data.get("substitutes") or [], 1):
         if not isinstance(entry, dict) or entry.get("from") in (None, "") or entry.get("to") in (None, ""):
@@ -109,8 +110,13 @@ def team_drafts(data: dict[str, Any], roster: Roster, roles: Collection[str], na
             continue
         start = _day(entry.get("from"), row, "substitutes.from", problems)
         end = _day(entry.get("to"), row, "substitutes.to", problems)
-        if start and end:
-            later.append(substitute(str(entry.get("substitute")), str(entry.get("absent")), start, end))
+        who, absent = str(entry.get("substitute")), str(entry.get("absent"))
+        standing = any(
+            (s.substitute, s.absent, s.start, s.end) == (who, absent, start, end) and not s.ended
+            for s in roster.substitutes.values()
+        )
+        if start and end and not standing:
+            later.append(substitute(who, absent, start, end))
     if problems:
         raise TeamFileInvalid(name, problems)
     return drafts + later

@@ -16,7 +16,6 @@ from engine.presentation import describe_event, describe_obligation
 from engine.records import SYSTEM, performs
 from engine.rendering import markdown_page
 from engine.runtime.engine import Engine
-from engine.store.sql import SQLStore
 
 _TEMPLATE = Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True).from_string(
     resources.files("engine.reports").joinpath("audit.md.j2").read_text("utf-8")
@@ -27,8 +26,8 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: 
     case = engine.get(case_id)
     definition = engine.definition(case.process_id, case.definition_hash)
     problem = chain_problem(list(case.history))
-    if problem is None and isinstance(engine.store, SQLStore):
-        stored = dict((c, (v, h)) for c, v, h in engine.store.heads()).get(case.id)
+    if problem is None:
+        stored = {h.case_id: (h.version, h.head) for h in engine.store.heads()}.get(case.id)
         if stored != (case.version, case.history[-1].hash):
             problem = "the case row's version or head does not match its last event"
     versions = list(dict.fromkeys(e.definition_hash for e in case.history))

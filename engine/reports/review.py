@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,7 +46,7 @@ def figures(
 ) -> dict[str, Any]:
     """Every figure of the review, grouped by process version; for a `viewer`, of the cases they may see."""
     by_version: dict[str, list[Case]] = defaultdict(list)
-    for case in _cases(engine, process_id):
+    for case in engine.store.cases_with_events(process_id):
         if period.holds(case.created_at) and (viewer is None or engine.sees(viewer, case)):
             by_version[case.definition_hash].append(case)
     versions = []
@@ -61,15 +60,6 @@ def figures(
         "cases": sum(len(v) for v in by_version.values()),
         "versions": versions,
     }
-
-
-def _cases(engine: Engine, process_id: str) -> Iterable[Case]:
-    bulk = getattr(engine.store, "cases_with_events", None)
-    if bulk is not None:
-        yield from bulk(process_id)
-        return
-    for case_id in engine.store.case_ids(process_id=process_id):
-        yield engine.get(case_id)
 
 
 def _version_figures(

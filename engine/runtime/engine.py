@@ -33,6 +33,7 @@ from engine.people.admin import Team
 from engine.people.directory import Directory, open_directory
 from engine.people.roles import Acting
 from engine.records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply, seal
+from engine.render_context import render_context, render_footer
 from engine.runtime import policy, transfer
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
@@ -534,29 +535,8 @@ class Engine(PeopleOps):
         if version is not None and not 1 <= version <= len(versions):
             raise Refusal(f"document {document!r} has versions 1 to {len(versions)}, not {version}")
         chosen = versions[(version or len(versions)) - 1]
-        state = definition.states[current.state]
-        context = {
-            "doc": chosen.data,
-            "case": {
-                "id": current.id,
-                "state": current.state,
-                "state_title": state.title.get(lang),
-                "stage_title": definition.stage_of(current.state).title.get(lang),
-                "data": current.data,
-            },
-            "process": {"id": definition.id, "title": definition.title.get(lang), "version": definition.version},
-            "document": {
-                "id": document,
-                "title": spec.title.get(lang),
-                "version": chosen.version,
-                "submitted_at": chosen.at.isoformat(timespec="minutes"),
-                "submitted_by": chosen.actor,
-            },
-        }
-        footer = (
-            f"{current.id} · {definition.id} {definition.version} ({definition.content_hash[:12]}) · "
-            f"{document} v{chosen.version} ({chosen.hash[:12]})"
-        )
+        context = render_context(definition, current, document, chosen, lang)
+        footer = render_footer(definition, current, document, chosen)
         if format == "html":
             return compiled.renderer.render_html(
                 spec.template, context, footer, spec.title.get(lang), lang or definition.locale

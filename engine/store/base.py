@@ -1,4 +1,10 @@
-"""The storage interface. The engine talks to this Protocol only; URLs pick an implementation."""
+"""The storage interface. Everything outside `engine/store/` talks to this Protocol only; URLs pick an implementation.
+
+The Protocol is complete: the runtime (cases, due index), verification (raw events, heads, checkpoints),
+workers (claims with leases, heartbeats) and reports (bulk reads, counts) need nothing else, so a new
+store, or a test double, is one class. `tests/store/test_protocol.py` checks every registered kind has
+every method with the Protocol's parameters, and runs the behaviour over each kind.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,9 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
+from engine.canonical import digest
 from engine.errors import StoreError
 from engine.people_records import DirectoryEvent, WorkItem
 from engine.records import Case, DocumentVersion, Event
@@ -28,6 +35,43 @@ class DueItem:
     owner: str | None
     due_at: datetime
     alert_at: datetime | None  # the next reminder, due time or escalation still to act on
+
+
+class Head(NamedTuple):
+    """Where a case's history ends: its version (events so far) and the hash of its last event."""
+
+    case_id: str
+    version: int
+    head: str | None
+
+
+class Checkpoint(NamedTuple):
+    """A seal over every case's head at one moment, chained to the previous checkpoint by `prev`."""
+
+    number: int
+    at: str  # fixed-width UTC text (`engine.store.records.utc`), exactly as sealed
+    cases: int
+    root: str  # `engine.audit.heads_root` of the heads it recorded
+    prev: str  # the previous checkpoint's hash (NO_CHECKPOINT for the first)
+    hash: str  # `checkpoint_seal` of the fields above
+
+
+class WorkerBeat(NamedTuple):
+    """A worker's last sign of life."""
+
+    worker: str
+    host: str
+    pid: int
+    beat_at: str  # fixed-width UTC text
+    handled: int  # cases handled since it started
+
+
+NO_CHECKPOINT = "0" * 64
+
+
+def checkpoint_seal(number: int, at: str, root: str, prev: str, cases: int) -> str:
+    """The hash a checkpoint must carry; every store seals with it and `verify` recomputes it."""
+    return digest({"number": number, "at": at, "root": root, "prev": prev, "cases": cases})
 
 
 class Store(Protocol):
@@ -58,6 +102,14 @@ class Store(Protocol):
 
     def cases(self, *, process_id: str | None = None, state: str | None = None) -> Iterator[Case]: ...
 
+    def cases_with_events(self, process_id: str) -> Iterator[Case]:
+        """Every case of a process with its history, read in bulk (for reports); order not promised."""
+        ...
+
+    def count_by_definition(self, process_id: str) -> dict[str, int]:
+        """How many cases of a process run on each definition version: content hash → count (a query)."""
+        ...
+
     def case_ids(self, *, process_id: str | None = None, states: Sequence[str] | None = None) -> list[str]:
         """Ids of the cases of a process (optionally in some states), oldest first; uses an index."""
         ...
@@ -69,6 +121,52 @@ class Store(Protocol):
     def publish(self, process_id: str, version: DocumentVersion) -> None: ...
 
     def shared(self, process_id: str) -> Mapping[str, tuple[DocumentVersion, ...]]: ...
+
+    # --- tamper evidence: what is stored, as it is -------------------------------------------
+
+    def raw_events(self, case_id: str) -> list[Event]:
+        """The stored events of a case as they are, in seq order, without replaying them (for verification)."""
+        ...
+
+    def heads(self) -> list[Head]:
+        """(case id, version, head hash) of every case, by id."""
+        ...
+
+    def event_case_ids(self) -> list[str]:
+        """Every case id that has events (whether or not its case row is still there), sorted."""
+        ...
+
+    def add_checkpoint(self, at: datetime, root: str, heads: Sequence[tuple[str, int, str | None]]) -> tuple[int, str]:
+        """Append a checkpoint over `heads` (sealed with `checkpoint_seal`, chained); returns (number, hash)."""
+        ...
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every checkpoint, oldest first."""
+        ...
+
+    def checkpoint_heads(self, number: int) -> list[Head]:
+        """The heads checkpoint `number` recorded, by case id."""
+        ...
+
+    # --- workers: claims with leases, heartbeats -------------------------------------------------
+
+    def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int) -> list[str]:
+        """Claim up to `limit` cases with alerts due by `now` that nobody holds (or whose lease ended before
+        `now`), until `lease_until`; earliest alert first. A commit that rewrites a case's due items, or
+        `release`, drops its claim."""
+        ...
+
+    def release(self, worker: str, case_ids: Sequence[str]) -> None:
+        """Drop `worker`'s claims on `case_ids` (claims of other workers stay)."""
+        ...
+
+    def heartbeat(self, worker: str, host: str, pid: int, started_at: datetime, now: datetime, handled: int) -> None:
+        """Record that `worker` is alive at `now` and has handled `handled` cases."""
+        ...
+
+    def workers(self) -> list[WorkerBeat]:
+        """Every worker that ever beat, by name."""
+        ...
 
     # --- people: the directory's event chain and the inbox index (kept by `commit`) ---------------
 

@@ -1,4 +1,9 @@
-"""An in-process store: for tests, benchmarks and simulations. Nothing survives the process."""
+"""An in-process store: the default for library users, the test double, and the store of benchmarks and simulations.
+
+It keeps the whole Protocol for real — due index, claims whose leases expire, heads, chained checkpoints,
+heartbeats — so verification, checkpoints and workers behave on it as on SQLite or PostgreSQL.
+Nothing survives the process. One lock makes each write atomic, as a transaction would.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,16 @@ from typing import Any
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.people_records import DirectoryEvent, WorkItem
 from engine.records import Case, DocumentVersion, Event
-from engine.store.base import DueItem, register_store
+from engine.store.base import (
+    NO_CHECKPOINT,
+    Checkpoint,
+    DueItem,
+    Head,
+    WorkerBeat,
+    checkpoint_seal,
+    register_store,
+)
+from engine.store.records import utc
 from engine.store.work import rotations, work_item
 
 
@@ -22,6 +36,9 @@ class MemoryStore:
         self._latest: dict[str, str] = {}
         self._shared: dict[str, dict[str, tuple[DocumentVersion, ...]]] = {}
         self._due: dict[str, tuple[DueItem, ...]] = {}
+        self._claims: dict[str, tuple[str, datetime]] = {}  # case id → (worker, lease until)
+        self._workers: dict[str, WorkerBeat] = {}
+        self._checkpoints: list[tuple[Checkpoint, tuple[Head, ...]]] = []
         self._directory: list[DirectoryEvent] = []
         self._work: dict[str, WorkItem] = {}
         self._rotation: dict[str, str] = {}
@@ -46,6 +63,15 @@ class MemoryStore:
     def latest_definition(self, process_id: str) -> str | None:
         return self._latest.get(process_id)
 
+    def definitions(self, process_id: str | None = None) -> list[tuple[str, str, str]]:
+        return [
+            (digest, bundle["process"]["id"], bundle["process"]["version"])
+            for digest, bundle in self._definitions.items()
+            if process_id is None or bundle["process"]["id"] == process_id
+        ]
+
+    # --- cases ------------------------------------------------------------------------
+
     def commit(self, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None = ()) -> None:
         expected = case.version - len(events)
         with self._lock:
@@ -54,26 +80,19 @@ class MemoryStore:
             if found != expected:
                 raise ConflictError(case.id, expected, found)
             self._cases[case.id] = case
-            if due:
-                self._due[case.id] = tuple(due)
-            else:
-                self._due.pop(case.id, None)
             item = work_item(case, due)
             if item is None:
                 self._work.pop(case.id, None)
             else:
                 self._work[case.id] = item
             self._rotation.update(rotations(events))
-
-    def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
-        def when(item: DueItem) -> datetime | None:
-            return item.alert_at if alerts else item.due_at
-
-        found = sorted(
-            (item for items in list(self._due.values()) for item in items if (at := when(item)) and at <= before),
-            key=lambda item: (when(item), item.case_id, item.key),
-        )
-        return found[:limit] if limit is not None else found
+            if due is None:  # the process has no deadlines: the case never has due items or claims
+                return
+            if due:
+                self._due[case.id] = tuple(due)
+            else:
+                self._due.pop(case.id, None)
+            self._claims.pop(case.id, None)
 
     def get(self, case_id: str) -> Case:
         try:
@@ -88,17 +107,97 @@ class MemoryStore:
             if (process_id is None or case.process_id == process_id) and (states is None or case.state in states)
         ]
 
-    def definitions(self, process_id: str | None = None) -> list[tuple[str, str, str]]:
-        return [
-            (digest, bundle["process"]["id"], bundle["process"]["version"])
-            for digest, bundle in self._definitions.items()
-            if process_id is None or bundle["process"]["id"] == process_id
-        ]
-
     def cases(self, *, process_id: str | None = None, state: str | None = None) -> Iterator[Case]:
         for case in list(self._cases.values()):
             if (process_id is None or case.process_id == process_id) and (state is None or case.state == state):
                 yield case
+
+    def cases_with_events(self, process_id: str) -> Iterator[Case]:
+        for case_id in self.case_ids(process_id=process_id):
+            yield self._cases[case_id]
+
+    def count_by_definition(self, process_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for case in list(self._cases.values()):
+            if case.process_id == process_id:
+                counts[case.definition_hash] = counts.get(case.definition_hash, 0) + 1
+        return counts
+
+    # --- tamper evidence ---------------------------------------------------------------
+
+    def raw_events(self, case_id: str) -> list[Event]:
+        case = self._cases.get(case_id)
+        return list(case.history) if case else []
+
+    def heads(self) -> list[Head]:
+        return [
+            Head(c.id, c.version, c.history[-1].hash if c.history else None)
+            for c in sorted(self._cases.values(), key=lambda c: c.id)
+        ]
+
+    def event_case_ids(self) -> list[str]:
+        return sorted(case_id for case_id, case in self._cases.items() if case.history)
+
+    def add_checkpoint(self, at: datetime, root: str, heads: Sequence[tuple[str, int, str | None]]) -> tuple[int, str]:
+        with self._lock:
+            last = self._checkpoints[-1][0] if self._checkpoints else None
+            number, prev = (last.number + 1, last.hash) if last else (1, NO_CHECKPOINT)
+            stamp = utc(at)
+            sealed = checkpoint_seal(number, stamp, root, prev, len(heads))
+            recorded = tuple(sorted(Head(*head) for head in heads))
+            self._checkpoints.append((Checkpoint(number, stamp, len(heads), root, prev, sealed), recorded))
+            return number, sealed
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return [checkpoint for checkpoint, _ in self._checkpoints]
+
+    def checkpoint_heads(self, number: int) -> list[Head]:
+        return [head for checkpoint, heads in self._checkpoints if checkpoint.number == number for head in heads]
+
+    # --- due index and worker claims ------------------------------------------------------
+
+    def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
+        def when(item: DueItem) -> datetime | None:
+            return item.alert_at if alerts else item.due_at
+
+        found = sorted(
+            (item for items in list(self._due.values()) for item in items if (at := when(item)) and at <= before),
+            key=lambda item: (when(item), item.case_id, item.key),
+        )
+        return found[:limit] if limit is not None else found
+
+    def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int) -> list[str]:
+        with self._lock:
+            taken: list[str] = []
+            for item in self.due(now, alerts=True):
+                if len(taken) == limit:
+                    break
+                held = self._claims.get(item.case_id)
+                if item.case_id in taken or (held is not None and held[1] >= now):
+                    continue
+                self._claims[item.case_id] = (worker, lease_until)
+                taken.append(item.case_id)
+            return taken
+
+    def release(self, worker: str, case_ids: Sequence[str]) -> None:
+        with self._lock:
+            for case_id in case_ids:
+                if self._claims.get(case_id, ("",))[0] == worker:
+                    del self._claims[case_id]
+
+    def heartbeat(self, worker: str, host: str, pid: int, started_at: datetime, now: datetime, handled: int) -> None:
+        with self._lock:
+            known = self._workers.get(worker)
+            self._workers[worker] = (
+                known._replace(beat_at=utc(now), handled=handled)
+                if known
+                else WorkerBeat(worker, host, pid, utc(now), handled)
+            )
+
+    def workers(self) -> list[WorkerBeat]:
+        return [self._workers[name] for name in sorted(self._workers)]
+
+    # --- shared documents ------------------------------------------------------------------
 
     def publish(self, process_id: str, version: DocumentVersion) -> None:
         with self._lock:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from engine.errors import ConflictError
 from engine.people_records import DirectoryEvent, WorkItem
 from engine.records import Case, Event
 from engine.store.base import DueItem
+from engine.store.records import utc
 from engine.store.work import rotations, work_item
 
 _WORK_COLUMNS = "case_id, process_id, state, person, role, since, due_at, escalated_at"
@@ -26,7 +27,7 @@ class _Tx(Protocol):
 
 
 def _text(at: datetime | None) -> str | None:
-    return None if at is None else at.astimezone(UTC).isoformat(timespec="microseconds")
+    return None if at is None else utc(at)
 
 
 def _instant(text: str | None) -> datetime | None:

@@ -1,8 +1,8 @@
-"""Events and document versions ↔ plain dicts, for stores that write JSON or rows."""
+"""Events and document versions ↔ plain dicts, and instants ↔ text, for stores that write JSON or rows."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from engine.canonical import plain
@@ -27,6 +27,11 @@ EVENT_FIELDS = (
     "hash",
     "basis",
 )
+
+
+def utc(at: datetime) -> str:
+    """Instants as fixed-width UTC text: sortable, so an index orders them correctly."""
+    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(timespec="microseconds")
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

@@ -13,15 +13,15 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
-from engine.canonical import digest, plain
+from engine.canonical import plain
 from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, event_values, replay
-from engine.store.base import DueItem
+from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
 from engine.store.people_sql import PeopleTables
-from engine.store.records import EVENT_FIELDS, version_from_dict, version_to_dict
+from engine.store.records import EVENT_FIELDS, utc, version_from_dict, version_to_dict
 
 
 class Tx(Protocol):
@@ -62,11 +62,6 @@ def event_from_row(row: Sequence[Any]) -> Event:
         row[15],
         row[16],
     )
-
-
-def utc(at: datetime) -> str:
-    """Instants as fixed-width UTC text: sortable, so an index orders them correctly."""
-    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(timespec="microseconds")
 
 
 # --- schema migrations: each step upgrades the store by one version, in the caller's transaction -------
@@ -331,22 +326,18 @@ class SQLStore(PeopleTables, ABC):
         rows = self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE case_id = ? ORDER BY seq", (case_id,))
         return [event_from_row(row) for row in rows]
 
-    def heads(self) -> list[tuple[str, int, str | None]]:
-        """(case id, version, head hash) of every case, by id."""
-        return [(r[0], r[1], r[2]) for r in self._read("SELECT id, version, head FROM cases ORDER BY id")]
+    def heads(self) -> list[Head]:
+        return [Head(r[0], r[1], r[2]) for r in self._read("SELECT id, version, head FROM cases ORDER BY id")]
 
     def event_case_ids(self) -> list[str]:
-        """Every case id that has events (whether or not its case row is still there)."""
         return [r[0] for r in self._read("SELECT DISTINCT case_id FROM events ORDER BY case_id")]
 
     def add_checkpoint(self, at: datetime, root: str, heads: Sequence[tuple[str, int, str | None]]) -> tuple[int, str]:
-        """Append a checkpoint over `heads`, chained to the previous one; returns (number, hash)."""
-
         def work(tx: Tx) -> tuple[int, str]:
             last = tx.execute("SELECT number, hash FROM checkpoints ORDER BY number DESC LIMIT 1")
-            number, prev = (last[0][0] + 1, last[0][1]) if last else (1, "0" * 64)
+            number, prev = (last[0][0] + 1, last[0][1]) if last else (1, NO_CHECKPOINT)
             stamp = utc(at)
-            sealed = digest({"number": number, "at": stamp, "root": root, "prev": prev, "cases": len(heads)})
+            sealed = checkpoint_seal(number, stamp, root, prev, len(heads))
             tx.execute(
                 "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)", (number, stamp, len(heads), root, prev, sealed)
             )
@@ -357,16 +348,15 @@ class SQLStore(PeopleTables, ABC):
         result: tuple[int, str] = self._write("checkpoint", work)
         return result
 
-    def checkpoints(self) -> list[tuple[int, str, int, str, str, str]]:
-        """(number, at, cases, root, prev, hash) of every checkpoint, oldest first."""
+    def checkpoints(self) -> list[Checkpoint]:
         rows = self._read("SELECT number, at, cases, root, prev, hash FROM checkpoints ORDER BY number")
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        return [Checkpoint(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
-    def checkpoint_heads(self, number: int) -> list[tuple[str, int, str | None]]:
+    def checkpoint_heads(self, number: int) -> list[Head]:
         rows = self._read(
             "SELECT case_id, version, head FROM checkpoint_heads WHERE number = ? ORDER BY case_id", (number,)
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [Head(r[0], r[1], r[2]) for r in rows]
 
     def get(self, case_id: str) -> Case:
         events = self.raw_events(case_id)
@@ -378,7 +368,7 @@ class SQLStore(PeopleTables, ABC):
             raise StoreError(f"the history of case {case_id} is damaged ({exc}); run 'procflow verify'") from None
 
     def cases_with_events(self, process_id: str) -> Iterator[Case]:
-        """Every case of a process, replayed from one ordered read of their events (for reports)."""
+        """Every case of a process, replayed from one ordered read of their events (by case id)."""
         columns = ", ".join(f"events.{f}" for f in EVENT_FIELDS)
         rows = self._read(
             f"SELECT {columns} FROM events JOIN cases ON cases.id = events.case_id "
@@ -409,6 +399,12 @@ class SQLStore(PeopleTables, ABC):
         for case_id in self.case_ids(process_id=process_id, states=None if state is None else [state]):
             yield self.get(case_id)
 
+    def count_by_definition(self, process_id: str) -> dict[str, int]:
+        rows = self._read(
+            "SELECT definition_hash, COUNT(*) FROM cases WHERE process_id = ? GROUP BY definition_hash", (process_id,)
+        )
+        return {r[0]: r[1] for r in rows}
+
     # --- due index and worker claims ------------------------------------------------------
 
     def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
@@ -433,7 +429,6 @@ class SQLStore(PeopleTables, ABC):
         ]
 
     def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int) -> list[str]:
-        """Claim up to `limit` cases with alerts due by `now` that nobody holds (or whose lease expired)."""
 
         def work(tx: Tx) -> list[str]:
             rows = tx.execute(
@@ -474,9 +469,9 @@ class SQLStore(PeopleTables, ABC):
 
         self._write("heartbeat", work)
 
-    def workers(self) -> list[tuple[str, str, int, str, int]]:
-        """(worker, host, pid, last heartbeat, cases handled) of every worker that ever ran."""
-        return [(r[0], r[1], r[2], r[4], r[5]) for r in self._read("SELECT * FROM workers ORDER BY worker")]
+    def workers(self) -> list[WorkerBeat]:
+        rows = self._read("SELECT worker, host, pid, beat_at, handled FROM workers ORDER BY worker")
+        return [WorkerBeat(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     # --- shared documents ------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""What every durable store promises, run against SQLite and PostgreSQL through one fixture."""
+"""What only a durable store promises — surviving a reopen, schema upgrades, several OS processes — on SQLite and
+PostgreSQL. What every store promises through the protocol is in test_protocol.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import ConflictError, Engine, ProcessDefinition, StoreError, open_store
+from engine import Engine, ProcessDefinition, StoreError, open_store
 from engine.store.sql import SCHEMA_VERSION, SQLStore
 from tests.conftest import AUDITOR, REQUESTER, seat
 
@@ -32,23 +33,6 @@ def test_cases_survive_reopening_the_store(durable_url: str, mini: ProcessDefini
     assert reopened.store.shared("mini")["policy"][0].data == {"limit": 5}
     assert [c.id for c in reopened.store.cases(process_id="mini", state="draft")] == [case.id]
     assert isinstance(reopened.store, SQLStore) and reopened.store.schema_version() == SCHEMA_VERSION
-
-
-def test_two_writers_on_one_case_exactly_one_wins(durable_url: str, mini: ProcessDefinition) -> None:
-    first = engine_on(durable_url, mini)
-    second = Engine(open_store(durable_url))
-    case = first.start("mini", REQUESTER)
-    first.submit(case, "request", {"item": "a", "amount": 1}, REQUESTER)
-    with pytest.raises(ConflictError):
-        second.submit(case, "request", {"item": "b", "amount": 1}, REQUESTER)
-    assert [v.data["item"] for v in second.get(case.id).documents["request"]] == ["a"]
-
-
-def test_the_same_case_id_twice_is_a_conflict_not_a_crash(durable_url: str, mini: ProcessDefinition) -> None:
-    engine = engine_on(durable_url, mini)
-    engine.start("mini", REQUESTER, case_id="c-1")
-    with pytest.raises(ConflictError):
-        engine.start("mini", REQUESTER, case_id="c-1")
 
 
 def test_a_newer_store_schema_is_refused_clearly(durable_url: str) -> None:

@@ -1,29 +1,22 @@
 """`procflow assign / claim / release / delegate / transfer / inbox`: whose work a case is, on the command line.
 
-Its own area module (see BRIEF's CLI split): `register(sub, parents)` adds the subcommands beside their handlers.
+An area module of the CLI: `register(sub, parents)` adds the subcommands beside their handlers.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any, TextIO
+from typing import TextIO
 
-from engine.clock import Clock, FixedClock, SystemClock
+from engine.cli.options import Parents, Subcommands, engine_for
 from engine.records import current_assignment
 from engine.runtime.engine import Engine
-from engine.store.base import open_store
 
 
-def _engine(args: argparse.Namespace) -> Engine:
-    clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
-    return Engine(open_store(args.db), clock=clock)
-
-
-def register(sub: Any, parents: Sequence[argparse.ArgumentParser]) -> None:
-    common, acting = parents
+def register(sub: Subcommands, parents: Parents) -> None:
+    common, acting = parents.common, parents.acting
     p = sub.add_parser("assign", parents=[common, acting], help="reassign a case to a person (a manager or admin)")
     p.add_argument("case", metavar="CASE")
     p.add_argument("person", metavar="PERSON")
@@ -56,37 +49,37 @@ def _done(engine: Engine, case_id: str, out: TextIO) -> int:
 
 
 def cmd_assign(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     engine.assign(args.case, args.person, args.actor)
     return _done(engine, args.case, out)
 
 
 def cmd_claim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     engine.claim(args.case, args.actor)
     return _done(engine, args.case, out)
 
 
 def cmd_release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     engine.release(args.case, args.actor)
     return _done(engine, args.case, out)
 
 
 def cmd_delegate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     engine.delegate(args.case, args.person, args.actor)
     return _done(engine, args.case, out)
 
 
 def cmd_transfer(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     engine.transfer(args.case, args.person, args.actor)
     return _done(engine, args.case, out)
 
 
 def cmd_inbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    entries = _engine(args).inbox(args.actor.user, limit=args.limit)
+    entries = engine_for(args).inbox(args.actor.user, limit=args.limit)
     if args.json:
         json.dump([asdict(e) for e in entries], out, ensure_ascii=False, indent=2)
         out.write("\n")

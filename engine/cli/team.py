@@ -1,4 +1,4 @@
-"""`procflow team …`: the team directory on the command line (its own area module; see BRIEF's CLI split).
+"""`procflow team …`: the team directory on the command line (an area module of the CLI).
 
 `register(sub, parents)` adds the subcommands beside their handlers; parents are the shared `--db/--now`
 and `--as` parsers.
@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
 from datetime import date
 from typing import Any, TextIO
 
-from engine.clock import Clock, FixedClock, SystemClock
+from engine.cli.options import Parents, Subcommands, engine_for
 from engine.definition.loader import load
 from engine.errors import DirectoryRefused, UsageError
 from engine.people.admin import Draft, add_person, grant, substitute
 from engine.people.teamfile import read_team, team_drafts
 from engine.people_records import Person, Roster
-from engine.runtime.engine import Engine
-from engine.store.base import open_store
 
 
 def _date(text: str) -> date:
@@ -27,11 +24,6 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-01") from None
-
-
-def _engine(args: argparse.Namespace) -> Engine:
-    clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
-    return Engine(open_store(args.db), clock=clock)
 
 
 def _person_options(p: argparse.ArgumentParser) -> None:
@@ -43,8 +35,8 @@ def _person_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timezone", default="Asia/Shanghai")
 
 
-def register(sub: Any, parents: Sequence[argparse.ArgumentParser]) -> None:
-    common, acting = parents
+def register(sub: Subcommands, parents: Parents) -> None:
+    common, acting = parents.common, parents.acting
     team = sub.add_parser("team", help="the team directory: people, role grants, substitutes, reporting lines")
     verbs = team.add_subparsers(dest="team_command", required=True, parser_class=type(team))
 
@@ -113,12 +105,12 @@ def _report(events: list[Any], out: TextIO) -> int:
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     return _report(engine.team.init(_person(args), engine.clock.now()), out)
 
 
 def cmd_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     drafts = [add_person(_person(args))]
     if args.reports_to:
         drafts.append(Draft("reports_to", {"person": args.person, "manager": args.reports_to}))
@@ -126,13 +118,13 @@ def cmd_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_grant(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     draft = grant(args.person, args.role, args.process, args.start, args.end)
     return _report(engine.team.change(args.actor.user, [draft], engine.clock.now()), out)
 
 
 def cmd_revoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     grants = [
         g
         for g in engine.directory.roster().grants_of(args.person)
@@ -147,13 +139,13 @@ def cmd_revoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_substitute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     draft = substitute(args.person, args.absent, args.start, args.end)
     return _report(engine.team.change(args.actor.user, [draft], engine.clock.now()), out)
 
 
 def cmd_leave(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    moved = _engine(args).leave(args.person, args.actor)
+    moved = engine_for(args).leave(args.person, args.actor)
     print(f"{args.person} has left; {len(moved)} open case(s) reassigned", file=out)
     for case_id, person in moved:
         print(f"  {case_id} → {person or 'the queue'}", file=out)
@@ -170,7 +162,7 @@ def _roles(roster: Roster, person: str) -> list[str]:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    roster = _engine(args).directory.roster()
+    roster = engine_for(args).directory.roster()
     rows: list[dict[str, Any]] = [
         {
             "id": p.id,
@@ -192,7 +184,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    roster = _engine(args).directory.roster()
+    roster = engine_for(args).directory.roster()
     person = roster.people.get(args.person)
     if person is None:
         raise UsageError(f"no person {args.person!r} in the team directory (see 'procflow team list')")
@@ -211,7 +203,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = _engine(args)
+    engine = engine_for(args)
     for path in args.process:
         engine.register(load(path))
     team = engine.team

@@ -1,0 +1,107 @@
+"""Proof and review: verify the hash chains, checkpoint, a case's audit report, the sales review report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from engine.cli.options import (
+    Parents,
+    Subcommands,
+    engine_for,
+    instant_or_date,
+    viewer,
+    zone_of,
+)
+from engine.cli.output import emit
+from engine.errors import UsageError
+
+
+def register(sub: Subcommands, parents: Parents) -> None:
+    viewing = [parents.common, parents.viewing]
+    p = sub.add_parser(
+        "verify", parents=[parents.common], help="prove the history was not edited: chains, heads, checkpoints"
+    )
+    p.add_argument("--checkpoint", metavar="DIGEST", help="also check that a digest you wrote down is on record")
+    p.set_defaults(run=cmd_verify)
+
+    p = sub.add_parser(
+        "audit",
+        parents=viewing,
+        help="a case's audit report: timeline, deadlines, documents, proof",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--format", choices=["md", "html", "json"], default="md")
+    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(run=cmd_audit)
+
+    p = sub.add_parser(
+        "report",
+        parents=viewing,
+        help="the sales review: funnel, stage times, deadlines, losses",
+    )
+    p.add_argument("--process", default="sales", help="process id (default sales)")
+    p.add_argument("--from", dest="start", type=instant_or_date, required=True, metavar="DATE")
+    p.add_argument("--to", dest="end", type=instant_or_date, required=True, metavar="DATE", help="exclusive")
+    p.add_argument("--format", choices=["html", "csv", "json"], default="html")
+    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser(
+        "checkpoint", parents=[parents.common], help="seal every case's head under one digest to write down"
+    )
+    p.set_defaults(run=cmd_checkpoint)
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine import audit
+
+    verdict = audit.verify(engine_for(args).store, digest_written_down=args.checkpoint)
+    for problem in verdict.problems:
+        print(problem, file=out)
+    summary = f"{verdict.cases} case(s), {verdict.events} event(s), {verdict.checkpoints} checkpoint(s)"
+    print(f"{'ok' if verdict.ok else 'TAMPERED'}: {summary}", file=out)
+    return 0 if verdict.ok else 1
+
+
+def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.reports import case_audit
+
+    engine = engine_for(args)
+    case = engine.get(args.case, viewer=viewer(args))
+    definition = engine.definition(case.process_id, case.definition_hash)
+    data = case_audit.audit_data(engine, case.id, engine.clock.now(), zone_of(definition), args.lang)
+    emit(case_audit.render(data, args.format, args.lang or definition.locale), args.output, out)
+    return 0 if data["verify"]["ok"] else 1
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.reports import review, review_page
+
+    engine = engine_for(args)
+    definition = engine.definition(args.process)
+    if args.end <= args.start:
+        raise UsageError("--to must be after --from")
+    period = review.Period(args.start, args.end)
+    data = review.figures(engine, args.process, period, engine.clock.now(), args.lang, viewer(args))
+    if args.format == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        text = review_page.csv_text(data)
+    else:
+        text = review_page.html(data, f"{definition.title.get(args.lang)} · review", args.lang or definition.locale)
+    emit(text, args.output, out)
+    return 0
+
+
+def cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine import audit
+
+    engine = engine_for(args)
+    number, digest = audit.checkpoint(engine.store, engine.clock.now())
+    print(f"checkpoint {number}: {digest[:32]}", file=out)
+    print("write the digest down; 'procflow verify --checkpoint DIGEST' proves the history since", file=err)
+    return 0

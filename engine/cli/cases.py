@@ -1,0 +1,226 @@
+"""Working cases: start, submit, publish, fire, status, available, render, history, list."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any, TextIO
+
+from engine.cli.options import (
+    Parents,
+    Subcommands,
+    engine_for,
+    viewer,
+    zone_of,
+)
+from engine.cli.output import emit, print_json
+from engine.datafiles import read_data
+from engine.definition.loader import load
+from engine.errors import InputError
+from engine.presentation import describe_case, describe_event, describe_obligation, obligation_line
+
+
+def register(sub: Subcommands, parents: Parents) -> None:
+    viewing = [parents.common, parents.viewing]
+    p = sub.add_parser("start", parents=[parents.common, parents.acting], help="start a case")
+    p.add_argument(
+        "process", metavar="FILE|PROCESS", help="a process file (registered if new) or a registered process id"
+    )
+    p.add_argument("--id", dest="case_id", help="case id (default: generated)")
+    p.add_argument("--data", metavar="FILE", help="case data (JSON or YAML mapping)")
+    p.set_defaults(run=cmd_start)
+
+    p = sub.add_parser("submit", parents=[parents.common, parents.acting], help="submit a document version to a case")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("document", metavar="DOCUMENT")
+    p.add_argument("data", metavar="FILE", help="the document's data (JSON or YAML)")
+    p.set_defaults(run=cmd_submit)
+
+    p = sub.add_parser(
+        "publish", parents=[parents.common, parents.acting], help="publish a shared document of a process"
+    )
+    p.add_argument("process", metavar="PROCESS")
+    p.add_argument("document", metavar="DOCUMENT")
+    p.add_argument("data", metavar="FILE", help="the document's data (JSON or YAML)")
+    p.set_defaults(run=cmd_publish)
+
+    p = sub.add_parser("fire", parents=[parents.common, parents.acting], help="fire a trigger on a case")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("trigger", metavar="TRIGGER")
+    p.set_defaults(run=cmd_fire)
+
+    p = sub.add_parser("status", parents=viewing, help="a case's state, documents and history")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--lang", help="language of titles")
+    p.set_defaults(run=cmd_status)
+
+    p = sub.add_parser(
+        "available", parents=[parents.common, parents.acting], help="what an actor can fire now, and why not"
+    )
+    p.add_argument("case", metavar="CASE")
+    p.set_defaults(run=cmd_available)
+
+    p = sub.add_parser("render", parents=viewing, help="render a case document to Markdown or HTML")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("document", metavar="DOCUMENT")
+    p.add_argument("--format", choices=["md", "html"], default="md")
+    p.add_argument("--version", type=int, help="document version (default: latest)")
+    p.add_argument("--lang", help="language of titles")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(run=cmd_render)
+
+    p = sub.add_parser("history", parents=viewing, help="every event of a case, in order")
+    p.add_argument("case", metavar="CASE")
+    p.set_defaults(run=cmd_history)
+
+    p = sub.add_parser(
+        "list",
+        parents=viewing,
+        help="cases, filtered by process, state, stage, role, overdue",
+    )
+    p.add_argument("--process", help="process id")
+    p.add_argument("--state", help="state id")
+    p.add_argument("--stage", help="stage id (needs --process)")
+    p.add_argument("--role", help="cases whose current state this role owns (needs --process)")
+    p.add_argument("--overdue", action="store_true", help="only cases with an obligation past due (at --now)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_list)
+
+
+def cmd_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    data = read_data(args.data) if args.data else None
+    if data is not None and not isinstance(data, dict):
+        raise InputError(f"{args.data}: case data must be a mapping")
+    process: Any = args.process
+    if process.endswith((".yaml", ".yml")) or os.sep in process:
+        process = engine.register(load(process))
+    case = engine.start(process, args.actor, data=data, case_id=args.case_id)
+    print(case.id, file=out)
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    data = read_data(args.data)
+    before = engine.get(args.case)
+    case = engine.submit(before, args.document, data, args.actor)
+    for event in case.history[before.version :]:
+        print(f"{event.kind} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})", file=out)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    version = engine.publish(args.process, args.document, read_data(args.data), args.actor)
+    print(f"published {version.document} v{version.version} ({version.hash[:12]})", file=out)
+    return 0
+
+
+def cmd_fire(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    before = engine.get(args.case)
+    case = engine.fire(before, args.trigger, args.actor)
+    print(f"{case.id}: {before.state} --{args.trigger}--> {case.state}", file=out)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    case = engine.get(args.case, viewer=viewer(args))
+    definition = engine.definition(case.process_id, case.definition_hash)
+    zone = zone_of(definition)
+    info = describe_case(case, definition, args.lang, zone)
+    now = engine.clock.now()
+    info["deadlines"] = [describe_obligation(o, now, zone, args.lang) for o in engine.deadlines(case, now)]
+    if args.json:
+        print_json(info, out)
+        return 0
+    print(f"case {info['id']}  ({info['process']}@{info['version']} #{info['definition_hash'][:12]})", file=out)
+    print(f"  state     {info['state']}  {info['state_title']}", file=out)
+    print(f"  stage     {info['stage']}  {info['stage_title']}", file=out)
+    if info["pipeline"]:
+        print(f"  pipeline  {info['pipeline']}", file=out)
+    print(f"  owner     {info['owner'] or '-'}", file=out)
+    if info["assignee"]:
+        print(f"  assignee  {info['assignee']}", file=out)
+    print("  documents", file=out)
+    for doc in info["documents"]:
+        print(f"    {doc['id']} v{doc['version']} by {doc['by']} at {doc['at']}", file=out)
+    print("  deadlines", file=out)
+    for item in info["deadlines"]:
+        print(f"    {obligation_line(item)}", file=out)
+    print("  history", file=out)
+    for line in info["history"]:
+        print(f"    {line}", file=out)
+    return 0
+
+
+def cmd_available(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    for option in engine.available(args.case, args.actor):
+        mark = "yes" if option.allowed else "no "
+        why = "" if option.allowed else "  — " + "; ".join(option.reasons)
+        print(f"{mark} {option.trigger} → {option.dest}{why}", file=out)
+    return 0
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    text = engine.render(
+        args.case,
+        args.document,
+        format="html" if args.format == "html" else "markdown",
+        version=args.version,
+        lang=args.lang,
+        viewer=viewer(args),
+    )
+    emit(text, args.output, out)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    case = engine.get(args.case, viewer=viewer(args))
+    zone = zone_of(engine.definition(case.process_id, case.definition_hash))
+    for event in case.history:
+        line = describe_event(event, zone)
+        print(f"{event.seq:>4}  {line}  [{event.definition_hash[:12]}]", file=out)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    ids = engine.cases(
+        args.process,
+        state=args.state,
+        stage=args.stage,
+        role=args.role,
+        overdue_at=engine.clock.now() if args.overdue else None,
+        viewer=viewer(args),
+    )
+    rows = []
+    for case_id in ids:
+        case = engine.get(case_id)
+        definition = engine.definition(case.process_id, case.definition_hash)
+        rows.append(
+            {
+                "id": case.id,
+                "process": case.process_id,
+                "version": definition.version,
+                "state": case.state,
+                "stage": definition.stage_of(case.state).id,
+                "owner": definition.states[case.state].owner,
+                "updated_at": case.updated_at.isoformat(),
+            }
+        )
+    if args.json:
+        print_json(rows, out)
+    for row in [] if args.json else rows:
+        print(
+            f"{row['id']:<20} {row['process']}@{row['version']:<8} {row['stage']:<14} {row['state']:<22} "
+            f"{row['owner'] or '-'}",
+            file=out,
+        )
+    return 0

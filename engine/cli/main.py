@@ -1,0 +1,55 @@
+"""`procflow`: a thin command line over the library. Parse, call, print, exit code.
+
+Each area module registers its own subcommands beside their handlers; this module only assembles them and
+maps errors to exit codes: 0 ok; 1 invalid definition (validate) or other error; 2 usage or unreadable input;
+3 refused by the process; 4 store error; 70 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from engine.cli import admin, audit, cases, definitions, team, time, work
+from engine.cli.options import Parents, Parser
+from engine.errors import ProcflowError
+
+AREAS = (definitions, cases, time, audit, admin, team, work)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="procflow", description="Run declarative YAML business processes.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    parents = Parents.build()
+    for area in AREAS:
+        area.register(sub, parents)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
+        return run(args, out, err)
+    except ProcflowError as exc:
+        print(f"procflow: error: {exc.message}", file=err)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("procflow: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("PROCFLOW_DEBUG"):
+            raise
+        print(f"procflow: internal error: {type(exc).__name__}: {exc} (set PROCFLOW_DEBUG=1 for details)", file=err)
+        return 70
+
+
+def main_entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

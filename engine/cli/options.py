@@ -1,0 +1,118 @@
+"""What every subcommand shares: the parser class, the parent options (`--db`, `--now`, `--as`), argument types,
+and the engine a command runs on."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any, TypeAlias
+from zoneinfo import ZoneInfo
+
+from engine.clock import Clock, FixedClock, SystemClock
+from engine.definition.model import ProcessDefinition
+from engine.errors import UsageError
+from engine.records import Actor
+from engine.runtime.engine import Engine
+from engine.store.base import default_url, open_store
+
+# argparse has no public name for what add_subparsers returns
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print usage and exit 2 itself
+        raise UsageError(f"{message}\n(see '{self.prog} --help')")
+
+
+@dataclass(frozen=True)
+class Parents:
+    """Parent parsers a subcommand may take: `common` (--db, --now), `acting` (--as, required) and
+    `viewing` (--as, optional: read as that person, seeing only the cases they may see)."""
+
+    common: argparse.ArgumentParser
+    acting: argparse.ArgumentParser
+    viewing: argparse.ArgumentParser
+
+    @classmethod
+    def build(cls) -> Parents:
+        common = Parser(add_help=False)
+        common.add_argument("--db", metavar="URL", help=f"store URL (default $PROCFLOW_DB or {default_url()})")
+        common.add_argument("--now", type=instant, metavar="ISO", help="act as if it were this time (what-if runs)")
+        acting = Parser(add_help=False)
+        acting.add_argument(
+            "--as",
+            dest="actor",
+            type=actor,
+            required=True,
+            metavar="PERSON[:ROLE]",
+            help="who acts: a person of the team directory (and, if they hold several roles, which one)",
+        )
+        viewing = Parser(add_help=False)
+        viewing.add_argument(
+            "--as",
+            dest="viewer",
+            type=actor,
+            metavar="PERSON",
+            help="read as this person: only the cases they may see (without it: the operator's full view)",
+        )
+        return cls(common, acting, viewing)
+
+
+def viewer(args: argparse.Namespace) -> str | None:
+    """The person `--as` reads as, if given."""
+    found: Actor | None = getattr(args, "viewer", None)
+    return found.user if found else None
+
+
+def actor(text: str) -> Actor:
+    try:
+        return Actor.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def instant_or_date(text: str) -> datetime:
+    if len(text) == 10:
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-01") from None
+    return instant(text)
+
+
+def instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time like 2026-10-08T09:00+08:00") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. 2026-10-08T09:00+08:00")
+    return value
+
+
+def engine_for(args: argparse.Namespace) -> Engine:
+    """The engine on the store `--db` names, on the clock `--now` fixes (or the real one)."""
+    clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
+    return Engine(open_store(args.db), clock=clock)
+
+
+def zone_of(definition: ProcessDefinition) -> tzinfo:
+    """The time zone a process's instants are shown in."""
+    return ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
+
+
+def version_hash(engine: Engine, process: str, wanted: str) -> str:
+    """The one stored version of `process` whose hash starts with, or whose label is, `wanted`."""
+    matches = [h for h, _, label in engine.versions(process) if h.startswith(wanted) or label == wanted]
+    if len(matches) != 1:
+        found = "no" if not matches else "several"
+        raise UsageError(f"{found} stored version of {process!r} matches {wanted!r}; see 'procflow versions {process}'")
+    return matches[0]

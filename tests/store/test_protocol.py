@@ -1,0 +1,231 @@
+"""What every store promises through the `Store` protocol, run against each kind: memory, SQLite, PostgreSQL.
+
+A new store kind registered with `register_store` is checked for every Protocol method at once, and gets these
+behaviour tests by adding it to the `store_url` fixture.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from engine import ConflictError, Engine, FixedClock, ProcessDefinition, load
+from engine.audit import checkpoint, heads_root, verify
+from engine.store import base
+from engine.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
+from engine.store.records import utc
+from engine.worker import Worker
+from tests.conftest import REQUESTER, seat
+from tests.store.test_faults import CLERK, T0, TICKING
+
+LATER = T0 + timedelta(days=3)  # every ticking case is past its deadline plus 4 hours: its escalation is due
+
+
+def protocol_gaps(kind: type) -> list[str]:
+    """Each Protocol method the class lacks, or takes with other parameters (names, kinds, defaults)."""
+    gaps = []
+    for name, wanted in vars(Store).items():
+        if name.startswith("_") or not callable(wanted):
+            continue
+        found = getattr(kind, name, None)
+        if not callable(found):
+            gaps.append(f"{name}: missing")
+            continue
+        shape = [(p.name, p.kind, p.default is p.empty) for p in inspect.signature(wanted).parameters.values()]
+        have = [(p.name, p.kind, p.default is p.empty) for p in inspect.signature(found).parameters.values()]
+        if shape != have:
+            gaps.append(f"{name}{inspect.signature(found)}: the Protocol says {name}{inspect.signature(wanted)}")
+    return gaps
+
+
+def registered_kinds() -> list[type]:
+    return list(dict.fromkeys(opener.__self__ for opener in base._OPENERS.values()))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kind", registered_kinds(), ids=lambda kind: kind.__name__)
+def test_every_registered_store_kind_has_every_protocol_method(kind: type) -> None:
+    assert protocol_gaps(kind) == []
+
+
+def test_the_gap_finder_names_a_missing_method_and_a_changed_one() -> None:
+    from engine.store.memory import MemoryStore
+
+    class Lagging(MemoryStore):
+        claim = None  # type: ignore[assignment]
+
+        def release(self, worker: str) -> None:  # type: ignore[override]
+            pass
+
+    assert protocol_gaps(Lagging) == [
+        "claim: missing",
+        "release(self, worker: 'str') -> 'None': the Protocol says "
+        "release(self, worker: 'str', case_ids: 'Sequence[str]') -> 'None'",
+    ]
+
+
+@pytest.fixture
+def reopen(store_url: str, store: Store) -> Iterator[Callable[[], Store]]:
+    """Another handle on the store under test: a new connection, or (memory:) the same object."""
+    opened: list[Store] = []
+
+    def make() -> Store:
+        if store_url == "memory:":
+            return store
+        opened.append(base.open_store(store_url))
+        return opened[-1]
+
+    yield make
+    for handle in opened:
+        handle.close()
+
+
+@pytest.fixture
+def ticking(store: Store) -> tuple[Engine, list[str]]:
+    """Five ticking cases started at T0, each with its escalation due by LATER."""
+    engine = seat(Engine(store, clock=FixedClock(T0)), CLERK)
+    engine.register(load(TICKING))
+    return engine, [engine.start("ticking", CLERK).id for _ in range(5)]
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+def test_two_writers_on_one_case_exactly_one_wins(
+    running: Engine, reopen: Callable[[], Store], mini: ProcessDefinition
+) -> None:
+    second = Engine(reopen())
+    case = running.start("mini", REQUESTER)
+    running.submit(case, "request", {"item": "a", "amount": 1}, REQUESTER)
+    with pytest.raises(ConflictError):
+        second.submit(case, "request", {"item": "b", "amount": 1}, REQUESTER)
+    assert [v.data["item"] for v in second.get(case.id).documents["request"]] == ["a"]
+
+
+def test_the_same_case_id_twice_is_a_conflict_not_a_crash(running: Engine) -> None:
+    running.start("mini", REQUESTER, case_id="c-1")
+    with pytest.raises(ConflictError):
+        running.start("mini", REQUESTER, case_id="c-1")
+
+
+def test_bulk_reads_return_every_case_with_its_history(running: Engine) -> None:
+    first = running.submit(running.start("mini", REQUESTER), "request", {"item": "a", "amount": 5}, REQUESTER)
+    second = running.start("mini", REQUESTER)
+    bulk = {case.id: case for case in running.store.cases_with_events("mini")}
+    assert bulk == {first.id: first, second.id: second}
+    assert list(running.store.cases_with_events("no-such-process")) == []
+
+
+def test_cases_are_counted_per_definition_version_by_a_query(
+    running: Engine, mini: ProcessDefinition, mini_copy: Callable[[str, str], Any]
+) -> None:
+    moving, staying = running.start("mini", REQUESTER), running.start("mini", REQUESTER)
+    newer = running.register(load(mini_copy("title: Draft\n", "title: Draft request\n")))
+    running.start("mini", REQUESTER)
+    running.migrate(moving, newer.content_hash, REQUESTER)
+    assert running.store.count_by_definition("mini") == {mini.content_hash: 1, newer.content_hash: 2}
+    assert running.get(staying.id).definition_hash == mini.content_hash
+    assert running.store.count_by_definition("no-such-process") == {}
+
+
+# --- tamper evidence ----------------------------------------------------------------------
+
+
+def test_raw_events_heads_and_event_case_ids_are_the_stored_history(running: Engine) -> None:
+    case = running.submit(running.start("mini", REQUESTER), "request", {"item": "a", "amount": 5}, REQUESTER)
+    other = running.start("mini", REQUESTER)
+    store = running.store
+    assert store.raw_events(case.id) == list(case.history) and len(case.history) == 3
+    assert store.raw_events("no-such-case") == []
+    expected = sorted([Head(case.id, 3, case.history[-1].hash), Head(other.id, 1, other.history[-1].hash)])
+    assert store.heads() == expected
+    assert store.event_case_ids() == sorted([case.id, other.id])
+
+
+def test_checkpoints_are_sealed_chained_and_keep_their_heads(running: Engine) -> None:
+    case = running.start("mini", REQUESTER)
+    store = running.store
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    first = checkpoint(store, at)
+    running.submit(case, "request", {"item": "a", "amount": 5}, REQUESTER)
+    second = checkpoint(store, at + timedelta(hours=1))
+    one, two = store.checkpoints()
+    assert (one.number, one.hash) == first and (two.number, two.hash) == second
+    assert one.prev == base.NO_CHECKPOINT and two.prev == one.hash
+    assert one == Checkpoint(1, utc(at), 1, one.root, one.prev, checkpoint_seal(1, utc(at), one.root, one.prev, 1))
+    assert store.checkpoint_heads(1) == [Head(case.id, 1, case.history[-1].hash)]
+    assert heads_root(store.checkpoint_heads(2)) == two.root and store.checkpoint_heads(2)[0].version == 3
+    assert store.checkpoint_heads(3) == []
+
+
+def test_verify_and_checkpoint_work_on_every_store(running: Engine) -> None:
+    case = running.submit(running.start("mini", REQUESTER), "request", {"item": "a", "amount": 5}, REQUESTER)
+    running.fire(case, "send", REQUESTER)
+    _, digest = checkpoint(running.store, datetime(2026, 3, 2, tzinfo=UTC))
+    verdict = verify(running.store, digest_written_down=digest[:32])
+    assert verdict.ok and (verdict.cases, verdict.events, verdict.checkpoints) == (1, 4, 1)
+    assert verify(running.store, digest_written_down="deadbeef").problems == ["no checkpoint has the digest deadbeef"]
+
+
+# --- workers ------------------------------------------------------------------------------
+
+
+def test_a_claim_holds_a_case_until_its_lease_ends(ticking: tuple[Engine, list[str]]) -> None:
+    engine, ids = ticking
+    store = engine.store
+    lease = LATER + timedelta(seconds=60)
+    assert store.claim("a", T0, lease, 10) == []  # nothing is due yet
+    mine = store.claim("a", LATER, lease, 3)
+    theirs = store.claim("b", LATER, lease, 10)
+    assert len(mine) == 3 and sorted(mine + theirs) == sorted(ids)
+    assert store.claim("b", LATER, lease, 10) == []  # all held
+    assert sorted(store.claim("c", lease + timedelta(seconds=1), lease + timedelta(minutes=2), 10)) == sorted(ids)
+
+
+def test_release_drops_only_the_workers_own_claims(ticking: tuple[Engine, list[str]]) -> None:
+    engine, ids = ticking
+    store = engine.store
+    lease = LATER + timedelta(seconds=60)
+    mine = store.claim("a", LATER, lease, 2)
+    store.release("b", mine)  # not b's to release
+    assert sorted(store.claim("b", LATER, lease, 10)) == sorted(set(ids) - set(mine))
+    store.release("a", mine)
+    assert sorted(store.claim("b", LATER, lease, 10)) == sorted(mine)
+
+
+def test_a_commit_that_rewrites_the_due_items_drops_the_claim(ticking: tuple[Engine, list[str]]) -> None:
+    engine, ids = ticking
+    store = engine.store
+    lease = LATER + timedelta(seconds=60)
+    assert store.claim("a", LATER, lease, 10) != []
+    engine.fire(engine.fire(ids[0], "go", CLERK), "back", CLERK)  # back in `a`: due again from T0
+    assert store.claim("b", LATER, lease, 10) == [ids[0]]
+
+
+def test_heartbeats_keep_the_first_host_and_the_latest_beat(store: Store) -> None:
+    store.heartbeat("w2", "host-b", 22, T0, T0, 0)
+    store.heartbeat("w1", "host-a", 11, T0, T0, 0)
+    store.heartbeat("w1", "host-a", 11, T0, LATER, 7)
+    assert store.workers() == [
+        WorkerBeat("w1", "host-a", 11, utc(LATER), 7),
+        WorkerBeat("w2", "host-b", 22, utc(T0), 0),
+    ]
+
+
+def test_workers_on_one_store_fire_each_escalation_once(ticking: tuple[Engine, list[str]]) -> None:
+    engine, ids = ticking
+    workers = [Worker(engine, name=f"w{i}", batch=2) for i in range(2)]
+    threads = [threading.Thread(target=worker.run_once, args=(LATER,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    escalated = [e.case_id for i in ids for e in engine.get(i).history if e.kind == "escalated"]
+    assert sorted(escalated) == sorted(ids)
+    assert sum(worker.handled for worker in workers) == len(ids)
+    assert [beat.worker for beat in engine.store.workers()] == ["w0", "w1"]
+    assert Worker(engine, name="w2").run_once(LATER) == []
