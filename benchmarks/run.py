@@ -29,6 +29,8 @@ from transitions import Machine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import people  # noqa: E402
+
 from engine import Actor, Engine, FixedClock, load  # noqa: E402
 from engine.documents import SchemaSet  # noqa: E402
 from engine.scenario import read_scenario  # noqa: E402
@@ -60,6 +62,15 @@ NOTE_SCHEMA = """{"$schema": "https://json-schema.org/draft/2020-12/schema", "ty
                 "score": {"type": "integer", "minimum": 0, "maximum": 10},
                 "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 5}}}"""
 PLAYER = Actor("p", "player")
+
+
+def staffed(engine: Engine, *actors: Actor) -> Engine:
+    """Every action is a person's: grant each actor's role in the engine's directory first."""
+    from engine.people.admin import Team
+    from engine.people.cast import seat
+
+    seat(Team(engine.directory), actors, engine.clock.now())
+    return engine
 
 
 @dataclass
@@ -117,7 +128,7 @@ def bench_fire(definition: object, n: int, rounds: int) -> Row:
             bare.back()  # type: ignore[attr-defined]
 
     def ours() -> None:
-        engine = Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+        engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
         engine.register(definition)  # type: ignore[arg-type]
         cases = [engine.start("pingpong", PLAYER) for _ in range(n // 10)]
         start = time.perf_counter()
@@ -138,7 +149,7 @@ def bench_fire(definition: object, n: int, rounds: int) -> Row:
 
 def bench_create(definition: object, live_small: int, live_large: int, batch: int, rounds: int) -> Row:
     def timed(live: int) -> float:
-        engine = Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+        engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
         engine.register(definition)  # type: ignore[arg-type]
         for _ in range(live):
             engine.start("pingpong", PLAYER)
@@ -160,10 +171,10 @@ def bench_submit(n: int, rounds: int) -> Row:
     sales = load(ROOT / "processes" / "sales.yaml")
     role, data = scenario_document("needs_sheet")
     actor = Actor("li", role)
-    engine = Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    starter = Actor("wang", "bd_specialist")
+    engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), actor, starter)
     engine.register(sales)
     validator = SchemaSet(sales.schemas).validator(sales.documents["needs_sheet"].schema_file)
-    starter = Actor("wang", "bd_specialist")
 
     def floor() -> None:
         for _ in range(n):
@@ -281,9 +292,9 @@ def bench_overdue(small: int, large: int, overdue: int, rounds: int) -> Row:
         (folder / "processes").mkdir(parents=True)
         (folder / "processes" / "timed.yaml").write_text(TIMED)
         clock = FixedClock(datetime(2026, 3, 2, 1, tzinfo=UTC))
-        engine = Engine(SQLiteStore(folder / "cases.db"), clock=clock)
-        engine.register(load(folder / "processes" / "timed.yaml"))
         clerk = Actor("c", "clerk")
+        engine = staffed(Engine(SQLiteStore(folder / "cases.db"), clock=clock), clerk)
+        engine.register(load(folder / "processes" / "timed.yaml"))
         for i in range(open_cases):
             if i == overdue:
                 clock.advance(timedelta(days=30))  # the rest are not due yet
@@ -337,7 +348,7 @@ def bench_review(cases: int, rounds: int) -> Row:
 
 
 def bench_memory(definition: object, n: int) -> Row:
-    engine = Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
     engine.register(definition)  # type: ignore[arg-type]
     engine.start("pingpong", PLAYER)  # warm
     gc.collect()
@@ -374,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_working_days(rounds),
             bench_overdue(1_000 if args.quick else 10_000, 10_000 if args.quick else 100_000, 100, rounds),
             bench_review(2_000 if args.quick else 10_000, 3),
+            *people.bench_inbox(1_000, 10_000 if args.quick else 100_000, rounds),
+            people.bench_fire_checked(400 if args.quick else 2_000, rounds),
         ]
     print(f"{'benchmark':<58} {'value':>10} {'floor':>10} {'ratio':>7} {'target':>7}  ok")
     for row in rows:

@@ -36,7 +36,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("person", metavar="PERSON")
     p.set_defaults(run=cmd_transfer)
     p = sub.add_parser("inbox", parents=[common, acting], help="your work now, most urgent first")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=int, default=20, help="how many entries, most urgent first (default 20)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_inbox)
 

@@ -496,7 +496,7 @@ class Engine(PeopleOps):
         current, _ = self._case(case)
         return self._time.status(current, now or self.clock.now())
 
-    def inbox(self, person: str, now: datetime | None = None, *, limit: int = 50) -> list[InboxEntry]:
+    def inbox(self, person: str, now: datetime | None = None, *, limit: int = 20) -> list[InboxEntry]:
         """Every case where `person` has work now (held, queued for their roles, or of whom they cover),
         escalated first, then by due time; from the store's work index, never a scan of all cases."""
         at = now or self.clock.now()

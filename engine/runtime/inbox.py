@@ -64,7 +64,7 @@ def inbox(
     deadlines: Callable[[Case, datetime], list[Obligation]],
     person: str,
     now: datetime,
-    limit: int = 50,
+    limit: int = 20,
 ) -> list[InboxEntry]:
     roster = directory.roster()
     me = active_person(roster, person, now)
