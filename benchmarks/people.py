@@ -11,37 +11,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
+from run import TIMED
+
 from engine import Actor, Engine, FixedClock, load
 from engine.people import assignment
 from engine.people.roles import Acting
 from engine.records import Event, apply, seal
 from engine.runtime.timekeeping import due_items
 
-QUEUE = """\
-procflow: 1
-id: desk
-version: "1"
-title: Help desk
-calendar: {country: CN, timezone: Asia/Shanghai}
-roles: {agent: {title: Agent}}
-documents: {}
-stages: [{id: only, title: Only}]
-states:
-  waiting:
-    stage: only
-    title: Waiting
-    owner: agent
-    deadlines:
-      - {id: answer, title: Answer within a day, within: 1 working day}
-  done: {stage: only, title: Done, owner: agent}
-initial: waiting
-transitions:
-  - {trigger: finish, from: waiting, to: done, roles: [agent]}
-  - {trigger: reopen, from: done, to: waiting, roles: [agent]}
-assignment:
-  - {rule: round_robin, role: agent}
-"""
-PEOPLE = [f"agent{i:02d}" for i in range(50)]
+QUEUE = (  # the timed process of run.py, reopenable and with its work given out in turn
+    TIMED.replace("id: timed", "id: desk")
+    .replace("final: true", "owner: clerk")
+    .replace(
+        "transitions: [{trigger: finish, from: waiting, to: done, roles: [clerk]}]",
+        "transitions:\n  - {trigger: finish, from: waiting, to: done, roles: [clerk]}\n"
+        "  - {trigger: reopen, from: done, to: waiting, roles: [clerk]}\n"
+        "assignment: [{rule: round_robin, role: clerk}]",
+    )
+)
+PEOPLE = [f"clerk{i:02d}" for i in range(50)]
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 
 
@@ -52,13 +40,13 @@ def _desk(folder: Path, url: str) -> Engine:
     (folder / "processes" / "desk.yaml").write_text(QUEUE)
     from engine import open_store
 
-    engine = staffed(Engine(open_store(url), clock=FixedClock(T0)), *(Actor(p, "agent") for p in PEOPLE))
+    engine = staffed(Engine(open_store(url), clock=FixedClock(T0)), *(Actor(p, "clerk") for p in PEOPLE))
     engine.register(load(folder / "processes" / "desk.yaml"))
     return engine
 
 
 def _fill(engine: Engine, cases: int) -> None:
-    """`cases` open cases, each held by one of the 50 agents in turn, written as the engine writes them."""
+    """`cases` open cases, each held by one of the 50 clerks in turn, written as the engine writes them."""
     compiled = engine._compile(engine.store.latest_definition("desk") or "")
     definition = compiled.definition
     for i in range(cases):
@@ -70,7 +58,7 @@ def _fill(engine: Engine, cases: int) -> None:
                 "started",
                 at,
                 PEOPLE[i % 50],
-                "agent",
+                "clerk",
                 definition.content_hash,
                 dest="waiting",
                 data=MappingProxyType({"process_id": "desk", "data": {}}),
@@ -79,7 +67,7 @@ def _fill(engine: Engine, cases: int) -> None:
             None,
         )
         case = apply(None, started)
-        choice = assignment.Choice(PEOPLE[(i * 7) % 50], "agent", "round_robin", "desk:agent")
+        choice = assignment.Choice(PEOPLE[(i * 7) % 50], "clerk", "round_robin", "desk:clerk")
         held = assignment.event_for(case, "assigned", choice, at, basis="rule round_robin")
         case = apply(case, held)
         engine.store.commit(case, [started, held], due_items(compiled, case, at))
@@ -95,8 +83,8 @@ def bench_inbox(small: int, large: int, rounds: int) -> list[object]:
             engine = _desk(Path(folder) / str(count), f"sqlite:///{folder}/inbox-{count}.db")
             _fill(engine, count)
             now = T0 + timedelta(days=1)
-            assert engine.inbox("agent07", now), "the inbox must list work"
-            times[count] = median_time(lambda engine=engine, now=now: engine.inbox("agent07", now), rounds)
+            assert engine.inbox("clerk07", now), "the inbox must list work"
+            times[count] = median_time(lambda engine=engine, now=now: engine.inbox("clerk07", now), rounds)
     return [
         Row(
             f"(p) inbox() with {large:,} open cases vs {small:,} (50 people)",
@@ -122,12 +110,12 @@ def bench_fire_checked(n: int, rounds: int) -> object:
 
     with tempfile.TemporaryDirectory() as folder:
         engine = _desk(Path(folder), f"sqlite:///{folder}/fire.db")
-        actor = Actor("agent03")
+        actor = Actor("clerk03")
         ids = [engine.start("desk", actor).id for _ in range(20)]
         checked = engine.acting
 
         def unchecked(who: Actor, process: str, allowed: object, action: str, at: object = None) -> Acting:
-            return Acting(who.user, "agent", "grant")  # the role taken on trust: what the check replaces
+            return Acting(who.user, "clerk", "grant")  # the role taken on trust: what the check replaces
 
         def walk() -> float:
             start = time.perf_counter()

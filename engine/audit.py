@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.canonical import digest
+from engine.people_records import directory_chain_problem
 from engine.records import GENESIS, Event, event_digest
 from engine.store.base import NO_CHECKPOINT, Store, checkpoint_seal
 
@@ -77,6 +78,9 @@ def verify(store: Store, *, digest_written_down: str | None = None) -> Verdict:
                 f"case {case_id}: the history ends at {found} but the case row says version {version} "
                 "(events were deleted or the row was edited)"
             )
+    directory = directory_chain_problem(store.directory_events())
+    if directory:
+        verdict.problems.append(f"team directory: {directory}")
     previous = NO_CHECKPOINT
     for number, at, count, root, prev, sealed in store.checkpoints():
         verdict.checkpoints += 1

@@ -238,3 +238,16 @@ def copy_roster(roster: Roster) -> Roster:
         roster.seq,
         roster.head,
     )
+
+
+def directory_chain_problem(events: list[DirectoryEvent], after: DirectoryEvent | None = None) -> str | None:
+    """The first directory event that breaks the chain (numbered, chained, unedited), described; None if it holds."""
+    previous = after
+    for event in events:
+        expected_seq = previous.seq + 1 if previous else 1
+        if event.seq != expected_seq:
+            return f"directory event {expected_seq} is missing or out of order (found {event.seq})"
+        if event.prev_hash != (previous.hash if previous else GENESIS) or event.hash != directory_digest(event):
+            return f"directory event {event.seq} ({event.kind}) was changed after it was recorded"
+        previous = event
+    return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import TextIO
 
@@ -14,27 +15,23 @@ from engine.cli.options import Parents, Subcommands, engine_for
 from engine.records import current_assignment
 from engine.runtime.engine import Engine
 
+VERBS = (  # (verb, whether it names the person the case goes to, help)
+    ("assign", True, "reassign a case to a person (a manager of its holder, or a directory admin)"),
+    ("claim", False, "take a case from the queue of a role you hold"),
+    ("release", False, "put your case back in its role's queue"),
+    ("delegate", True, "委派: lend your case to a colleague; it comes back when they are done"),
+    ("transfer", True, "转办: hand your case over for good"),
+)
+
 
 def register(sub: Subcommands, parents: Parents) -> None:
     common, acting = parents.common, parents.acting
-    p = sub.add_parser("assign", parents=[common, acting], help="reassign a case to a person (a manager or admin)")
-    p.add_argument("case", metavar="CASE")
-    p.add_argument("person", metavar="PERSON")
-    p.set_defaults(run=cmd_assign)
-    p = sub.add_parser("claim", parents=[common, acting], help="take a case from the queue of a role you hold")
-    p.add_argument("case", metavar="CASE")
-    p.set_defaults(run=cmd_claim)
-    p = sub.add_parser("release", parents=[common, acting], help="put your case back in its role's queue")
-    p.add_argument("case", metavar="CASE")
-    p.set_defaults(run=cmd_release)
-    p = sub.add_parser("delegate", parents=[common, acting], help="委派: lend your case; it comes back when done")
-    p.add_argument("case", metavar="CASE")
-    p.add_argument("person", metavar="PERSON")
-    p.set_defaults(run=cmd_delegate)
-    p = sub.add_parser("transfer", parents=[common, acting], help="转办: hand your case over for good")
-    p.add_argument("case", metavar="CASE")
-    p.add_argument("person", metavar="PERSON")
-    p.set_defaults(run=cmd_transfer)
+    for name, to_person, text in VERBS:
+        p = sub.add_parser(name, parents=[common, acting], help=text)
+        p.add_argument("case", metavar="CASE")
+        if to_person:
+            p.add_argument("person", metavar="PERSON")
+        p.set_defaults(run=_verb(name, to_person=to_person))
     p = sub.add_parser("inbox", parents=[common, acting], help="your work now, most urgent first")
     p.add_argument("--limit", type=int, default=20, help="how many entries, most urgent first (default 20)")
     p.add_argument("--json", action="store_true")
@@ -48,34 +45,16 @@ def _done(engine: Engine, case_id: str, out: TextIO) -> int:
     return 0
 
 
-def cmd_assign(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = engine_for(args)
-    engine.assign(args.case, args.person, args.actor)
-    return _done(engine, args.case, out)
+def _verb(name: str, *, to_person: bool) -> Callable[[argparse.Namespace, TextIO, TextIO], int]:
+    """The handler of `procflow NAME CASE [PERSON] --as …`: the engine verb of that name, then who holds it."""
 
+    def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+        engine = engine_for(args)
+        verb = getattr(engine, name)
+        verb(args.case, args.person, args.actor) if to_person else verb(args.case, args.actor)
+        return _done(engine, args.case, out)
 
-def cmd_claim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = engine_for(args)
-    engine.claim(args.case, args.actor)
-    return _done(engine, args.case, out)
-
-
-def cmd_release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = engine_for(args)
-    engine.release(args.case, args.actor)
-    return _done(engine, args.case, out)
-
-
-def cmd_delegate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = engine_for(args)
-    engine.delegate(args.case, args.person, args.actor)
-    return _done(engine, args.case, out)
-
-
-def cmd_transfer(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    engine = engine_for(args)
-    engine.transfer(args.case, args.person, args.actor)
-    return _done(engine, args.case, out)
+    return run
 
 
 def cmd_inbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from engine.errors import ConflictError, StoreError
-from engine.people_records import DirectoryEvent, Roster, directory_digest
+from engine.people_records import DirectoryEvent, Roster, directory_chain_problem
 from engine.store.base import Store
 from engine.suggest import did_you_mean
 
@@ -37,13 +37,11 @@ class StoreDirectory:
 
     def roster(self) -> Roster:
         with self._lock:
-            for event in self.store.directory_events(self._roster.seq):  # usually none: one indexed read
-                if event.hash != directory_digest(event) or event.prev_hash != (
-                    self._roster.head.hash if self._roster.head else "0" * 64
-                ):
-                    raise StoreError(
-                        f"directory event {event.seq} was changed after it was recorded; run 'procflow verify'"
-                    )
+            new = self.store.directory_events(self._roster.seq)  # usually none: one indexed read
+            problem = directory_chain_problem(new, self._roster.head)
+            if problem:
+                raise StoreError(f"{problem}; run 'procflow verify'")
+            for event in new:
                 self._roster.apply(event)
             return self._roster
 

@@ -172,10 +172,7 @@ class Engine(PeopleOps):
             if computed is not None:
                 events.append(computed)
                 case = apply(case, computed)
-        assigned = self._assign_next(compiled, case, event.at)
-        if assigned is not None:
-            events.append(assigned)
-            case = apply(case, assigned)
+        case = self._then(case, events, self._assign_next(compiled, case, event.at))
         self.store.commit(case, events, due_items(compiled, case, event.at))
         self.hooks.run(events, case)
         return case
@@ -212,10 +209,7 @@ class Engine(PeopleOps):
         )
         updated = apply(current, event)
         events = [event]
-        assigned = self._assign_next(compiled, updated, event.at)
-        if assigned is not None:
-            events.append(assigned)
-            updated = apply(updated, assigned)
+        updated = self._then(updated, events, self._assign_next(compiled, updated, event.at))
         self.store.commit(updated, events, due_items(compiled, updated, event.at))
         self.hooks.run(events, updated)
         return updated
@@ -296,10 +290,7 @@ class Engine(PeopleOps):
             if event is not None:
                 events.append(event)
                 updated = apply(updated, event)
-        returned = self._returned(updated, acting.person, now)
-        if returned is not None:
-            events.append(returned)
-            updated = apply(updated, returned)
+        updated = self._then(updated, events, self._returned(updated, acting.person, now))
         self.store.commit(updated, events, due_items(compiled, updated, now))
         self.hooks.run(events, updated)
         return updated

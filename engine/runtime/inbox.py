@@ -20,6 +20,7 @@ from engine.records import Actor, Case
 from engine.runtime import policy
 from engine.runtime.compiled import CompiledProcess
 from engine.store.base import Store
+from engine.store.work import urgency
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,6 @@ def _roles(roster: Roster, person: str, at: datetime) -> tuple[set[str], list[st
     return roles, covered
 
 
-def _urgency(item: WorkItem) -> tuple[bool, bool, str, str, str]:
-    due = item.due_at.isoformat() if item.due_at else ""
-    return (item.escalated_at is None, item.due_at is None, due, item.since.isoformat(), item.case_id)
-
-
 def inbox(
     store: Store,
     directory: Directory,
@@ -72,7 +68,7 @@ def inbox(
     items: list[tuple[WorkItem, str | None]] = [(i, None) for i in store.work(person, sorted(roles), limit=limit)]
     for absent in covered:
         items += [(item, absent) for item in store.work(absent, limit=limit)]
-    items.sort(key=lambda pair: _urgency(pair[0]))
+    items.sort(key=lambda pair: urgency(pair[0]))
     entries = []
     for item, covering in items[:limit]:
         case = store.get(item.case_id)

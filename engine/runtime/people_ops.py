@@ -35,6 +35,14 @@ class PeopleOps:
 
     # --- the named points engine.py calls -----------------------------------------------------
 
+    @staticmethod
+    def _then(case: Case, events: list[Event], event: Event | None) -> Case:
+        """The case after `event` (appended to `events`), or the case unchanged when there is none."""
+        if event is None:
+            return case
+        events.append(event)
+        return apply(case, event)
+
     def _assign_next(self, compiled: CompiledProcess, case: Case, at: datetime) -> Event | None:
         """Once a case is in a new state: who gets its work, by the process's rules (an `assigned` event).
         Only processes that declare `assignment` route work; others keep their role-only history unchanged."""

@@ -25,7 +25,7 @@ from engine.store.base import (
     register_store,
 )
 from engine.store.records import utc
-from engine.store.work import rotations, work_item
+from engine.store.work import rotations, urgency, work_item
 
 
 class MemoryStore:
@@ -219,7 +219,7 @@ class MemoryStore:
     def work(self, person: str, roles: Sequence[str] = (), *, limit: int | None = None) -> list[WorkItem]:
         found = sorted(
             (w for w in list(self._work.values()) if w.person == person or (w.person is None and w.role in roles)),
-            key=lambda w: (w.escalated_at is None, w.due_at is None, w.due_at or w.since, w.since, w.case_id),
+            key=urgency,
         )
         return found[:limit] if limit is not None else found
 

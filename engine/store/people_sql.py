@@ -17,7 +17,7 @@ from engine.people_records import DirectoryEvent, WorkItem
 from engine.records import Case, Event
 from engine.store.base import DueItem
 from engine.store.records import utc
-from engine.store.work import rotations, work_item
+from engine.store.work import rotations, urgency, work_item
 
 _WORK_COLUMNS = "case_id, process_id, state, person, role, since, due_at, escalated_at"
 
@@ -55,10 +55,11 @@ class PeopleTables:
             tx.execute("DELETE FROM work WHERE case_id = ?", (case.id,))
         else:
             row = (item.process_id, item.state, item.person, item.role, _text(item.since))
-            rest = (_text(item.due_at), _text(item.escalated_at))
+            rest = (_text(item.due_at), _text(item.escalated_at), urgency(item))
             tx.execute(
-                f"INSERT INTO work ({_WORK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
-                "SET process_id = ?, state = ?, person = ?, role = ?, since = ?, due_at = ?, escalated_at = ?",
+                f"INSERT INTO work ({_WORK_COLUMNS}, urgency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (case_id) DO UPDATE SET process_id = ?, state = ?, person = ?, role = ?, since = ?, "
+                "due_at = ?, escalated_at = ?, urgency = ?",
                 (case.id, *row, *rest, *row, *rest),
             )
         for pool, person in rotations(events):
@@ -105,16 +106,13 @@ class PeopleTables:
 
     def work(self, person: str, roles: Sequence[str] = (), *, limit: int | None = None) -> list[WorkItem]:
         """Open work held by `person`, and unclaimed work in the queues of `roles`; most urgent first."""
-        marks = ", ".join("?" for _ in roles)
-        queue = (
-            f" UNION ALL SELECT {_WORK_COLUMNS} FROM work WHERE person IS NULL AND role IN ({marks})" if roles else ""
-        )
-        rows = self._read(
-            f"SELECT * FROM (SELECT {_WORK_COLUMNS} FROM work WHERE person = ?{queue}) AS mine "
-            "ORDER BY escalated_at IS NULL, due_at IS NULL, due_at, since, case_id LIMIT ?",
-            (person, *roles, 1 << 62 if limit is None else limit),
-        )
-        return [_work_from_row(r) for r in rows]
+        most = 1 << 62 if limit is None else limit
+        select = f"SELECT {_WORK_COLUMNS}, urgency FROM work WHERE "
+        rows = self._read(select + "person = ? ORDER BY urgency LIMIT ?", (person, most))
+        for role in roles:  # one indexed walk per queue, each stopping at `limit`
+            rows += self._read(select + "person IS NULL AND role = ? ORDER BY urgency LIMIT ?", (role, most))
+        rows.sort(key=lambda r: r[8])
+        return [_work_from_row(r) for r in rows[:most]]
 
     def load(self, people: Sequence[str]) -> dict[str, int]:
         """How many open cases each of `people` holds (0 for those who hold none)."""

@@ -120,9 +120,9 @@ _V4 = [  # people: the directory's own hash chain, the grant each action rested 
     "ALTER TABLE events ADD COLUMN basis TEXT",
     """CREATE TABLE work (
         case_id TEXT PRIMARY KEY REFERENCES cases (id), process_id TEXT NOT NULL, state TEXT NOT NULL,
-        person TEXT, role TEXT, since TEXT NOT NULL, due_at TEXT, escalated_at TEXT)""",
-    "CREATE INDEX work_by_person ON work (person, due_at)",
-    "CREATE INDEX work_by_queue ON work (role, due_at) WHERE person IS NULL",
+        person TEXT, role TEXT, since TEXT NOT NULL, due_at TEXT, escalated_at TEXT, urgency TEXT NOT NULL)""",
+    "CREATE INDEX work_by_person ON work (person, urgency)",
+    "CREATE INDEX work_by_queue ON work (role, urgency) WHERE person IS NULL",
     "CREATE TABLE rotation (pool TEXT PRIMARY KEY, person TEXT NOT NULL)",
 ]
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from engine.people_records import WorkItem
 from engine.records import ASSIGNMENT_KINDS, Case, Event, current_assignment
 from engine.store.base import DueItem
+from engine.store.records import utc
 
 
 def work_item(case: Case, due: Sequence[DueItem] | None) -> WorkItem | None:
@@ -46,3 +47,10 @@ def rotations(events: Sequence[Event]) -> list[tuple[str, str]]:
         if event.kind in ASSIGNMENT_KINDS and data.get("pool") and data.get("person"):
             found.append((str(data["pool"]), str(data["person"])))
     return found
+
+
+def urgency(item: WorkItem) -> str:
+    """A text that sorts the way an inbox does: escalated first, then by due time (none last), then oldest;
+    stored beside each row so one index yields a person's most urgent work without sorting it all."""
+    due = utc(item.due_at) if item.due_at else "~"  # '~' sorts after every digit
+    return ("0" if item.escalated_at else "1") + due + utc(item.since) + item.case_id

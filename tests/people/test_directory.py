@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from engine import ConflictError, Engine, FixedClock, StoreError
+from engine.audit import verify
 from engine.errors import DirectoryRefused
 from engine.people import admin
 from engine.people.admin import Draft, Team
@@ -109,8 +110,10 @@ def test_an_edited_directory_event_is_caught(tmp_path) -> None:  # type: ignore[
     store = open_store(url)
     Team(StoreDirectory(store)).init(Person("wang", "王"), T0)
     store._write("test", lambda tx: tx.execute("UPDATE directory_events SET actor = 'eve' WHERE seq = 2"))  # type: ignore[attr-defined]
-    with pytest.raises(StoreError, match="directory event 2 was changed after it was recorded"):
+    with pytest.raises(StoreError, match=r"directory event 2 \(granted\) was changed after it was recorded"):
         StoreDirectory(store).roster()
+    verdict = verify(store)
+    assert not verdict.ok and "team directory: directory event 2 (granted) was changed" in verdict.problems[0]
 
 
 def test_an_application_can_plug_in_its_own_directory(clock: FixedClock) -> None:

@@ -107,3 +107,22 @@ def test_a_delegate_may_see_the_case_lent_to_them(seeing: Engine) -> None:
     assert seeing.get(case_id, viewer="cy").id == case_id
     seeing.submit(case_id, "decision", {"approve": True}, CY)
     assert seeing.get(case_id).history[-1].data["person"] == "alan"  # type: ignore[index]
+
+
+def test_the_work_verbs_on_the_command_line(tmp_path: Path, mini_copy: Callable[[str, str], Path]) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = staffed(seat(Engine(open_store(url)), REQUESTER, APPROVER, AUDITOR), mini_copy)
+    case_id = sent(engine)  # alan's
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        return main([*argv, "--db", url], out, err), out.getvalue(), err.getvalue()
+
+    assert run("release", case_id, "--as", "alan")[1] == f"{case_id}: now with the approver queue\n"
+    assert run("claim", case_id, "--as", "cy")[1] == f"{case_id}: now with cy\n"
+    assert run("delegate", case_id, "bea", "--as", "cy")[1] == f"{case_id}: now with bea\n"
+    code, _, err = run("assign", case_id, "alan", "--as", "cy")
+    assert code == 3 and "cy may not reassign this case" in err
+    assert run("assign", case_id, "alan", "--as", "mona")[1] == f"{case_id}: now with alan\n"
+    code, _, err = run("transfer", case_id, "rita", "--as", "alan")
+    assert code == 3 and "missing grant: rita as 'approver'" in err
