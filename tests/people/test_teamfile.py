@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+import tempfile
+from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Engine, ProcessDefinition
 from engine.cli import main
@@ -132,3 +136,32 @@ def test_the_team_on_the_command_line(tmp_path: Path) -> None:
     assert run("team", "leave", "zhao_lei", "--as", "boss")[1].startswith(
         "zhao_lei has left; 1 open case(s) reassigned"
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True),
+            st.lists(st.sampled_from(["legal", "finance", "bd_specialist"]), unique=True, max_size=3),
+            st.one_of(st.none(), st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31))),
+        ),
+        max_size=6,
+        unique_by=lambda row: row[0],
+    )
+)
+def test_any_well_formed_csv_row_reads_back_as_written(rows: list[tuple[str, list[str], date | None]]) -> None:
+    lines = ["id,name,roles"]
+    for pid, roles, start in rows:
+        specs = [f"{role}@sales@{start.isoformat()}.." if start else role for role in roles]
+        lines.append(f"{pid},{pid.upper()},{';'.join(specs)}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "team.csv"
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+        people = read_team(path)["people"]
+    assert [p["id"] for p in people] == [pid for pid, _, _ in rows]
+    for entry, (_, roles, start) in zip(people, rows, strict=True):
+        expected = [
+            {"role": r, "process": "sales", "from": start.isoformat(), "to": None} if start else r for r in roles
+        ]
+        assert entry["roles"] == expected
