@@ -93,6 +93,13 @@ def run_demo(
         "demo finished" + (f" with {failures} failed expectation(s)" if failures else ": every step as expected"),
         file=out,
     )
+    holders = sorted(
+        {item.person for p in engine.directory.roster().people for item in engine.store.work(p) if item.person}
+    )
+    if holders:
+        print(
+            f"work left open, for example: procflow inbox --as {holders[0]}  (held by {', '.join(holders)})", file=out
+        )
     return 1 if failures else 0
 
 
