@@ -11,24 +11,29 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
-from run import TIMED
-
 from engine import Actor, Engine, FixedClock, load
 from engine.people import assignment
 from engine.people.roles import Acting
 from engine.records import Event, apply, seal
 from engine.runtime.timekeeping import due_items
 
-QUEUE = (  # the timed process of run.py, reopenable and with its work given out in turn
-    TIMED.replace("id: timed", "id: desk")
-    .replace("final: true", "owner: clerk")
-    .replace(
-        "transitions: [{trigger: finish, from: waiting, to: done, roles: [clerk]}]",
-        "transitions:\n  - {trigger: finish, from: waiting, to: done, roles: [clerk]}\n"
-        "  - {trigger: reopen, from: done, to: waiting, roles: [clerk]}\n"
-        "assignment: [{rule: round_robin, role: clerk}]",
+
+def _queue_yaml() -> str:
+    """The timed process of run.py, reopenable, with its work given out in turn."""
+    from run import TIMED
+
+    return (
+        TIMED.replace("id: timed", "id: desk")
+        .replace("final: true", "owner: clerk")
+        .replace(
+            "transitions: [{trigger: finish, from: waiting, to: done, roles: [clerk]}]",
+            "transitions:\n  - {trigger: finish, from: waiting, to: done, roles: [clerk]}\n"
+            "  - {trigger: reopen, from: done, to: waiting, roles: [clerk]}\n"
+            "assignment: [{rule: round_robin, role: clerk}]",
+        )
     )
-)
+
+
 PEOPLE = [f"clerk{i:02d}" for i in range(50)]
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 
@@ -37,7 +42,7 @@ def _desk(folder: Path, url: str) -> Engine:
     from run import staffed
 
     (folder / "processes").mkdir(parents=True, exist_ok=True)
-    (folder / "processes" / "desk.yaml").write_text(QUEUE)
+    (folder / "processes" / "desk.yaml").write_text(_queue_yaml())
     from engine import open_store
 
     engine = staffed(Engine(open_store(url), clock=FixedClock(T0)), *(Actor(p, "clerk") for p in PEOPLE))
@@ -111,17 +116,17 @@ def bench_fire_checked(n: int, rounds: int) -> object:
     with tempfile.TemporaryDirectory() as folder:
         engine = _desk(Path(folder), f"sqlite:///{folder}/fire.db")
         actor = Actor("clerk03")
-        ids = [engine.start("desk", actor).id for _ in range(20)]
         checked = engine.acting
 
         def unchecked(who: Actor, process: str, allowed: object, action: str, at: object = None) -> Acting:
             return Acting(who.user, "clerk", "grant")  # the role taken on trust: what the check replaces
 
-        def walk() -> float:
+        def walk() -> float:  # fresh cases each walk, so both sides see histories of the same length
+            cases = [engine.start("desk", actor) for _ in range(100)]
             start = time.perf_counter()
-            for _ in range(n // (2 * len(ids))):
-                for case_id in ids:
-                    engine.fire(engine.fire(case_id, "finish", actor), "reopen", actor)
+            for _ in range(max(1, n // (2 * len(cases)))):
+                for i, case in enumerate(cases):  # case objects passed on, as a caller holding them would
+                    cases[i] = engine.fire(engine.fire(case, "finish", actor), "reopen", actor)
             return (time.perf_counter() - start) / n
 
         samples_on, samples_off = [], []

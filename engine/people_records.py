@@ -125,6 +125,7 @@ class Roster:
     managers: dict[str, str] = field(default_factory=dict)  # person → who they report to
     seq: int = 0
     head: DirectoryEvent | None = None
+    by_person: dict[str, list[int]] = field(default_factory=dict)  # person → their grant ids (checked per action)
 
     def apply(self, event: DirectoryEvent) -> None:
         """Fold one event in; events must come in order."""
@@ -134,6 +135,7 @@ class Roster:
         if event.kind in ("person_added", "person_changed"):
             self.people[str(data["id"])] = person_from(data)
         elif event.kind == "granted":
+            self.by_person.setdefault(str(data["person"]), []).append(event.seq)
             self.grants[event.seq] = Grant(
                 event.seq,
                 str(data["person"]),
@@ -168,7 +170,7 @@ class Roster:
         self.seq, self.head = event.seq, event
 
     def grants_of(self, person: str) -> list[Grant]:
-        return [g for g in self.grants.values() if g.person == person and not g.revoked]
+        return [g for i in self.by_person.get(person, ()) if not (g := self.grants[i]).revoked]
 
     def reports(self, manager: str) -> set[str]:
         """Everyone who reports to `manager`, directly or through others."""
@@ -237,6 +239,7 @@ def copy_roster(roster: Roster) -> Roster:
         dict(roster.managers),
         roster.seq,
         roster.head,
+        {person: list(ids) for person, ids in roster.by_person.items()},
     )
 
 
