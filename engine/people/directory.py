@@ -38,11 +38,12 @@ class StoreDirectory:
     def roster(self) -> Roster:
         with self._lock:
             new = self.store.directory_events(self._roster.seq)  # usually none: one indexed read
-            problem = directory_chain_problem(new, self._roster.head)
-            if problem:
-                raise StoreError(f"{problem}; run 'procflow verify'")
-            for event in new:
-                self._roster.apply(event)
+            if new:
+                problem = directory_chain_problem(new, self._roster.head)
+                if problem:
+                    raise StoreError(f"{problem}; run 'procflow verify'")
+                for event in new:
+                    self._roster.apply(event)
             return self._roster
 
     def record(self, events: Sequence[DirectoryEvent]) -> None:

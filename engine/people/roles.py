@@ -50,10 +50,26 @@ def active_person(roster: Roster, person_id: str, at: datetime) -> Person:
     return person
 
 
+_HELD: dict[tuple[str, str, str | None, date], list[Held]] = {}  # (directory head, person, process, day) → roles
+
+
 def held_roles(roster: Roster, person_id: str, process: str | None, at: datetime) -> list[Held]:
-    """Every role `person_id` holds at `at` for `process`: their grants, then the covers they give."""
+    """Every role `person_id` holds at `at` for `process`: their grants, then the covers they give.
+
+    Remembered per directory state (its head hash: the same chain folds to the same roster) and day, since
+    every action asks it and the directory changes seldom."""
     person = active_person(roster, person_id, at)
     day = day_of(person, at)
+    key = (roster.head.hash or "" if roster.head else "", person_id, process, day)
+    found = _HELD.get(key)
+    if found is None:
+        if len(_HELD) > 50_000:
+            _HELD.clear()
+        found = _HELD[key] = _held(roster, person_id, process, day)
+    return list(found)
+
+
+def _held(roster: Roster, person_id: str, process: str | None, day: date) -> list[Held]:
     found = [
         Held(g.role, f"grant #{g.id}", True)
         for g in roster.grants_of(person_id)
@@ -88,8 +104,9 @@ def resolve(roster: Roster, actor: Actor, process: str, allowed: Sequence[str], 
         usable = [h for h in held if h.role in allowed]
         if not usable:
             raise RoleNotHeld(actor.user, action, allowed, process, _why(roster, actor, held, allowed, at))
-    order = list(allowed)
-    usable.sort(key=lambda h: (not h.direct, order.index(h.role) if h.role in order else len(order)))
+    if len(usable) > 1:  # a direct grant before a cover, then the order the process lists the roles in
+        order = list(allowed)
+        usable.sort(key=lambda h: (not h.direct, order.index(h.role) if h.role in order else len(order)))
     return Acting(actor.user, usable[0].role, usable[0].basis)
 
 
