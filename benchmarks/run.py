@@ -29,6 +29,8 @@ from transitions.extensions.nesting import HierarchicalMachine, NestedState
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import people  # noqa: E402
+
 from engine import Actor, Engine, FixedClock, load  # noqa: E402
 from engine.documents import SchemaSet  # noqa: E402
 from engine.scenario import read_scenario  # noqa: E402
@@ -114,6 +116,15 @@ class _Cursor:
         self.state = state
 
 
+def staffed(engine: Engine, *actors: Actor) -> Engine:
+    """Every action is a person's: grant each actor's role in the engine's directory first."""
+    from engine.people.admin import Team
+    from engine.people.cast import seat
+
+    seat(Team(engine.directory), actors, engine.clock.now())
+    return engine
+
+
 @dataclass
 class Row:
     name: str
@@ -180,7 +191,7 @@ def bench_fire(definition: object, n: int, rounds: int) -> Row:
         return time.perf_counter() - start
 
     def ours() -> float:
-        engine = Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+        engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
         engine.register(definition)  # type: ignore[arg-type]
         cases = [engine.start("pingpong", PLAYER) for _ in range(n // 10)]
         start = time.perf_counter()
@@ -282,7 +293,7 @@ def bench_create(definition: object, live_small: int, live_large: int, batch: in
     moved out of the garbage collector's view (gc.freeze) so the figure is the engine's, not the collector's."""
 
     def engine_with(live: int) -> Engine:
-        engine = Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+        engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
         engine.register(definition)  # type: ignore[arg-type]
         for _ in range(live):
             engine.start("pingpong", PLAYER)
@@ -326,10 +337,10 @@ def bench_submit(n: int, rounds: int) -> Row:
     sales = load(ROOT / "processes" / "sales.yaml")
     role, data = scenario_document("needs_sheet")
     actor = Actor("li", role)
-    engine = Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    starter = Actor("wang", "bd_specialist")
+    engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), actor, starter)
     engine.register(sales)
     validator = SchemaSet(sales.schemas).validator(sales.documents["needs_sheet"].schema_file)
-    starter = Actor("wang", "bd_specialist")
 
     def floor() -> float:
         start = time.perf_counter()
@@ -444,9 +455,9 @@ def bench_overdue(small: int, large: int, overdue: int, rounds: int) -> Row:
         (folder / "processes").mkdir(parents=True)
         (folder / "processes" / "timed.yaml").write_text(TIMED)
         clock = FixedClock(datetime(2026, 3, 2, 1, tzinfo=UTC))
-        engine = Engine(SQLiteStore(folder / "cases.db"), clock=clock)
-        engine.register(load(folder / "processes" / "timed.yaml"))
         clerk = Actor("c", "clerk")
+        engine = staffed(Engine(SQLiteStore(folder / "cases.db"), clock=clock), clerk)
+        engine.register(load(folder / "processes" / "timed.yaml"))
         for i in range(open_cases):
             if i == overdue:
                 clock.advance(timedelta(days=30))  # the rest are not due yet
@@ -500,7 +511,7 @@ def bench_review(cases: int, rounds: int) -> Row:
 
 
 def bench_memory(definition: object, n: int) -> Row:
-    engine = Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
     engine.register(definition)  # type: ignore[arg-type]
     engine.start("pingpong", PLAYER)  # warm
     gc.collect()
@@ -541,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_working_days(rounds),
             bench_overdue(1_000 if args.quick else 10_000, 10_000 if args.quick else 100_000, 100, rounds),
             bench_review(2_000 if args.quick else 10_000, 3),
+            *people.bench_inbox(1_000, 10_000 if args.quick else 100_000, rounds),
+            people.bench_fire_checked(400 if args.quick else 2_000, rounds),
         ]
     print(f"{'benchmark':<58} {'value':>10} {'floor':>10} {'ratio':>7} {'target':>7}  ok")
     for row in rows:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import psycopg  # noqa: E402
-from run import PING_PONG, PLAYER, Row, pingpong_definition  # noqa: E402
+from run import PING_PONG, PLAYER, Row, pingpong_definition, staffed  # noqa: E402
 
 from engine import Engine, FixedClock, open_store  # noqa: E402
 from engine.store.records import utc  # noqa: E402
@@ -54,7 +54,7 @@ def drop(url: str) -> None:
 
 
 def engine_on(url: str, folder: Path) -> Engine:
-    engine = Engine(open_store(url), clock=FixedClock(T0))
+    engine = staffed(Engine(open_store(url), clock=FixedClock(T0)), PLAYER)
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     return engine
 
@@ -110,7 +110,7 @@ def floor_sqlite_same_rows(url: str, folder: Path, n: int) -> float:
         )
         db.execute(
             "INSERT INTO events VALUES "
-            "(?, ?, 'fired', ?, 'p', 'player', ?, 'go', 'a', 'b', NULL, NULL, NULL, NULL, ?, ?)",
+            "(?, ?, 'fired', ?, 'p', 'player', ?, 'go', 'a', 'b', NULL, NULL, NULL, NULL, ?, ?, 'grant #2')",
             (case.id, v + 1, T0.isoformat(), case.definition_hash, "e" * 64, "f" * 64),
         )
         db.execute("COMMIT")

@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 from engine.canonical import digest
+from engine.people_records import directory_chain_problem
 from engine.records import GENESIS, Event, event_digest, stored_digest
 from engine.store.base import NO_CHECKPOINT, Store, checkpoint_seal
 from engine.store.records import event_from_row
@@ -130,6 +131,9 @@ def verify(
                 f"case {case_id}: the history ends at {found} but the case row says version {version} "
                 "(events were deleted or the row was edited)"
             )
+    directory = directory_chain_problem(store.directory_events())
+    if directory:
+        verdict.problems.append(f"team directory: {directory}")
     previous = NO_CHECKPOINT
     for number, at, count, root, prev, sealed in store.checkpoints():
         verdict.checkpoints += 1

@@ -1,7 +1,8 @@
 """`procflow demo`: the sales process end to end on the default store, printed step by step.
 
-It plays the sales scenarios (won deal, C lead to nurture and back, rejected
-review looping back, a lost deal) on a simulated clock and writes every
+It imports the fictional team (processes/sales/team.yaml) and plays the sales
+scenarios (won deal, C lead to nurture and back, rejected review looping back,
+a lost deal, a lead reassigned after an escalation, a vacation cover) on a simulated clock and writes every
 rendered document, Markdown and HTML, to an output folder.
 """
 
@@ -22,13 +23,18 @@ from engine.notify.channels.mail import SMTPChannel
 from engine.notify.delivery import outbox_of
 from engine.notify.sink import MailSink
 from engine.notify.wording import stored_wording
+from engine.people.cast import first_admin
+from engine.people.teamfile import read_team, team_drafts
+from engine.people_records import Person
 from engine.presentation import describe_deadline
-from engine.records import Case
+from engine.records import ASSIGNMENT_KINDS, Case
 from engine.runtime.engine import Engine
 from engine.scenario import StepResult, read_scenario, run_scenario
 from engine.store.base import open_store
 
-SCENARIOS = ("won.yaml", "nurture.yaml", "review_rejected.yaml", "lost.yaml", "lost_in_development.yaml")
+DEAL_SCENARIOS = ("won.yaml", "nurture.yaml", "review_rejected.yaml", "lost.yaml", "lost_in_development.yaml")
+PEOPLE_SCENARIOS = ("lead_reassigned.yaml", "vacation_cover.yaml")  # work routed to people; a vacation cover
+SCENARIOS = DEAL_SCENARIOS + PEOPLE_SCENARIOS
 
 
 def find_process(explicit: str | None) -> Path:
@@ -94,6 +100,7 @@ def _play(
 ) -> int:
     """Every demo scenario, then one deadline round at the end: returns the failed expectations."""
     engine.register(definition)
+    _import_team(engine, process_file.parent / definition.id / "team.yaml", out)
     zone = ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -127,6 +134,13 @@ def _play(
         failures += len(result.failures)
         print(file=out)
     _tick(engine, clock, out)
+    holders = sorted(
+        {item.person for p in engine.directory.roster().people for item in engine.store.work(p) if item.person}
+    )
+    if holders:
+        print(
+            f"work left open, for example: procflow inbox --as {holders[0]}  (held by {', '.join(holders)})", file=out
+        )
     return failures
 
 
@@ -137,6 +151,21 @@ def _tick(engine: Engine, clock: FixedClock, out: TextIO) -> None:
         data = event.data or {}
         what = data.get("ref") or data.get("deadline")
         print(f"      ⏰ {event.kind} {what} → {data.get('notify')}", file=out)
+
+
+def _import_team(engine: Engine, team_file: Path, out: TextIO) -> None:
+    """The demo's fictional team into the directory: the first admin if it is empty, then the team file."""
+    team = engine.team
+    if not team.directory.roster().seq:
+        team.init(Person("admin", "系统管理员 / Directory admin"), engine.clock.now())
+    roster = team.directory.roster()
+    events = team.change(
+        first_admin(roster),
+        team_drafts(read_team(team_file), roster, team.roles or (), str(team_file)),
+        engine.clock.now(),
+    )
+    people = len(team.directory.roster().people)
+    print(f"team: {team_file} ({len(events)} directory change(s); {people} people)\n", file=out)
 
 
 def print_step(step: StepResult, case: Case | None, definition: ProcessDefinition, zone: tzinfo, out: TextIO) -> None:
@@ -151,6 +180,12 @@ def print_step(step: StepResult, case: Case | None, definition: ProcessDefinitio
         if event.kind in ("reminded", "escalated"):
             data = event.data or {}
             print(f"      ⏰ {event.kind} {data.get('ref') or data.get('deadline')} → {data.get('notify')}", file=out)
+        if event.basis and event.basis.startswith("cover"):
+            print(f"      {event.actor} acts as {event.role} on {event.basis}", file=out)
+        if event.kind in ASSIGNMENT_KINDS:
+            data = event.data or {}
+            to = data.get("person") or f"the {data.get('role')} queue"
+            print(f"      {event.kind}: work → {to} ({data.get('rule')})", file=out)
         if event.kind == "computed" and case is not None:
             data = case.documents[event.document][event.document_version - 1].data
             summary = ", ".join(f"{k}={v}" for k, v in list(data.items())[:4])

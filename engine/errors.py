@@ -239,3 +239,50 @@ class ConflictError(StoreError):
             f"case {case_id} was changed by someone else (expected version {expected}, found {actual}); "
             "reload it and try again"
         )
+
+
+# --- people: who acts, and what the directory says they hold ------------------------------
+
+
+class UnknownPerson(Refusal):
+    """The actor is not a person of the directory (or has left)."""
+
+    def __init__(self, person: str, known: Sequence[str], reason: str = "") -> None:
+        from engine.suggest import did_you_mean
+
+        self.person = person
+        detail = reason or f"no person {person!r} in the team directory{did_you_mean(person, known)}"
+        super().__init__(f"{detail}; add them with 'procflow team add {person} …'" if not reason else detail)
+
+
+class RoleNotHeld(Refusal):
+    """The person holds no grant (nor cover) for the role the action needs, at the instant of the action."""
+
+    def __init__(self, person: str, action: str, needed: Sequence[str], process: str, detail: str = "") -> None:
+        self.person, self.action, self.needed, self.process = person, action, tuple(needed), process
+        roles = " or ".join(repr(r) for r in needed) or "a role the process names (it names none)"
+        missing = f"missing grant: {person} as {roles} for {process!r}"
+        super().__init__(f"{person} may not {action}: {missing}" + (f" ({detail})" if detail else ""))
+
+
+class DirectoryRefused(Refusal):
+    """A change to the team directory that is not allowed or makes no sense (nothing was written)."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # 1-based data row (CSV: after the header; YAML: list position)
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column!r}: {self.message}"
+
+
+class TeamFileInvalid(InputError):
+    """A team file has bad rows: every one is named, and nothing was imported."""
+
+    def __init__(self, file: str, problems: Sequence[RowProblem]) -> None:
+        self.file, self.problems = file, tuple(problems)
+        lines = "\n".join(f"  {file}: {p}" for p in self.problems)
+        super().__init__(f"{file}: {len(self.problems)} problem(s); nothing was imported:\n{lines}")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from engine.deadlines import Obligation
 from engine.definition.model import Deadline, ProcessDefinition, Requirement, State, Text
-from engine.records import ROUND_KINDS, Case, Event
+from engine.records import ASSIGNMENT_KINDS, ROUND_KINDS, Case, Event, current_assignment
 
 
 def _t(text: Text, lang: str | None) -> str:
@@ -111,6 +111,12 @@ def describe_event(event: Event, zone: tzinfo = UTC) -> str:
         inside = (event.data or {}).get("active")
         regions = f" ({' ‖ '.join(inside)})" if inside else ""
         return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}{regions}"
+    if event.kind in ASSIGNMENT_KINDS:
+        data = event.data or {}
+        to = data.get("person") or f"the {data.get('role')} queue"
+        came = f" from {data['from']}" if data.get("from") else ""
+        back = f", back to {data['back_to']} when done" if data.get("back_to") else ""
+        return f"{at}  {who} {event.kind}{came} → {to} ({data.get('rule')}{back})"
     if event.kind in ROUND_KINDS:
         data = event.data or {}
         if event.kind == "signed":
@@ -162,6 +168,7 @@ def describe_case(
         "stage_title": _t(stage.title, lang),
         "pipeline": definition.pipeline_of(case.state),
         "owner": state.owner,
+        "assignee": assignment.person if (assignment := current_assignment(case)) else None,
         "final": state.final,
         "case_version": case.version,
         "documents": [

@@ -32,8 +32,16 @@ EventKind = Literal[
     "signer_added",
     "signer_removed",
     "recalendared",
+    "assigned",
+    "claimed",
+    "released",
+    "reassigned",
+    "delegated",
+    "transferred",
 ]
-NOTE_KINDS = ("reminded", "escalated", "breach", "recalendared")  # recorded in the history; change no state or document
+# who holds the case's work now: each names a person (or none: back in the role's queue) for the current state
+ASSIGNMENT_KINDS = ("assigned", "claimed", "released", "reassigned", "delegated", "transferred")
+NOTE_KINDS = ("reminded", "escalated", "breach", "recalendared", *ASSIGNMENT_KINDS)  # change no state or document
 ROUND_KINDS = ("signed", "signer_added", "signer_removed")  # a sign-off round's events: data {state, ...}
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 SYSTEM = "procflow"
@@ -42,20 +50,37 @@ SYSTEM_ROLE = "system"
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who acts, and in which role. Written `user:role` on the command line."""
+    """A person of the directory who acts; `role` only when they hold several and it matters.
+
+    The role is never taken on trust: the engine resolves it from the directory at the instant of the
+    action (a grant, or a substitute's cover) and refuses a role the person does not hold.
+    Written `li` or `li:account_manager` on the command line.
+    """
 
     user: str
-    role: str
+    role: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> Actor:
         user, sep, role = text.partition(":")
-        if not sep or not user.strip() or not role.strip():
-            raise ValueError(f"{text!r} is not USER:ROLE (for example alice:account_manager)")
-        return cls(user.strip(), role.strip())
+        if not user.strip() or (sep and not role.strip()):
+            raise ValueError(f"{text!r} is not PERSON or PERSON:ROLE (for example li or li:account_manager)")
+        return cls(user.strip(), role.strip() or None)
 
     def __str__(self) -> str:
-        return f"{self.user}:{self.role}"
+        return f"{self.user}:{self.role}" if self.role else self.user
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Who holds a case's work in its current state: a person, or nobody yet (the role's queue)."""
+
+    person: str | None
+    role: str | None
+    state: str
+    rule: str
+    seq: int
+    back_to: str | None = None  # a delegation: the person the work returns to when done
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +104,7 @@ class Event:
     prev_hash: str | None = None  # the hash of the case's previous event (GENESIS for the first)
     hash: str | None = None  # sha256 over every other field: edit one and the chain breaks
     hash_scheme: int = JCS  # how `hash` spells the fields (engine/canonical.py); older events say 1
+    basis: str | None = None  # the directory grant or cover the actor's role rested on (None: older history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +178,7 @@ def event_values(event: Event) -> tuple[Any, ...]:
 def event_digest(event: Event) -> str:
     """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash,
     spelled under the event's own `hash_scheme` (so events hashed before RFC 8785 keep verifying)."""
-    body = list(event_values(event))
+    body = _with_basis(list(event_values(event)), event.basis)
     if event.hash_scheme == JCS:  # every field but `data` is text, a small integer or null: scan only `data`
         proxies, agrees = (False, True) if event.data is None else scan(event.data)
         if agrees:
@@ -162,6 +188,11 @@ def event_digest(event: Event) -> str:
     return hashlib.sha256(canonical_bytes(body, event.hash_scheme)).hexdigest()
 
 
+def _with_basis(body: list[Any], basis: str | None) -> list[Any]:
+    """Events from before the directory carry no basis and keep their old hash; later ones seal it too."""
+    return body if basis is None else [*body, basis]
+
+
 def stored_digest(values: Sequence[Any]) -> str:
     """An event's hash straight from its stored spelling: the fields of `event_values`, `data` as the JSON text
     a store keeps. Equal to `event_digest` whenever that text is the scheme's canonical spelling of the data,
@@ -169,11 +200,12 @@ def stored_digest(values: Sequence[Any]) -> str:
     case_id, seq, kind, at, actor, role, definition, trigger, source, dest, document, version, hashed, data, prev = (
         values[:15]
     )
+    basis = values[17] if len(values) > 17 else None  # EVENT_FIELDS: …, hash, hash_scheme, basis
     q, m = _quoted, _maybe
     text = (
         f"[{q(case_id)},{seq},{q(kind)},{q(at)},{q(actor)},{q(role)},{q(definition)},{m(trigger)},{m(source)},"
         f"{m(dest)},{m(document)},{'null' if version is None else version},{m(hashed)},"
-        f"{'null' if data is None else data},{m(prev)}]"
+        f"{'null' if data is None else data},{m(prev)}{'' if basis is None else ',' + q(basis)}]"
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -205,6 +237,25 @@ def performs(event: Event, kind: str, name: str) -> bool:
         data = event.data or _EMPTY
         return event.kind == "signed" and data.get("state") == name and (kind == "sign" or data.get("verdict") == kind)
     return kind == "fire" and event.kind == "fired" and event.trigger == name
+
+
+def current_assignment(case: Case) -> Assignment | None:
+    """The assignment made for the case's current state, if any (older ones ended when it left their state)."""
+    for event in reversed(case.history):
+        if event.seq < case.entered_seq:
+            return None
+        if event.kind in ASSIGNMENT_KINDS:
+            data = event.data or _EMPTY
+            person = data.get("person")
+            return Assignment(
+                None if person is None else str(person),
+                data.get("role"),
+                case.state,
+                str(data.get("rule", "")),
+                event.seq,
+                data.get("back_to"),
+            )
+    return None
 
 
 def apply(case: Case | None, event: Event) -> Case:

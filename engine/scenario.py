@@ -25,7 +25,10 @@ from engine.definition.reader import read_yaml
 from engine.errors import DefinitionError, InputError, ProcflowError, Refusal
 from engine.files import read_bounded, shown
 from engine.patterns import FORMATS, linear
-from engine.records import Actor, Case
+from engine.people.cast import CAST_ADMIN, first_admin, seat
+from engine.people.teamfile import read_team, team_drafts
+from engine.people_records import Person
+from engine.records import SYSTEM, Actor, Case, current_assignment
 from engine.runtime.engine import Engine
 
 _STEP = re.compile(r"(\d+)(m|h|d)")
@@ -68,6 +71,7 @@ def read_scenario(path: str | Path) -> dict[str, Any]:
     if problems:
         raise DefinitionError(problems)
     scenario: dict[str, Any] = marked.data
+    scenario["_dir"] = str(Path(path).parent)
     return scenario
 
 
@@ -81,6 +85,7 @@ def run_scenario(
 ) -> ScenarioResult:
     """Run every step; collect failed expectations instead of stopping at the first."""
     clock.set(datetime.fromisoformat(scenario["start"]))
+    _seat_team(scenario, engine, clock.now())
     result = ScenarioResult(scenario["scenario"], scenario["title"])
     case: Case | None = None
     for index, step in enumerate(scenario["steps"], 1):
@@ -127,6 +132,19 @@ def run_scenario(
             on_step(outcome, case)
     result.case = case
     return result
+
+
+def _seat_team(scenario: Mapping[str, Any], engine: Engine, at: datetime) -> None:
+    """The scenario's team file into the run's directory; without one, the cast its steps name."""
+    team = engine.team
+    if "team" in scenario:
+        if not team.directory.roster().seq:
+            team.init(Person(CAST_ADMIN, CAST_ADMIN), at)
+        path = Path(scenario.get("_dir", ".")) / scenario["team"]
+        roster = team.directory.roster()
+        team.change(first_admin(roster), team_drafts(read_team(path), roster, team.roles or (), str(path)), at)
+        return
+    seat(team, [Actor.parse(step["as"]) for step in scenario["steps"] if "as" in step], at)
 
 
 def _describe(step: Mapping[str, Any]) -> str:
@@ -187,6 +205,15 @@ def _check(expect: Mapping[str, Any], case: Case | None, engine: Engine, new: tu
         for name, wanted in expect["deadlines"].items():
             if statuses.get(name) != wanted:
                 yield f"expected deadline {name} {wanted}, found {statuses.get(name, 'no obligation')}"
+    if "assignee" in expect:
+        held = current_assignment(case) if case else None
+        found = held.person if held else None
+        if found != expect["assignee"]:
+            yield f"expected the work with {expect['assignee']!r}, found {found!r}"
+    if "resting_on" in expect:
+        basis = next((e.basis for e in new if e.actor != SYSTEM), None) or ""
+        if expect["resting_on"] not in basis:
+            yield f"expected the action to rest on {expect['resting_on']!r}, found {basis or 'nothing'!r}"
     for kind in expect.get("events", ()):
         if not any(event.kind == kind for event in new):
             yield f"expected a {kind!r} event, found {[event.kind for event in new]}"

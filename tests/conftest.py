@@ -16,6 +16,8 @@ import psycopg
 import pytest
 
 from engine import Actor, Engine, FixedClock, ProcessDefinition, load
+from engine.people import cast
+from engine.people.admin import Team
 from engine.store import Store, open_store
 
 # Tests never read or fill the user's check cache; each session gets its own.
@@ -116,9 +118,16 @@ def store(store_url: str) -> Iterator[Store]:
     made.close()
 
 
+def seat(engine: Engine, *actors: Actor) -> Engine:
+    """Grant each PERSON:ROLE in the engine's directory (adding the person and a first admin as needed)."""
+    cast.seat(Team(engine.directory), actors, engine.clock.now())
+    return engine
+
+
 @pytest.fixture
 def engine(store: Store, clock: FixedClock) -> Engine:
-    return Engine(store, clock=clock)
+    """An engine whose directory holds the mini cast: rita the requester, alan the approver, aude the auditor."""
+    return seat(Engine(store, clock=clock), REQUESTER, APPROVER, AUDITOR)
 
 
 def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
@@ -172,6 +181,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
 
     monkeypatch.setenv("PROCFLOW_DB", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.chdir(tmp_path)
+    seat(Engine(open_store(f"sqlite:///{tmp_path / 'cli.db'}")), REQUESTER, APPROVER, AUDITOR).store.close()
 
     def call(*argv: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()

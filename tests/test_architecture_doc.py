@@ -54,5 +54,6 @@ def test_every_import_goes_to_the_same_layer_or_one_it_may_import() -> None:
 def test_the_table_reads_as_written() -> None:
     part_layer, allowed, _ = layer_table()
     assert part_layer["records"] == "ground" and allowed["ground"] == set()
-    assert allowed["runtime"] == {"ground", "store", "language", "definition", "time"}
+    assert allowed["runtime"] == {"ground", "store", "language", "definition", "time", "people"}
+    assert "runtime" not in allowed["people"]  # the engine resolves roles through people/, never the reverse
     assert allowed["faces"] >= {"runtime", "services", "people"} and "faces" not in allowed["faces"]

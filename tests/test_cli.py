@@ -39,7 +39,7 @@ def test_validate_strict_turns_warnings_into_errors(run: Run, mini_copy) -> None
     [
         (["validate", "no/such.yaml"], "no/such.yaml: no such file"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
-        (["fire", "c1", "go", "--as", "alice"], "'alice' is not USER:ROLE"),
+        (["fire", "c1", "go", "--as", "alice:"], "'alice:' is not PERSON or PERSON:ROLE"),
         (["status", "c1", "--now", "yesterday"], "is not an ISO date-time"),
         (["submit", "c1", "request", "missing.json", "--as", "a:requester"], "missing.json: cannot read the file"),
     ],

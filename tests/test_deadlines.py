@@ -20,11 +20,11 @@ import pytest
 from engine import Actor, Case, Engine, Event, FixedClock, ProcessDefinition, Refusal, load
 from engine.cli import main
 from engine.deadlines import Obligation
-from engine.demo import SCENARIOS as DEMO_ORDER
+from engine.demo import DEAL_SCENARIOS as DEMO_ORDER
 from engine.runtime.timekeeping import LeadTimeViolation
 from engine.scenario import read_scenario, run_scenario
 from engine.store import open_store
-from tests.conftest import PROCESSES, ROOT
+from tests.conftest import PROCESSES, ROOT, seat
 
 TIMED = ROOT / "tests" / "fixtures" / "timed" / "processes" / "timed.yaml"
 SCENARIO_DIR = PROCESSES / "sales" / "scenarios"
@@ -72,7 +72,7 @@ def timed_process() -> ProcessDefinition:
 @pytest.fixture
 def timed(engine: Engine, timed_process: ProcessDefinition) -> Engine:
     engine.register(timed_process)
-    return engine
+    return seat(engine, CLERK)
 
 
 def timed_case(engine: Engine, clock: FixedClock, at: datetime, state: str = "triage", **start: Any) -> Case:
@@ -107,7 +107,13 @@ def won() -> dict[str, Any]:
 @pytest.fixture
 def selling(engine: Engine, sales: ProcessDefinition) -> Engine:
     engine.register(sales)
-    return engine
+    cast = {
+        Actor.parse(step["as"])
+        for path in SCENARIO_DIR.glob("*.yaml")
+        for step in read_scenario(path)["steps"]
+        if "as" in step
+    }
+    return seat(engine, BD, AM, LEGAL, IMPLEMENTER, *sorted(cast, key=str))
 
 
 def play_until(engine: Engine, clock: FixedClock, scenario: dict[str, Any], state: str) -> Case:
@@ -521,7 +527,7 @@ def run_ticks(engine: Engine, case: Case, ticks: list[Tick]) -> list[tuple[str, 
     engine.hooks.on("reminded", hook)
     engine.hooks.on("escalated", hook)
     for when, expected in ticks:
-        fired = engine.tick(when)
+        fired = [e for e in engine.tick(when) if e.kind in ("reminded", "escalated")]  # not the reassignments
         assert [(e.kind, e.data["rule"], e.data["notify"], e.data["action"]) for e in fired] == expected, when
         assert all(e.case_id == case.id and e.at == when for e in fired)
         assert engine.tick(when) == []
@@ -544,6 +550,8 @@ def test_t2_tick_reminds_then_escalates_each_once_and_runs_the_hooks(
     ]
     heard = run_ticks(selling, case, ticks)
     assert heard == [alert for _, expected in ticks for alert in expected]
+    moved = selling.get(case.id).history[-1]  # 'action: reassign': another BD specialist, by the rule
+    assert (moved.kind, moved.data["from"], moved.data["person"]) == ("reassigned", "zhao_lei", "zheng_xiao")
     reminder = next(e for e in selling.get(case.id).history if e.kind == "reminded")
     assert (reminder.data["ref"], reminder.data["due_at"]) == ("T2", "2026-03-04T10:10:00+08:00")
 
@@ -572,7 +580,9 @@ def test_a_late_first_tick_escalates_skips_the_stale_reminder_and_leaves_nothing
 ) -> None:
     case = play_until(selling, clock, won, "first_contact")
     now = sh(2026, 3, 5, 11)
-    assert [(e.kind, e.data["rule"]) for e in selling.tick(now)] == [("escalated", 0), ("escalated", 1)]
+    fired = selling.tick(now)
+    assert [(e.kind, e.data["rule"]) for e in fired if e.kind == "escalated"] == [("escalated", 0), ("escalated", 1)]
+    assert fired[-1].kind == "reassigned"  # what the second escalation's action asks for
     assert [o.case.id for o in selling.overdue(now)] == [case.id]  # still overdue...
     assert [i.key for i in selling.store.due(sh(2027, 1, 1), alerts=True)] == []  # ...with no alert left to act on
 
@@ -597,7 +607,7 @@ def test_tick_escalates_every_missed_period_once_from_a_due_row_written_days_bef
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory, sales: ProcessDefinition) -> tuple[str, dict[str, Case]]:
-    """The four sales scenarios run into one SQLite store, as `procflow demo` does; their last cases by name."""
+    """The four deal scenarios run into one SQLite store, as `procflow demo` does; their last cases by name."""
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     store = open_store(url)
     clock = FixedClock(datetime(2026, 3, 2, tzinfo=UTC))

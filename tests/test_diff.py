@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, load, open_store
+from engine import Actor, Engine, load, open_store
 from engine.cli import main
-from tests.conftest import PROCESSES, REQUESTER
+from tests.conftest import PROCESSES, REQUESTER, seat
 
 SALES = PROCESSES / "sales.yaml"
 Edit = Callable[[str, str, str], Path]
@@ -118,7 +118,7 @@ def test_bad_sides_exit_2_with_a_clear_message(edit: Edit) -> None:
 
 def test_stored_versions_and_the_cases_a_change_touches(mini_copy: Callable[[str, str], Path], tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'd.db'}"
-    engine = Engine(open_store(url))
+    engine = seat(Engine(open_store(url)), REQUESTER, Actor("a", "auditor"))
     old = engine.register(load(mini_copy("title: Draft\n", "title: Draft\n")))
     engine.publish("mini", "policy", {"limit": 1000}, REQUESTER.__class__("a", "auditor"))
     case = engine.start("mini", REQUESTER)

@@ -7,13 +7,13 @@ from datetime import timedelta
 from engine import Engine, FixedClock, ProcessDefinition
 from engine.render_context import render_context, render_footer
 from engine.store.memory import MemoryStore
-from tests.conftest import AUDITOR, REQUESTER
+from tests.conftest import AUDITOR, REQUESTER, seat
 
 
 def test_the_context_names_the_chosen_version_the_case_and_the_process(
     mini: ProcessDefinition, clock: FixedClock
 ) -> None:
-    engine = Engine(MemoryStore(), clock=clock)
+    engine = seat(Engine(MemoryStore(), clock=clock), REQUESTER, AUDITOR)
     engine.register(mini)
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
     case = engine.start("mini", REQUESTER, case_id="c-1", data={"channel": "web"})

@@ -11,7 +11,7 @@ import pytest
 
 from engine import Actor, DefinitionError, Engine, FixedClock, RenderError, load
 from engine.store.memory import MemoryStore
-from tests.conftest import MINI
+from tests.conftest import MINI, seat
 
 REQUESTER = Actor("rita", "requester")
 AUDITOR = Actor("aude", "auditor")
@@ -51,7 +51,7 @@ def render(mini_tree: Path, clock: FixedClock) -> Render:
     ) -> str:
         if template is not None:
             (mini_tree / "doc_templates" / "mini" / "request.md.j2").write_text(template, "utf-8")
-        engine = Engine(MemoryStore(), clock=clock)
+        engine = seat(Engine(MemoryStore(), clock=clock), REQUESTER, AUDITOR)
         engine.register(load(mini_tree / "processes" / "mini.yaml"))
         engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
         case = engine.start("mini", REQUESTER, case_id=case_id)

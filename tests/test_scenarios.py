@@ -66,7 +66,7 @@ def test_a_broken_process_change_fails_a_scenario(edit: Callable[[str, str, str]
 
 def test_a_malformed_scenario_is_reported_with_its_location(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("scenario: x\ntitle: t\nstart: yesterday\nsteps:\n  - fire: go\n    as: nobody\n")
+    bad.write_text("scenario: x\ntitle: t\nstart: yesterday\nsteps:\n  - fire: go\n    as: a:B\n")
     with pytest.raises(DefinitionError) as info:
         read_scenario(bad)
     text = str(info.value)
@@ -83,6 +83,12 @@ def test_the_demo_walks_the_whole_procedure_and_writes_chinese_documents(tmp_pat
     assert code == 0, text
     assert "demo finished: every step as expected" in text
     assert "state → renewed" in text and "state → nurture" in text and "state → lost" in text
+    assert "reassigned: work → zheng_xiao" in text and "sun_mei acts as bd_specialist on cover #" in text
+    hint = next(line for line in text.splitlines() if line.startswith("work left open"))
+    person = hint.split("--as ")[1].split()[0]
+    inbox = io.StringIO()
+    assert main(["inbox", "--as", person, "--db", f"sqlite:///{tmp_path / 'demo.db'}"], inbox, io.StringIO()) == 0
+    assert " due 2026-" in inbox.getvalue()  # real work, with its due time
     contract = (tmp_path / "docs" / "won" / "contract.md").read_text("utf-8")
     assert "合同" in contract and "sales 1.0" in contract
     assert (tmp_path / "docs" / "review_rejected" / "review_record.v1.html").is_file()

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from engine import Engine, FixedClock, load, open_store
 from engine.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seat
 from tests.store.test_faults import CLERK, T0, TICKING
 
 
 def test_worker_once_fires_each_escalation_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
-    engine = Engine(open_store(url), clock=FixedClock(T0))
+    engine = seat(Engine(open_store(url), clock=FixedClock(T0)), CLERK)
     engine.register(load(TICKING))
     ids = [engine.start("ticking", CLERK).id for _ in range(3)]
     later = (T0 + timedelta(days=3)).isoformat()

@@ -12,6 +12,7 @@ from engine.cli.options import (
     Subcommands,
     engine_for,
     instant_or_date,
+    viewer,
 )
 from engine.cli.output import emit
 from engine.errors import UsageError
@@ -19,6 +20,7 @@ from engine.presentation import zone_of
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
+    viewing = [parents.common, parents.viewing]
     p = sub.add_parser(
         "verify", parents=[parents.common], help="prove the history was not edited: chains, heads, checkpoints"
     )
@@ -29,7 +31,9 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.set_defaults(run=cmd_verify)
 
     p = sub.add_parser(
-        "audit", parents=[parents.common], help="a case's audit report: timeline, deadlines, documents, proof"
+        "audit",
+        parents=viewing,
+        help="a case's audit report: timeline, deadlines, documents, proof",
     )
     p.add_argument("case", metavar="CASE")
     p.add_argument("--format", choices=["md", "html", "json"], default="md")
@@ -39,7 +43,9 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.set_defaults(run=cmd_audit)
 
     p = sub.add_parser(
-        "report", parents=[parents.common], help="the sales review: funnel, stage times, deadlines, losses"
+        "report",
+        parents=viewing,
+        help="the sales review: funnel, stage times, deadlines, losses",
     )
     p.add_argument("--process", default="sales", help="process id (default sales)")
     p.add_argument("--from", dest="start", type=instant_or_date, required=True, metavar="DATE")
@@ -76,7 +82,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.bundle:
         return evidence.bundle(args, out, err)
     engine = engine_for(args)
-    case = engine.get(args.case)
+    case = engine.get(args.case, viewer=viewer(args))
     definition = engine.definition(case.process_id, case.definition_hash)
     data = case_audit.audit_data(engine, case.id, engine.clock.now(), zone_of(definition), args.lang)
     emit(case_audit.render(data, args.format, args.lang or definition.locale), args.output, out)
@@ -90,7 +96,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     definition = engine.definition(args.process)
     if args.end <= args.start:
         raise UsageError("--to must be after --from")
-    data = review.figures(engine, args.process, review.Period(args.start, args.end), engine.clock.now(), args.lang)
+    period = review.Period(args.start, args.end)
+    data = review.figures(engine, args.process, period, engine.clock.now(), args.lang, viewer(args))
     if args.format == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":

@@ -10,6 +10,7 @@ from engine.cli.options import (
     Parents,
     Subcommands,
     engine_for,
+    viewer,
 )
 from engine.cli.output import emit, print_json
 from engine.datafiles import read_data
@@ -19,6 +20,7 @@ from engine.presentation import case_row, describe_case, describe_event, describ
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
+    viewing = [parents.common, parents.viewing]
     p = sub.add_parser("start", parents=[parents.common, parents.acting], help="start a case")
     p.add_argument(
         "process", metavar="FILE|PROCESS", help="a process file (registered if new) or a registered process id"
@@ -46,7 +48,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("trigger", metavar="TRIGGER")
     p.set_defaults(run=cmd_fire)
 
-    p = sub.add_parser("status", parents=[parents.common], help="a case's state, documents and history")
+    p = sub.add_parser("status", parents=viewing, help="a case's state, documents and history")
     p.add_argument("case", metavar="CASE")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--lang", help="language of titles")
@@ -58,7 +60,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("case", metavar="CASE")
     p.set_defaults(run=cmd_available)
 
-    p = sub.add_parser("render", parents=[parents.common], help="render a case document to Markdown or HTML")
+    p = sub.add_parser("render", parents=viewing, help="render a case document to Markdown or HTML")
     p.add_argument("case", metavar="CASE")
     p.add_argument("document", metavar="DOCUMENT")
     p.add_argument("--format", choices=["md", "html"], default="md")
@@ -67,11 +69,15 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_render)
 
-    p = sub.add_parser("history", parents=[parents.common], help="every event of a case, in order")
+    p = sub.add_parser("history", parents=viewing, help="every event of a case, in order")
     p.add_argument("case", metavar="CASE")
     p.set_defaults(run=cmd_history)
 
-    p = sub.add_parser("list", parents=[parents.common], help="cases, filtered by process, state, stage, role, overdue")
+    p = sub.add_parser(
+        "list",
+        parents=viewing,
+        help="cases, filtered by process, state, stage, role, overdue",
+    )
     p.add_argument("--process", help="process id")
     p.add_argument("--state", help="state id")
     p.add_argument("--stage", help="stage id (needs --process)")
@@ -122,7 +128,7 @@ def cmd_fire(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
-    case = engine.get(args.case)
+    case = engine.get(args.case, viewer=viewer(args))
     definition = engine.definition(case.process_id, case.definition_hash)
     zone = zone_of(definition)
     info = describe_case(case, definition, args.lang, zone)
@@ -139,6 +145,8 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if info["pipeline"]:
         print(f"  pipeline  {info['pipeline']}", file=out)
     print(f"  owner     {info['owner'] or '-'}", file=out)
+    if info["assignee"]:
+        print(f"  assignee  {info['assignee']}", file=out)
     print("  documents", file=out)
     for doc in info["documents"]:
         print(f"    {doc['id']} v{doc['version']} by {doc['by']} at {doc['at']}", file=out)
@@ -171,6 +179,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         format="html" if args.format == "html" else "markdown",
         version=args.version,
         lang=args.lang,
+        viewer=viewer(args),
     )
     emit(text, args.output, out)
     return 0
@@ -178,7 +187,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
-    case = engine.get(args.case)
+    case = engine.get(args.case, viewer=viewer(args))
     zone = zone_of(engine.definition(case.process_id, case.definition_hash))
     for event in case.history:
         line = describe_event(event, zone)
@@ -194,6 +203,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         stage=args.stage,
         role=args.role,
         overdue_at=engine.clock.now() if args.overdue else None,
+        viewer=viewer(args),
     )
     rows = []
     for case_id in ids:

@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from engine import terminal
-from engine.cli import admin, audit, cases, definitions, evidence, notify, server, signoffs, time
+from engine.cli import admin, audit, cases, definitions, evidence, notify, server, signoffs, team, time, work
 from engine.cli.options import Parents, Parser
 from engine.errors import ProcflowError
 
-AREAS = (definitions, cases, signoffs, time, audit, evidence, admin, notify, server)
+AREAS = (definitions, cases, signoffs, time, audit, evidence, admin, notify, server, team, work)
 
 
 def build_parser() -> argparse.ArgumentParser:

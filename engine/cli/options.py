@@ -27,10 +27,12 @@ class Parser(argparse.ArgumentParser):
 
 @dataclass(frozen=True)
 class Parents:
-    """Parent parsers a subcommand may take: `common` (--db, --now) and `acting` (--as)."""
+    """Parent parsers a subcommand may take: `common` (--db, --now), `acting` (--as, required) and
+    `viewing` (--as, optional: read as that person, seeing only the cases they may see)."""
 
     common: argparse.ArgumentParser
     acting: argparse.ArgumentParser
+    viewing: argparse.ArgumentParser
 
     @classmethod
     def build(cls) -> Parents:
@@ -42,9 +44,28 @@ class Parents:
         )
         acting = Parser(add_help=False)
         acting.add_argument(
-            "--as", dest="actor", type=actor, required=True, metavar="USER:ROLE", help="who acts, in which role"
+            "--as",
+            dest="actor",
+            type=actor,
+            required=True,
+            metavar="PERSON[:ROLE]",
+            help="who acts: a person of the team directory (and, if they hold several roles, which one)",
         )
-        return cls(common, acting)
+        viewing = Parser(add_help=False)
+        viewing.add_argument(
+            "--as",
+            dest="viewer",
+            type=actor,
+            metavar="PERSON",
+            help="read as this person: only the cases they may see (without it: the operator's full view)",
+        )
+        return cls(common, acting, viewing)
+
+
+def viewer(args: argparse.Namespace) -> str | None:
+    """The person `--as` reads as, if given."""
+    found: Actor | None = getattr(args, "viewer", None)
+    return found.user if found else None
 
 
 def actor(text: str) -> Actor:

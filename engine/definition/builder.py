@@ -15,6 +15,7 @@ from engine.definition.model import (
     NO_TEXT,
     Action,
     Anchor,
+    AssignmentRule,
     Calendar,
     Computed,
     ComputedField,
@@ -39,6 +40,18 @@ from engine.definition.model import (
     Text,
     Transition,
 )
+
+
+def _assignment(raw: Mapping[str, Any]) -> AssignmentRule:
+    by = raw.get("by")
+    return AssignmentRule(
+        rule=raw["rule"],
+        states=tuple(raw.get("states", ())),
+        role=raw.get("role"),
+        step=Action.parse(raw["step"]) if "step" in raw else None,
+        lookup=Anchor.parse(by["field"]).field if by else None,
+        table=MappingProxyType({str(k): str(v) for k, v in (by or {}).get("table", {}).items()}),
+    )
 
 
 class _Builder:
@@ -282,6 +295,8 @@ def build(
             )
             for i in data.get("invariants", ())
         ),
+        assignment=tuple(_assignment(r) for r in data.get("assignment", ())),
+        visibility=MappingProxyType(dict(data.get("visibility", {}))),
         roles=MappingProxyType(roles),
         documents=MappingProxyType(documents),
         stages=stages,

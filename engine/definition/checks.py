@@ -352,6 +352,33 @@ def _invariants(c: Context) -> Iterator[Finding]:
                 )
 
 
+def _people(c: Context) -> Iterator[Finding]:
+    """Assignment rules and visibility name states, roles, steps and fields that exist, and say what they need."""
+    d = c.definition
+    triggers = {t.trigger for t in d.transitions}
+    for i, rule in enumerate(d.assignment):
+        for j, state in enumerate(rule.states):
+            if state not in d.states:
+                yield Finding(("assignment", i, "states", j), c.unknown("state", state, d.states))
+        if rule.role is not None and rule.role not in d.roles:
+            yield Finding(("assignment", i, "role"), c.unknown("role", rule.role, d.roles))
+        if not rule.states and rule.role is None:
+            yield Finding(("assignment", i), "an assignment rule needs states, a role, or both")
+        if rule.rule == "keep" and rule.step is None:
+            yield Finding(
+                ("assignment", i), "rule keep needs the step whose doer keeps the case (step: fire:<trigger>)"
+            )
+        if rule.step is not None:
+            yield from _action(c, rule.step, ("assignment", i, "step"), triggers)
+        if rule.rule == "by" and rule.lookup is None:
+            yield Finding(("assignment", i), "rule by needs by: {field: documents.<doc>.<field>, table: {…}}")
+        if rule.lookup is not None and rule.lookup.document not in d.documents:
+            yield Finding(("assignment", i, "by", "field"), c.unknown("document", rule.lookup.document, d.documents))
+    for role in d.visibility:
+        if role not in d.roles:
+            yield Finding(("visibility", role), c.unknown("role", role, d.roles), key=True)
+
+
 def _action(c: Context, action: Action, path: Path, triggers: set[str]) -> Iterator[Finding]:
     if action.kind == "submit" and action.name not in c.definition.documents:
         yield Finding(path, c.unknown("document", action.name, c.definition.documents))
@@ -539,4 +566,5 @@ CHECKS: tuple[Check, ...] = (
     _reserved,
     _invariants,
     _regions,
+    _people,
 )

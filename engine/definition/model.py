@@ -314,6 +314,25 @@ class Separation:
     ref: str = ""
 
 
+AssignmentKind = Literal["round_robin", "least_loaded", "keep", "by", "queue"]
+Visibility = Literal["all", "team", "involved"]
+
+
+@dataclass(frozen=True)
+class AssignmentRule:
+    """Who gets a case's work in some states: picked among the holders of `role` (default: the state's owner)."""
+
+    rule: AssignmentKind
+    states: tuple[str, ...] = ()  # where it applies; empty: every state `role` owns
+    role: str | None = None
+    step: Action | None = None  # keep: whoever did this earlier step keeps the case
+    lookup: FieldRef | None = None  # by: this document field's value, looked up in `table`
+    table: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+
+    def applies(self, state: State) -> bool:
+        return state.id in self.states if self.states else (self.role is not None and state.owner == self.role)
+
+
 @dataclass(frozen=True)
 class InboundEvent:
     """What an outside system's event does: submit `submit` on the case `match` finds, or on a new case."""
@@ -377,6 +396,8 @@ class ProcessDefinition:
     messages: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: EMPTY)  # kind → locale → template
     integrations: Mapping[str, Integration] = field(default_factory=lambda: EMPTY)
     invariants: tuple[Invariant, ...] = ()
+    assignment: tuple[AssignmentRule, ...] = ()
+    visibility: Mapping[str, Visibility] = field(default_factory=lambda: EMPTY)  # role → what it may see
     templates: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
@@ -405,6 +426,11 @@ class ProcessDefinition:
     def top(self, state: str) -> str:
         """The top-level state `state` is in (itself, or the state whose region holds it)."""
         return self.states[state].parent or state
+
+    def assignment_for(self, state: str) -> AssignmentRule | None:
+        """The first rule that applies to `state`; None: the state's owner role's queue (or nobody, if final)."""
+        found = self.states[state]
+        return next((rule for rule in self.assignment if rule.applies(found)), None)
 
     def pipeline_of(self, state: str) -> str | None:
         return self.states[state].pipeline or self.stage_of(state).pipeline

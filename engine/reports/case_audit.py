@@ -13,7 +13,7 @@ from jinja2 import Environment
 
 from engine.audit import chain_problem
 from engine.presentation import describe_event, describe_obligation
-from engine.records import performs
+from engine.records import SYSTEM, performs
 from engine.rendering import markdown_page
 from engine.runtime.engine import Engine
 
@@ -40,6 +40,7 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: 
                 "at": event.at.astimezone(zone).isoformat(timespec="minutes"),
                 "actor": event.actor,
                 "role": event.role,
+                "basis": event.basis or ("system" if event.actor == SYSTEM else "self-declared (before the directory)"),
                 "kind": event.kind,
                 "what": line.split("  ", 1)[-1].split(") ", 1)[-1],
                 "trigger": event.trigger,

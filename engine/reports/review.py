@@ -41,11 +41,13 @@ def _days(delta: timedelta) -> float:
     return round(delta.total_seconds() / 86400, 2)
 
 
-def figures(engine: Engine, process_id: str, period: Period, now: datetime, lang: str | None = None) -> dict[str, Any]:
-    """Every figure of the review, grouped by process version."""
+def figures(
+    engine: Engine, process_id: str, period: Period, now: datetime, lang: str | None = None, viewer: str | None = None
+) -> dict[str, Any]:
+    """Every figure of the review, grouped by process version; for a `viewer`, of the cases they may see."""
     by_version: dict[str, list[Case]] = defaultdict(list)
     for case in engine.store.cases_with_events(process_id):
-        if period.holds(case.created_at):
+        if period.holds(case.created_at) and (viewer is None or engine.sees(viewer, case)):
             by_version[case.definition_hash].append(case)
     versions = []
     for digest, cases in sorted(by_version.items(), key=lambda kv: min(c.created_at for c in kv[1])):

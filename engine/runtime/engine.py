@@ -25,10 +25,13 @@ from engine.errors import (
     ConflictError,
     DocumentInvalid,
     Refusal,
-    RoleNotAllowed,
     StoreError,
     UnknownName,
 )
+from engine.people import roles, visibility
+from engine.people.admin import Team
+from engine.people.directory import Directory, open_directory
+from engine.people.roles import Acting
 from engine.records import (
     NOTE_KINDS,
     SYSTEM,
@@ -46,12 +49,16 @@ from engine.runtime import policy, signing, transfer
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
+from engine.runtime.inbox import InboxEntry
+from engine.runtime.inbox import inbox as build_inbox
 from engine.runtime.outbox import Outbox, commit
+from engine.runtime.people_ops import PeopleOps
 from engine.runtime.policy import Option
 from engine.runtime.timekeeping import Overdue, Timekeeper, due_items, lead_time_events
 from engine.store.base import DueItem, Store, open_store
 
 RenderFormat = Literal["markdown", "html"]
+_SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
 
 
 T = TypeVar("T")
@@ -73,8 +80,8 @@ def retrying(action: Callable[[], T], *, attempts: int = 5, pause: float = 0.01)
     raise AssertionError("unreachable")
 
 
-class Engine:
-    """Runs cases of any registered process definition."""
+class Engine(PeopleOps):
+    """Runs cases of any registered process definition, for the people of a team directory."""
 
     def __init__(
         self,
@@ -83,13 +90,20 @@ class Engine:
         clock: Clock | None = None,
         hooks: Hooks | None = None,
         outbox: Outbox | None = None,
+        directory: Directory | str = "store",
     ) -> None:
+        """`outbox`: who hears of events (engine.notify; None: nobody). `directory`: where people and their
+        grants come from — the store's own (default), a name given to `register_directory`, or a `Directory`.
+        There is no mode without one: every actor is a person."""
         self.store: Store = store if store is not None else open_store("memory:")
         self.clock: Clock = clock or SystemClock()
         self.hooks = hooks or Hooks()
-        self.outbox = outbox  # who hears of events (engine.notify); None: nobody, as before
+        self.outbox = outbox
+        self.directory: Directory = open_directory(directory, self.store) if isinstance(directory, str) else directory
         self._compiled: dict[str, CompiledProcess] = {}
-        self._time = Timekeeper(self.store, self.hooks, lambda case: self._compile(case.definition_hash), outbox)
+        self._time = Timekeeper(
+            self.store, self.hooks, lambda case: self._compile(case.definition_hash), outbox, reassign=self._reassign
+        )
 
     # --- definitions ---------------------------------------------------------------
 
@@ -118,8 +132,17 @@ class Engine:
 
     # --- cases -------------------------------------------------------------------------
 
-    def get(self, case_id: str) -> Case:
-        return self.store.get(case_id)
+    def get(self, case_id: str, *, viewer: str | None = None) -> Case:
+        """The case; for a `viewer` (a person), only if the process lets them see it — else not found."""
+        case = self.store.get(case_id)
+        if viewer is not None and not self.sees(viewer, case):
+            raise CaseNotFound(case_id)
+        return case
+
+    def sees(self, person: str, case: Case) -> bool:
+        """Whether `person` may see `case` by the visibility the process declares for their roles."""
+        definition = self._compile(case.definition_hash).definition
+        return visibility.may_see(definition, self.directory.roster(), person, case, self.clock.now())
 
     def start(
         self,
@@ -139,8 +162,7 @@ class Engine:
         definition = compiled.definition
         initial = definition.states[definition.initial]
         allowed = tuple(r for r in (initial.owner, *initial.participants) if r and not definition.roles[r].external)
-        if actor.role not in allowed:
-            raise RoleNotAllowed(f"start a {definition.id} case", actor.role, allowed)
+        acting = self.acting(actor, definition.id, allowed, f"start a {definition.id} case")
         check_data(data or {})
         plain, _ = frozen_copy(dict(data or {}))
         event = seal(
@@ -149,14 +171,15 @@ class Engine:
                 seq=1,
                 kind="started",
                 at=self.clock.now(),
-                actor=actor.user,
-                role=actor.role,
+                actor=acting.person,
+                role=acting.role,
                 definition_hash=definition.content_hash,
                 dest=definition.initial,
                 data=MappingProxyType(
                     {"process_id": definition.id, "data": plain}
                     | ({"active": [r.initial for r in initial.regions]} if initial.regions else {})
                 ),
+                basis=acting.basis,
             ),
             None,
         )
@@ -168,6 +191,7 @@ class Engine:
             if computed is not None:
                 events.append(computed)
                 case = apply(case, computed)
+        case = self._then(case, events, self._assign_next(compiled, case, event.at))
         self._commit(compiled, case, events, due_items(compiled, case, event.at))
         self.hooks.run(events, case)
         return case
@@ -187,10 +211,14 @@ class Engine:
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         shared = self.store.shared(current.process_id) if compiled.has_shared else {}
-        event = policy.fired_event(compiled, current, trigger, actor, shared, self.clock.now())
+        roles = policy.roles_for(compiled, current, trigger)
+        acting = self.acting(actor, current.process_id, roles, f"fire {trigger!r}")
+        event = policy.fired_event(compiled, current, trigger, acting.actor, shared, self.clock.now(), acting.basis)
         updated = apply(current, event)
-        self._commit(compiled, updated, [event], due_items(compiled, updated, event.at))
-        self.hooks.run([event], updated)
+        events = [event]
+        updated = self._then(updated, events, self._assign_next(compiled, updated, event.at))
+        self._commit(compiled, updated, events, due_items(compiled, updated, event.at))
+        self.hooks.run(events, updated)
         return updated
 
     def available(self, case: Case | str, actor: Actor) -> list[Option]:
@@ -199,7 +227,21 @@ class Engine:
         current, compiled = self._case(case)
         shared = self.store.shared(current.process_id)
         now = self.clock.now()
-        return [*policy.options(compiled, current, actor, shared, now), *signing.options(compiled, current, actor)]
+        found: list[Option] = []
+        for move in policy.current_moves(compiled, current):
+            trigger = move.transition.trigger
+            try:
+                acting = self.acting(actor, current.process_id, move.transition.roles, f"fire {trigger!r}", now)
+            except Refusal as exc:
+                found.append(Option(trigger, move.transition.dest, False, (exc.message,), move.source))
+                continue
+            found.extend(
+                o
+                for o in policy.options(compiled, current, acting.actor, shared, now)
+                if o.trigger == trigger and o.source == move.source
+            )
+        signer = self._signer(current, compiled, actor, None, now, quiet=True)
+        return [*found, *(signing.options(compiled, current, signer) if signer is not None else ())]
 
     # --- sign-off rounds ----------------------------------------------------------------
 
@@ -207,22 +249,62 @@ class Engine:
         self, case: Case | str, verdict: str, actor: Actor, *, comment: str = "", state: str | None = None
     ) -> Case:
         """Give a verdict (approve / reject) on the sign-off round of the case's state (or of one of its
-        region states: `state`). The sign-off that decides the round also fires its outcome move."""
-        return self._round(
-            case, lambda c, compiled, shared, at: signing.sign(compiled, c, verdict, actor, comment, state, shared, at)
-        )
+        region states: `state`). The sign-off that decides the round also fires its outcome move. The person
+        signs in the signer role the directory gives them."""
+
+        def made(c: Case, compiled: CompiledProcess, shared: policy.Shared, at: datetime) -> list[Event]:
+            signer = self._signer(c, compiled, actor, state, at)
+            assert signer is not None
+            return signing.sign(compiled, c, verdict, signer, comment, state, shared, at)
+
+        return self._round(case, made)
 
     def add_signer(self, case: Case | str, role: str, actor: Actor, *, state: str | None = None) -> Case:
         """加签: the state's owner adds a signer role to the open round."""
         return self._round(
-            case, lambda c, compiled, shared, at: signing.change(compiled, c, role, actor, True, state, shared, at)
+            case,
+            lambda c, compiled, shared, at: signing.change(
+                compiled, c, role, self._owner(c, compiled, actor, state, at), True, state, shared, at
+            ),
         )
 
     def remove_signer(self, case: Case | str, role: str, actor: Actor, *, state: str | None = None) -> Case:
         """减签: the state's owner removes a signer who has not signed yet."""
         return self._round(
-            case, lambda c, compiled, shared, at: signing.change(compiled, c, role, actor, False, state, shared, at)
+            case,
+            lambda c, compiled, shared, at: signing.change(
+                compiled, c, role, self._owner(c, compiled, actor, state, at), False, state, shared, at
+            ),
         )
+
+    def _signer(
+        self,
+        case: Case,
+        compiled: CompiledProcess,
+        actor: Actor,
+        state: str | None,
+        at: datetime,
+        *,
+        quiet: bool = False,
+    ) -> Actor | None:
+        """`actor` in the signer role the directory gives them for the open round (None, when `quiet`, if the
+        case has no round or they hold no signer role)."""
+        try:
+            round_ = signing.round_here(compiled, case, state)
+            if round_ is None:
+                if quiet:
+                    return None
+                return actor  # signing.sign names the missing round
+            return self.acting(actor, case.process_id, round_.signers, "sign", at).actor
+        except Refusal:
+            if quiet:
+                return None
+            raise
+
+    def _owner(self, case: Case, compiled: CompiledProcess, actor: Actor, state: str | None, at: datetime) -> Actor:
+        """`actor` as the owner of the state whose round they change (the directory must give them that role)."""
+        owner = compiled.definition.states[state or case.state].owner
+        return self.acting(actor, case.process_id, (owner,) if owner else (), "change the signers", at).actor
 
     def signoff(self, case: Case | str, state: str | None = None) -> signing.Round | None:
         """Where the sign-off round of the case's state (or region state) stands, or None."""
@@ -240,9 +322,24 @@ class Engine:
         updated = current
         for event in made:
             updated = apply(updated, event)
-        self.store.commit(updated, made, due_items(compiled, updated, made[-1].at))
+        if updated.state != current.state:  # the round decided a move: the next state's work goes to someone
+            updated = self._then(updated, made, self._assign_next(compiled, updated, made[-1].at))
+        self._commit(compiled, updated, made, due_items(compiled, updated, made[-1].at))
         self.hooks.run(made, updated)
         return updated
+
+    @property
+    def team(self) -> Team:
+        """Changes to the directory, checked against the roles of every registered process."""
+        roles = {r for h, _, _ in self.store.definitions() for r in self._compile(h).definition.roles}
+        return Team(self.directory, roles)
+
+    def acting(
+        self, actor: Actor, process_id: str, allowed: Sequence[str], action: str, at: datetime | None = None
+    ) -> Acting:
+        """The role the directory gives `actor` for `action` now (a grant or a cover), or the refusal naming
+        the grant that is missing. Never the role the caller claims, unless the person holds it."""
+        return roles.resolve(self.directory.roster(), actor, process_id, allowed, action, at or self.clock.now())
 
     # --- documents -------------------------------------------------------------------
 
@@ -257,15 +354,14 @@ class Engine:
             raise Refusal(f"{document!r} is shared by all cases of {current.process_id!r}; publish it instead")
         if spec.computed is not None:
             raise Refusal(f"{document!r} is computed by the engine from {', '.join(spec.computed.inputs)}")
-        if actor.role not in spec.produced_by:
-            raise RoleNotAllowed(f"submit {document!r}", actor.role, spec.produced_by)
-        policy.check_separation(compiled.definition, current, "submit", document, actor)
+        acting = self.acting(actor, current.process_id, spec.produced_by, f"submit {document!r}")
+        policy.check_separation(compiled.definition, current, "submit", document, acting.actor)
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         now = self.clock.now()
         plain, digest = self._validated(compiled, document, data)
         breaches = lead_time_events(compiled, current, document, plain, now) if compiled.has_deadlines else []
-        events = [self._document_event(current, document, plain, digest, actor.user, actor.role, now)]
+        events = [self._document_event(current, document, plain, digest, acting, now)]
         updated = apply(current, events[0])
         for breach in breaches:  # soft lead-time rules: accepted, and the breach is on record
             events.append(
@@ -275,11 +371,12 @@ class Engine:
                         updated.version + 1,
                         "breach",
                         now,
-                        actor.user,
-                        actor.role,
+                        acting.person,
+                        acting.role,
                         updated.definition_hash,
                         document=document,
                         data=MappingProxyType(breach),
+                        basis=acting.basis,
                     ),
                     updated,
                 )
@@ -292,6 +389,7 @@ class Engine:
             if event is not None:
                 events.append(event)
                 updated = apply(updated, event)
+        updated = self._then(updated, events, self._returned(updated, acting.person, now))
         self._commit(compiled, updated, events, due_items(compiled, updated, now))
         self.hooks.run(events, updated)
         return updated
@@ -302,8 +400,7 @@ class Engine:
         spec = self._spec(compiled, document)
         if not spec.shared:
             raise Refusal(f"{document!r} belongs to each case; submit it to a case instead")
-        if actor.role not in spec.produced_by:
-            raise RoleNotAllowed(f"publish {document!r}", actor.role, spec.produced_by)
+        acting = self.acting(actor, process_id, spec.produced_by, f"publish {document!r}")
         plain, digest = self._validated(compiled, document, data)
         previous = self.store.shared(process_id).get(document, ())
         version = DocumentVersion(
@@ -311,8 +408,8 @@ class Engine:
             len(previous) + 1,
             MappingProxyType(plain),
             digest,
-            actor.user,
-            actor.role,
+            acting.person,
+            acting.role,
             self.clock.now(),
             0,
         )
@@ -348,8 +445,7 @@ class Engine:
         document: str,
         data: dict[str, Any],
         digest: str,
-        user: str,
-        role: str,
+        acting: Acting,
         at: datetime,
         kind: Literal["submitted", "computed"] = "submitted",
     ) -> Event:
@@ -360,13 +456,14 @@ class Engine:
                 seq=case.version + 1,
                 kind=kind,
                 at=at,
-                actor=user,
-                role=role,
+                actor=acting.person,
+                role=acting.role,
                 definition_hash=case.definition_hash,
                 document=document,
                 document_version=len(versions) + 1,
                 document_hash=digest,
                 data=MappingProxyType(data),
+                basis=acting.basis or None,
             ),
             case,
         )
@@ -387,7 +484,7 @@ class Engine:
         latest = case.latest(target)
         if latest is not None and latest.hash == digest:
             return None  # unchanged: no new version
-        return self._document_event(case, target, plain, digest, SYSTEM, SYSTEM_ROLE, at, "computed")
+        return self._document_event(case, target, plain, digest, _SYSTEM, at, "computed")
 
     def cases(
         self,
@@ -397,6 +494,7 @@ class Engine:
         stage: str | None = None,
         role: str | None = None,
         overdue_at: datetime | None = None,
+        viewer: str | None = None,
     ) -> list[str]:
         """Ids of the cases matching every filter given. Stage and role (the owner of the state) are read
         from the process's newest version; `overdue_at` keeps cases with an obligation past due then."""
@@ -420,6 +518,8 @@ class Engine:
         if overdue_at is not None:
             late = {item.case.id for item in self.overdue(overdue_at)}
             found = [case_id for case_id in found if case_id in late]
+        if viewer is not None:
+            found = [case_id for case_id in found if self.sees(viewer, self.store.get(case_id))]
         return found
 
     def _region_state(self, process_id: str | None, state: str) -> str | None:
@@ -476,14 +576,15 @@ class Engine:
         report = transfer.check_migration(current, compiled.definition, target.definition)
         if report.problems and not force:
             raise transfer.MigrationRefused(report)
+        acting = self.acting(actor, current.process_id, sorted(compiled.definition.roles), f"migrate {current.id}")
         event = seal(
             Event(
                 current.id,
                 current.version + 1,
                 "migrated",
                 self.clock.now(),
-                actor.user,
-                actor.role,
+                acting.person,
+                acting.role,
                 target.definition.content_hash,
                 data=MappingProxyType(
                     {
@@ -494,6 +595,7 @@ class Engine:
                     }
                     | transfer.regions_after(current, target.definition)
                 ),
+                basis=acting.basis,
             ),
             current,
         )
@@ -518,14 +620,14 @@ class Engine:
                 kind,
                 self.clock.now(),
                 actor.user,
-                actor.role,
+                actor.role or "",
                 current.definition_hash,
                 data=MappingProxyType(plain),
             ),
             current,
         )
         updated = apply(current, event)
-        self.store.commit(updated, [event], due_items(compiled, updated, event.at))
+        self._commit(compiled, updated, [event], due_items(compiled, updated, event.at))
         self.hooks.run([event], updated)
         return updated
 
@@ -533,6 +635,13 @@ class Engine:
         """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue."""
         current, _ = self._case(case)
         return self._time.status(current, now or self.clock.now())
+
+    def inbox(self, person: str, now: datetime | None = None, *, limit: int = 20) -> list[InboxEntry]:
+        """Every case where `person` has work now (held, queued for their roles, or of whom they cover),
+        escalated first, then by due time; from the store's work index, never a scan of all cases."""
+        at = now or self.clock.now()
+        compiled_for = lambda case: self._compile(case.definition_hash)  # noqa: E731
+        return build_inbox(self.store, self.directory, compiled_for, self._time.status, person, at, limit)
 
     def overdue(self, now: datetime | None = None) -> list[Overdue]:
         """Every open obligation past due, across all cases, earliest due first (from the store's due index)."""
@@ -552,9 +661,10 @@ class Engine:
         format: RenderFormat = "markdown",
         version: int | None = None,
         lang: str | None = None,
+        viewer: str | None = None,
     ) -> str:
         """Render a document version (default: the latest) through its template."""
-        current, compiled = self._case(case)
+        current, compiled = self._case(self.get(case, viewer=viewer) if isinstance(case, str) else case)
         definition = compiled.definition
         spec = self._spec(compiled, document)
         if spec.template is None:

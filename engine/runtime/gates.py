@@ -93,7 +93,7 @@ def check_separation(definition: ProcessDefinition, case: Case, kind: str, name:
 
 def check_role(move: CompiledTransition, actor: Actor) -> None:
     if actor.role not in move.transition.roles:
-        raise RoleNotAllowed(f"fire {move.transition.trigger!r}", actor.role, move.transition.roles)
+        raise RoleNotAllowed(f"fire {move.transition.trigger!r}", actor.role or "(no role)", move.transition.roles)
 
 
 def check_decided(definition: ProcessDefinition, move: CompiledTransition, case: Case, actor: Actor) -> None:

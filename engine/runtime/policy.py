@@ -72,8 +72,27 @@ def check_fire(
     return compiled.moves[source][transition.trigger], reached
 
 
+def roles_for(compiled: CompiledProcess, case: Case, trigger: str) -> tuple[str, ...]:
+    """The roles that may take `trigger` from the case's configuration (the directory resolves who acts in
+    one of them), or the refusal that the trigger is unknown or leaves nowhere from here."""
+    if trigger not in compiled.triggers:
+        raise UnknownName("trigger", trigger, sorted(compiled.triggers))
+    moves = [m for m in current_moves(compiled, case) if m.transition.trigger == trigger]
+    if not moves:
+        raise TriggerNotAvailable(
+            trigger, describe(case), sorted({m.transition.trigger for m in current_moves(compiled, case)})
+        )
+    return tuple(dict.fromkeys(role for m in moves for role in m.transition.roles))
+
+
 def fired_event(
-    compiled: CompiledProcess, case: Case, trigger: str, actor: Actor, shared: Shared, at: datetime
+    compiled: CompiledProcess,
+    case: Case,
+    trigger: str,
+    actor: Actor,
+    shared: Shared,
+    at: datetime,
+    basis: str | None = None,
 ) -> Event:
     """The sealed `fired` event of the move `transitions` makes (or the refusal): the configuration it
     reaches rides in the event's data when it is inside regions."""
@@ -85,12 +104,13 @@ def fired_event(
             kind="fired",
             at=at,
             actor=actor.user,
-            role=actor.role,
+            role=actor.role or "",  # resolved from the directory before any move is made
             definition_hash=case.definition_hash,
             trigger=trigger,
             source=move.source,
             dest=move.transition.dest,
             data=MappingProxyType({"state": state, "active": list(leaves)}) if leaves else None,
+            basis=basis,
         ),
         case,
     )

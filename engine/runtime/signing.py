@@ -59,7 +59,7 @@ def sign(
     check_sign(round_, verdict, actor)
     for kind in (verdict, "sign"):
         policy.check_separation(compiled.definition, case, kind, round_.state, actor)
-    data = {"state": round_.state, "verdict": verdict, "signer": actor.role, "comment": comment}
+    data = {"state": round_.state, "verdict": verdict, "signer": actor.role or "", "comment": comment}
     event = _event(case, "signed", actor, data, at)
     return [event, *_decided(compiled, apply(case, event), round_.state, shared, at)]
 
@@ -96,7 +96,7 @@ def _event(
             kind,
             at,
             actor.user,
-            actor.role,
+            actor.role or "",
             case.definition_hash,
             data=MappingProxyType(data),
         ),

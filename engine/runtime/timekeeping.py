@@ -133,6 +133,9 @@ def _late(obligation: Obligation) -> bool:
     return obligation.status == "overdue" or (obligation.deadline.kind == "recurring" and obligation.status == "missed")
 
 
+Reassign = Callable[[CompiledProcess, Case, str, datetime], Event | None]
+
+
 class Timekeeper:
     def __init__(
         self,
@@ -140,8 +143,10 @@ class Timekeeper:
         hooks: Hooks,
         compiled_for: Callable[[Case], CompiledProcess],
         outbox: Outbox | None = None,
+        reassign: Reassign | None = None,
     ) -> None:
         self.store, self.hooks, self._compiled_for, self.outbox = store, hooks, compiled_for, outbox
+        self._reassign = reassign  # `action: reassign` on an escalation: the engine's people rules pick whom
 
     def status(self, case: Case, now: datetime) -> list[Obligation]:
         compiled = self._compiled_for(case)
@@ -217,6 +222,11 @@ class Timekeeper:
                 )
                 updated = apply(updated, event)
                 events.append(event)
+                if rule is not None and rule.action == "reassign" and self._reassign is not None:
+                    moved = self._reassign(compiled, updated, rule.notify, now)
+                    if moved is not None:
+                        updated = apply(updated, moved)
+                        events.append(moved)
         due = due_items(compiled, updated, now)
         commit(self.store, self.outbox, updated, events, due, compiled.definition, compiled.calendar)
         self.hooks.run(events, updated)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, Protocol
 
 from engine.canonical import digest
 from engine.errors import StoreError
+from engine.people_records import DirectoryEvent, WorkItem
 from engine.records import Case, DocumentVersion, Event
 from engine.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
 from engine.store.outbox import OutboxMessage
@@ -80,7 +81,8 @@ class Store(Protocol):
 
     `commit` is atomic: the events and the case snapshot are written together or
     not at all, and only if the stored case is still at `case.version - len(events)`
-    (else `ConflictError`).
+    (else `ConflictError`). The same transaction keeps the inbox index (`work`) from the case's
+    assignment events.
     """
 
     def save_definition(self, bundle: Mapping[str, Any]) -> None: ...
@@ -172,6 +174,29 @@ class Store(Protocol):
 
     def workers(self) -> list[WorkerBeat]:
         """Every worker that ever beat, by name."""
+        ...
+
+    # --- people: the directory's event chain and the inbox index (kept by `commit`) ---------------
+
+    def append_directory(self, events: Sequence[DirectoryEvent]) -> None:
+        """Append sealed directory events in one transaction; `ConflictError` if their numbers are taken."""
+        ...
+
+    def directory_events(self, after: int = 0) -> list[DirectoryEvent]:
+        """Directory events after seq `after`, in order."""
+        ...
+
+    def work(self, person: str, roles: Sequence[str] = (), *, limit: int | None = None) -> list[WorkItem]:
+        """Open work held by `person`, and unclaimed work in the queues of `roles`: escalated first, then
+        by due time; from the index `commit` keeps, never a scan of cases."""
+        ...
+
+    def load(self, people: Sequence[str]) -> dict[str, int]:
+        """How many open cases each person holds."""
+        ...
+
+    def rotation(self, pool: str) -> str | None:
+        """Who had the last round-robin turn in `pool` (kept by `commit` from assignment events)."""
         ...
 
     def close(self) -> None: ...

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import CaseNotFound, ConflictError, StoreError
+from engine.people_records import DirectoryEvent, WorkItem
 from engine.records import Case, DocumentVersion, Event
 from engine.store.access_memory import MemoryAccess
 from engine.store.base import (
@@ -27,6 +28,7 @@ from engine.store.base import (
 from engine.store.memory_outbox import MemoryOutbox
 from engine.store.outbox import OutboxMessage
 from engine.store.records import utc
+from engine.store.work import rotations, urgency, work_item
 
 
 class MemoryStore(MemoryOutbox, MemoryAccess):
@@ -41,6 +43,9 @@ class MemoryStore(MemoryOutbox, MemoryAccess):
         self._claims: dict[str, tuple[str, datetime]] = {}  # case id → (worker, lease until)
         self._workers: dict[str, WorkerBeat] = {}
         self._checkpoints: list[tuple[Checkpoint, tuple[Head, ...]]] = []
+        self._directory: list[DirectoryEvent] = []
+        self._work: dict[str, WorkItem] = {}
+        self._rotation: dict[str, str] = {}
 
     @classmethod
     def from_url(cls, url: str) -> MemoryStore:
@@ -86,6 +91,12 @@ class MemoryStore(MemoryOutbox, MemoryAccess):
                 raise ConflictError(case.id, expected, found)
             self._cases[case.id] = case
             self._add_outbox(outbox, case.updated_at)
+            item = work_item(case, due)
+            if item is None:
+                self._work.pop(case.id, None)
+            else:
+                self._work[case.id] = item
+            self._rotation.update(rotations(events))
             if due is None:  # the process has no deadlines: the case never has due items or claims
                 return
             if due:
@@ -206,6 +217,32 @@ class MemoryStore(MemoryOutbox, MemoryAccess):
 
     def shared(self, process_id: str) -> Mapping[str, tuple[DocumentVersion, ...]]:
         return self._shared.get(process_id, {})
+
+    def append_directory(self, events: Sequence[DirectoryEvent]) -> None:
+        with self._lock:
+            if events and events[0].seq != len(self._directory) + 1:
+                raise ConflictError("the directory", events[0].seq - 1, len(self._directory))
+            self._directory.extend(events)
+
+    def directory_events(self, after: int = 0) -> list[DirectoryEvent]:
+        return self._directory[after:]
+
+    def work(self, person: str, roles: Sequence[str] = (), *, limit: int | None = None) -> list[WorkItem]:
+        found = sorted(
+            (w for w in list(self._work.values()) if w.person == person or (w.person is None and w.role in roles)),
+            key=urgency,
+        )
+        return found[:limit] if limit is not None else found
+
+    def load(self, people: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(people, 0)
+        for item in list(self._work.values()):
+            if item.person in counts:
+                counts[item.person] += 1
+        return counts
+
+    def rotation(self, pool: str) -> str | None:
+        return self._rotation.get(pool)
 
     def close(self) -> None:
         pass

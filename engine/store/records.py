@@ -28,6 +28,7 @@ EVENT_FIELDS = (
     "prev_hash",
     "hash",
     "hash_scheme",
+    "basis",
 )
 
 
@@ -62,6 +63,7 @@ def event_from_dict(row: dict[str, Any]) -> Event:
         prev_hash=row.get("prev_hash"),
         hash=row.get("hash"),
         hash_scheme=row.get("hash_scheme") or LEGACY,  # exports made before schemes were recorded
+        basis=row.get("basis"),
     )
 
 
@@ -97,7 +99,7 @@ def event_row(event: Event) -> tuple[Any, ...]:
     if event.data is not None:  # in its scheme's canonical spelling, so a verifier can hash the row as stored
         data = plain(event.data)
         values[13] = jcs(data).decode("utf-8") if event.hash_scheme == JCS else canonical_json(data)
-    return (*values, event.hash, event.hash_scheme)
+    return (*values, event.hash, event.hash_scheme, event.basis)
 
 
 def event_from_row(row: Sequence[Any]) -> Event:
@@ -120,4 +122,5 @@ def event_from_row(row: Sequence[Any]) -> Event:
         row[14],
         row[15],
         row[16] or LEGACY,  # NULL: sealed before schema v5 recorded the scheme
+        row[17],
     )

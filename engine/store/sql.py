@@ -21,6 +21,7 @@ from engine.records import Case, DocumentVersion, Event, replay
 from engine.store.access_sql import V7, AccessQueries
 from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
 from engine.store.outbox import OutboxMessage
+from engine.store.people_sql import PeopleTables
 from engine.store.records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_dict, version_to_dict
 from engine.store.sql_outbox import MIGRATION as _V8
 from engine.store.sql_outbox import SQLOutbox, insert_outbox
@@ -91,18 +92,33 @@ _V5 = [  # evidence: each event's hash scheme (NULL = 1, sealed before RFC 8785)
         number INTEGER PRIMARY KEY, key_id TEXT NOT NULL, statement TEXT NOT NULL, signature TEXT NOT NULL)""",
 ]
 
+_V4 = [  # people: the directory's own hash chain, the grant each action rested on, the inbox index
+    """CREATE TABLE directory_events (
+        seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, data TEXT NOT NULL,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+    "ALTER TABLE events ADD COLUMN basis TEXT",
+    """CREATE TABLE work (
+        case_id TEXT PRIMARY KEY REFERENCES cases (id), process_id TEXT NOT NULL, state TEXT NOT NULL,
+        person TEXT, role TEXT, since TEXT NOT NULL, due_at TEXT, escalated_at TEXT, urgency TEXT NOT NULL)""",
+    "CREATE INDEX work_by_person ON work (person, urgency)",
+    "CREATE INDEX work_by_queue ON work (role, urgency) WHERE person IS NULL",
+    "CREATE TABLE rotation (pool TEXT PRIMARY KEY, person TEXT NOT NULL)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
-    ("v7: accounts, login failures, API tokens, integrations, idempotency keys, attachments", V7),
-    ("v8: the notification outbox (engine/store/sql_outbox.py)", _V8),
+    # each step is version len(steps before it) + 1: 4 the server's records, 5 the outbox, 6 evidence, 7 people
+    ("accounts, login failures, API tokens, integrations, idempotency keys, attachments", V7),
+    ("the notification outbox (engine/store/sql_outbox.py)", _V8),
     ("evidence: hash schemes per event, signed checkpoints", _V5),
+    ("the people directory, the grant behind each action, the inbox index", _V4),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SQLStore(SQLOutbox, AccessQueries, ABC):
+class SQLStore(SQLOutbox, AccessQueries, PeopleTables, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str
@@ -270,6 +286,7 @@ class SQLStore(SQLOutbox, AccessQueries, ABC):
                 tx.count(f"INSERT INTO events ({columns}) VALUES ({marks})", event_row(event))
             if outbox:
                 insert_outbox(tx, outbox, utc(case.updated_at), utc)
+            self._index_work(tx, case, events, due)
             if due is None:  # the process has no deadlines: the case never has due rows or claims
                 return
             tx.execute("DELETE FROM due WHERE case_id = ?", (case.id,))

@@ -9,7 +9,7 @@ import pytest
 
 from engine import Actor, DutiesNotSeparated, Engine, load
 from engine.diff import compare
-from tests.conftest import AUDITOR, REQUESTER
+from tests.conftest import AUDITOR, REQUESTER, seat
 
 RULE = """separation:
   - id: requester_not_decider
@@ -33,6 +33,7 @@ def separated(engine: Engine, mini_copy: Callable[[str, str], Path]) -> Engine:
 
 def test_the_same_person_may_not_take_both_steps_even_in_another_role(separated: Engine) -> None:
     rita_as_approver = Actor("rita", "approver")
+    seat(separated, rita_as_approver)  # she holds both roles: the rule judges the person, not the role
     case = separated.submit(separated.start("mini", REQUESTER), "request", {"item": "desk", "amount": 3}, REQUESTER)
     case = separated.fire(case, "send", REQUESTER)
     with pytest.raises(

@@ -12,7 +12,7 @@ import pytest
 from engine import Engine, ProcessDefinition, Refusal, load, open_store
 from engine.cli import main
 from engine.runtime.transfer import MigrationRefused
-from tests.conftest import APPROVER, AUDITOR, REQUESTER
+from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 
 Copy = Callable[[str, str], Path]
 
@@ -96,7 +96,7 @@ def test_a_migration_that_would_break_is_refused_unless_forced(running: Engine, 
 
 def test_list_and_history_on_the_command_line(running: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = Engine(open_store(url))
+    engine = seat(Engine(open_store(url)), REQUESTER, APPROVER, AUDITOR)
     engine.register(running.definition("mini"))
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
     sent, drafted = a_case(engine), engine.start("mini", REQUESTER).id
@@ -119,7 +119,7 @@ def test_list_and_history_on_the_command_line(running: Engine, tmp_path: Path, m
 
 def test_migrate_on_the_command_line_reports_and_refuses(running: Engine, mini_copy: Copy, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = Engine(open_store(url))
+    engine = seat(Engine(open_store(url)), REQUESTER, APPROVER, AUDITOR)
     engine.register(running.definition("mini"))
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
     case_id = a_case(engine)

@@ -7,7 +7,7 @@ import pytest
 
 from engine import Engine, ProcessDefinition, open_store
 from engine.store.sql import SQLStore
-from tests.conftest import APPROVER, AUDITOR, REQUESTER, drop_pg_schema, pg_url_for_test
+from tests.conftest import APPROVER, AUDITOR, REQUESTER, drop_pg_schema, pg_url_for_test, seat
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -24,7 +24,7 @@ def durable_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 @pytest.fixture
 def history(durable_url: str, mini: ProcessDefinition) -> tuple[SQLStore, str]:
     """A store with one case of six events: started, submitted, computed, fired, submitted, fired."""
-    engine = Engine(open_store(durable_url))
+    engine = seat(Engine(open_store(durable_url)), REQUESTER, APPROVER, AUDITOR)
     engine.register(mini)
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
     case = engine.start("mini", REQUESTER)

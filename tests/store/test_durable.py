@@ -10,11 +10,11 @@ import pytest
 
 from engine import Engine, ProcessDefinition, StoreError, open_store
 from engine.store.sql import SCHEMA_VERSION, SQLStore
-from tests.conftest import AUDITOR, REQUESTER
+from tests.conftest import AUDITOR, REQUESTER, seat
 
 
 def engine_on(url: str, mini: ProcessDefinition) -> Engine:
-    engine = Engine(open_store(url))
+    engine = seat(Engine(open_store(url)), REQUESTER, AUDITOR)
     engine.register(mini)
     return engine
 
@@ -53,8 +53,12 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:  # a version-1 store: undo evidence, the outbox, v7, 3, 2
+    def downgrade(tx: object) -> None:  # a version-1 store: undo people, evidence, the outbox, the server's, 3, 2
         for statement in (
+            "DROP TABLE rotation",
+            "DROP TABLE work",
+            "DROP TABLE directory_events",
+            "ALTER TABLE events DROP COLUMN basis",
             "DROP TABLE outbox",
             *(f"DROP TABLE {t}" for t in ("accounts", "login_failures", "api_tokens", "integrations", "idempotency")),
             "DROP TABLE attachments",

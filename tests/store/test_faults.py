@@ -20,7 +20,7 @@ import pytest
 from engine import Actor, Engine, FixedClock, StoreError, load, open_store
 from engine.store.sql import SQLStore
 from engine.worker import Worker
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seat
 
 TICKING = ROOT / "tests" / "fixtures" / "ticking" / "processes" / "ticking.yaml"
 CLERK = Actor("c", "clerk")
@@ -29,7 +29,7 @@ ESCALATIONS = int(os.environ.get("PROCFLOW_FAULT_ESCALATIONS", "10000"))
 
 
 def seeded(durable_url: str, cases: int) -> tuple[Engine, list[str]]:
-    engine = Engine(open_store(durable_url), clock=FixedClock(T0))
+    engine = seat(Engine(open_store(durable_url), clock=FixedClock(T0)), CLERK)
     engine.register(load(TICKING))
     return engine, [engine.start("ticking", CLERK).id for _ in range(cases)]
 

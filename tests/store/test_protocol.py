@@ -20,7 +20,7 @@ from engine.store import base
 from engine.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
 from engine.store.records import utc
 from engine.worker import Worker
-from tests.conftest import REQUESTER
+from tests.conftest import REQUESTER, seat
 from tests.store.test_faults import CLERK, T0, TICKING
 
 LATER = T0 + timedelta(days=3)  # every ticking case is past its deadline plus 4 hours: its escalation is due
@@ -87,7 +87,7 @@ def reopen(store_url: str, store: Store) -> Iterator[Callable[[], Store]]:
 @pytest.fixture
 def ticking(store: Store) -> tuple[Engine, list[str]]:
     """Five ticking cases started at T0, each with its escalation due by LATER."""
-    engine = Engine(store, clock=FixedClock(T0))
+    engine = seat(Engine(store, clock=FixedClock(T0)), CLERK)
     engine.register(load(TICKING))
     return engine, [engine.start("ticking", CLERK).id for _ in range(5)]
 

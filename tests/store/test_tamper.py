@@ -16,7 +16,7 @@ from engine.cli import main
 from engine.records import event_digest
 from engine.store.records import EVENT_FIELDS
 from engine.store.sql import SQLStore
-from tests.conftest import REQUESTER
+from tests.conftest import REQUESTER, seat
 
 
 def sql(store: SQLStore, statement: str, *params: object) -> None:
@@ -176,7 +176,7 @@ def test_an_edited_event_in_the_memory_store_is_caught_too(mini: ProcessDefiniti
     from engine.store.memory import MemoryStore
 
     store = MemoryStore()
-    engine = Engine(store)
+    engine = seat(Engine(store), REQUESTER)
     engine.register(mini)
     case = engine.submit(engine.start("mini", REQUESTER), "request", {"item": "a", "amount": 5}, REQUESTER)
     checkpoint(store, datetime(2026, 3, 2, tzinfo=UTC))

@@ -1,0 +1,56 @@
+"""What a commit writes to the inbox index, worked out from the case and the events at hand.
+
+Shared by every store so the index means the same everywhere: the case's current assignment (a person, or a
+role's queue), its earliest open due time, and the last escalation in its current state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from engine.people_records import WorkItem
+from engine.records import ASSIGNMENT_KINDS, Case, Event, current_assignment
+from engine.store.base import DueItem
+from engine.store.records import utc
+
+
+def work_item(case: Case, due: Sequence[DueItem] | None) -> WorkItem | None:
+    """The case's row in the inbox index, or None when nobody has work on it (a final state, no rule)."""
+    assignment = current_assignment(case)
+    if assignment is None:
+        return None
+    escalated: datetime | None = None
+    for event in reversed(case.history):
+        if event.seq < case.entered_seq:
+            break
+        if event.kind == "escalated":
+            escalated = event.at
+            break
+    return WorkItem(
+        case.id,
+        case.process_id,
+        case.state,
+        assignment.person,
+        assignment.role,
+        case.history[assignment.seq - 1].at,
+        min((d.due_at for d in due), default=None) if due else None,
+        escalated,
+    )
+
+
+def rotations(events: Sequence[Event]) -> list[tuple[str, str]]:
+    """(pool, person) for each round-robin assignment among `events`: where the next turn starts."""
+    found = []
+    for event in events:
+        data = event.data or {}
+        if event.kind in ASSIGNMENT_KINDS and data.get("pool") and data.get("person"):
+            found.append((str(data["pool"]), str(data["person"])))
+    return found
+
+
+def urgency(item: WorkItem) -> str:
+    """A text that sorts the way an inbox does: escalated first, then by due time (none last), then oldest;
+    stored beside each row so one index yields a person's most urgent work without sorting it all."""
+    due = utc(item.due_at) if item.due_at else "~"  # '~' sorts after every digit
+    return ("0" if item.escalated_at else "1") + due + utc(item.since) + item.case_id
