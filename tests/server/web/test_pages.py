@@ -1,0 +1,87 @@
+"""The web pages over plain HTTP: CSRF on every POST, sign-in required, sign-out, languages, refusals as pages."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from engine import Actor
+from engine.server.web import labels
+from tests.server.conftest import PASSWORD
+from tests.server.web.conftest import Site
+
+BEA = Actor("bea", "bd_specialist")
+
+
+def _token(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]*)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def _signed_in(site: Site) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=site.url, timeout=30)
+    token = _token(client.get("/app/login").text)
+    answer = client.post("/app/login", data={"csrf": token, "person": "bea", "password": PASSWORD})
+    assert answer.status_code == 303 and answer.headers["location"] == "/app/board"
+    return client, _token(client.get("/app/board").text)
+
+
+def test_a_post_without_this_sessions_token_is_refused_and_changes_nothing(site: Site) -> None:
+    case = site.engine.start("sales", BEA, case_id="deal-1")
+    client, token = _signed_in(site)
+    _other, other_token = _signed_in(site)
+    form = {"role": "bd_specialist", "trigger": "lose"}
+    for sent in (form, {**form, "csrf": ""}, {**form, "csrf": other_token}, {**form, "csrf": token[:-1] + "0"}):
+        answer = client.post("/app/cases/deal-1/fire", data=sent)
+        assert answer.status_code == 403 and "reload the page" in answer.text
+    start = client.post("/app/processes/sales/cases", data={"role": "bd_specialist"})
+    assert start.status_code == 403
+    assert site.engine.get("deal-1").version == case.version
+    assert site.engine.cases("sales") == ["deal-1"]
+    refused = client.post("/app/cases/deal-1/fire", data={**form, "csrf": token})  # the token: the engine decides
+    assert refused.status_code == 409 and "loss_record" in refused.text
+
+
+def test_signing_in_needs_the_forms_token_too(site: Site) -> None:
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        client.get("/app/login")
+        answer = client.post("/app/login", data={"person": "bea", "password": PASSWORD})
+        assert answer.status_code == 403 and "procflow_session" not in answer.cookies
+
+
+def test_pages_need_a_session_and_signing_out_ends_it(site: Site) -> None:
+    with httpx.Client(base_url=site.url, timeout=30) as anonymous:
+        answer = anonymous.get("/app/board")
+        assert answer.status_code == 303 and answer.headers["location"] == "/app/login?next=/app/board"
+    client, token = _signed_in(site)
+    assert client.get("/app/board").status_code == 200
+    assert client.post("/app/logout", data={"csrf": token}).status_code == 303
+    assert client.get("/app/board").status_code == 303
+
+
+def test_wrong_password_is_said_on_the_form_and_next_never_leaves_the_site(site: Site) -> None:
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        token = _token(client.get("/app/login?next=https://evil.example/").text)
+        wrong = client.post("/app/login", data={"csrf": token, "person": "bea", "password": "nope"})
+        assert wrong.status_code == 401 and "wrong person or password" in wrong.text
+        right = client.post(
+            "/app/login",
+            data={"csrf": token, "person": "bea", "password": PASSWORD, "next": "https://evil.example/"},
+        )
+        assert right.headers["location"] == "/app/board"
+
+
+def test_the_language_follows_the_browser_and_refusals_are_pages(site: Site) -> None:
+    client, _ = _signed_in(site)
+    chinese = client.get("/app/board", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert labels.ZH["board"] in chinese.text and labels.EN["board"] not in chinese.text
+    assert labels.EN["board"] in client.get("/app/board?lang=en", headers={"Accept-Language": "zh-CN"}).text
+    missing = client.get("/app/cases/nobody-1")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "nobody-1" in missing.text
+
+
+def test_both_languages_have_every_label() -> None:
+    assert labels.EN.keys() == labels.ZH.keys()
