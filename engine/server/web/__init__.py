@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from engine.server.endpoint import Context
 from engine.server.web import case, overview, signin
-from engine.server.web.common import PREFIX, Handler, web_page
+from engine.server.web.common import PREFIX, Handler, redirect, web_page
 
 STATIC = Path(__file__).with_name("static")
 
@@ -39,4 +39,5 @@ def routes(context: Context) -> list[BaseRoute]:
         Route(PREFIX + path, web_page(context, handler, signed_in), methods=[method])
         for method, path, handler, signed_in in _PAGES
     ]
-    return [*pages, Mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="web-static")]
+    home = Route(PREFIX, web_page(context, lambda web: redirect(f"{PREFIX}/board")), methods=["GET"])
+    return [*pages, home, Mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="web-static")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from engine.server import accounts
-from engine.server.api_auth import SESSION_COOKIE
+from engine.server.api_auth import SESSION_COOKIE, set_session_cookie
 from engine.server.problems import ApiProblem
 from engine.server.web import csrf
 from engine.server.web.common import PREFIX, Web, redirect
@@ -40,14 +40,7 @@ def sign_in(web: Web) -> Response:
         return form(web, refused.message, refused.status)
     token, _ = accounts.create_token(store, person, "write", now, settings.session_lifetime, label="web session")
     response = redirect(_next(web))
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(settings.session_lifetime.total_seconds()),
-        httponly=True,
-        secure=settings.secure_cookies,
-        samesite="strict",
-    )
+    set_session_cookie(response, token, settings)
     response.delete_cookie(csrf.PRE_SESSION)
     return response
 

@@ -23,6 +23,8 @@ LEAD = {
     "expressed_need": "explicit",
 }
 SCRIPT = "<script>window.pwned=1</script>"
+UNLABELLED = """[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+  .filter(e => e.labels.length === 0 && !e.getAttribute("aria-label")).map(e => e.name || e.id)"""
 
 
 def _fill_lead(page: Any, phone: str, company: str = "Acme Gears") -> None:
@@ -48,6 +50,7 @@ def test_a_specialist_works_a_lead_from_start_to_first_contact(page: Any, site: 
     blocked = page.locator(".move.blocked[data-trigger=qualify]")
     assert "lead_record" in blocked.inner_text()  # the reason why not, from engine.available
     shot(page, tmp_path, "1-new-lead")
+    assert page.evaluate(UNLABELLED) == []  # every field a person can fill has a label
 
     _fill_lead(page, phone="call me maybe!")
     page.click("#form-lead_record button[type=submit]")

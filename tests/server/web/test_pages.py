@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import httpx
 
@@ -85,3 +86,38 @@ def test_the_language_follows_the_browser_and_refusals_are_pages(site: Site) -> 
 
 def test_both_languages_have_every_label() -> None:
     assert labels.EN.keys() == labels.ZH.keys()
+
+
+CONTRACT = {
+    "contract_no": "HT-1",
+    "customer_name": "Acme Gears",
+    "scope": "MES rollout",
+    "payment_terms": "30/70",
+    "liability": "capped",
+    "ip": "customer",
+    "amount": 250000,
+}
+
+
+def _column(html: str, column: str) -> str:
+    found = re.search(rf'data-column="{column}">(.*?)</section>', html, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_board_counts_sums_deal_amounts_and_marks_stale_cards(site: Site) -> None:
+    legal = Actor("lou", "legal")
+    for n in (1, 2):
+        case = site.engine.start("sales", BEA, case_id=f"deal-{n}")
+        site.engine.submit(case, "contract", {**CONTRACT, "amount": 100000 * n}, legal)
+    site.clock.advance(timedelta(days=3))
+    site.engine.start("sales", BEA, case_id="deal-3")
+    client, _ = _signed_in(site)
+    fresh = _column(client.get("/app/board").text, "lead")
+    assert '<span class="count">3</span>' in fresh and "amount: 300,000" in fresh and "stale" not in fresh
+    site.clock.advance(timedelta(days=6))  # 2026-03-11: deal-1 and -2 were last touched 7 working days ago
+    client, _ = _signed_in(site)  # the first session has expired by now
+    later = _column(client.get("/app/board").text, "lead")
+    assert later.count("case-card stale") == 2 and 'data-case="deal-3"' in later
+    assert re.search(r'class="card case-card" href="[^"]*deal-3', later)  # 4 working days: not stale yet
+    assert client.get("/app", follow_redirects=False).headers["location"] == "/app/board"
