@@ -13,7 +13,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from engine.definition.model import ProcessDefinition
-from engine.errors import DocumentInvalid, ProcflowError
+from engine.errors import DocumentInvalid, ProcflowError, UnknownName
 from engine.presentation import describe_event, describe_obligation, zone_of
 from engine.records import Case
 from engine.server import acting
@@ -34,9 +34,9 @@ def _role(web: Web, definition: ProcessDefinition, case: Case) -> str:
     """The role the page is shown for. TEMPORARY: chosen by the person in a select (`?role=` or the form's
     `role`) until the people directory decides it in `acting.py`; defaults to the owner of the state."""
     asked = web.form.get("role") or web.request.query_params.get("role") or ""
-    if asked in definition.roles:
-        return asked
-    return definition.states[case.state].owner or next(iter(definition.roles))
+    if asked and asked not in definition.roles:
+        raise UnknownName("role", asked, sorted(definition.roles))
+    return asked or definition.states[case.state].owner or next(iter(definition.roles))
 
 
 def _relevant(definition: ProcessDefinition, case: Case) -> list[str]:

@@ -121,3 +121,11 @@ def test_the_board_counts_sums_deal_amounts_and_marks_stale_cards(site: Site) ->
     assert later.count("case-card stale") == 2 and 'data-case="deal-3"' in later
     assert re.search(r'class="card case-card" href="[^"]*deal-3', later)  # 4 working days: not stale yet
     assert client.get("/app", follow_redirects=False).headers["location"] == "/app/board"
+
+
+def test_a_role_that_is_not_the_processs_is_refused_not_replaced(site: Site) -> None:
+    site.engine.start("sales", BEA, case_id="deal-1")
+    client, token = _signed_in(site)
+    answer = client.post("/app/cases/deal-1/fire", data={"csrf": token, "role": "boss", "trigger": "lose"})
+    assert answer.status_code in (400, 404, 422) and "boss" in answer.text
+    assert site.engine.get("deal-1").version == 1
