@@ -66,9 +66,9 @@ def test_a_specialist_works_a_lead_from_start_to_first_contact(page: Any, site: 
     page.fill("#form-lead_record [name='$.phone']", "+86 21 5555 0101")
     page.click("#form-lead_record button[type=submit]")
     page.wait_for_selector("#doc-lead_grading")
-    stored = site.engine.get(case_id)
-    assert stored.latest("lead_record").data["acquired_at"] == "2026-03-02T08:30:00+08:00"  # the process zone
-    assert stored.latest("lead_grading").data["grade"] == "A"  # computed by the engine
+    record, grading = (site.engine.get(case_id).latest(name) for name in ("lead_record", "lead_grading"))
+    assert record is not None and record.data["acquired_at"] == "2026-03-02T08:30:00+08:00"  # the process zone
+    assert grading is not None and grading.data["grade"] == "A"  # computed by the engine
     assert page.input_value("#form-lead_record [name='$.company_name']") == "Acme Gears"  # prefilled
     shot(page, tmp_path, "3-graded")
 

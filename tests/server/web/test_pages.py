@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import httpx
 
 from engine import Actor
+from engine.server import web
 from engine.server.web import labels
 from tests.server.conftest import PASSWORD
 from tests.server.web.conftest import Site
 
 BEA = Actor("bea", "bd_specialist")
+WEB = Path(web.__file__).parent
 
 
 def _token(html: str) -> str:
@@ -129,3 +134,21 @@ def test_a_role_that_is_not_the_processs_is_refused_not_replaced(site: Site) -> 
     answer = client.post("/app/cases/deal-1/fire", data={"csrf": token, "role": "boss", "trigger": "lose"})
     assert answer.status_code in (400, 404, 422) and "boss" in answer.text
     assert site.engine.get("deal-1").version == 1
+
+
+def test_without_graphviz_the_process_page_shows_the_mermaid_text(site: Site, monkeypatch: Any) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # as where Graphviz is not installed
+    client, _ = _signed_in(site)
+    page = client.get("/app/processes/sales")
+    assert page.status_code == 200 and '<pre class="mermaid">' in page.text and "<svg" not in page.text
+    assert "flowchart TD" in page.text
+
+
+def test_nothing_is_fetched_from_another_site(site: Site) -> None:
+    client, _ = _signed_in(site)
+    assert client.get("/app/static/app.js").headers["content-type"].startswith("text/javascript")
+    shipped = [*WEB.glob("templates/*.html"), *WEB.glob("static/*")]
+    assert len(shipped) >= 8
+    for path in shipped:
+        assert re.search(r"(src|href)=\"(https?:)?//", path.read_text("utf-8")) is None, path
+    assert "default-src 'none'" in client.get("/app/board").headers["content-security-policy"]
