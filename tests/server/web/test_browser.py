@@ -143,3 +143,22 @@ def test_every_page_weighs_under_300_kb(page: Any, site: Site) -> None:
         weights[path] = sum(sizes)
     print("page weights (bytes):", weights)
     assert all(0 < size < 300_000 for size in weights.values()), weights
+
+
+def test_signing_in_and_starting_a_case_with_the_keyboard_alone(page: Any, site: Site) -> None:
+    page.goto("/app/login")
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "person":
+            break
+    assert page.evaluate("document.activeElement.id") == "person"
+    page.keyboard.type("bea")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/app/board**")
+    page.focus("#start-role")
+    page.keyboard.press("Tab")  # to the start button
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/app/cases/sales-*")
+    assert len(site.engine.cases("sales")) == 1
