@@ -62,7 +62,7 @@ def _forms(
             continue
         latest = case.latest(name)
         value, errors = kept.get(name, (latest.data if latest else None, {}))
-        root = forms.build(spec.schema, value, errors, zone)
+        root = forms.build(forms.inlined(definition.schemas, spec.schema_file), value, errors, zone)
         shown.append(
             {"id": name, "title": spec.title.get(web.lang), "field": root, "top": forms.unplaced(errors, root)}
         )
@@ -107,7 +107,7 @@ def submit(web: Web) -> Response:
     if spec is None:
         raise ApiProblem(404, f"process {definition.id} has no document {name!r}")
     role = _role(web, definition, case)
-    data = forms.parse(spec.schema, web.form, zone_of(definition))
+    data = forms.parse(forms.inlined(definition.schemas, spec.schema_file), web.form, zone_of(definition))
     try:
         web.engine.submit(case, name, data, acting.actor_for(web.person, definition, role))
     except DocumentInvalid as invalid:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from engine.documents import SchemaSet, base_uri, refs
 from engine.errors import FieldError
 
 ITEM = "__i__"  # the index placeholder of an array's row template (the page's script replaces it)
@@ -172,3 +173,28 @@ def unplaced(errors: Mapping[str, list[str]], root: Field) -> list[str]:
 
     walk(root)
     return [msg for path, messages in errors.items() if path not in paths or path == "$" for msg in messages]
+
+
+def inlined(schemas: Mapping[str, Mapping[str, Any]], path: str) -> Mapping[str, Any]:
+    """The document schema at `path` (a key of the definition's schemas) with each `$ref` replaced by the
+    schema it names, its own title and description kept, so a form is built from one tree. Resolved offline
+    by the definition's own schemas; a schema without `$ref` is returned as it is, at no cost."""
+    schema = schemas[path]
+    base = base_uri(path, schema)
+    if next(refs(schema, base), None) is None:
+        return schema
+    found = SchemaSet(schemas)
+    inlined_schema: Mapping[str, Any] = _inline(found, schema, base, 0)
+    return inlined_schema
+
+
+def _inline(found: SchemaSet, node: Any, base: str, depth: int) -> Any:
+    if isinstance(node, Mapping):
+        if isinstance(node.get("$ref"), str) and depth < 16:  # a recursive schema stops unfolding here
+            target, inside = found.resolve(node, base)
+            merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            return _inline(found, merged, inside, depth + 1)
+        return {key: _inline(found, value, base, depth) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline(found, value, base, depth) for value in node]
+    return node

@@ -103,3 +103,14 @@ def test_text_round_trips_through_the_form(data: dict[str, str]) -> None:
     shown = _paths(forms.build(SCHEMA, data, {}, SHANGHAI))
     form = {path: str(field.value) for path, field in shown.items() if field.kind not in ("object", "array")}
     assert forms.parse(SCHEMA, form, SHANGHAI) == data
+
+
+def test_refs_to_other_schemas_of_the_process_are_followed_with_the_fields_own_title(complaint: Any) -> None:
+    schema = forms.inlined(complaint.schemas, "complaint/complaint_record.schema.json")
+    customer = _paths(forms.build(schema, None, {}, SHANGHAI))["$.customer"]
+    assert customer.kind == "object" and customer.label == "Customer contact"
+    assert {child.path for child in customer.children} >= {"$.customer.email"}
+    assert forms.inlined(SCHEMAS, "plain.json") is SCHEMAS["plain.json"]  # nothing to follow: the same object
+
+
+SCHEMAS = {"plain.json": SCHEMA}

@@ -152,3 +152,12 @@ def test_nothing_is_fetched_from_another_site(site: Site) -> None:
     for path in shipped:
         assert re.search(r"(src|href)=\"(https?:)?//", path.read_text("utf-8")) is None, path
     assert "default-src 'none'" in client.get("/app/board").headers["content-security-policy"]
+
+
+def test_a_form_whose_schema_refers_to_another_schema_has_the_fields_it_names(site: Site, complaint: Any) -> None:
+    site.engine.register(complaint)
+    owner = complaint.states[complaint.initial].owner
+    site.engine.start("complaint", Actor("bea", owner), case_id="c-1")
+    client, _ = _signed_in(site)
+    page = client.get(f"/app/cases/c-1?role={owner}")
+    assert page.status_code == 200 and 'name="$.customer.email"' in page.text
