@@ -22,7 +22,7 @@ from engine.server.web import forms
 from engine.server.web.common import DOCUMENT_CSP, PREFIX, Web, redirect
 
 
-def _case(web: Web) -> Case:
+def visible_case(web: Web) -> Case:
     """The case the path names; one the person may not see is a 404, as a missing one."""
     case = web.engine.get(str(web.request.path_params["case"]))
     if not acting.may_see(web.person, case):
@@ -70,7 +70,7 @@ def _forms(
 
 
 def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: str = "", status: int = 200) -> Response:
-    case = _case(web)
+    case = visible_case(web)
     engine = web.engine
     definition = engine.definition(case.process_id, case.definition_hash)
     zone, now, role = zone_of(definition), engine.clock.now(), _role(web, definition, case)
@@ -100,7 +100,7 @@ def _back(case: Case, role: str) -> Response:
 
 
 def submit(web: Web) -> Response:
-    case = _case(web)
+    case = visible_case(web)
     definition = web.engine.definition(case.process_id, case.definition_hash)
     name = str(web.request.path_params["document"])
     spec = definition.documents.get(name)
@@ -118,7 +118,7 @@ def submit(web: Web) -> Response:
 
 
 def fire(web: Web) -> Response:
-    case = _case(web)
+    case = visible_case(web)
     definition = web.engine.definition(case.process_id, case.definition_hash)
     role = _role(web, definition, case)
     try:
@@ -137,7 +137,7 @@ def start(web: Web) -> Response:
 
 def document_view(web: Web) -> Response:
     """A document version rendered to HTML by its template, as its own page (the engine escapes the data)."""
-    case = _case(web)
+    case = visible_case(web)
     version = web.request.query_params.get("version", "")
     html = web.engine.render(
         case,

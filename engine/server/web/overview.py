@@ -18,7 +18,7 @@ from engine.records import Case
 from engine.reports import case_audit
 from engine.server import acting
 from engine.server.problems import ApiProblem
-from engine.server.web.case import _case
+from engine.server.web.case import visible_case
 from engine.server.web.common import DOCUMENT_CSP, Web
 
 STALE_AFTER = 5  # working days since a case's last event before its card is marked stale
@@ -133,7 +133,7 @@ def process_page(web: Web) -> Response:
 
 
 def audit_page(web: Web) -> Response:
-    case = _case(web)
+    case = visible_case(web)
     definition = web.engine.definition(case.process_id, case.definition_hash)
     data = case_audit.audit_data(web.engine, case.id, web.engine.clock.now(), zone_of(definition), web.lang)
     return web.page("audit.html", audit=data, case=case)
