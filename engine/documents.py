@@ -99,6 +99,10 @@ class SchemaSet:
             schema = properties[part]
         return self._deref(schema, base)[0]
 
+    def resolve(self, schema: Mapping[str, Any], base: str) -> tuple[Mapping[str, Any], str]:
+        """What a subschema's `$ref` names (chains followed) and the base URI inside it; `{}` if unresolvable."""
+        return self._deref(schema, base)
+
     def _deref(self, schema: Mapping[str, Any], base: str) -> tuple[Mapping[str, Any], str]:
         for _ in range(16):
             ref = schema.get("$ref")

@@ -55,6 +55,12 @@ def login(call: Call) -> Response:
     accounts.check_login(store, person, password, address, now, settings)
     token, record = accounts.create_token(store, person, "write", now, settings.session_lifetime, label="session")
     response = json_response({"token": token, "person": person, "expires_at": _iso(record.expires_at)})
+    set_session_cookie(response, token, settings)
+    return response
+
+
+def set_session_cookie(response: Response, token: str, settings: ServerSettings) -> None:
+    """The session token as an HttpOnly, SameSite=Strict cookie (the API's login and the web app's sign-in)."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -63,7 +69,6 @@ def login(call: Call) -> Response:
         secure=settings.secure_cookies,
         samesite="strict",
     )
-    return response
 
 
 def logout(call: Call) -> Response:

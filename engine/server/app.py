@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from engine.errors import ProcflowError
 from engine.runtime.engine import Engine
-from engine.server import api_attachments, api_auth, api_cases, api_processes, api_webhooks, openapi
+from engine.server import api_attachments, api_auth, api_cases, api_processes, api_webhooks, openapi, web
 from engine.server.attachments import open_backend
 from engine.server.endpoint import Context, Endpoint, asgi, json_response
 from engine.server.logs import AccessLog
@@ -86,6 +86,7 @@ def create_app(engine: Engine, settings: ServerSettings | None = None, *, extra:
         _ready(engine),
         Route("/openapi.json", spec_route, methods=["GET"]),
         *_routes(listed, context),
+        *web.routes(context),
     ]
     middleware = [Middleware(AccessLog)]
     return Starlette(

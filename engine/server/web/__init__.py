@@ -1,0 +1,43 @@
+"""The team's web app: server-rendered pages under /app, over the same library calls as the JSON API.
+
+Templates and the small script and style sheet ship in the package (no build step, nothing from a CDN);
+the session cookie of `POST /api/login` (or of the sign-in page) is the authentication.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from engine.server.endpoint import Context
+from engine.server.web import case, overview, signin
+from engine.server.web.common import PREFIX, Handler, redirect, web_page
+
+STATIC = Path(__file__).with_name("static")
+
+_PAGES: tuple[tuple[str, str, Handler, bool], ...] = (
+    ("GET", "/login", signin.form, False),
+    ("POST", "/login", signin.sign_in, False),
+    ("POST", "/logout", signin.sign_out, True),
+    ("GET", "/board", overview.board, True),
+    ("GET", "/processes/{process}", overview.process_page, True),
+    ("GET", "/processes/{process}/handbook", overview.handbook_page, True),
+    ("POST", "/processes/{process}/cases", case.start, True),
+    ("GET", "/cases/{case}", case.show, True),
+    ("GET", "/cases/{case}/audit", overview.audit_page, True),
+    ("POST", "/cases/{case}/fire", case.fire, True),
+    ("POST", "/cases/{case}/documents/{document}", case.submit, True),
+    ("GET", "/cases/{case}/documents/{document}", case.document_view, True),
+)
+
+
+def routes(context: Context) -> list[BaseRoute]:
+    """The web app's routes, to add beside the API's."""
+    pages: list[BaseRoute] = [
+        Route(PREFIX + path, web_page(context, handler, signed_in), methods=[method])
+        for method, path, handler, signed_in in _PAGES
+    ]
+    home = Route(PREFIX, web_page(context, lambda web: redirect(f"{PREFIX}/board")), methods=["GET"])
+    return [*pages, home, Mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="web-static")]

@@ -1,0 +1,153 @@
+"""The case page and its writes: start, submit a document from its form, fire a move.
+
+Every write calls the library with the actor `acting.actor_for` gives, so the refusals are the engine's own;
+a refused document comes back as the same page with the errors at their fields and the values kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from starlette.responses import Response
+
+from engine.definition.model import ProcessDefinition
+from engine.errors import DocumentInvalid, ProcflowError, UnknownName
+from engine.presentation import describe_event, describe_obligation, zone_of
+from engine.records import Case
+from engine.server import acting
+from engine.server.problems import ApiProblem, status_of
+from engine.server.web import forms
+from engine.server.web.common import DOCUMENT_CSP, PREFIX, Web, redirect
+
+
+def visible_case(web: Web) -> Case:
+    """The case the path names; one the person may not see is a 404, as a missing one."""
+    case = web.engine.get(str(web.request.path_params["case"]))
+    if not acting.may_see(web.person, case):
+        raise ApiProblem(404, f"no case {case.id!r} in the store")
+    return case
+
+
+def _role(web: Web, definition: ProcessDefinition, case: Case) -> str:
+    """The role the page is shown for. TEMPORARY: chosen by the person in a select (`?role=` or the form's
+    `role`) until the people directory decides it in `acting.py`; defaults to the owner of the state."""
+    asked = web.form.get("role") or web.request.query_params.get("role") or ""
+    if asked and asked not in definition.roles:
+        raise UnknownName("role", asked, sorted(definition.roles))
+    return asked or definition.states[case.state].owner or next(iter(definition.roles))
+
+
+def _relevant(definition: ProcessDefinition, case: Case) -> list[str]:
+    """Documents the case's state asks for (its own and its moves' requirements), then those it already has."""
+    state = definition.states[case.state]
+    wanted = [r.document for r in state.requires]
+    for transition in definition.transitions:
+        if case.state in transition.sources:
+            wanted += [r.document for r in transition.requires]
+    wanted += list(case.documents)
+    return list(dict.fromkeys(wanted))
+
+
+def _forms(
+    web: Web, definition: ProcessDefinition, case: Case, role: str, kept: Mapping[str, tuple[Any, Any]]
+) -> list[dict[str, Any]]:
+    """A form per document `role` may submit in this state, prefilled from the latest version (or kept input)."""
+    zone = zone_of(definition)
+    shown = []
+    for name in _relevant(definition, case):
+        spec = definition.documents.get(name)
+        if spec is None or spec.shared or spec.computed is not None or role not in spec.produced_by:
+            continue
+        latest = case.latest(name)
+        value, errors = kept.get(name, (latest.data if latest else None, {}))
+        root = forms.build(forms.inlined(definition.schemas, spec.schema_file), value, errors, zone)
+        shown.append(
+            {"id": name, "title": spec.title.get(web.lang), "field": root, "top": forms.unplaced(errors, root)}
+        )
+    return shown
+
+
+def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: str = "", status: int = 200) -> Response:
+    case = visible_case(web)
+    engine = web.engine
+    definition = engine.definition(case.process_id, case.definition_hash)
+    zone, now, role = zone_of(definition), engine.clock.now(), _role(web, definition, case)
+    here = definition.stage_of(case.state).id
+    options = engine.available(case, acting.actor_for(web.person, definition, role))
+    return web.page(
+        "case.html",
+        status,
+        case=case,
+        process_title=definition.title.get(web.lang),
+        state_title=definition.states[case.state].title.get(web.lang),
+        stages=[(s.id, s.title.get(web.lang), s.id == here) for s in definition.stages],
+        deadlines=[describe_obligation(o, now, zone, web.lang) for o in engine.deadlines(case, now)],
+        timeline=[(e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), describe_event(e, zone)) for e in case.history],
+        zone=str(zone),
+        documents=[(name, [v.version for v in versions]) for name, versions in case.documents.items()],
+        forms=_forms(web, definition, case, role, kept or {}),
+        options=options,
+        role=role,
+        roles=sorted(definition.roles),
+        message=message,
+    )
+
+
+def _back(case: Case, role: str) -> Response:
+    return redirect(f"{PREFIX}/cases/{quote(case.id)}?role={quote(role)}")
+
+
+def submit(web: Web) -> Response:
+    case = visible_case(web)
+    definition = web.engine.definition(case.process_id, case.definition_hash)
+    name = str(web.request.path_params["document"])
+    spec = definition.documents.get(name)
+    if spec is None:
+        raise ApiProblem(404, f"process {definition.id} has no document {name!r}")
+    role = _role(web, definition, case)
+    data = forms.parse(forms.inlined(definition.schemas, spec.schema_file), web.form, zone_of(definition))
+    try:
+        web.engine.submit(case, name, data, acting.actor_for(web.person, definition, role))
+    except DocumentInvalid as invalid:
+        return show(web, {name: (data, forms.errors_by_path(invalid.errors))}, "", 422)
+    except ProcflowError as refused:
+        return show(web, message=refused.message, status=status_of(refused))
+    return _back(case, role)
+
+
+def fire(web: Web) -> Response:
+    case = visible_case(web)
+    definition = web.engine.definition(case.process_id, case.definition_hash)
+    role = _role(web, definition, case)
+    try:
+        web.engine.fire(case, web.form.get("trigger", ""), acting.actor_for(web.person, definition, role))
+    except ProcflowError as refused:
+        return show(web, message=refused.message, status=status_of(refused))
+    return _back(case, role)
+
+
+def start(web: Web) -> Response:
+    definition = web.engine.definition(str(web.request.path_params["process"]))
+    role = web.form.get("role", "")
+    case = web.engine.start(definition.id, acting.actor_for(web.person, definition, role))
+    return _back(case, role)
+
+
+def document_view(web: Web) -> Response:
+    """A document version rendered to HTML by its template, as its own page (the engine escapes the data)."""
+    case = visible_case(web)
+    version = web.request.query_params.get("version", "")
+    html = web.engine.render(
+        case,
+        str(web.request.path_params["document"]),
+        format="html",
+        version=int(version) if version.isdigit() else None,
+        lang=web.lang,
+    )
+    return Response(
+        html,
+        media_type="text/html",
+        headers={"Content-Security-Policy": DOCUMENT_CSP},
+    )

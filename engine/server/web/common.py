@@ -1,0 +1,125 @@
+"""What every page shares: the templates, who is asking (the session cookie), the CSRF check on every POST,
+and turning the library's refusals into a page that says them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from engine.errors import ProcflowError
+from engine.runtime.engine import Engine
+from engine.server.api_auth import SESSION_COOKIE
+from engine.server.bodies import read_body
+from engine.server.endpoint import Context
+from engine.server.problems import ApiProblem, status_of
+from engine.server.web import csrf
+from engine.server.web.labels import LABELS, locale_of
+
+LOG = logging.getLogger("procflow.web")
+PREFIX = "/app"
+TEMPLATES = Environment(
+    loader=PackageLoader("engine.server.web", "templates"),
+    autoescape=True,  # every value typed by anyone is text on every page
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+# Pages load nothing from elsewhere and run only our own static script.
+CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'"
+# A rendered document or handbook is a whole page of its own: its inline styles, and no script at all.
+DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+@dataclass(frozen=True)
+class Web:
+    """One request to a page: who asks (empty before sign-in), in which language, with the form it posted."""
+
+    request: Request
+    context: Context
+    person: str
+    session: str | None
+    lang: str
+    form: Mapping[str, str]
+
+    @property
+    def engine(self) -> Engine:
+        return self.context.engine
+
+    def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        secret = self.session or csrf.pre_session(self.request) or ""
+        html = TEMPLATES.get_template(template).render(
+            t=LABELS[self.lang],
+            lang=self.lang,
+            person=self.person,
+            csrf_field=csrf.FIELD,
+            csrf_token=csrf.token_for(secret) if secret else "",
+            prefix=PREFIX,
+            **values,
+        )
+        return HTMLResponse(html, status, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"})
+
+
+Handler = Callable[[Web], Response]
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _person(context: Context, request: Request) -> tuple[str, str | None]:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise ApiProblem(401, "sign in first")
+    principal = context.authenticate(request)
+    return principal.person, cookie
+
+
+def _run(handler: Handler, context: Context, request: Request, form: Mapping[str, str], signed_in: bool) -> Response:
+    lang = locale_of(request)
+    person, session = _person(context, request) if signed_in else ("", request.cookies.get(SESSION_COOKIE))
+    if request.method == "POST":
+        csrf.check(session if signed_in else csrf.pre_session(request), form.get(csrf.FIELD))
+    return handler(Web(request, context, person, session, lang, form))
+
+
+def web_page(context: Context, handler: Handler, signed_in: bool = True) -> Callable[[Request], Awaitable[Response]]:
+    """The Starlette endpoint for a page: sign-in required (else to the sign-in page), CSRF on POST, errors shown."""
+    limit = context.settings.max_body
+
+    async def run(request: Request) -> Response:
+        try:
+            form: dict[str, str] = {}
+            if request.method == "POST":  # url-encoded forms only (no uploads in these pages yet)
+                body = await read_body(request, limit, context.settings.body_timeout)
+                form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            response: Response = await run_in_threadpool(_run, handler, context, request, form, signed_in)
+            return response
+        except csrf.CsrfRefused as exc:
+            return _error(request, 403, str(exc))
+        except ApiProblem as exc:
+            if exc.status == 401:
+                return redirect(f"{PREFIX}/login?next={quote(request.url.path)}")
+            return _error(request, exc.status, exc.message)
+        except ProcflowError as exc:
+            return _error(request, status_of(exc), exc.message)
+        except Exception:
+            LOG.exception("%s %s failed", request.method, request.url.path)
+            return _error(request, 500, "something went wrong on the server; it is in the server's log")
+
+    return run
+
+
+def _error(request: Request, status: int, message: str) -> HTMLResponse:
+    lang = locale_of(request)
+    html = TEMPLATES.get_template("error.html").render(
+        t=LABELS[lang], lang=lang, person="", prefix=PREFIX, status=status, message=message, csrf_token=""
+    )
+    return HTMLResponse(html, status, headers={"Content-Security-Policy": CSP})

@@ -1,0 +1,148 @@
+"""The pages that look across cases or at a process: the pipeline board, the process page, a case's audit."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from starlette.responses import Response
+
+from engine import graph, handbook
+from engine.calendars import for_declaration
+from engine.definition.model import ProcessDefinition
+from engine.errors import ProcflowError
+from engine.presentation import zone_of
+from engine.records import Case
+from engine.reports import case_audit
+from engine.server import acting
+from engine.server.problems import ApiProblem
+from engine.server.web.case import visible_case
+from engine.server.web.common import DOCUMENT_CSP, Web
+
+STALE_AFTER = 5  # working days since a case's last event before its card is marked stale
+
+
+def _processes(web: Web) -> list[str]:
+    return sorted({process for _, process, _ in web.engine.store.definitions()})
+
+
+def _has_amount(definition: ProcessDefinition) -> bool:
+    return any(
+        d.schema.get("properties", {}).get("amount", {}).get("type") in ("number", "integer")
+        for d in definition.documents.values()
+    )
+
+
+def deal_amount(case: Case) -> float | None:
+    """The deal's amount: the top-level `amount` of the most recently submitted document that has one."""
+    latest = [versions[-1] for versions in case.documents.values() if versions]
+    for version in sorted(latest, key=lambda v: v.at, reverse=True):
+        amount = version.data.get("amount") if hasattr(version.data, "get") else None
+        if isinstance(amount, int | float) and not isinstance(amount, bool):
+            return float(amount)
+    return None
+
+
+def working_days_since(definition: ProcessDefinition, since: datetime, now: datetime) -> int:
+    """Whole working days (on the process's calendar; every day without one) between two instants."""
+    zone = zone_of(definition)
+    calendar = for_declaration(definition.calendar)
+    day, end, count = since.astimezone(zone).date(), now.astimezone(zone).date(), 0
+    while day < end and count <= STALE_AFTER:  # only "stale or not" matters: stop counting there
+        day = day + timedelta(days=1)
+        count += 1 if calendar is None or calendar.is_working_day(day) else 0
+    return count
+
+
+def board(web: Web) -> Response:
+    processes = _processes(web)
+    process = web.request.query_params.get("process") or (processes[0] if processes else "")
+    if not process:
+        return web.page("board.html", process="", processes=[], columns=[], roles=[], has_amount=False)
+    definition = web.engine.definition(process)
+    now = web.engine.clock.now()
+    columns: dict[str, dict[str, Any]] = {
+        p.id: {"id": p.id, "title": p.title.get(web.lang), "cards": [], "amount": 0.0} for p in definition.pipeline
+    }
+    for case_id in web.engine.cases(process):
+        case = web.engine.get(case_id)
+        if not acting.may_see(web.person, case):
+            continue
+        own = web.engine.definition(case.process_id, case.definition_hash)
+        column = columns.get(own.pipeline_of(case.state) or "")
+        if column is None:
+            continue
+        amount = deal_amount(case)
+        column["amount"] += amount or 0.0
+        column["cards"].append(
+            {
+                "id": case.id,
+                "state": own.states[case.state].title.get(web.lang),
+                "amount": amount,
+                "stale": working_days_since(own, case.updated_at, now) >= STALE_AFTER,
+                "company": _headline(own, case),
+            }
+        )
+    start_roles = [r for r in (definition.states[definition.initial].owner,) if r]
+    return web.page(
+        "board.html",
+        process=process,
+        processes=processes,
+        columns=list(columns.values()),
+        roles=start_roles + [r for r in definition.states[definition.initial].participants if r not in start_roles],
+        has_amount=_has_amount(definition),
+    )
+
+
+def _headline(definition: ProcessDefinition, case: Case) -> str:
+    """A card's line of text: the first short text field, in its schema's order, of the case's first document
+    (for a sales lead, the company)."""
+    for name, versions in case.documents.items():
+        data = versions[-1].data
+        for key in definition.documents[name].schema.get("properties", {}) if name in definition.documents else ():
+            value = data.get(key) if hasattr(data, "get") else None
+            if isinstance(value, str) and 0 < len(value) <= 80:
+                return value
+    return ""
+
+
+def process_page(web: Web) -> Response:
+    process = str(web.request.path_params["process"])
+    if process not in _processes(web):
+        raise ApiProblem(404, f"no process {process!r} in the store")
+    definition = web.engine.definition(process)
+    try:
+        diagram: Markup | str = Markup(graph.svg(definition, web.lang).split("?>", 1)[-1])
+        mermaid = ""
+    except ProcflowError:  # Graphviz is not installed: the Mermaid text, to paste into any Mermaid viewer
+        diagram, mermaid = "", graph.mermaid(definition, web.lang)
+    counts = Counter(web.engine.get(case_id).definition_hash for case_id in web.engine.cases(process))
+    versions = [(label, digest[:12], counts.get(digest, 0)) for digest, _, label in web.engine.versions(process)]
+    return web.page(
+        "process.html",
+        definition=definition,
+        title=definition.title.get(web.lang),
+        description=definition.description.get(web.lang),
+        stages=[(s.title.get(web.lang), s.goal.get(web.lang)) for s in definition.stages],
+        diagram=diagram,
+        mermaid=mermaid,
+        versions=versions,
+    )
+
+
+def audit_page(web: Web) -> Response:
+    case = visible_case(web)
+    definition = web.engine.definition(case.process_id, case.definition_hash)
+    data = case_audit.audit_data(web.engine, case.id, web.engine.clock.now(), zone_of(definition), web.lang)
+    return web.page("audit.html", audit=data, case=case)
+
+
+def handbook_page(web: Web) -> Response:
+    """The process handbook (`procflow handbook`), as its own page: it is a complete HTML document."""
+    process = str(web.request.path_params["process"])
+    if process not in _processes(web):
+        raise ApiProblem(404, f"no process {process!r} in the store")
+    html = handbook.build(web.engine.definition(process), lang=web.lang, now=web.engine.clock.now())
+    return Response(html, media_type="text/html", headers={"Content-Security-Policy": DOCUMENT_CSP})

@@ -1,0 +1,96 @@
+"""The web app under test: uvicorn on 127.0.0.1 (the HTTP tests' `serve`) over a SQLite store with the sales
+process, its customer profile published, and one person with a password; and Playwright driving Debian's
+Chromium (never a downloaded browser), skipped where either is missing, except in CI."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import Actor, Engine, FixedClock, ProcessDefinition
+from engine.server import accounts, create_app
+from engine.store import Store, open_store
+from tests.conftest import required_tool
+from tests.server.conftest import PASSWORD, TEST_SETTINGS, free_port, serve
+
+PROFILE = {
+    "industries": ["manufacturing", "logistics"],
+    "size_min": 50,
+    "size_max": 5000,
+    "budget_min": 100000,
+    "budget_max": 2000000,
+    "pain_points": ["manual scheduling", "no traceability"],
+}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class Site:
+    url: str
+    engine: Engine
+    store: Store
+    clock: FixedClock
+
+
+@pytest.fixture
+def site(tmp_path: Path, clock: FixedClock, sales: ProcessDefinition) -> Iterator[Site]:
+    store = open_store(f"sqlite:///{tmp_path / 'web.db'}")
+    engine = Engine(store, clock=clock)
+    engine.register(sales)
+    engine.publish("sales", "customer_profile", PROFILE, Actor("mara", "sales_manager"))
+    accounts.set_password(store, "bea", PASSWORD, clock.now())
+    port = free_port()
+    with serve(create_app(engine, TEST_SETTINGS), port):
+        yield Site(f"http://127.0.0.1:{port}", engine, store, clock)
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through Playwright (no browser download: `executable_path`)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        required_tool("the playwright package is not installed", "playwright (pip install -e '.[test]')")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    required_tool(None if Path(chromium).exists() else "Chromium is not installed", "Debian's chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, site: Site) -> Iterator[Any]:
+    context = browser.new_context(base_url=site.url, locale="en-US")
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def sign_in(page: Any, person: str = "bea", password: str = PASSWORD) -> None:
+    page.goto("/app/login")
+    page.fill("#person", person)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/app/board**")
+
+
+def shot(page: Any, tmp_path: Path, name: str) -> Path:
+    """A full-page screenshot under the test's tmp dir; its path is printed (pytest -s shows it)."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
