@@ -78,6 +78,8 @@ def main(pack, public_key_file):
     previous = "0" * 64
     for event in events:
         body = [event[f] for f in FIELDS]
+        if event.get("basis") is not None:  # the directory grant or cover the action rested on, sealed too
+            body.append(event["basis"])
         if event["prev_hash"] != previous or sha(canonical(body, event.get("hash_scheme") or 1)) != event["hash"]:
             sys.exit(f"BAD: event {event['seq']} breaks the chain")
         previous = event["hash"]

@@ -18,12 +18,13 @@ from engine.clock import FixedClock
 from engine.definition.loader import load
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError
-from engine.notify import Contacts, Delivery, Notifier, Preferences, Recipient
+from engine.notify import Delivery, DirectoryRecipients, Notifier, Preferences
 from engine.notify.channels.mail import SMTPChannel
 from engine.notify.delivery import outbox_of
 from engine.notify.sink import MailSink
 from engine.notify.wording import stored_wording
 from engine.people.cast import first_admin
+from engine.people.directory import StoreDirectory
 from engine.people.teamfile import read_team, team_drafts
 from engine.people_records import Person
 from engine.presentation import describe_deadline
@@ -62,10 +63,18 @@ def run_demo(
     output = Path(output_dir)
     with MailSink(output / "mail") as sink:
         mail = SMTPChannel("mail", {"host": "127.0.0.1", "port": sink.port, "security": "none"})
-        engine = Engine(open_store(db), clock=clock, outbox=Notifier(DEMO_PEOPLE, {"mail": mail}))
-        failures = _play(engine, definition, process_file, clock, output, out)
+        store = open_store(db)
+        directory = StoreDirectory(store)  # the team imported below: who is mailed comes from it
+        engine = Engine(
+            store,
+            clock=clock,
+            outbox=Notifier(DirectoryRecipients(directory, default=DEMO_CHOICES), {"mail": mail}),
+            directory=directory,
+        )
+        failures, latest = _play(engine, definition, process_file, clock, output, out)
         wording = stored_wording(engine.store)
-        sent = Delivery(outbox_of(engine.store), {"mail": mail}, "demo", wording).run_once(clock.now()).sent
+        delivery = Delivery(outbox_of(engine.store), {"mail": mail}, "demo", wording)
+        sent = delivery.run_once(latest).sent  # all that fell due by the latest day a scenario played
     print(f"reminders and escalations: {sent} mail(s) to the local SMTP sink on 127.0.0.1:{sink.port}", file=out)
     for path in sink.received:
         received = message_from_bytes(path.read_bytes(), policy=policy.default)
@@ -78,29 +87,16 @@ def run_demo(
     return 1 if failures else 0
 
 
-def _demo_person(person_id: str, name: str, role: str) -> tuple[Recipient, tuple[str, ...]]:
-    """A demo colleague in Shanghai who reads Chinese and is mailed reminders and escalations only."""
-    choices = Preferences(channels={"assignment": ()})
-    email = f"{person_id}@demo.procflow.invalid"
-    return Recipient(person_id, name, email, {}, "zh-CN", "Asia/Shanghai", choices), (role,)
-
-
-DEMO_PEOPLE = Contacts(
-    [
-        _demo_person("wang.min", "王敏", "sales_manager"),
-        _demo_person("chen.jing", "陈静", "sales_supervisor"),
-        _demo_person("li.lei", "李雷", "bd_specialist"),
-        _demo_person("zhang.wei", "张伟", "account_manager"),
-    ]
-)
+DEMO_CHOICES = Preferences(channels={"assignment": ()})  # the demo mails reminders and escalations only
 
 
 def _play(
     engine: Engine, definition: ProcessDefinition, process_file: Path, clock: FixedClock, output: Path, out: TextIO
-) -> int:
-    """Every demo scenario, then one deadline round at the end: returns the failed expectations."""
+) -> tuple[int, datetime]:
+    """Every demo scenario, then one deadline round at the end: returns the failed expectations and the latest
+    moment the scenarios reached (each sets its own clock; a later one may play earlier days)."""
     engine.register(definition)
-    _import_team(engine, process_file.parent / definition.id / "team.yaml", out)
+    import_team(engine, process_file.parent / definition.id / "team.yaml", out)
     zone = ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -110,7 +106,7 @@ def _play(
         f"procflow demo: {definition.title.get('zh-CN')} / {definition.title.get('en')}  [{definition.key}]", file=out
     )
     print(f"documents go to {output}/\n", file=out)
-    failures = 0
+    failures, latest = 0, clock.now()
     scenario_dir = process_file.parent / definition.id / "scenarios"
     for name in SCENARIOS:
         scenario = read_scenario(scenario_dir / name)
@@ -132,6 +128,7 @@ def _play(
         for failure in result.failures:
             print(f"  ✗ {failure}", file=out)
         failures += len(result.failures)
+        latest = max(latest, clock.now())
         print(file=out)
     _tick(engine, clock, out)
     holders = sorted(
@@ -141,7 +138,7 @@ def _play(
         print(
             f"work left open, for example: procflow inbox --as {holders[0]}  (held by {', '.join(holders)})", file=out
         )
-    return failures
+    return failures, max(latest, clock.now())
 
 
 def _tick(engine: Engine, clock: FixedClock, out: TextIO) -> None:
@@ -149,11 +146,14 @@ def _tick(engine: Engine, clock: FixedClock, out: TextIO) -> None:
     to the outbox with them)."""
     for event in engine.tick(clock.now()):
         data = event.data or {}
+        if event.kind in ASSIGNMENT_KINDS:  # an escalation's reassignment
+            print(f"      {event.kind}: work → {data.get('person') or data.get('role')} ({data.get('rule')})", file=out)
+            continue
         what = data.get("ref") or data.get("deadline")
         print(f"      ⏰ {event.kind} {what} → {data.get('notify')}", file=out)
 
 
-def _import_team(engine: Engine, team_file: Path, out: TextIO) -> None:
+def import_team(engine: Engine, team_file: Path, out: TextIO) -> None:
     """The demo's fictional team into the directory: the first admin if it is empty, then the team file."""
     team = engine.team
     if not team.directory.roster().seq:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import PROCESSES, ROOT, Run
+from engine import Actor, Engine
+from engine.store import open_store
+from tests.conftest import PROCESSES, ROOT, Run, seat
 
 SIGNOFF = ROOT / "tests" / "fixtures" / "signoff" / "processes" / "signoff.yaml"
 PARALLEL = ROOT / "tests" / "fixtures" / "parallel" / "processes" / "parallel.yaml"
 
 
+def seated(tmp_path: Path, *people: str) -> None:
+    """Grant each PERSON:ROLE in the directory of the command line's scratch store."""
+    actors = [Actor(*p.split(":")) for p in people]
+    seat(Engine(open_store(f"sqlite:///{tmp_path / 'cli.db'}")), *actors).store.close()
+
+
 def test_a_round_signed_on_the_command_line(run: Run, tmp_path: Path) -> None:
+    seated(tmp_path, "fay:finance", "fay:legal", "lee:legal", "max:manager")
     (tmp_path / "request.json").write_text('{"text": "a laptop"}')
     assert run("start", str(SIGNOFF), "--as", "rita:requester", "--id", "r1")[0] == 0
     assert run("submit", "r1", "request", "request.json", "--as", "rita:requester")[0] == 0
@@ -30,6 +39,7 @@ def test_a_round_signed_on_the_command_line(run: Run, tmp_path: Path) -> None:
 
 
 def test_regions_on_the_command_line(run: Run, tmp_path: Path) -> None:
+    seated(tmp_path, "cleo:clerk")
     (tmp_path / "order.json").write_text('{"text": "chairs"}')
     run("start", str(PARALLEL), "--as", "cleo:clerk", "--id", "o1")
     run("submit", "o1", "order", "order.json", "--as", "cleo:clerk")

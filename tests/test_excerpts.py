@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from engine import Engine
 from engine.cli import main
 from engine.definition.loader import check
 from engine.definition.reader import read_yaml
 from engine.errors import DefinitionError
-from tests.conftest import MINI
+from engine.store import open_store
+from tests.conftest import MINI, REQUESTER, seat
 
 SECRETS = [f"{user}:$6${secrets.token_hex(40)}:19000:0:99999:7:::" for user in ("root", "daemon", "alice") * 30]
 
@@ -46,7 +48,9 @@ def test_validate_on_a_password_file_says_what_it_is_not_what_it_holds(tmp_path:
 def test_submit_of_a_password_file_quotes_no_secret_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    monkeypatch.setenv("PROCFLOW_DB", f"sqlite:///{tmp_path / 'x.db'}")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    monkeypatch.setenv("PROCFLOW_DB", url)
+    seat(Engine(open_store(url)), REQUESTER).store.close()
     assert run("start", str(MINI), "--as", "rita:requester", "--id", "c1")[0] == 0
     code, text = run("submit", "c1", "request", str(shadow(tmp_path, name)), "--as", "rita:requester")
     assert code == 3
@@ -55,7 +59,9 @@ def test_submit_of_a_password_file_quotes_no_secret_whole(
 
 
 def test_a_one_line_text_file_as_a_document_is_quoted_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PROCFLOW_DB", f"sqlite:///{tmp_path / 'x.db'}")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    monkeypatch.setenv("PROCFLOW_DB", url)
+    seat(Engine(open_store(url)), REQUESTER).store.close()
     assert run("start", str(MINI), "--as", "rita:requester", "--id", "c1")[0] == 0
     (tmp_path / "one.yaml").write_text(f"'{','.join(SECRETS)}'", "utf-8")  # one long string
     code, text = run("submit", "c1", "request", str(tmp_path / "one.yaml"), "--as", "rita:requester")

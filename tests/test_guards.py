@@ -15,7 +15,7 @@ from engine.calendars import official
 from engine.errors import DocumentsMissing, GuardFailed
 from engine.expressions import CALENDAR_KEY, Expression
 from engine.guards import explain, instants, needed_documents
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seat
 
 PARALLEL = ROOT / "tests" / "fixtures" / "parallel" / "processes" / "parallel.yaml"
 CLERK, WAREHOUSE, FINANCE = Actor("cleo", "clerk"), Actor("wes", "warehouse"), Actor("fay", "finance")
@@ -81,7 +81,7 @@ def _with_guard(tmp_path: Path, guard: str) -> Path:
 def invoicing(tmp_path: Path) -> tuple[Engine, str]:
     """An order in fulfilment whose settle guard reads the receipt only when the invoice is small."""
     path = _with_guard(tmp_path, "documents.invoice.amount >= 60 or documents.receipt.text == 'waived'")
-    engine = Engine(clock=FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)))
+    engine = seat(Engine(clock=FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))), CLERK, WAREHOUSE, FINANCE)
     case = engine.start(load(path), CLERK)
     case = engine.fire(engine.submit(case, "order", {"text": "chairs"}, CLERK), "place", CLERK)
     return engine, case.id
@@ -111,7 +111,7 @@ def test_the_branch_that_reads_a_missing_document_reports_it_missing(invoicing: 
 def test_now_is_the_clock_in_the_process_time_zone(tmp_path: Path) -> None:
     path = _with_guard(tmp_path, "now < documents.invoice.text")  # the invoice text carries its closing time
     clock = FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai
-    engine = Engine(clock=clock)
+    engine = seat(Engine(clock=clock), CLERK, WAREHOUSE, FINANCE)
     case = engine.start(load(path), CLERK)
     case = engine.fire(engine.submit(case, "order", {"text": "x"}, CLERK), "place", CLERK)
     case = engine.submit(case, "invoice", {"text": "2026-03-02T09:30:00+08:00", "amount": 1}, FINANCE)

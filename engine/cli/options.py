@@ -10,8 +10,9 @@ from typing import Any, TypeAlias
 
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.errors import UsageError
-from engine.notify import Notifier, NotifyConfig, load_config
+from engine.notify import DirectoryRecipients, Notifier, NotifyConfig, load_config
 from engine.notify.config import config_path
+from engine.people.directory import StoreDirectory
 from engine.records import Actor
 from engine.runtime.engine import Engine
 from engine.store.base import default_url, open_store
@@ -103,11 +104,17 @@ def instant(text: str) -> datetime:
 
 def engine_for(args: argparse.Namespace) -> Engine:
     """The engine on the store `--db` names, on the clock `--now` fixes (or the real one), telling people of its
-    events through the outbox when a notify configuration is given."""
+    events through the outbox when a notify configuration is given: the configuration's contacts if it lists
+    any, else the people of the team directory (with the configuration's choices for them)."""
     clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
     config = notify_config(args)
-    outbox = Notifier(config.contacts, config.channels, config.default_channels) if config else None
-    return Engine(open_store(args.db), clock=clock, outbox=outbox)
+    store = open_store(args.db)
+    directory = StoreDirectory(store)
+    outbox = None
+    if config is not None:
+        recipients = config.contacts if config.contacts else DirectoryRecipients(directory, config.preferences)
+        outbox = Notifier(recipients, config.channels, config.default_channels)
+    return Engine(store, clock=clock, outbox=outbox, directory=directory)
 
 
 def notify_config(args: argparse.Namespace) -> NotifyConfig | None:

@@ -13,8 +13,10 @@ from typing import TextIO
 from engine.cli.options import Parents, Subcommands, engine_for
 from engine.definition.loader import load
 from engine.errors import InputError, UsageError
+from engine.runtime.engine import Engine
 from engine.server import accounts, integrations
 from engine.server.accounts import SCOPES
+from engine.server.acting import integration_person
 
 _LIFETIME = re.compile(r"^([1-9][0-9]{0,3})([hdw])$")
 
@@ -50,7 +52,12 @@ def register(sub: Subcommands, parents: Parents) -> None:
 
     integration = sub.add_parser("integration", help="outside systems that send signed events")
     verbs = integration.add_subparsers(dest="verb", required=True)
-    p = verbs.add_parser("add", parents=[parents.common], help="set up an integration; prints its secret once")
+    p = verbs.add_parser(
+        "add",
+        parents=[parents.common, parents.acting],
+        help="set up an integration (as a directory admin): seats integration:NAME in the team directory with "
+        "the acts_as role of each registered process that declares it; prints its secret once",
+    )
     p.add_argument("name", metavar="NAME", help="as the process file names it under integrations:")
     p.set_defaults(run=cmd_integration_add)
     p = verbs.add_parser("rotate", parents=[parents.common], help="a new secret (the old one works 24h more)")
@@ -93,24 +100,33 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _in_directory(engine: Engine, person: str) -> None:
+    """Accounts and tokens are for people of the team directory (whom every action is checked against)."""
+    if person not in engine.directory.roster().people:
+        raise UsageError(
+            f"no person {person!r} in the team directory; add them first with 'procflow team add {person}'"
+        )
+
+
 def cmd_set_password(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    engine = engine_for(args)
+    _in_directory(engine, args.person)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = getpass.getpass(f"password for {args.person}: ")
         if getpass.getpass("again: ") != password:
             raise InputError("the two passwords differ; nothing was changed")
-    engine = engine_for(args)
     accounts.set_password(engine.store, args.person, password, engine.clock.now())
     print(f"password set for {args.person}", file=out)
     return 0
 
 
 def cmd_token_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    span = lifetime(args.expires)
     engine = engine_for(args)
-    text, record = accounts.create_token(
-        engine.store, args.person, args.scope, engine.clock.now(), lifetime(args.expires), args.label
-    )
+    _in_directory(engine, args.person)
+    text, record = accounts.create_token(engine.store, args.person, args.scope, engine.clock.now(), span, args.label)
     print(text, file=out)
     expires = record.expires_at.isoformat(timespec="minutes") if record.expires_at else "never"
     print(f"token {record.id} for {args.person}, scope {args.scope}, expires {expires}; shown only now", file=err)
@@ -135,7 +151,17 @@ def cmd_token_revoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_integration_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
-    print(integrations.add(engine.store, args.name, engine.clock.now()), file=out)
+    secret, granted = integrations.add(engine, args.name, args.actor.user)
+    print(secret, file=out)
+    person = integration_person(args.name)
+    if granted:
+        print(f"{person} is in the team directory, granted {', '.join(granted)}", file=err)
+    else:
+        print(
+            f"{person} is in the team directory with no role yet: no registered process declares {args.name}; "
+            f"grant its acts_as role with 'procflow team grant {person} ROLE --process P'",
+            file=err,
+        )
     print(f"the secret of {args.name}: give it to the sending system; it is shown only now", file=err)
     return 0
 

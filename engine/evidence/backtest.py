@@ -139,7 +139,7 @@ def backtest(
     process_id = process or proposed.id
     cases = [c for c in engine.store.cases_with_events(process_id) if since is None or c.created_at >= since]
     clock = FixedClock(now)
-    sandbox = Engine(open_store("memory:"), clock=clock)
+    sandbox = Engine(open_store("memory:"), clock=clock, directory=engine.directory)  # the same people, read only
     sandbox.register(proposed)
     result = Backtest(proposed, cases=len(cases))
     replayed: dict[str, Case] = {}

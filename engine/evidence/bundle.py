@@ -42,8 +42,8 @@ def _json(value: Any) -> bytes:
 
 
 def grants(events: list[Event]) -> dict[str, Any]:
-    """What each event records of the grant it rested on (`grant` / `grants` in its data, when the directory
-    records one), beside who acted in which role — the section is there even before events record grants."""
+    """The directory grant or cover each action rested on (the event's sealed `basis`; none on events recorded
+    before the directory), beside who acted in which role."""
     rows = []
     for event in events:
         data = dict(event.data or {})
@@ -53,7 +53,7 @@ def grants(events: list[Event]) -> dict[str, Any]:
                 "kind": event.kind,
                 "actor": event.actor,
                 "role": event.role,
-                "grant": data.get("grant", data.get("grants")),
+                "grant": event.basis or data.get("grant", data.get("grants")),
             }
         )
     return {"format": "procflow-grants/1", "events": rows}

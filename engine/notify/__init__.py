@@ -2,12 +2,14 @@
 
 `Notifier` (rules.py) is the engine's `Outbox`: it turns events into outbox rows, committed with the event.
 `Delivery` (delivery.py) is the worker side: it claims rows and sends them through `Channel`s. Who is told
-comes through the `Recipients` Protocol (recipients.py); `Contacts` reads them from the notify configuration.
+comes through the `Recipients` Protocol (recipients.py): `DirectoryRecipients` (directory.py) reads them from
+the team directory, `Contacts` from the notify configuration.
 """
 
 from engine.notify.channels import Channel, Envelope, channel_types, make_channel, register_channel
 from engine.notify.config import NotifyConfig, load_config
 from engine.notify.delivery import Backoff, Delivery, Outcome
+from engine.notify.directory import DirectoryRecipients
 from engine.notify.recipients import Contacts, Preferences, Recipient, Recipients
 from engine.notify.rules import Notifier
 
@@ -16,6 +18,7 @@ __all__ = [
     "Channel",
     "Contacts",
     "Delivery",
+    "DirectoryRecipients",
     "Envelope",
     "Notifier",
     "NotifyConfig",

@@ -1,5 +1,9 @@
 """The notify configuration: channels, the contacts the `Contacts` recipients read, delivery settings.
 
+A person entry with a `name` is a contact (`Contacts`). Without one it only says how a person of the team
+directory wants to be told (channels, digests, quiet hours): an overlay, keyed by id, for `DirectoryRecipients`,
+which is used when no contacts are configured. Every entry's choices are in `NotifyConfig.preferences`.
+
 One YAML (or JSON) file, named by `--notify FILE` or `$PROCFLOW_NOTIFY`; docs/notifications.md shows a full
 one. Secrets are never in the file: a channel names the environment variable that holds its password or
 signing secret (`password_env`, `secret_env`). The file is checked against `SCHEMA` and every problem is
@@ -51,7 +55,7 @@ SCHEMA: Mapping[str, Any] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["id", "name"],
+                "required": ["id"],
                 "properties": {
                     "id": {"type": "string", "minLength": 1},
                     "name": {"type": "string", "minLength": 1},
@@ -82,6 +86,7 @@ SCHEMA: Mapping[str, Any] = {
 class NotifyConfig:
     channels: Mapping[str, Channel]
     contacts: Contacts
+    preferences: Mapping[str, Preferences]  # person id → their choices, from every people entry
     default_channels: tuple[str, ...]
     backoff: Backoff
     lease: timedelta
@@ -105,9 +110,12 @@ def load_config(path: str | Path) -> NotifyConfig:
     if problems:
         raise NotifyConfigError("\n".join(problems))
     channels = {name: make_channel(name, settings) for name, settings in data["channels"].items()}
-    people = [(_person(raw, i, str(path)), tuple(raw.get("roles", ()))) for i, raw in enumerate(data.get("people", ()))]
+    everyone = [
+        (_person(raw, i, str(path)), tuple(raw.get("roles", ()))) for i, raw in enumerate(data.get("people", ()))
+    ]
+    people = [entry for entry, raw in zip(everyone, data.get("people", ()), strict=True) if "name" in raw]
     unknown = sorted(
-        {c for person, _ in people for kind in person.preferences.channels.values() for c in kind} - set(channels)
+        {c for person, _ in everyone for kind in person.preferences.channels.values() for c in kind} - set(channels)
         | set(data.get("default_channels", ())) - set(channels)
     )
     if unknown:
@@ -116,6 +124,7 @@ def load_config(path: str | Path) -> NotifyConfig:
     return NotifyConfig(
         MappingProxyType(channels),
         Contacts(people),
+        MappingProxyType({person.id: person.preferences for person, _ in everyone}),
         tuple(data.get("default_channels", ("mail",) if "mail" in channels else tuple(channels)[:1])),
         Backoff(
             timedelta(seconds=delivery.get("backoff_seconds", 30)),
@@ -152,7 +161,7 @@ def _person(raw: Mapping[str, Any], index: int, path: str) -> Recipient:
     )
     return Recipient(
         str(raw["id"]),
-        str(raw["name"]),
+        str(raw.get("name") or raw["id"]),
         raw.get("email"),
         MappingProxyType(dict(raw.get("chat", {}))),
         str(raw.get("locale", "en")),

@@ -1,8 +1,9 @@
 """Who hears of an event: the `Recipients` Protocol, and an implementation over a contacts file.
 
-The people directory (another part of procflow) will back `Recipients` for real; until then — and for small
-teams — `Contacts` reads people from the notify configuration (see docs/notifications.md): each person with
-an email, chat handles, locale, time zone, the roles they hold and how they want to be told.
+The team directory backs `Recipients` for real (`engine.notify.directory.DirectoryRecipients`); for small
+teams without one — and for tests — `Contacts` reads people from the notify configuration (see
+docs/notifications.md): each person with an email, chat handles, locale, time zone, the roles they hold and
+how they want to be told.
 
 Who is asked, per event kind:
 * `reminded`, `escalated`: the people holding the role the event's `notify` names (as a deadline records it);
@@ -90,6 +91,9 @@ class Contacts:
 
     def person(self, person_id: str) -> Recipient | None:
         return self._people.get(person_id)
+
+    def __bool__(self) -> bool:
+        return bool(self._people)
 
     def holding(self, process_id: str, role: str) -> list[Recipient]:
         found = [*self._by_role.get(f"{process_id}:{role}", ()), *self._by_role.get(role, ())]

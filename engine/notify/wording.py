@@ -35,6 +35,8 @@ EVENT_KINDS = {  # event kind → message kind
     "assigned": "assignment",
     "claimed": "assignment",
     "reassigned": "assignment",
+    "delegated": "assignment",
+    "transferred": "assignment",
 }
 
 

@@ -288,23 +288,29 @@ class Engine(PeopleOps):
         quiet: bool = False,
     ) -> Actor | None:
         """`actor` in the signer role the directory gives them for the open round (None, when `quiet`, if the
-        case has no round or they hold no signer role)."""
+        case has no round or they hold no signer role). A role named but not among the signers is checked
+        as held only: the round itself then refuses it as not a signer (`not_a_signer`)."""
         try:
             round_ = signing.round_here(compiled, case, state)
             if round_ is None:
                 if quiet:
                     return None
                 return actor  # signing.sign names the missing round
-            return self.acting(actor, case.process_id, round_.signers, "sign", at).actor
+            role = actor.role
+            allowed = (role,) if role is not None and role not in round_.signers else round_.signers
+            return self.acting(actor, case.process_id, allowed, "sign", at).actor
         except Refusal:
             if quiet:
                 return None
             raise
 
     def _owner(self, case: Case, compiled: CompiledProcess, actor: Actor, state: str | None, at: datetime) -> Actor:
-        """`actor` as the owner of the state whose round they change (the directory must give them that role)."""
-        owner = compiled.definition.states[state or case.state].owner
-        return self.acting(actor, case.process_id, (owner,) if owner else (), "change the signers", at).actor
+        """`actor` as the owner of the state whose round they change (the directory must give them that role).
+        A role named that is not the owner's is checked as held only: the round then refuses it (`not_owner`)."""
+        round_ = signing.round_here(compiled, case, state)  # the round's own state: a region state's, maybe
+        owner = compiled.definition.states[round_.state if round_ else state or case.state].owner
+        allowed = (actor.role,) if actor.role is not None and actor.role != owner else (owner,) if owner else ()
+        return self.acting(actor, case.process_id, allowed, "change the signers", at).actor
 
     def signoff(self, case: Case | str, state: str | None = None) -> signing.Round | None:
         """Where the sign-off round of the case's state (or region state) stands, or None."""

@@ -19,7 +19,10 @@ from engine.server import acting, attachments
 from engine.server.endpoint import Call, Endpoint, check_if_match, etag, json_response, page
 from engine.server.problems import ApiProblem
 
-ROLE = {"type": "string", "description": "the role you act in (until the people directory decides it)"}
+ROLE = {
+    "type": "string",
+    "description": "optional: which of the roles you hold in the team directory you act in (else the engine picks)",
+}
 
 
 def case_view(call: Call, case: Case, status: int = 200) -> Response:
@@ -74,7 +77,7 @@ def fire(call: Call) -> Response:
     case = call.case()
     trigger = body.get("trigger")
     if not isinstance(trigger, str):
-        raise ApiProblem(400, "send {'trigger': ..., 'role': ...}")
+        raise ApiProblem(400, "send {'trigger': ...} (and, optionally, the 'role' you act in)")
     actor = acting.actor_for(
         call.person, call.engine.definition(case.process_id, case.definition_hash), _role(call, body)
     )
@@ -85,7 +88,7 @@ def submit(call: Call) -> Response:
     body = call.object()
     case = call.case()
     if "data" not in body:
-        raise ApiProblem(400, "send {'data': {...the document...}, 'role': ...}")
+        raise ApiProblem(400, "send {'data': {...the document...}} (and, optionally, the 'role' you act in)")
     definition = call.engine.definition(case.process_id, case.definition_hash)
     actor = acting.actor_for(call.person, definition, _role(call, body))
     document = call.path("document")
@@ -160,7 +163,7 @@ def list_cases(call: Call) -> Response:
         case = engine.get(case_id)
         return case_row(case, engine.definition(case.process_id, case.definition_hash))
 
-    return page(call, ids, lambda i: i, show, keep=lambda i: acting.may_see(call.person, engine.get(i)))
+    return page(call, ids, lambda i: i, show, keep=lambda i: acting.may_see(engine, call.person, engine.get(i)))
 
 
 def overdue(call: Call) -> Response:
@@ -176,17 +179,16 @@ def overdue(call: Call) -> Response:
             "obligation": describe_obligation(item.obligation, now, zone_of(definition), call.query("lang")),
         }
 
-    late = [item for item in engine.overdue(now) if acting.may_see(call.person, item.case)]
+    late = [item for item in engine.overdue(now) if acting.may_see(engine, call.person, item.case)]
     return page(call, late, lambda item: f"{item.case.id} {item.obligation.key}", show)
 
 
 _START = {
     "type": "object",
-    "required": ["role"],
     "properties": {"role": ROLE, "data": {"type": "object"}, "id": {"type": "string", "maxLength": 80}},
 }
-_FIRE = {"type": "object", "required": ["trigger", "role"], "properties": {"trigger": {"type": "string"}, "role": ROLE}}
-_SUBMIT = {"type": "object", "required": ["data", "role"], "properties": {"data": {}, "role": ROLE}}
+_FIRE = {"type": "object", "required": ["trigger"], "properties": {"trigger": {"type": "string"}, "role": ROLE}}
+_SUBMIT = {"type": "object", "required": ["data"], "properties": {"data": {}, "role": ROLE}}
 _LIST = ("process", "state", "stage", "owner", "overdue")
 
 ENDPOINTS = (

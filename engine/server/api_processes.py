@@ -85,7 +85,7 @@ def publish(call: Call) -> Response:
     role = body.get("role")
     actor = acting.actor_for(call.person, definition, role if isinstance(role, str) else None)
     if "data" not in body:
-        raise ApiProblem(400, "send {'data': {...the document...}, 'role': ...}")
+        raise ApiProblem(400, "send {'data': {...the document...}} (and, optionally, the 'role' you act in)")
     version = call.engine.publish(definition.id, call.path("document"), body["data"], actor)
     shown = {"document": version.document, "version": version.version, "hash": version.hash, "by": version.actor}
     return json_response(shown, 201)
@@ -161,7 +161,7 @@ ENDPOINTS = (
         "Publish a shared document",
         "processes",
         "write",
-        {"type": "object", "required": ["data", "role"], "properties": {"data": {}, "role": {"type": "string"}}},
+        {"type": "object", "required": ["data"], "properties": {"data": {}, "role": {"type": "string"}}},
         responses={201: "published"},
     ),
     Endpoint(

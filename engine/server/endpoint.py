@@ -82,7 +82,7 @@ class Call:
     def case(self) -> Case:
         """The case the path names, 404 for a case the person may not see (the same answer as a missing one)."""
         case = self.engine.get(self.path("case"))
-        if not acting.may_see(self.person, case):
+        if not acting.may_see(self.engine, self.person, case):
             raise ApiProblem(404, f"no case {case.id!r} in the store", kind="case-not-found")
         return case
 

@@ -9,6 +9,12 @@ A webhook is signed the way Stripe and Slack sign theirs:
     Procflow-Signature: v1=hex(HMAC_SHA256(secret, "1767225600." + body))
 
 The secret is kept as it is (an HMAC needs it); show it once when made, like a token.
+
+An integration acts like anyone: as a person of the team directory, `integration:<name>`, in the role its
+process file gives it (`acts_as`). `add` is the one way it is seated: a directory admin sets it up, which adds
+that person and grants it, for each registered process that declares the integration, its `acts_as` role for
+that process — recorded in the directory's chain as the admin's change, checked like any other. A process
+registered later gets its grant with `procflow team grant integration:<name> ROLE --process P`.
 """
 
 from __future__ import annotations
@@ -19,24 +25,54 @@ import hmac
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from engine.people.admin import Draft, add_person, grant
+from engine.people_records import Person
+from engine.server.acting import integration_person
 from engine.server.problems import ApiProblem
 from engine.server.settings import ServerSettings
 from engine.store.access import IntegrationRecord
 from engine.store.base import Store
+
+if TYPE_CHECKING:
+    from engine.runtime.engine import Engine
 
 SIGNATURE_HEADER = "procflow-signature"
 TIMESTAMP_HEADER = "procflow-timestamp"
 DELIVERY_HEADER = "procflow-delivery"
 
 
-def add(store: Store, name: str, now: datetime) -> str:
-    """Set up integration `name` with a new secret (returned, to show once); refused if it exists."""
+def add(engine: Engine, name: str, by: str) -> tuple[str, list[str]]:
+    """Set up integration `name`, as directory admin `by`: seat its directory person with the roles the
+    registered processes give it, then make its secret. Returns the secret (to show once) and the grants made
+    ("finance for sales"); refused whole if it exists or `by` may not change the directory."""
+    store, now = engine.store, engine.clock.now()
     if store.integration(name) is not None:
         raise ApiProblem(409, f"integration {name!r} exists; use 'procflow integration rotate {name}'")
+    granted = seat(engine, name, by)
     secret = "whsec_" + secrets.token_urlsafe(32)
     store.save_integration(IntegrationRecord(name, secret, now))
-    return secret
+    return secret, granted
+
+
+def seat(engine: Engine, name: str, by: str) -> list[str]:
+    """Add `integration:<name>` to the directory (if new) and grant it each registered process's `acts_as`
+    role for that process (if not held yet), as `by`; the grants made, as "ROLE for PROCESS"."""
+    person = integration_person(name)
+    roster = engine.directory.roster()
+    drafts: list[Draft] = []
+    if person not in roster.people:
+        drafts.append(add_person(Person(person, name)))
+    held = {(g.role, g.process) for g in roster.grants_of(person)}
+    granted: list[str] = []
+    for process_id in sorted({p for _, p, _ in engine.store.definitions()}):
+        declared = engine.definition(process_id).integrations.get(name)
+        if declared is not None and (declared.acts_as, process_id) not in held:
+            drafts.append(grant(person, declared.acts_as, process_id))
+            granted.append(f"{declared.acts_as} for {process_id}")
+    engine.team.change(by, drafts, engine.clock.now())
+    return granted
 
 
 def rotate(store: Store, name: str, now: datetime) -> str:

@@ -27,8 +27,10 @@ from engine.errors import (
     Refusal,
     RenderError,
     RoleNotAllowed,
+    RoleNotHeld,
     StoreError,
     UnknownName,
+    UnknownPerson,
     UsageError,
 )
 
@@ -73,6 +75,8 @@ _STATUS: tuple[tuple[type[ProcflowError], int], ...] = (
     (ConflictError, 409),
     (StoreError, 503),
     (RoleNotAllowed, 403),
+    (RoleNotHeld, 403),
+    (UnknownPerson, 403),
     (DutiesNotSeparated, 403),
     (DocumentInvalid, 422),
     (Refusal, 409),

@@ -117,7 +117,7 @@ CASES: dict[str, tuple[Callable[[dict[str, bytes]], None], bool, str]] = {
     "added": (lambda f: f.update({"extra.txt": b"hello"}), False,
               "extra.txt: in the bundle but not in the manifest (added)"),
     "edited-with-manifest": (_edit_json("events.json", lambda e: e[1].update(actor="mallory")), True,
-                             "events.json: case {case}: event 2 (submitted) was changed after it was recorded"),
+                             "events.json: case {case}: event 2 ({second}) was changed after it was recorded"),
     "rechained": (_edit_json("events.json", _rechain), True,
                   "events.json: event {last} is not the head signed in checkpoint 1"),
     "document": (lambda f: f.update({_first_document(f): json.dumps({"data": {"x": 1}}).encode()}), True,
@@ -139,11 +139,12 @@ def test_a_bad_bundle_gets_a_verdict_naming_the_first_bad_item(
 ) -> None:
     change, remanifest, message = CASES[kind]
     with zipfile.ZipFile(pack) as archive:
-        last = len(json.loads(archive.read("events.json")))
+        events = json.loads(archive.read("events.json"))
+        last, second = len(events), events[1]["kind"]
     _rewrite(pack, change, remanifest=remanifest)
     verdict = verify_bundle(pack, [keys.load_public(keypair[1])])
     assert not verdict.ok
-    assert message.format(case=won[1], last=last) in verdict.problems[0], verdict.problems
+    assert message.format(case=won[1], last=last, second=second) in verdict.problems[0], verdict.problems
     code, out, _ = run("verify-bundle", str(pack), "--trust", str(keypair[1]))
     assert code == 1 and out.rstrip().endswith(f"NOT SOUND: {pack}")
 

@@ -19,7 +19,7 @@ from engine.audit import verify
 from engine.canonical import JCS, LEGACY, canonical_bytes, digest, jcs
 from engine.definition.loader import from_bundle, to_bundle
 from engine.records import Event, event_digest, event_values
-from tests.conftest import REQUESTER, ROOT
+from tests.conftest import REQUESTER, ROOT, seat
 
 json_values = st.recursive(
     st.none()
@@ -62,18 +62,20 @@ def test_the_worked_example_in_the_docs_is_what_the_code_computes() -> None:
 def test_events_sealed_before_v5_keep_verifying_under_their_recorded_scheme(
     durable_url: str, mini: ProcessDefinition
 ) -> None:
-    engine = Engine(open_store(durable_url))
+    engine = seat(Engine(open_store(durable_url)), REQUESTER)
     engine.register(mini)
     case = engine.start("mini", REQUESTER, data={"weight": 2.0})  # 2.0 vs 2: the two schemes differ
     store: Any = engine.store
-    legacy = replace(case.history[0], hash=None, hash_scheme=LEGACY)
+    legacy = replace(case.history[0], hash=None, hash_scheme=LEGACY, basis=None)  # v4 knew no directory
     legacy_hash = event_digest(legacy)
     assert legacy_hash != case.history[0].hash
-    # what a v4 store holds: the legacy hash, no scheme recorded
+    # what a v4 store holds: the legacy hash, no scheme recorded, no basis
     old_text = json.dumps({"process_id": "mini", "data": {"weight": 2.0}}, ensure_ascii=False)  # as v3 wrote it
     store._write(
         "old",
-        lambda tx: tx.execute("UPDATE events SET hash = ?, hash_scheme = NULL, data = ?", (legacy_hash, old_text)),
+        lambda tx: tx.execute(
+            "UPDATE events SET hash = ?, hash_scheme = NULL, basis = NULL, data = ?", (legacy_hash, old_text)
+        ),
     )
     store._write("old", lambda tx: tx.execute("UPDATE cases SET head = ?", (legacy_hash,)))
     assert store.raw_events(case.id)[0].hash_scheme == LEGACY

@@ -16,7 +16,7 @@ from engine.notify.wording import stored_wording
 from engine.scenario import read_scenario
 from engine.store import Store, open_store
 from engine.store.outbox import OutboxStore
-from tests.conftest import PROCESSES, drop_pg_schema, pg_url_for_test
+from tests.conftest import PROCESSES, drop_pg_schema, pg_url_for_test, seat
 from tests.notify.conftest import SMTPServer, free_port
 from tests.store.test_faults import CLERK, T0, TICKING
 from tests.test_deadlines import play_until, sh
@@ -67,7 +67,7 @@ def _ticking(tmp_path: Path, config: NotifyConfig, cases: int, url: str | None =
     """`cases` ticking cases escalated (to the clerks: 王敏 and Anna) at T0 + 3 days."""
     store = open_store(url or f"sqlite:///{tmp_path / 't.db'}")
     clock = FixedClock(T0)
-    engine = _engine(store, config, clock)
+    engine = seat(_engine(store, config, clock), CLERK)
     engine.register(load(TICKING))
     ids = [engine.start("ticking", CLERK).id for _ in range(cases)]
     engine.tick(T0 + timedelta(days=3))

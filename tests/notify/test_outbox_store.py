@@ -11,6 +11,7 @@ from engine.errors import ConflictError
 from engine.records import apply
 from engine.store import Store
 from engine.store.outbox import OutboxMessage, OutboxStore, message_key
+from tests.conftest import seat
 from tests.store.test_faults import CLERK, T0, TICKING
 
 
@@ -27,7 +28,7 @@ def _outbox(store: Store) -> OutboxStore:
 
 @pytest.fixture
 def case_id(store: Store) -> str:
-    engine = Engine(store, clock=FixedClock(T0))
+    engine = seat(Engine(store, clock=FixedClock(T0)), CLERK)
     engine.register(load(TICKING))
     return engine.start("ticking", CLERK).id
 

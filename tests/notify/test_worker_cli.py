@@ -18,7 +18,7 @@ from engine import Engine, FixedClock, load, open_store
 from engine.cli import main
 from engine.notify import Notifier, load_config
 from engine.store.outbox import OutboxStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seat
 from tests.notify.conftest import SMTPServer, free_port
 from tests.store.test_faults import CLERK, T0, TICKING
 
@@ -26,6 +26,7 @@ from tests.store.test_faults import CLERK, T0, TICKING
 def _escalated(url: str, config_file: Path, cases: int) -> None:
     config = load_config(config_file)
     engine = Engine(open_store(url), clock=FixedClock(T0), outbox=Notifier(config.contacts, config.channels))
+    seat(engine, CLERK)
     engine.register(load(TICKING))
     for _ in range(cases):
         engine.start("ticking", CLERK)

@@ -19,7 +19,7 @@ from engine.errors import (
     SignoffRefused,
 )
 from engine.records import Case
-from tests.conftest import ROOT, line_of
+from tests.conftest import ROOT, line_of, seat
 
 SIGNOFF = ROOT / "tests" / "fixtures" / "signoff" / "processes" / "signoff.yaml"
 RITA, FAY, LEE, MAX = (
@@ -29,6 +29,12 @@ RITA, FAY, LEE, MAX = (
     Actor("max", "manager"),
 )
 ALL = "      mode: all\n"
+
+
+@pytest.fixture
+def engine(engine: Engine) -> Engine:
+    """The shared engine, with this file's cast seated: rita, fay, lee and max in their roles."""
+    return seat(engine, RITA, FAY, LEE, MAX)
 
 
 def variant(tmp_path: Path, old: str = ALL, new: str = ALL) -> Path:
@@ -101,6 +107,7 @@ def test_ordered_signers_sign_in_turn(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_a_person_signs_once_whatever_role_they_act_in(engine: Engine, review: Case) -> None:
+    seat(engine, Actor("fay", "legal"))  # fay holds both signer roles
     case = engine.sign(review, "approve", FAY)
     with pytest.raises(AlreadySigned):
         engine.sign(case, "approve", Actor("fay", "legal"))

@@ -23,10 +23,16 @@ from engine.records import Case, replay
 from engine.runtime import machine as machine_module
 from engine.runtime.compiled import CompiledProcess, IndexDisagrees, check_index
 from engine.runtime.gates import CompiledTransition
-from tests.conftest import ROOT, line_of
+from tests.conftest import ROOT, line_of, seat
 
 PARALLEL = ROOT / "tests" / "fixtures" / "parallel" / "processes" / "parallel.yaml"
 CLERK, WAREHOUSE, FINANCE = Actor("cleo", "clerk"), Actor("wes", "warehouse"), Actor("fay", "finance")
+
+
+@pytest.fixture
+def engine(engine: Engine) -> Engine:
+    """The shared engine, with this file's cast seated: cleo the clerk, wes in the warehouse, fay in finance."""
+    return seat(engine, CLERK, WAREHOUSE, FINANCE)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import uvicorn
 from engine import Engine, FixedClock, ProcessDefinition
 from engine.server import ServerSettings, accounts, create_app
 from engine.store import Store, open_store
-from tests.conftest import AUDITOR
+from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 from tests.store.conftest import durable_url  # noqa: F401 - the store per kind (SQLite, PostgreSQL)
 
 PASSWORD = "correct horse battery"
@@ -72,9 +72,10 @@ def serve(app: object, port: int) -> Iterator[None]:
 
 @pytest.fixture
 def served(durable_url: str, clock: FixedClock, mini: ProcessDefinition) -> Iterator[Served]:  # noqa: F811
-    """A server over a store with the mini process registered and its spending policy published."""
+    """A server over a store with the mini process registered and its spending policy published, and the mini
+    cast seated in the team directory (rita the requester, alan the approver, aude the auditor)."""
     store = open_store(durable_url)
-    engine = Engine(store, clock=clock)
+    engine = seat(Engine(store, clock=clock), REQUESTER, APPROVER, AUDITOR)
     engine.register(mini)
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
     port = free_port()

@@ -13,10 +13,13 @@ import httpx
 import pytest
 
 from engine import Actor, ProcessDefinition
+from engine.people.admin import Draft
+from engine.people.cast import CAST_ADMIN
 from engine.server.attachments import FilesystemBackend, open_backend
 from engine.server.problems import ApiProblem
 from engine.store import open_store
 from engine.store.access import AttachmentRecord
+from tests.conftest import seat
 from tests.server.conftest import Served
 from tests.server.test_webhooks import data_of
 
@@ -28,7 +31,13 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def wang(served: Served, sales: ProcessDefinition) -> httpx.Client:
+    """wang, the account manager, is also the sales manager li reports to: the sales process shows a sales
+    manager their team's cases (and li's new lead would otherwise be invisible to wang: a 404)."""
     served.engine.register(sales)
+    seat(served.engine, Actor("li", "bd_specialist"), Actor("wang", "account_manager"), Actor("wang", "sales_manager"))
+    served.engine.team.change(
+        CAST_ADMIN, [Draft("reports_to", {"person": "li", "manager": "wang"})], served.clock.now()
+    )
     return served.client(served.token("wang"))
 
 

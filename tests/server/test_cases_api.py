@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import httpx
 
+from engine import Actor, ProcessDefinition
+from tests.conftest import seat
 from tests.server.conftest import Served
 
 PROBLEM = "application/problem+json"
@@ -144,3 +146,27 @@ def test_processes_versions_and_definition(rita: httpx.Client, served: Served) -
     diff = rita.get("/api/processes/mini/diff", params={"from": "1", "to": "1"}).json()
     assert diff["changes"] == []
     assert rita.get("/api/processes/nope/versions").status_code == 404
+
+
+def test_the_role_comes_from_the_directory_and_a_named_one_must_be_held(served: Served, rita: httpx.Client) -> None:
+    started = rita.post("/api/processes/mini/cases", json={})  # no role named: the engine picks the one rita holds
+    assert started.status_code == 201, started.text
+    assert served.engine.get(str(started.json()["id"])).history[0].role == "requester"
+    refused = rita.post("/api/processes/mini/cases", json={"role": "approver"})  # a role rita does not hold
+    assert refused.status_code == 403 and refused.json()["type"] == "urn:procflow:problem:role-not-held"
+    assert "missing grant: rita as 'approver'" in refused.json()["detail"]
+    with served.client(served.token("nobody")) as stranger:  # a token for someone not in the directory
+        unknown = stranger.post("/api/processes/mini/cases", json={})
+    assert unknown.status_code == 403 and unknown.json()["type"] == "urn:procflow:problem:unknown-person"
+
+
+def test_a_case_the_person_may_not_see_is_404(served: Served, sales: ProcessDefinition) -> None:
+    served.engine.register(sales)  # sales shows a case only to whom it concerns (and sales managers their team's)
+    seat(served.engine, Actor("li", "bd_specialist"), Actor("wu", "account_manager"))
+    case_id = served.engine.start("sales", Actor("li", "bd_specialist")).id
+    with served.client(served.token("li")) as li, served.client(served.token("wu")) as wu:
+        assert li.get(f"/api/cases/{case_id}").status_code == 200
+        hidden = wu.get(f"/api/cases/{case_id}")
+        assert hidden.status_code == 404 and hidden.json()["type"] == "urn:procflow:problem:case-not-found"
+        assert case_id in [c["id"] for c in li.get("/api/cases").json()["items"]]
+        assert case_id not in [c["id"] for c in wu.get("/api/cases").json()["items"]]

@@ -15,9 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from engine import Engine
 from engine.cli.main import main
 from engine.server.app import create_app, endpoints
-from tests.conftest import MINI
+from engine.store import open_store
+from tests.conftest import MINI, REQUESTER, seat
 from tests.server.conftest import Served, free_port
 
 
@@ -36,6 +38,7 @@ def _wait(url: str, proc: subprocess.Popen[str]) -> None:
 
 def test_procflow_serve_answers_and_stops_gracefully(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'p.db'}"
+    seat(Engine(open_store(db)), REQUESTER).store.close()
     out = io.StringIO()
     assert main(["token", "create", "rita", "--scope", "write", "--expires", "1d", "--db", db], out, io.StringIO()) == 0
     token = out.getvalue().strip()

@@ -14,11 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from engine import Actor, ProcessDefinition
+from engine import Actor, Engine, ProcessDefinition
 from engine.cli.main import main
+from engine.people.admin import Draft
+from engine.people.cast import CAST_ADMIN
 from engine.scenario import read_scenario
 from engine.server import integrations
-from tests.conftest import PROCESSES
+from engine.store import open_store
+from tests.conftest import PROCESSES, seat
 from tests.server.conftest import Served
 
 WON = read_scenario(PROCESSES / "sales" / "scenarios" / "won.yaml")
@@ -55,17 +58,18 @@ class Sender:
 @pytest.fixture
 def selling(served: Served, sales: ProcessDefinition) -> Served:
     served.engine.register(sales)
+    seat(served.engine, BD, AM)
     return served
 
 
 @pytest.fixture
 def erp(selling: Served) -> Sender:
-    return Sender(selling, "erp", integrations.add(selling.store, "erp", selling.clock.now()))
+    return Sender(selling, "erp", integrations.add(selling.engine, "erp", CAST_ADMIN)[0])
 
 
 @pytest.fixture
 def crm(selling: Served) -> Sender:
-    return Sender(selling, "crm", integrations.add(selling.store, "crm", selling.clock.now()))
+    return Sender(selling, "crm", integrations.add(selling.engine, "crm", CAST_ADMIN)[0])
 
 
 @pytest.fixture
@@ -159,14 +163,30 @@ def test_a_rotated_secret_keeps_working_for_the_grace_period(erp: Sender, contra
 
 
 def test_procflow_integration_add_rotate_list(tmp_path: Any) -> None:
-    db = ["--db", f"sqlite:///{tmp_path / 'i.db'}"]
-    out = io.StringIO()
-    assert main(["integration", "add", "erp", *db], out, io.StringIO()) == 0
-    assert out.getvalue().startswith("whsec_")
+    url = f"sqlite:///{tmp_path / 'i.db'}"
+    db = ["--db", url]
+    seat(Engine(open_store(url))).store.close()  # a directory whose admin is cast-admin
+    out, said = io.StringIO(), io.StringIO()
+    assert main(["integration", "add", "erp", "--as", CAST_ADMIN, *db], out, said) == 0
+    assert out.getvalue().startswith("whsec_") and "integration:erp is in the team directory" in said.getvalue()
     err = io.StringIO()
-    assert main(["integration", "add", "erp", *db], io.StringIO(), err) == 2 and "rotate" in err.getvalue()
+    assert main(["integration", "add", "erp", "--as", CAST_ADMIN, *db], io.StringIO(), err) == 2
+    assert "rotate" in err.getvalue()
     rotated = io.StringIO()
     assert main(["integration", "rotate", "erp", *db], rotated, io.StringIO()) == 0
     assert rotated.getvalue() != out.getvalue()
     listed = io.StringIO()
     assert main(["integration", "list", *db], listed, io.StringIO()) == 0 and "erp" in listed.getvalue()
+
+
+def test_an_integration_without_its_grant_is_refused_by_the_engine(selling: Served, contracted: str) -> None:
+    """`integrations.add` seats integration:erp with finance for sales; revoked, the engine refuses it."""
+    erp = Sender(selling, "erp", integrations.add(selling.engine, "erp", CAST_ADMIN)[0])
+    roster = selling.engine.directory.roster()
+    assert [(g.role, g.process) for g in roster.grants_of("integration:erp")] == [("finance", "sales")]
+    (finance,) = roster.grants_of("integration:erp")
+    selling.engine.team.change(CAST_ADMIN, [Draft("revoked", {"grant": finance.id})], selling.clock.now())
+    response = erp.send(payment(), "erp-20")
+    _refused(response, 403, "role-not-held")
+    assert "missing grant: integration:erp as 'finance'" in response.json()["detail"]
+    assert _submitted(selling, contracted, "invoice_payment") == []

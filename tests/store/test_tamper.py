@@ -99,6 +99,7 @@ def test_every_field_and_the_link_to_the_previous_event_are_in_the_digest(histor
         "source": "draft",
         "dest": "approved",
         "case_id": "other",
+        "basis": "grant:mallory",  # the grant or cover the actor's role rested on (sealed since the directory)
     }
     # hash_scheme chooses how the fields are spelled for hashing (tests/evidence covers flipping it)
     assert set(changed) == set(EVENT_FIELDS) - {"hash", "hash_scheme"}

@@ -25,18 +25,25 @@ from engine.server.web.common import DOCUMENT_CSP, PREFIX, Web, redirect
 def visible_case(web: Web) -> Case:
     """The case the path names; one the person may not see is a 404, as a missing one."""
     case = web.engine.get(str(web.request.path_params["case"]))
-    if not acting.may_see(web.person, case):
+    if not acting.may_see(web.engine, web.person, case):
         raise ApiProblem(404, f"no case {case.id!r} in the store")
     return case
 
 
 def _role(web: Web, definition: ProcessDefinition, case: Case) -> str:
-    """The role the page is shown for. TEMPORARY: chosen by the person in a select (`?role=` or the form's
-    `role`) until the people directory decides it in `acting.py`; defaults to the owner of the state."""
+    """The role the page is shown for: the one the person picked in the select (`?role=` or the form's `role`),
+    which the engine checks against their grants when they act; else the state's owner if they hold it, else
+    the first role of the process they hold."""
     asked = web.form.get("role") or web.request.query_params.get("role") or ""
     if asked and asked not in definition.roles:
         raise UnknownName("role", asked, sorted(definition.roles))
-    return asked or definition.states[case.state].owner or next(iter(definition.roles))
+    held = acting.roles_held(web.engine, web.person, definition)
+    owner = definition.states[case.state].owner
+    if asked:
+        return asked
+    if owner in held or not held:
+        return owner or next(iter(definition.roles))
+    return held[0]
 
 
 def _relevant(definition: ProcessDefinition, case: Case) -> list[str]:
@@ -90,7 +97,7 @@ def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: s
         forms=_forms(web, definition, case, role, kept or {}),
         options=options,
         role=role,
-        roles=sorted(definition.roles),
+        roles=acting.roles_held(engine, web.person, definition) or sorted(definition.roles),
         message=message,
     )
 

@@ -68,7 +68,7 @@ def board(web: Web) -> Response:
     }
     for case_id in web.engine.cases(process):
         case = web.engine.get(case_id)
-        if not acting.may_see(web.person, case):
+        if not acting.may_see(web.engine, web.person, case):
             continue
         own = web.engine.definition(case.process_id, case.definition_hash)
         column = columns.get(own.pipeline_of(case.state) or "")
@@ -85,13 +85,15 @@ def board(web: Web) -> Response:
                 "company": _headline(own, case),
             }
         )
-    start_roles = [r for r in (definition.states[definition.initial].owner,) if r]
+    initial = definition.states[definition.initial]
+    start_roles = [r for r in (initial.owner,) if r] + [r for r in initial.participants if r != initial.owner]
+    held = acting.roles_held(web.engine, web.person, definition)
     return web.page(
         "board.html",
         process=process,
         processes=processes,
         columns=list(columns.values()),
-        roles=start_roles + [r for r in definition.states[definition.initial].participants if r not in start_roles],
+        roles=[r for r in start_roles if r in held] or start_roles,  # the ones the person holds, if any
         has_amount=_has_amount(definition),
     )
 

@@ -15,7 +15,7 @@ import pytest
 from engine import Actor, Engine, FixedClock, ProcessDefinition
 from engine.server import accounts, create_app
 from engine.store import Store, open_store
-from tests.conftest import required_tool
+from tests.conftest import required_tool, seat
 from tests.server.conftest import PASSWORD, TEST_SETTINGS, free_port, serve
 
 PROFILE = {
@@ -49,6 +49,7 @@ def site(tmp_path: Path, clock: FixedClock, sales: ProcessDefinition) -> Iterato
     store = open_store(f"sqlite:///{tmp_path / 'web.db'}")
     engine = Engine(store, clock=clock)
     engine.register(sales)
+    seat(engine, Actor("bea", "bd_specialist"), Actor("mara", "sales_manager"), Actor("lou", "legal"))
     engine.publish("sales", "customer_profile", PROFILE, Actor("mara", "sales_manager"))
     accounts.set_password(store, "bea", PASSWORD, clock.now())
     port = free_port()

@@ -8,6 +8,7 @@ from typing import Any
 
 from engine import Actor
 from engine.server import accounts
+from tests.conftest import seat
 from tests.server.conftest import PASSWORD
 from tests.server.web.conftest import Site, shot, sign_in
 
@@ -103,6 +104,7 @@ def test_board_shows_the_card_and_the_audit_page_the_verify_result(page: Any, si
 def test_script_typed_anywhere_is_shown_as_text(page: Any, site: Site, tmp_path: Path) -> None:
     """A person id, a document's fields: on the case page, its timeline and the board, never run."""
     person = f"eve{SCRIPT}"
+    seat(site.engine, Actor(person, "bd_specialist"))
     accounts.set_password(site.store, person, PASSWORD, site.clock.now())
     sign_in(page, person)
     page.click("form.start button")

@@ -1,0 +1,107 @@
+"""`Recipients` from the team directory: every person of it is a `Recipient`, told by the directory's grants.
+
+Who is asked, per event kind:
+* `reminded`, `escalated`: the person the case's work is assigned to (`engine.records.current_assignment`)
+  when the event notifies their role (or names no role); otherwise everyone who holds the notified role for
+  the case's process at the event's instant — by a grant valid that day, or by covering for someone who does;
+* `assigned`, `claimed`, `reassigned`, `delegated`, `transferred`: the person the event's data names
+  (`person`); work put in a role's queue (no person) is told to the role's holders, who may claim it;
+* `fired`: nobody — entering a state with an owner records an assignment, and that is what is told.
+Nobody is told of what they did themselves.
+
+The directory keeps no notification choices; those come from the notify configuration as an overlay keyed
+by person id (`preferences`), else `default`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+
+from engine.definition.model import ProcessDefinition
+from engine.errors import UnknownPerson
+from engine.notify.recipients import Preferences, Recipient
+from engine.people.directory import Directory
+from engine.people.roles import held_roles
+from engine.people_records import Person, Roster
+from engine.records import ASSIGNMENT_KINDS, Case, Event, current_assignment
+
+ALERT_KINDS = ("reminded", "escalated")
+
+
+def recipient(person: Person, preferences: Preferences | None = None) -> Recipient:
+    """A directory person as the notifier sees them."""
+    return Recipient(
+        person.id,
+        person.name,
+        person.email or None,
+        MappingProxyType(dict(person.chat)),
+        person.locale,
+        person.timezone,
+        preferences or Preferences(),
+    )
+
+
+class DirectoryRecipients:
+    """`Recipients` backed by a team directory (see the module docstring for who hears of what)."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        preferences: Mapping[str, Preferences] | None = None,
+        default: Preferences | None = None,
+    ) -> None:
+        self.directory = directory
+        self.preferences: Mapping[str, Preferences] = MappingProxyType(dict(preferences or {}))
+        self.default = default or Preferences()
+
+    def person(self, person_id: str) -> Recipient | None:
+        found = self.directory.roster().people.get(person_id)
+        return self._recipient(found) if found is not None else None
+
+    def holding(self, process_id: str, role: str, at: datetime) -> list[Recipient]:
+        """Everyone who holds `role` for `process_id` at `at` (a grant valid that day, or a cover), by id."""
+        return [self._recipient(p) for p in _holders(self.directory.roster(), process_id, role, at)]
+
+    def for_event(self, case: Case, event: Event, definition: ProcessDefinition) -> list[Recipient]:
+        roster = self.directory.roster()
+        data = event.data or {}
+        people: list[Person] = []
+        if event.kind in ALERT_KINDS:
+            role = data.get("notify")
+            role = role if isinstance(role, str) else None
+            held = current_assignment(case)
+            assignee = roster.people.get(held.person) if held and held.person else None
+            if assignee is not None and assignee.active and (role is None or held is None or held.role in (None, role)):
+                people = [assignee]
+            elif role is not None:
+                people = _holders(roster, case.process_id, role, event.at)
+        elif event.kind in ASSIGNMENT_KINDS:
+            named = data.get("person")
+            if isinstance(named, str):
+                found = roster.people.get(named)
+                people = [found] if found is not None and found.active else []
+            elif isinstance(data.get("role"), str) and event.kind != "released":
+                people = _holders(roster, case.process_id, str(data["role"]), event.at)
+            else:
+                people = []
+        return [self._recipient(p) for p in people if p.id != event.actor]
+
+    def _recipient(self, person: Person) -> Recipient:
+        return recipient(person, self.preferences.get(person.id, self.default))
+
+
+def _holders(roster: Roster, process_id: str, role: str, at: datetime) -> list[Person]:
+    found: list[Person] = []
+    for person_id in sorted(roster.people):
+        person = roster.people[person_id]
+        if not person.active:
+            continue
+        try:
+            held = held_roles(roster, person_id, process_id, at)
+        except UnknownPerson:
+            continue
+        if any(h.role == role for h in held):
+            found.append(person)
+    return found
