@@ -89,7 +89,7 @@ def test_the_wheel_carries_the_shipped_files_and_the_type_marker(wheel: Path) ->
     assert {f"engine/{p}" for p in shipped} <= names
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
-    assert "License-Expression: MIT" in text and "Project-URL: Source" in text and "Classifier: Typing :: Typed" in text
+    assert "License-Expression: MIT" in text and "Classifier: Typing :: Typed" in text and "Keywords: workflow" in text
     assert (
         "Requires-Dist: psycopg" in text
         and 'extra == "postgres"' in text.split("Requires-Dist: psycopg", 1)[1].split("\n", 1)[0]
