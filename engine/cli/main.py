@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         work,
     )
     from engine.cli.options import Parents, Parser
+    from engine.cli.teach import teach
 
     parser = Parser(prog="procflow", description="Run declarative YAML business processes.")
     parser.add_argument("--version", action="version", version=version_line())
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parents = Parents.build()
     for area in (definitions, cases, signoffs, time, audit, evidence, admin, notify, server, team, work, project):
         area.register(sub, parents)
+    teach(dict(sub.choices))
     return parser
 
 
