@@ -145,6 +145,98 @@ LESSONS: dict[str, tuple[str, str]] = {
         "Print a shell completion script for procflow.",
         'eval "$(procflow completion bash)"   # e.g. in ~/.bashrc',
     ),
+    "sign": (
+        "Give your verdict on the sign-off round of the case's step (会签 all, 或签 any, 票签 quorum): approve or "
+        "reject, with a comment. You sign in the signer role the team directory gives you; the deciding verdict "
+        "also makes the move the round decides.",
+        'procflow sign deal-1 approve --comment "feasible" --as sun_hao',
+    ),
+    "signers": (
+        "Change who signs an open round: the step's owner adds a signer role (加签) or removes one who has not "
+        "signed yet (减签); each change is an event.",
+        "procflow signers deal-1 add legal --as zhou_qiang",
+    ),
+    "keygen": (
+        "Make an Ed25519 key pair for signing checkpoints: the private key stays with you (never in the store), "
+        "the .pub file goes to auditors for 'verify --trust'.",
+        "procflow keygen ~/keys/procflow.key",
+    ),
+    "calendar": (
+        "The working-day table deadlines are judged on: print it, or list the open deadlines a new holidays "
+        "release would move ('impact', with --record to write the move into each case's history).",
+        "procflow calendar impact --record --as admin",
+    ),
+    "authority": (
+        "From the process file alone, the paths on which one person could take a case past a gate without anyone "
+        "else; exit 1 when a path breaks one of the file's invariants.",
+        "procflow authority processes/sales.yaml",
+    ),
+    "backtest": (
+        "Replay the store's real case histories under a proposed process file, on a simulated clock: moves it "
+        "would refuse and why, deadlines that flip between met and missed, how the funnel shifts. Nothing is "
+        "written to the store.",
+        "procflow backtest sales-next.yaml --since 2026-01-01 --format md",
+    ),
+    "verify-bundle": (
+        "Check an evidence pack (from 'audit --bundle') without any database: every file against its manifest, "
+        "the hash chain, document and definition hashes, and the signed checkpoint with your trusted key.",
+        "procflow verify-bundle deal-1.zip --trust auditor.pub",
+    ),
+    "outbox": (
+        "The messages waiting to reach people (mail, webhooks, WeCom / DingTalk / Feishu robots): list them by "
+        "status, retry dead letters, or discard them.",
+        "procflow outbox list --status dead",
+    ),
+    "serve": (
+        "Start the HTTP server: the JSON API, signed webhooks for other systems, and the team's web app at /app, "
+        "on the store --db names. Stops gracefully on SIGTERM.",
+        "procflow serve --host 127.0.0.1 --port 8000",
+    ),
+    "account": (
+        "Local sign-in accounts for people of the team directory: set a password (stored as an argon2 hash).",
+        "procflow account set-password zhao_lei",
+    ),
+    "token": (
+        "API tokens for a person, with scopes (read, write, admin) and an expiry; a new token is printed once "
+        "and stored only as its hash.",
+        "procflow token create zhao_lei --scope write --expires 30d",
+    ),
+    "integration": (
+        "Outside systems (an ERP, a CRM) that may send signed webhook events the process declares: add one to get "
+        "its secret, rotate the secret, list them.",
+        "procflow integration add erp",
+    ),
+    "team": (
+        "The team directory: people, role grants (for one process or all, with dates), reporting lines, and "
+        "substitutes covering a vacation. Every change is an event of its own hash chain, made by a directory "
+        "admin; 'team import' takes a YAML or CSV file whole or not at all.",
+        "procflow team import processes/sales/team.yaml --process processes/sales.yaml --as admin",
+    ),
+    "assign": (
+        "Give a case's current work to a person (a manager of the holder, or a directory admin).",
+        "procflow assign deal-1 zheng_xiao --as wang_min",
+    ),
+    "claim": (
+        "Take a case waiting in your role's queue.",
+        "procflow claim deal-1 --as zhao_lei",
+    ),
+    "release": (
+        "Put a case you hold back into its role's queue.",
+        "procflow release deal-1 --as zhao_lei",
+    ),
+    "delegate": (
+        "Lend a case you hold to a colleague (委派): it comes back to you once they have done their part.",
+        "procflow delegate deal-1 zheng_xiao --as zhao_lei",
+    ),
+    "transfer": (
+        "Hand a case you hold to a colleague for good (转办).",
+        "procflow transfer deal-1 zheng_xiao --as zhao_lei",
+    ),
+    "inbox": (
+        "Your work now, most urgent first: cases you hold or that wait in your roles' queues, the moves you can "
+        "make, the documents to produce, and the due times in your time zone.",
+        "procflow inbox --as zhao_lei",
+    ),
 }
 
 
