@@ -10,38 +10,100 @@ case = engine.submit(case, "lead_record", {...}, Actor("li", "bd_specialist"))
 case = engine.fire(case, "qualify", Actor("li", "bd_specialist"))
 """
 
-from engine.clock import Clock, FixedClock, SystemClock
-from engine.definition.loader import check, load
-from engine.definition.model import ProcessDefinition
-from engine.errors import (
-    AlreadySigned,
-    CaseClosed,
-    CaseNotFound,
-    ConflictError,
-    DefinitionError,
-    DocumentInvalid,
-    DocumentsMissing,
-    DutiesNotSeparated,
-    ExpressionError,
-    GuardFailed,
-    InputError,
-    Problem,
-    ProcflowError,
-    Refusal,
-    RegionsNotDone,
-    RenderError,
-    RoleNotAllowed,
-    RoundClosed,
-    SignoffRefused,
-    StoreError,
-    TriggerNotAvailable,
-    UnknownName,
-)
-from engine.records import Actor, Case, DocumentVersion, Event
-from engine.runtime.engine import Engine, retrying
-from engine.runtime.hooks import Hooks
-from engine.runtime.policy import Option
-from engine.store import Store, open_store
+__version__ = "0.1.0"
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.clock import Clock, FixedClock, SystemClock
+    from engine.definition.loader import check, load
+    from engine.definition.model import ProcessDefinition
+    from engine.errors import (
+        AlreadySigned,
+        CaseClosed,
+        CaseNotFound,
+        ConflictError,
+        DefinitionError,
+        DocumentInvalid,
+        DocumentsMissing,
+        DutiesNotSeparated,
+        ExpressionError,
+        GuardFailed,
+        InputError,
+        Problem,
+        ProcflowError,
+        Refusal,
+        RegionsNotDone,
+        RenderError,
+        RoleNotAllowed,
+        RoundClosed,
+        SignoffRefused,
+        StoreError,
+        TriggerNotAvailable,
+        UnknownName,
+    )
+    from engine.records import Actor, Case, DocumentVersion, Event
+    from engine.runtime.engine import Engine, retrying
+    from engine.runtime.hooks import Hooks
+    from engine.runtime.policy import Option
+    from engine.store import Store, open_store
+
+# The public names are imported when first used, so `import engine` (and so the command line, e.g. `--version`)
+# pays only for what it touches.
+_WHERE = {
+    "Clock": ".clock",
+    "FixedClock": ".clock",
+    "SystemClock": ".clock",
+    "check": ".definition.loader",
+    "load": ".definition.loader",
+    "ProcessDefinition": ".definition.model",
+    "AlreadySigned": ".errors",
+    "CaseClosed": ".errors",
+    "CaseNotFound": ".errors",
+    "ConflictError": ".errors",
+    "DefinitionError": ".errors",
+    "DocumentInvalid": ".errors",
+    "DocumentsMissing": ".errors",
+    "DutiesNotSeparated": ".errors",
+    "ExpressionError": ".errors",
+    "GuardFailed": ".errors",
+    "InputError": ".errors",
+    "Problem": ".errors",
+    "ProcflowError": ".errors",
+    "Refusal": ".errors",
+    "RegionsNotDone": ".errors",
+    "RenderError": ".errors",
+    "RoleNotAllowed": ".errors",
+    "RoundClosed": ".errors",
+    "SignoffRefused": ".errors",
+    "StoreError": ".errors",
+    "TriggerNotAvailable": ".errors",
+    "UnknownName": ".errors",
+    "Actor": ".records",
+    "Case": ".records",
+    "DocumentVersion": ".records",
+    "Event": ".records",
+    "Engine": ".runtime.engine",
+    "retrying": ".runtime.engine",
+    "Hooks": ".runtime.hooks",
+    "Option": ".runtime.policy",
+    "Store": ".store",
+    "open_store": ".store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Actor",

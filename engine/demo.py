@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from engine import shipped
 from engine.clock import FixedClock
 from engine.definition.loader import load
 from engine.definition.model import ProcessDefinition
@@ -39,13 +40,11 @@ SCENARIOS = DEAL_SCENARIOS + PEOPLE_SCENARIOS
 
 
 def find_process(explicit: str | None) -> Path:
+    """The sales process to play: the one named, else `processes/sales.yaml` here, else the one procflow ships."""
     if explicit:
         return Path(explicit)
-    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
-        candidate = base / "processes" / "sales.yaml"
-        if candidate.is_file():
-            return candidate
-    raise InputError("cannot find processes/sales.yaml; run from the repository or pass --process FILE")
+    here = Path.cwd() / "processes" / "sales.yaml"
+    return here if here.is_file() else shipped.process_file("sales")
 
 
 def run_demo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -115,3 +116,18 @@ def test_help_documents_the_validate_output_format(capsys: pytest.CaptureFixture
         main(["validate", "--help"])
     assert done.value.code == 0
     assert "FILE:LINE:COLUMN: error: MESSAGE" in capsys.readouterr().out
+
+
+def test_every_subcommand_has_a_description_and_an_example() -> None:
+    from engine.cli import build_parser
+
+    parser = build_parser()
+    [commands] = [a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    lacking = []
+    for name, sub in sorted(commands.items()):
+        text = sub.format_help()
+        example = text.split("example:\n", 1)[1].strip() if "example:\n" in text else ""
+        words = len((sub.description or "").split())
+        if words < 5 or not (example.startswith(f"procflow {name}") or f"procflow {name} " in example):
+            lacking.append(name)
+    assert lacking == [], "give these a description and an example in engine/cli/teach.py"

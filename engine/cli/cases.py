@@ -10,18 +10,18 @@ from engine.cli.options import (
     Parents,
     Subcommands,
     engine_for,
+    load_process,
     viewer,
 )
 from engine.cli.output import emit, print_json
 from engine.datafiles import read_data
-from engine.definition.loader import load
 from engine.errors import InputError
 from engine.presentation import case_row, describe_case, describe_event, describe_obligation, obligation_line, zone_of
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
     viewing = [parents.common, parents.viewing]
-    p = sub.add_parser("start", parents=[parents.common, parents.acting], help="start a case")
+    p = sub.add_parser("start", parents=[parents.common, parents.acting, parents.files], help="start a case")
     p.add_argument(
         "process", metavar="FILE|PROCESS", help="a process file (registered if new) or a registered process id"
     )
@@ -94,7 +94,7 @@ def cmd_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError(f"{args.data}: case data must be a mapping")
     process: Any = args.process
     if process.endswith((".yaml", ".yml")) or os.sep in process:
-        process = engine.register(load(process))
+        process = engine.register(load_process(args, process))
     case = engine.start(process, args.actor, data=data, case_id=args.case_id)
     print(case.id, file=out)
     return 0

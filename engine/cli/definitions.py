@@ -11,11 +11,13 @@ from engine.cli.options import (
     Parents,
     Subcommands,
     engine_for,
+    load_process,
+    process_path,
     version_hash,
 )
 from engine.cli.output import emit, print_json
 from engine.clock import FixedClock
-from engine.definition.loader import check, load
+from engine.definition.loader import check
 from engine.definition.model import ProcessDefinition
 from engine.definition.revisions import is_revision_spec, load_revision
 from engine.errors import InputError, ProcflowError
@@ -36,7 +38,7 @@ Exit status: 0 when every file is valid, 1 when any has an error (or, with --str
 def _definition_from(spec: str, args: argparse.Namespace) -> ProcessDefinition:
     """A file; REV:path read from git; or PROCESS@VERSION (label or hash prefix) from the store."""
     if Path(spec).is_file():
-        return load(spec)
+        return load_process(args, Path(spec))
     if is_revision_spec(spec):
         return load_revision(spec)
     if "@" in spec:
@@ -49,6 +51,7 @@ def _definition_from(spec: str, args: argparse.Namespace) -> ProcessDefinition:
 def register(sub: Subcommands, parents: Parents) -> None:
     p = sub.add_parser(
         "validate",
+        parents=[parents.files],
         help="check process files",
         description=VALIDATE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -57,25 +60,31 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.set_defaults(run=cmd_validate)
 
-    p = sub.add_parser("show", help="outline a process: stages, states, roles, documents, deadlines")
+    p = sub.add_parser(
+        "show", parents=[parents.files], help="outline a process: stages, states, roles, documents, deadlines"
+    )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.set_defaults(run=cmd_show)
 
-    p = sub.add_parser("graph", help="draw a process: Mermaid, Graphviz DOT, or SVG (needs Graphviz)")
+    p = sub.add_parser(
+        "graph", parents=[parents.files], help="draw a process: Mermaid, Graphviz DOT, or SVG (needs Graphviz)"
+    )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", choices=["mermaid", "mermaid-state", "dot", "svg"], default="mermaid")
     p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_graph)
 
-    p = sub.add_parser("handbook", help="a standalone HTML handbook of a process for the team")
+    p = sub.add_parser("handbook", parents=[parents.files], help="a standalone HTML handbook of a process for the team")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", default="handbook.html", help="default handbook.html")
     p.set_defaults(run=cmd_handbook)
 
-    p = sub.add_parser("simulate", help="dry-run scenarios against a process file on a simulated clock")
+    p = sub.add_parser(
+        "simulate", parents=[parents.files], help="dry-run scenarios against a process file on a simulated clock"
+    )
     p.add_argument("file", metavar="FILE", help="the process file")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (schemas/scenario.schema.json)")
     p.add_argument("--quiet", action="store_true", help="print only failures and the summary")
@@ -83,7 +92,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
 
     p = sub.add_parser(
         "diff",
-        parents=[parents.common],
+        parents=[parents.common, parents.files],
         help="semantic diff of two process versions (exit 0 equal, 1 different, 2 error)",
     )
     p.add_argument("old", metavar="OLD", help="a file, REV:path from git, or PROCESS@VERSION from the store (--db)")
@@ -97,9 +106,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     failed = False
     for name in args.files:
-        if not Path(name).is_file():
-            raise InputError(f"{name}: no such file")
-        result = check(name)
+        result = check(process_path(name), schemas_dir=args.schemas, templates_dir=args.templates)
         for problem in result.problems:
             print(problem, file=out)
         if result.errors or (args.strict and result.warnings):
@@ -110,22 +117,23 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    out.write(outline(load(args.file), args.lang))
+    out.write(outline(load_process(args, args.file), args.lang))
     return 0
 
 
 def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine import graph
 
-    emit(graph.render(load(args.file), args.format, args.lang), args.output, out)
+    emit(graph.render(load_process(args, args.file), args.format, args.lang), args.output, out)
     return 0
 
 
 def cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine import handbook
 
-    definition = load(args.file)
-    examples = handbook.example_documents(definition, handbook.scenarios_beside(Path(args.file), definition.id))
+    path = process_path(args.file)
+    definition = load_process(args, path)
+    examples = handbook.example_documents(definition, handbook.scenarios_beside(path, definition.id))
     emit(handbook.build(definition, lang=args.lang, examples=examples), args.output, out)
     return 0
 
@@ -134,7 +142,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine.demo import print_step
     from engine.scenario import read_scenario, run_scenario
 
-    definition = load(args.file)
+    definition = load_process(args, args.file)
     zone = zone_of(definition)
     failed = 0
     for path in args.scenarios:

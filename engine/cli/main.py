@@ -14,24 +14,49 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from engine import terminal
-from engine.cli import admin, audit, cases, definitions, evidence, notify, server, signoffs, team, time, work
-from engine.cli.options import Parents, Parser
 from engine.errors import ProcflowError
-
-AREAS = (definitions, cases, signoffs, time, audit, evidence, admin, notify, server, team, work)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every area's subcommands. The areas are imported here, not at the top, so `--version` imports none."""
+    from engine.cli import (
+        admin,
+        audit,
+        cases,
+        definitions,
+        evidence,
+        notify,
+        project,
+        server,
+        signoffs,
+        team,
+        time,
+        work,
+    )
+    from engine.cli.options import Parents, Parser
+    from engine.cli.teach import teach
+
     parser = Parser(prog="procflow", description="Run declarative YAML business processes.")
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     parents = Parents.build()
-    for area in AREAS:
+    for area in (definitions, cases, signoffs, time, audit, evidence, admin, notify, server, team, work, project):
         area.register(sub, parents)
+    teach(dict(sub.choices))
     return parser
+
+
+def version_line() -> str:
+    from engine import __version__
+
+    return f"procflow {__version__} (Python {sys.version.split()[0]})"
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = terminal.tolerant(out or sys.stdout), terminal.tolerant(err or sys.stderr)
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:  # answered before any command is imported
+        print(version_line(), file=out)
+        return 0
     try:
         args = build_parser().parse_args(argv)
         terminal.refuse_undecodable(args)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeAlias
 
 from engine.clock import Clock, FixedClock, SystemClock
-from engine.errors import UsageError
+from engine.definition.model import ProcessDefinition
+from engine.errors import InputError, UsageError
 from engine.notify import DirectoryRecipients, Notifier, NotifyConfig, load_config
 from engine.notify.config import config_path
 from engine.people.directory import StoreDirectory
@@ -28,12 +30,14 @@ class Parser(argparse.ArgumentParser):
 
 @dataclass(frozen=True)
 class Parents:
-    """Parent parsers a subcommand may take: `common` (--db, --now), `acting` (--as, required) and
-    `viewing` (--as, optional: read as that person, seeing only the cases they may see)."""
+    """Parent parsers a subcommand may take: `common` (--db, --now), `acting` (--as, required), `viewing`
+    (--as, optional: read as that person, seeing only the cases they may see) and `files` (--schemas,
+    --templates: where a process file's resources are, overriding its own keys)."""
 
     common: argparse.ArgumentParser
     acting: argparse.ArgumentParser
     viewing: argparse.ArgumentParser
+    files: argparse.ArgumentParser
 
     @classmethod
     def build(cls) -> Parents:
@@ -60,7 +64,14 @@ class Parents:
             metavar="PERSON",
             help="read as this person: only the cases they may see (without it: the operator's full view)",
         )
-        return cls(common, acting, viewing)
+        files = Parser(add_help=False)
+        files.add_argument(
+            "--schemas", metavar="DIR", help="schema folder (default: the file's schemas: key, ../schemas)"
+        )
+        files.add_argument(
+            "--templates", metavar="DIR", help="template folder (default: the file's templates: key, ../doc_templates)"
+        )
+        return cls(common, acting, viewing, files)
 
 
 def viewer(args: argparse.Namespace) -> str | None:
@@ -100,6 +111,26 @@ def instant(text: str) -> datetime:
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. 2026-10-08T09:00+08:00")
     return value
+
+
+def process_path(spec: str) -> Path:
+    """A process file, or the name of a process procflow ships (`sales`, `complaint`) when no such file exists."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    if spec.isidentifier() and not path.suffix:
+        from engine import shipped
+
+        return shipped.process_file(spec)
+    raise InputError(f"{spec}: no such file")
+
+
+def load_process(args: argparse.Namespace, spec: str | Path) -> ProcessDefinition:
+    """Load a process file (or a shipped process by name) with the --schemas/--templates folders, if given."""
+    from engine.definition.loader import load
+
+    path = spec if isinstance(spec, Path) else process_path(spec)
+    return load(path, schemas_dir=getattr(args, "schemas", None), templates_dir=getattr(args, "templates", None))
 
 
 def engine_for(args: argparse.Namespace) -> Engine:

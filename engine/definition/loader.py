@@ -69,8 +69,6 @@ def check(
     """Every problem in a process file, errors and warnings; the definition if there are no errors."""
     file = FsPath(path)
     raw = read_bounded(file, what="process file")
-    schemas_root = FsPath(schemas_dir) if schemas_dir else file.resolve().parent.parent / "schemas"
-    templates_root = FsPath(templates_dir) if templates_dir else file.resolve().parent.parent / "doc_templates"
     name = shown(path)
     try:
         marked = read_yaml(raw, name)
@@ -80,6 +78,8 @@ def check(
     if not isinstance(marked.data, dict):
         problems.append(marked.problem((), "a process file must be a mapping (key: value lines) at the top level"))
         return CheckResult(None, problems)
+    schemas_root = resource_dir(file, marked.data, "schemas", schemas_dir)
+    templates_root = resource_dir(file, marked.data, "templates", templates_dir)
     resources = _Resources(schemas_root, templates_root, marked)
     resources.load_all(marked.data)
     entry = check_cache.key(name, raw, resources.schemas, resources.templates, (str(schemas_root), str(templates_root)))
@@ -108,6 +108,19 @@ def check(
         return CheckResult(None, problems)
     check_cache.remember(entry, problems)
     return CheckResult(definition, problems)
+
+
+DEFAULT_DIRS = {"schemas": "../schemas", "templates": "../doc_templates"}
+
+
+def resource_dir(file: FsPath, data: Mapping[str, Any], key: str, explicit: str | os.PathLike[str] | None) -> FsPath:
+    """Where a process file's schemas or templates are: the folder given on the command line, else the file's own
+    `schemas:` / `templates:` key (relative to the file), else the project layout's `../schemas`, `../doc_templates`."""
+    if explicit:
+        return FsPath(explicit)
+    declared = data.get(key)
+    relative = declared if isinstance(declared, str) and declared else DEFAULT_DIRS[key]
+    return FsPath(os.path.normpath(file.resolve().parent / relative))
 
 
 def _assemble(

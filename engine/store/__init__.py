@@ -1,6 +1,28 @@
-"""Stores: the `Store` protocol and its implementations, opened by URL."""
+"""Stores: the `Store` protocol and its implementations, opened by URL.
 
-from engine.store import memory, postgres, sqlite  # noqa: F401 - registers the store kinds
+The PostgreSQL store is imported only when a `postgresql://` URL is opened: psycopg is an optional extra
+(`procflow[postgres]`), and importing it would slow every command down.
+"""
+
+from engine.errors import StoreError
+from engine.store import memory, sqlite  # noqa: F401 - registers the store kinds
 from engine.store.base import Checkpoint, DueItem, Head, Store, WorkerBeat, open_store, register_store
+
+POSTGRES_EXTRA = "pip install 'procflow[postgres]'"
+
+
+def _open_postgres(url: str) -> Store:
+    try:
+        from engine.store import postgres
+    except ImportError as exc:
+        raise StoreError(
+            f"a PostgreSQL store needs psycopg, which is not installed ({exc.name or exc}); install the postgres "
+            f"extra: {POSTGRES_EXTRA}"
+        ) from None
+    return postgres.PostgresStore.from_url(url)
+
+
+register_store("postgresql", _open_postgres)
+register_store("postgres", _open_postgres)
 
 __all__ = ["Checkpoint", "DueItem", "Head", "Store", "WorkerBeat", "open_store", "register_store"]

@@ -20,7 +20,6 @@ from psycopg import sql as pgsql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from engine.errors import StoreError
-from engine.store.base import register_store
 from engine.store.sql import SQLStore, Tx
 
 CONNECT_TIMEOUT_S = 5
@@ -136,7 +135,3 @@ class PostgresStore(SQLStore):
 
     def close(self) -> None:
         self._pool.close()
-
-
-register_store("postgresql", PostgresStore.from_url)
-register_store("postgres", PostgresStore.from_url)

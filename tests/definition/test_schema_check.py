@@ -256,7 +256,8 @@ def test_every_property_has_a_description() -> None:
 #     reads something no valid file can contain).
 # Reading the data, not the builder's source, keeps this robust to refactoring.
 
-SCHEMA_ONLY = {("process", "procflow")}  # the format version: checked by the schema's const, not modelled
+# the format version: checked by the schema's const, not modelled; the resource folders: read by the loader
+SCHEMA_ONLY = {("process", "procflow"), ("process", "schemas"), ("process", "templates")}
 
 
 def _branches(node: Mapping[str, Any], shape: str) -> Iterator[tuple[Mapping[str, Any], str]]:
