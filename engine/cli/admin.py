@@ -102,4 +102,25 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine.demo import run_demo
 
-    return run_demo(out, db=args.db, output_dir=args.out, process=args.process, now=args.now)
+    code = run_demo(out, db=args.db, output_dir=args.out, process=args.process, now=args.now)
+    _demo_sign_ins(args, out)
+    return code
+
+
+def _demo_sign_ins(args: argparse.Namespace, out: TextIO) -> None:
+    """Leave the web app one command away: a fresh password for each active person of the demo team, printed
+    once (stored only as its argon2 hash), and the command that serves the store."""
+    import secrets
+
+    from engine.server.accounts import set_password
+
+    engine = engine_for(args)
+    now = engine.clock.now()
+    people = [p for p in engine.directory.roster().people.values() if p.active]
+    print("\nsign in to the web app as any of the demo team (passwords made now, shown once):", file=out)
+    for person in sorted(people, key=lambda p: p.id):
+        password = secrets.token_urlsafe(9)
+        set_password(engine.store, person.id, password, now)
+        print(f"  {person.id:<14} {password:<14} {person.name}", file=out)
+    db = f" --db {args.db}" if args.db else ""
+    print(f"then: procflow serve{db}   and open http://127.0.0.1:8000/app/", file=out)
