@@ -16,7 +16,8 @@ from typing import Any
 
 from engine.errors import StoreError
 from engine.store.base import register_store
-from engine.store.sql import SCHEMA_VERSION, SQLStore, Tx
+from engine.store.migrations import SCHEMA_VERSION
+from engine.store.sql import SQLStore, Tx
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 

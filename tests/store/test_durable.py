@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engine import Engine, ProcessDefinition, StoreError, open_store
-from engine.store.sql import SCHEMA_VERSION, SQLStore
+from engine.store.migrations import SCHEMA_VERSION
+from engine.store.sql import SQLStore
 from tests.conftest import AUDITOR, REQUESTER, seat
 
 
