@@ -1,55 +1,32 @@
 """Graph and reference checks on a built definition: everything the JSON Schema cannot see.
 
 Each check yields findings (a YAML path, a message, a severity) so that the
-loader can report every problem at once, located in the file.
+loader can report every problem at once, located in the file. This module holds
+the checks of roles, states, the graph, documents, schemas, templates, deadlines
+and calendars, and `CHECKS`, the order every check runs in (the ones on
+expressions, people and invariants are in their own modules beside it).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from engine import expressions
 from engine.calendars import calendar_problems
 from engine.definition import messages
-from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition, Requirement
+from engine.definition.check_context import Check, Context, Finding, action_findings, field_findings
+from engine.definition.expression_checks import computed_checks, guard_checks
+from engine.definition.invariant_checks import invariant_checks
+from engine.definition.model import Deadline, Duration, ProcessDefinition, Requirement
 from engine.definition.names import reserved_names
+from engine.definition.people_checks import people_checks, separation_checks
 from engine.definition.reader import Path
 from engine.definition.regions import region_problems, state_path
 from engine.definition.signoffs import signoff_problems
-from engine.documents import SchemaSet
 from engine.errors import Problem
-from engine.rendering import Renderer
 from engine.suggest import did_you_mean
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: Path
-    message: str
-    severity: str = "error"
-    key: bool = False
-
-
-Check = Callable[["Context"], Iterator["Finding | Problem"]]
-
-
-@dataclass
-class Context:
-    definition: ProcessDefinition
-    schemas: SchemaSet
-    renderer: Renderer
-    templates_dir: str
-    missing_files: frozenset[str]  # schema paths that could not be read (already reported)
-    schemas_dir: str = "schemas"
-    schema_texts: Mapping[str, str] = dataclasses.field(default_factory=dict)  # path → JSON text
-
-    def unknown(self, kind: str, name: str, known: Iterable[str]) -> str:
-        return f"unknown {kind} {name!r}{did_you_mean(name, known)}"
 
 
 def run_checks(context: Context) -> list[Finding | Problem]:
@@ -259,25 +236,6 @@ def _json_position(text: str, value: str) -> tuple[int, int]:
     return 1, 1
 
 
-def field_findings(c: Context, ref: FieldRef, path: Path, *, dates: bool) -> Iterator[Finding]:
-    d = c.definition
-    if ref.document not in d.documents:
-        yield Finding(path, c.unknown("document", ref.document, d.documents))
-        return
-    doc = d.documents[ref.document]
-    if doc.schema_file in c.missing_files:
-        return
-    sub = c.schemas.field(doc.schema_file, (ref.field,))
-    if sub is None:
-        known = list(doc.schema.get("properties", {}))
-        yield Finding(path, f"document {ref.document!r} has no field {ref.field!r}{did_you_mean(ref.field, known)}")
-    elif dates and sub.get("format") not in ("date", "date-time"):
-        yield Finding(
-            path,
-            f"{ref} is not a date: its schema needs type: string with format: date or date-time",
-        )
-
-
 def _deadlines(d: ProcessDefinition) -> Iterator[tuple[Path, Deadline]]:
     for i, stage in enumerate(d.stages):
         for j, deadline in enumerate(stage.deadlines):
@@ -289,7 +247,6 @@ def _deadlines(d: ProcessDefinition) -> Iterator[tuple[Path, Deadline]]:
 
 def _deadline_refs(c: Context) -> Iterator[Finding]:
     d = c.definition
-    triggers = {t.trigger for t in d.transitions}
     seen: dict[str, Path] = {}
     for path, deadline in _deadlines(d):
         if deadline.id in seen:
@@ -299,14 +256,14 @@ def _deadline_refs(c: Context) -> Iterator[Finding]:
         seen.setdefault(deadline.id, path)
         if deadline.after.kind == "field" and deadline.after.field:
             yield from field_findings(c, deadline.after.field, (*path, "after"), dates=True)
-        if deadline.after.kind == "event" and deadline.after.trigger not in triggers:
-            yield Finding((*path, "after"), c.unknown("trigger", deadline.after.trigger, triggers))
+        if deadline.after.kind == "event" and deadline.after.trigger not in c.triggers:
+            yield Finding((*path, "after"), c.unknown("trigger", deadline.after.trigger, c.triggers))
         if deadline.field is not None:
             yield from field_findings(c, deadline.field, (*path, "lead_time", "field"), dates=True)
         for key, action in (("met_by", deadline.met_by), ("recurring", deadline.action)):
             if action is not None:
                 where = (*path, key) if key == "met_by" else (*path, key, "action")
-                yield from _action(c, action, where, triggers)
+                yield from action_findings(c, action, where)
         raw = _raw(c.definition.raw, path)
         for key in ("after", "met_by"):
             if key in raw and deadline.kind != "within":
@@ -326,160 +283,6 @@ def _reserved(c: Context) -> Iterator[Finding]:
     for path, message, key in reserved_names(c.definition):
         where = state_path(c.definition, str(path[1])) if path[0] == "states" else path  # a region's state nests
         yield Finding(where, message, key=key)
-
-
-def _separation(c: Context) -> Iterator[Finding]:
-    triggers = {t.trigger for t in c.definition.transitions}
-    seen: set[str] = set()
-    for i, rule in enumerate(c.definition.separation):
-        if rule.id in seen:
-            yield Finding(("separation", i, "id"), f"separation rule {rule.id!r} is listed twice")
-        seen.add(rule.id)
-        yield from _action(c, rule.did, ("separation", i, "did"), triggers)
-        yield from _action(c, rule.may_not, ("separation", i, "may_not"), triggers)
-
-
-def _invariants(c: Context) -> Iterator[Finding]:
-    d = c.definition
-    known = set(d.states) | {s.id for s in d.stages} | {p.id for p in d.pipeline}
-    for i, rule in enumerate(d.invariants):
-        for key, end in (("from", rule.start), ("to", rule.end)):
-            if end not in known:
-                yield Finding(
-                    ("invariants", i, "no_single_person", key),
-                    f"invariant {rule.id!r}: {end!r} names no state, stage or pipeline position"
-                    + did_you_mean(end, sorted(known)),
-                )
-
-
-def _people(c: Context) -> Iterator[Finding]:
-    """Assignment rules and visibility name states, roles, steps and fields that exist, and say what they need."""
-    d = c.definition
-    triggers = {t.trigger for t in d.transitions}
-    for i, rule in enumerate(d.assignment):
-        for j, state in enumerate(rule.states):
-            if state not in d.states:
-                yield Finding(("assignment", i, "states", j), c.unknown("state", state, d.states))
-        if rule.role is not None and rule.role not in d.roles:
-            yield Finding(("assignment", i, "role"), c.unknown("role", rule.role, d.roles))
-        if not rule.states and rule.role is None:
-            yield Finding(("assignment", i), "an assignment rule needs states, a role, or both")
-        if rule.rule == "keep" and rule.step is None:
-            yield Finding(
-                ("assignment", i), "rule keep needs the step whose doer keeps the case (step: fire:<trigger>)"
-            )
-        if rule.step is not None:
-            yield from _action(c, rule.step, ("assignment", i, "step"), triggers)
-        if rule.rule == "by" and rule.lookup is None:
-            yield Finding(("assignment", i), "rule by needs by: {field: documents.<doc>.<field>, table: {…}}")
-        if rule.lookup is not None and rule.lookup.document not in d.documents:
-            yield Finding(("assignment", i, "by", "field"), c.unknown("document", rule.lookup.document, d.documents))
-    for role in d.visibility:
-        if role not in d.roles:
-            yield Finding(("visibility", role), c.unknown("role", role, d.roles), key=True)
-
-
-def _action(c: Context, action: Action, path: Path, triggers: set[str]) -> Iterator[Finding]:
-    if action.kind == "submit" and action.name not in c.definition.documents:
-        yield Finding(path, c.unknown("document", action.name, c.definition.documents))
-    if action.kind == "fire" and action.name not in triggers:
-        yield Finding(path, c.unknown("trigger", action.name, triggers))
-
-
-def _expression_refs(
-    c: Context,
-    source: str,
-    path: Path,
-    allowed: tuple[str, ...],
-    this_fields: list[str],
-    inputs: tuple[str, ...] | None,
-) -> Iterator[Finding]:
-    problems = list(expressions.problems(source, allowed))
-    for message in problems:
-        yield Finding(path, message)
-    if problems:
-        return
-    d = c.definition
-    for ref in expressions.references(source):
-        head, rest = ref.parts[0], ref.parts[1:]
-        if head == "this" and rest and rest[0] not in this_fields:
-            yield Finding(path, f"this.{rest[0]} is not an earlier field{did_you_mean(str(rest[0]), this_fields)}")
-        if head != "documents" or not rest:
-            continue
-        doc_id = str(rest[0])
-        if doc_id not in d.documents:
-            yield Finding(path, c.unknown("document", doc_id, d.documents))
-            continue
-        if inputs is not None and doc_id not in inputs:
-            yield Finding(path, f"documents.{doc_id} is not among this computation's inputs ({', '.join(inputs)})")
-        doc = d.documents[doc_id]
-        if (
-            len(rest) > 1
-            and doc.schema_file not in c.missing_files
-            and c.schemas.field(doc.schema_file, rest[1:]) is None
-        ):
-            known = list(doc.schema.get("properties", {}))
-            field = ".".join(str(p) for p in rest[1:])
-            yield Finding(path, f"document {doc_id!r} has no field {field!r}{did_you_mean(str(rest[1]), known)}")
-
-
-def _guards(c: Context) -> Iterator[Finding]:
-    for t in c.definition.transitions:
-        if t.guard is not None:
-            allowed = ("documents", "data", "state", "now")
-            yield from _expression_refs(c, t.guard, ("transitions", t.index, "guard"), allowed, [], None)
-
-
-def _computed(c: Context) -> Iterator[Finding]:
-    d = c.definition
-    for doc in d.documents.values():
-        if doc.computed is None:
-            continue
-        base: Path = ("documents", doc.id, "computed")
-        for i, name in enumerate(doc.computed.inputs):
-            if name not in d.documents:
-                yield Finding((*base, "inputs", i), c.unknown("document", name, d.documents))
-            elif _reaches(d, name, doc.id):
-                yield Finding(
-                    (*base, "inputs", i),
-                    f"computed document {doc.id!r} depends on itself through {name!r}; break the loop",
-                )
-        declared = list(doc.schema.get("properties", {}))
-        earlier: list[str] = []
-        allowed = ("documents", "data", "this")
-        for f in doc.computed.fields:
-            path: Path = (*base, "fields", f.name)
-            if doc.schema_file not in c.missing_files and f.name not in declared:
-                yield Finding(
-                    path,
-                    f"field {f.name!r} is not declared in {doc.schema_file}{did_you_mean(f.name, declared)}",
-                    key=True,
-                )
-            sources = (
-                [(path, f.expression)]
-                if f.expression
-                else [((*path, j, "when"), rule.when) for j, rule in enumerate(f.rules) if rule.when is not None]
-            )
-            for where, source in sources:
-                yield from _expression_refs(c, source, where, allowed, earlier, doc.computed.inputs)
-            if f.rules and f.rules[-1].when is not None:
-                yield Finding(path, f"field {f.name!r} has no 'otherwise' rule; add one as the last rule", "warning")
-            earlier.append(f.name)
-
-
-def _reaches(d: ProcessDefinition, start: str, target: str) -> bool:
-    """Whether computed document `target` is `start` or one of its inputs, directly or transitively."""
-    stack, seen = [start], set()
-    while stack:
-        name = stack.pop()
-        if name == target:
-            return True
-        if name in seen or name not in d.documents:
-            continue
-        seen.add(name)
-        computed = d.documents[name].computed
-        stack.extend(computed.inputs if computed else ())
-    return False
 
 
 def _message_templates(c: Context) -> Iterator[Finding | Problem]:
@@ -543,8 +346,6 @@ def _calendar(c: Context) -> Iterator[Finding]:
                 )
 
 
-# Attributes `transitions` puts on (or looks up on) the models it drives: a state or trigger by one of these
-# names would shadow them, so they are refused at load even though procflow never attaches a model.
 def _regions(c: Context) -> Iterator[Finding]:
     for found in (*region_problems(c.definition), *signoff_problems(c.definition)):
         yield Finding(found.path, found.message, found.severity, found.key)
@@ -557,14 +358,14 @@ CHECKS: tuple[Check, ...] = (
     _document_refs,
     _schemas,
     _deadline_refs,
-    _guards,
-    _computed,
+    guard_checks,
+    computed_checks,
     _templates,
     _message_templates,
     _calendar,
-    _separation,
+    separation_checks,
     _reserved,
-    _invariants,
+    invariant_checks,
     _regions,
-    _people,
+    people_checks,
 )

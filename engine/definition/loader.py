@@ -20,7 +20,8 @@ from urllib.parse import urldefrag
 from engine.canonical import JCS, LEGACY, digest
 from engine.definition import check_cache, messages
 from engine.definition.builder import build
-from engine.definition.checks import Context, Finding, run_checks
+from engine.definition.check_context import Context, Finding
+from engine.definition.checks import run_checks
 from engine.definition.integration_checks import integration_checks
 from engine.definition.model import ProcessDefinition
 from engine.definition.reader import Marked, read_yaml
