@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from engine.calendars import WorkingCalendar, add
-from engine.definition.model import Action, Deadline, Duration, FieldRef, ProcessDefinition
+from engine.definition.model import Deadline, ProcessDefinition
+from engine.definition.values import Action, Duration, FieldRef
 from engine.records import Case, Event, performs
 
 Status = Literal["open", "overdue", "met", "late", "missed", "waiting", "breach"]

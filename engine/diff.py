@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from engine.canonical import digest
-from engine.definition.model import Deadline, Duration, ProcessDefinition, Transition
+from engine.definition.model import Deadline, ProcessDefinition, Transition
+from engine.definition.values import Duration
 
 Kind = Literal["added", "removed", "changed", "renamed"]
 FORMAT_VERSION = 1

@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.deadlines import Obligation
-from engine.definition.model import Deadline, ProcessDefinition, Requirement, State, Text
+from engine.definition.model import Deadline, ProcessDefinition, Requirement, State
+from engine.definition.values import Text
 from engine.records import ASSIGNMENT_KINDS, ROUND_KINDS, Case, Event, current_assignment
 
 

@@ -12,18 +12,13 @@ from typing import Any
 
 from engine.definition.messages import KINDS as MESSAGE_KINDS
 from engine.definition.model import (
-    NO_TEXT,
-    Action,
-    Anchor,
     AssignmentRule,
     Calendar,
     Computed,
     ComputedField,
     Deadline,
     DocumentSpec,
-    Duration,
     Escalation,
-    FieldRef,
     InboundEvent,
     Integration,
     Invariant,
@@ -37,9 +32,9 @@ from engine.definition.model import (
     Signoff,
     Stage,
     State,
-    Text,
     Transition,
 )
+from engine.definition.values import NO_TEXT, Action, Anchor, Duration, FieldRef, Text
 
 
 def _assignment(raw: Mapping[str, Any]) -> AssignmentRule:

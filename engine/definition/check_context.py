@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from engine.definition.model import Action, FieldRef, ProcessDefinition
+from engine.definition.model import ProcessDefinition
 from engine.definition.reader import Path
+from engine.definition.values import Action, FieldRef
 from engine.documents import SchemaSet
 from engine.errors import Problem
 from engine.rendering import Renderer

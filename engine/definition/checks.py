@@ -19,12 +19,13 @@ from engine.definition import messages
 from engine.definition.check_context import Check, Context, Finding, action_findings, field_findings
 from engine.definition.expression_checks import computed_checks, guard_checks
 from engine.definition.invariant_checks import invariant_checks
-from engine.definition.model import Deadline, Duration, ProcessDefinition, Requirement
+from engine.definition.model import Deadline, ProcessDefinition, Requirement
 from engine.definition.names import reserved_names
 from engine.definition.people_checks import people_checks, separation_checks
 from engine.definition.reader import Path
 from engine.definition.regions import region_problems, state_path
 from engine.definition.signoffs import signoff_problems
+from engine.definition.values import Duration
 from engine.errors import Problem
 from engine.suggest import did_you_mean
 

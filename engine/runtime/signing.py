@@ -11,7 +11,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
-from engine.definition.model import VERDICTS
+from engine.definition.values import VERDICTS
 from engine.errors import Refusal, SignoffRefused
 from engine.records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event, apply, seal
 from engine.runtime import policy

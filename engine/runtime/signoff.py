@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from engine.definition.model import VERDICTS, ProcessDefinition, Signoff
+from engine.definition.model import ProcessDefinition, Signoff
+from engine.definition.values import VERDICTS
 from engine.errors import AlreadySigned, RoundClosed, SignoffRefused
 from engine.records import ROUND_KINDS, Actor, Case, Event
 
