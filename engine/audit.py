@@ -82,16 +82,13 @@ def rows_problem(rows: Sequence[Sequence[Any]]) -> str | None:
     return _first_break(rows, itemgetter(1, 2, 14, 15), _row_holds)
 
 
-def _chains(store: Any, case_ids: Iterable[str]) -> Iterator[tuple[str, list[Link], str | None]]:
-    """(case id, its links, the first break) of each case with events, from one read when the store can."""
-    if not hasattr(store, "raw_event_rows"):
-        for case_id in sorted(set(case_ids) | set(store.event_case_ids())):
-            events = store.raw_events(case_id)
-            yield case_id, [(e.seq, e.kind, e.hash) for e in events], chain_problem(events)
-        return
-    for case_id, group in groupby(store.raw_event_rows(), key=lambda row: str(row[0])):
-        rows = list(group)
-        yield case_id, [(r[1], r[2], r[15]) for r in rows], rows_problem(rows)
+def _chains(store: Store, case_ids: Iterable[str]) -> Iterator[tuple[str, list[Link], str | None]]:
+    """(case id, its links, the first break) of each case with events or in `case_ids`, from one read of the
+    stored rows (a case with a row but no events left has no links)."""
+    rows = {case_id: list(group) for case_id, group in groupby(store.raw_event_rows(), key=lambda row: str(row[0]))}
+    for case_id in sorted(rows.keys() | set(case_ids)):
+        found = rows.get(case_id, [])
+        yield case_id, [(r[1], r[2], r[15]) for r in found], rows_problem(found)
 
 
 def heads_root(heads: Sequence[tuple[str, int, str | None]]) -> str:

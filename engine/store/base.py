@@ -136,6 +136,11 @@ class Store(Protocol):
         """The stored events of a case as they are, in seq order, without replaying them (for verification)."""
         ...
 
+    def raw_event_rows(self) -> list[Sequence[Any]]:
+        """Every stored event of every case as its row (`engine.store.records.EVENT_FIELDS` order, `data` as the
+        JSON text kept), by case id and seq, in one read: `verify` hashes each as stored."""
+        ...
+
     def heads(self) -> list[Head]:
         """(case id, version, head hash) of every case, by id."""
         ...

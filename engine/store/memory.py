@@ -27,7 +27,7 @@ from engine.store.base import (
 )
 from engine.store.memory_outbox import MemoryOutbox
 from engine.store.outbox import OutboxMessage
-from engine.store.records import utc
+from engine.store.records import event_row, utc
 from engine.store.work import rotations, urgency, work_item
 
 
@@ -139,6 +139,9 @@ class MemoryStore(MemoryOutbox, MemoryAccess):
     def raw_events(self, case_id: str) -> list[Event]:
         case = self._cases.get(case_id)
         return list(case.history) if case else []
+
+    def raw_event_rows(self) -> list[Sequence[Any]]:
+        return [event_row(e) for _, case in sorted(self._cases.items()) for e in case.history]
 
     def heads(self) -> list[Head]:
         return [

@@ -16,9 +16,10 @@ import pytest
 
 from engine import ConflictError, Engine, FixedClock, ProcessDefinition, load
 from engine.audit import checkpoint, heads_root, verify
+from engine.records import stored_digest
 from engine.store import base
 from engine.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
-from engine.store.records import utc
+from engine.store.records import event_from_row, event_row, utc
 from engine.worker import Worker
 from tests.conftest import REQUESTER, seat
 from tests.store.test_faults import CLERK, T0, TICKING
@@ -168,6 +169,15 @@ def test_checkpoints_are_sealed_chained_and_keep_their_heads(running: Engine) ->
     assert store.checkpoint_heads(1) == [Head(case.id, 1, case.history[-1].hash)]
     assert heads_root(store.checkpoint_heads(2)) == two.root and store.checkpoint_heads(2)[0].version == 3
     assert store.checkpoint_heads(3) == []
+
+
+def test_raw_event_rows_are_every_stored_event_as_its_row_in_one_read(running: Engine) -> None:
+    later = running.submit(running.start("mini", REQUESTER), "request", {"item": "b", "amount": 7}, REQUESTER)
+    earlier = running.start("mini", REQUESTER, case_id="0-first")
+    rows = running.store.raw_event_rows()
+    assert [tuple(row) for row in rows] == [event_row(e) for e in (*earlier.history, *later.history)]
+    assert [event_from_row(row) for row in rows] == [*earlier.history, *later.history]
+    assert stored_digest(rows[-1]) == later.history[-1].hash  # hashable as stored: data in its canonical spelling
 
 
 def test_verify_and_checkpoint_work_on_every_store(running: Engine) -> None:

@@ -54,6 +54,10 @@ TAMPERING: dict[str, tuple[Callable[[SQLStore, str], None], str]] = {
         lambda s, c: sql(s, "DELETE FROM events WHERE case_id = ? AND seq = 6", c),
         "the history ends at event 5 but the case row says version 6",
     ),
+    "deleted-whole-history": (  # the case row stays, with no event left to chain
+        lambda s, c: sql(s, "DELETE FROM events WHERE case_id = ?", c),
+        "the history ends at no events but the case row says version 6",
+    ),
     "rehashed-edit": (  # an attacker who recomputes the edited event's own hash still breaks the next link
         lambda s, c: _rehash(s, c, 2, "UPDATE events SET actor = 'mallory' WHERE case_id = ? AND seq = 2"),
         "event 3 does not follow event 2",
