@@ -115,9 +115,26 @@ def _day(value: Any) -> date | None:
     return None if value is None else date.fromisoformat(str(value))
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A role a person holds on a day, and what the event acting in it will record as its basis."""
+
+    role: str
+    basis: str  # "grant #7" or "cover #12 for wang, grant #7"
+    direct: bool  # by the person's own grant, not by covering for someone
+
+
+HeldKey = tuple[str, str | None, date]  # (person, process or None for every process, their local day)
+
+
 @dataclass
 class Roster:
-    """The directory now: the fold of its events. Owned and updated in place by whoever folds it."""
+    """The directory now: the fold of its events. Owned and updated in place by whoever folds it.
+
+    It also remembers the roles each person was found to hold (`held`, kept by `engine.people.roles`): every
+    action asks, and the directory changes seldom. The memo lives and dies with this fold, and `apply`
+    empties it, so a change the directory writes (or reads from another process) is seen by the next action.
+    """
 
     people: dict[str, Person] = field(default_factory=dict)
     grants: dict[int, Grant] = field(default_factory=dict)
@@ -126,11 +143,13 @@ class Roster:
     seq: int = 0
     head: DirectoryEvent | None = None
     by_person: dict[str, list[int]] = field(default_factory=dict)  # person → their grant ids (checked per action)
+    held: dict[HeldKey, list[Held]] = field(default_factory=dict, repr=False, compare=False)
 
     def apply(self, event: DirectoryEvent) -> None:
         """Fold one event in; events must come in order."""
         if event.seq != self.seq + 1:
             raise ValueError(f"directory event {event.seq} does not follow {self.seq}")
+        self.held.clear()
         data = event.data
         if event.kind in ("person_added", "person_changed"):
             self.people[str(data["id"])] = person_from(data)

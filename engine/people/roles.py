@@ -13,15 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from engine.errors import RoleNotAllowed, RoleNotHeld, UnknownPerson
-from engine.people_records import Grant, Person, Roster
+from engine.people_records import Grant, Held, Person, Roster
 from engine.records import Actor
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    role: str
-    basis: str  # "grant #7" or "cover #12 for wang, grant #7": what the event will record
-    direct: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +43,21 @@ def active_person(roster: Roster, person_id: str, at: datetime) -> Person:
     return person
 
 
-_HELD: dict[tuple[str, str, str | None, date], list[Held]] = {}  # (directory head, person, process, day) → roles
+_HELD_LIMIT = 50_000  # remembered answers per roster before the memo starts again
 
 
 def held_roles(roster: Roster, person_id: str, process: str | None, at: datetime) -> list[Held]:
     """Every role `person_id` holds at `at` for `process`: their grants, then the covers they give.
 
-    Remembered per directory state (its head hash: the same chain folds to the same roster) and day, since
-    every action asks it and the directory changes seldom."""
+    Remembered per day on the roster itself (`Roster.held`), which forgets whenever it folds in a change."""
     person = active_person(roster, person_id, at)
     day = day_of(person, at)
-    key = (roster.head.hash or "" if roster.head else "", person_id, process, day)
-    found = _HELD.get(key)
+    key = (person_id, process, day)
+    found = roster.held.get(key)
     if found is None:
-        if len(_HELD) > 50_000:
-            _HELD.clear()
-        found = _HELD[key] = _held(roster, person_id, process, day)
+        if len(roster.held) >= _HELD_LIMIT:
+            roster.held.clear()
+        found = roster.held[key] = _held(roster, person_id, process, day)
     return list(found)
 
 

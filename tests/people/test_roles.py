@@ -9,6 +9,8 @@ import pytest
 from engine import Actor, Engine, FixedClock, ProcessDefinition, RoleNotAllowed
 from engine.errors import RoleNotHeld, UnknownPerson
 from engine.people import admin
+from engine.people.admin import Draft
+from engine.people.roles import held_roles
 from engine.people_records import Person
 from engine.reports import case_audit
 from tests.conftest import AUDITOR, REQUESTER
@@ -111,3 +113,23 @@ def test_old_events_with_self_declared_roles_stay_valid_history(office: Engine) 
     legacy = replace(old, basis=None, hash=None)
     object.__setattr__(legacy, "hash", event_digest(legacy))  # as written before the directory existed
     assert chain_problem([legacy]) is None and legacy.hash != old.hash
+
+
+def test_a_grant_change_is_seen_at_once_by_this_directory_and_by_another_on_the_store(office: Engine) -> None:
+    """The roles a person holds are remembered on the directory's roster, which forgets on every change it folds:
+    a grant made or revoked through one engine decides the very next action, there and in another engine."""
+    other = Engine(office.store, clock=office.clock)
+    now = office.clock.now()
+
+    def roles(engine: Engine) -> set[str]:
+        return {h.role for h in held_roles(engine.directory.roster(), "alan", "mini", now)}
+
+    assert roles(office) == roles(other) == {"approver"}  # both memos are warm now
+    office.team.change("cast-admin", [admin.grant("alan", "requester", "mini")], now)
+    assert roles(office) == roles(other) == {"approver", "requester"}
+    case = other.start("mini", Actor("alan", "requester"))
+    granted = next(g for g in office.directory.roster().grants_of("alan") if g.role == "requester")
+    other.team.change("cast-admin", [Draft("revoked", {"grant": granted.id})], now)
+    assert roles(office) == roles(other) == {"approver"}
+    with pytest.raises(RoleNotHeld):
+        office.submit(case, "request", {"item": "desk", "amount": 10}, Actor("alan", "requester"))
