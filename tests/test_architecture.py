@@ -11,59 +11,70 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
+PACKAGE = "engine"  # the import name of the package (setup.py's PACKAGE); its folder is engine/ whatever the name
 ENGINE = ROOT / "engine"
 CONCRETE_STORES = ("SQLStore", "SQLiteStore", "PostgresStore", "MemoryStore")
 
 
 def _part(module: str) -> str:
-    """`engine.store.sql` → `store`; `engine.deadlines` → `deadlines`; `engine` → `engine`."""
+    """`<package>.store.sql` → `store`; `<package>.deadlines` → `deadlines`; `<package>` → `<package>`."""
     pieces = module.split(".")
     return pieces[1] if len(pieces) > 1 else pieces[0]
 
 
 def _module_name(path: Path) -> str:
-    relative = path.relative_to(ROOT).with_suffix("")
-    parts = list(relative.parts)
+    """The import name of a file in engine/: engine/store/sql.py → `<package>.store.sql`."""
+    parts = [PACKAGE, *path.relative_to(ENGINE).with_suffix("").parts]
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
 
 
 def _imports(path: Path) -> set[str]:
+    """Every module (or module attribute) of the package that `path` imports, relative imports resolved."""
     tree = ast.parse(path.read_text("utf-8"))
+    module = _module_name(path)
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     found: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                base = node.module
+            elif node.level > 0:
+                base = ".".join([*package[: len(package) - node.level + 1], *([node.module] if node.module else [])])
+            else:
+                continue
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-    return {name for name in found if name.startswith("engine.")}
+    return {name for name in found if name.startswith(PACKAGE + ".")}
 
 
 def _existing(name: str) -> str | None:
     """The longest prefix of `name` that is a module of ours (an `import a.b.c` may name an attribute)."""
-    pieces = name.split(".")
-    while pieces:
-        candidate = ROOT.joinpath(*pieces)
-        if candidate.with_suffix(".py").is_file() or (candidate / "__init__.py").is_file():
-            return ".".join(pieces)
+    pieces = name.split(".")[1:]
+    while True:
+        candidate = ENGINE.joinpath(*pieces)
+        if (pieces and candidate.with_suffix(".py").is_file()) or (candidate / "__init__.py").is_file():
+            return ".".join([PACKAGE, *pieces])
+        if not pieces:
+            return None
         pieces.pop()
-    return None
 
 
 def part_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for path in sorted(ENGINE.rglob("*.py")):
         source = _part(_module_name(path))
-        if source == "engine":  # the public facade re-exports everything; it is the top, not a part
+        if source == PACKAGE:  # the public facade re-exports everything; it is the top, not a part
             continue
         for name in _imports(path):
             target_module = _existing(name)
             if target_module is None:
                 continue
             target = _part(target_module)
-            if target not in (source, "engine"):
+            if target not in (source, PACKAGE):
                 graph.setdefault(source, set()).add(target)
     return graph
 

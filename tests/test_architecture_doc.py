@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import ROOT
-from tests.test_architecture import ENGINE, _module_name, _part, part_graph
+from tests.test_architecture import ENGINE, PACKAGE, _module_name, _part, part_graph
 
 DOC = ROOT / "docs" / "architecture.md"
 
@@ -31,7 +31,7 @@ def layer_table() -> tuple[dict[str, str], dict[str, set[str]], set[str]]:
 
 
 def engine_parts() -> set[str]:
-    return {_part(_module_name(path)) for path in ENGINE.rglob("*.py")} - {"engine"}
+    return {_part(_module_name(path)) for path in ENGINE.rglob("*.py")} - {PACKAGE}
 
 
 def test_every_part_of_the_engine_has_a_layer_and_no_listed_part_is_a_ghost() -> None:
