@@ -70,6 +70,15 @@ def serve(app: object, port: int) -> Iterator[None]:
     thread.join(10)
 
 
+@contextmanager
+def serving(engine: Engine, settings: ServerSettings = TEST_SETTINGS) -> Iterator[Served]:
+    """`engine` (on a FixedClock) behind a real server until the block ends."""
+    assert isinstance(engine.clock, FixedClock)
+    port = free_port()
+    with serve(create_app(engine, settings), port):
+        yield Served(f"http://127.0.0.1:{port}", engine, engine.clock, engine.store)
+
+
 @pytest.fixture
 def served(durable_url: str, clock: FixedClock, mini: ProcessDefinition) -> Iterator[Served]:  # noqa: F811
     """A server over a store with the mini process registered and its spending policy published, and the mini
@@ -78,9 +87,8 @@ def served(durable_url: str, clock: FixedClock, mini: ProcessDefinition) -> Iter
     engine = seat(Engine(store, clock=clock), REQUESTER, APPROVER, AUDITOR)
     engine.register(mini)
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
-    port = free_port()
-    with serve(create_app(engine, TEST_SETTINGS), port):
-        yield Served(f"http://127.0.0.1:{port}", engine, clock, store)
+    with serving(engine) as running:
+        yield running
     store.close()
 
 
