@@ -24,8 +24,8 @@ from starlette.responses import Response
 from engine.errors import ProcflowError
 from engine.records import Case
 from engine.runtime.engine import Engine
-from engine.server import acting
-from engine.server.accounts import Principal
+from engine.server import acting, csrf
+from engine.server.accounts import SESSION_COOKIE, Principal
 from engine.server.attachments import AttachmentBackend
 from engine.server.bodies import parse_json, read_body
 from engine.server.problems import ApiProblem, internal_problem, problem_response
@@ -241,6 +241,20 @@ def idempotent(call: Call, run: Callable[[], Response], key: str | None = None, 
     return response
 
 
+def _check_csrf(request: Request) -> None:
+    """A write made with the session cookie must carry the session's CSRF token: a browser sends the cookie to
+    any site's form or script on its own, but only our pages (and the login answer) know the token."""
+    try:
+        csrf.check(request.cookies.get(SESSION_COOKIE), request.headers.get(csrf.HEADER))
+    except csrf.CsrfRefused:
+        raise ApiProblem(
+            403,
+            "a write with the session cookie needs its CSRF token in the X-CSRF-Token header "
+            "(the csrf_token of POST /api/login), or use 'Authorization: Bearer <token>'",
+            kind="csrf-token-missing",
+        ) from None
+
+
 def _handle(endpoint: Endpoint, context: Context, request: Request, body: bytes) -> Response:
     principal = Principal("", "read", "none")
     if endpoint.scope is not None:
@@ -248,6 +262,8 @@ def _handle(endpoint: Endpoint, context: Context, request: Request, body: bytes)
         request.scope.setdefault("state", {})["person"] = principal.person
         if not principal.allows(endpoint.scope):
             raise ApiProblem(403, f"this needs a credential with the {endpoint.scope!r} scope", kind="scope-missing")
+        if endpoint.writes and principal.via == "session":
+            _check_csrf(request)
     call = Call(request, context, principal, body)
     if endpoint.writes and endpoint.scope is not None:
         return idempotent(call, lambda: endpoint.handler(call))
