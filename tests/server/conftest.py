@@ -20,6 +20,7 @@ import uvicorn
 
 from engine import Engine, FixedClock, ProcessDefinition
 from engine.server import ServerSettings, accounts, create_app
+from engine.server.protocol import protocol_for
 from engine.store import Store, open_store
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 from tests.store.conftest import durable_url  # noqa: F401 - the store per kind (SQLite, PostgreSQL)
@@ -54,9 +55,17 @@ class Served:
 
 
 @contextmanager
-def serve(app: object, port: int) -> Iterator[None]:
-    """Run uvicorn in a thread until the test is done; wait until it answers."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")  # type: ignore[arg-type]
+def serve(app: object, port: int, settings: ServerSettings = TEST_SETTINGS) -> Iterator[None]:
+    """Run uvicorn in a thread until the test is done (with the protocol `procflow serve` uses); wait until it
+    answers."""
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        http=protocol_for(settings),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -75,7 +84,7 @@ def serving(engine: Engine, settings: ServerSettings = TEST_SETTINGS) -> Iterato
     """`engine` (on a FixedClock) behind a real server until the block ends."""
     assert isinstance(engine.clock, FixedClock)
     port = free_port()
-    with serve(create_app(engine, settings), port):
+    with serve(create_app(engine, settings), port, settings):
         yield Served(f"http://127.0.0.1:{port}", engine, engine.clock, engine.store)
 
 
