@@ -270,6 +270,13 @@ def _handle(endpoint: Endpoint, context: Context, request: Request, body: bytes)
     return endpoint.handler(call)
 
 
+def _check_text(request: Request) -> None:
+    """400 for a NUL character in the path or the query (%00): never a name or a value, and no text column of
+    PostgreSQL could even look it up."""
+    if "\x00" in request.url.path or any("\x00" in k + v for k, v in request.query_params.multi_items()):
+        raise ApiProblem(400, "the path or the query holds the NUL character (%00), which is never text")
+
+
 def asgi(endpoint: Endpoint, context: Context) -> Callable[[Request], Awaitable[Response]]:
     """The Starlette endpoint for `endpoint`: body within limits, then the handler in the thread pool."""
     settings = context.settings
@@ -277,6 +284,7 @@ def asgi(endpoint: Endpoint, context: Context) -> Callable[[Request], Awaitable[
 
     async def run(request: Request) -> Response:
         try:
+            _check_text(request)
             body = await read_body(request, limit, settings.body_timeout) if endpoint.writes else b""
             response: Response = await run_in_threadpool(_handle, endpoint, context, request, body)
             return response
