@@ -79,6 +79,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import uvicorn
 
     from engine.server import ServerSettings, create_app
+    from engine.server.protocol import protocol_for
 
     engine = engine_for(args)
     for path in args.process:
@@ -95,6 +96,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         log_config=None,
         timeout_graceful_shutdown=10,
         server_header=False,
+        http=protocol_for(settings),  # h11 with a deadline on the request head
     )
     engine.store.close()
     return 0

@@ -45,7 +45,7 @@ from engine.records import (
     seal,
 )
 from engine.render_context import render_context, render_footer
-from engine.runtime import policy, signing, transfer
+from engine.runtime import matching, policy, signing, transfer
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
@@ -468,7 +468,8 @@ class Engine(SignoffOps):
             if (version.document, version.hash) not in known:
                 self.store.publish(case.process_id, version)
         compiled = self._compile(case.definition_hash)
-        self.store.commit(case, case.history, due_items(compiled, case, self.clock.now()))  # old news: no messages
+        keys = matching.match_keys(compiled.definition, case, case.history)  # old news: no messages; its keys
+        self.store.commit(case, case.history, due_items(compiled, case, self.clock.now()), keys=keys)
         return case
 
     def _exists(self, case_id: str) -> bool:

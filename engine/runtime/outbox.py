@@ -13,6 +13,7 @@ from typing import Protocol
 from engine.calendars import WorkingCalendar
 from engine.definition.model import ProcessDefinition
 from engine.records import Case, Event
+from engine.runtime.matching import match_keys
 from engine.store.base import DueItem, Store
 from engine.store.outbox import OutboxMessage
 
@@ -34,9 +35,13 @@ def commit(
     definition: ProcessDefinition,
     calendar: WorkingCalendar | None,
 ) -> None:
-    """`store.commit` with the messages the events cause (a store is only asked for `outbox` when there are some)."""
+    """`store.commit` with the messages the events cause (a store is only asked for `outbox` when there are some)
+    and the case's match keys when they may have changed (`runtime/matching.py`)."""
     messages = outbox.messages(case, events, definition, calendar) if outbox is not None else ()
-    if messages:
+    keys = match_keys(definition, case, events)
+    if keys is not None:
+        store.commit(case, events, due, outbox=messages, keys=keys)
+    elif messages:
         store.commit(case, events, due, outbox=messages)
     else:
         store.commit(case, events, due)

@@ -22,6 +22,7 @@ from engine.store.access import TokenRecord
 from engine.store.base import Store
 
 SCOPES = ("read", "write", "admin")
+SESSION_COOKIE = "procflow_session"
 TOKEN_PREFIX = "pf_"
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()

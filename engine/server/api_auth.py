@@ -11,14 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from engine.runtime.engine import Engine
-from engine.server import accounts
+from engine.server import accounts, csrf
 from engine.server.accounts import SCOPES, Principal
 from engine.server.endpoint import Call, Endpoint, json_response, page
 from engine.server.problems import ApiProblem
 from engine.server.settings import ServerSettings
 from engine.store.access import TokenRecord
 
-SESSION_COOKIE = "procflow_session"
+SESSION_COOKIE = accounts.SESSION_COOKIE
 
 
 def authenticator(engine: Engine, settings: ServerSettings) -> Callable[[Request], Principal]:
@@ -54,7 +54,14 @@ def login(call: Call) -> Response:
     address = call.request.client.host if call.request.client else "-"
     accounts.check_login(store, person, password, address, now, settings)
     token, record = accounts.create_token(store, person, "write", now, settings.session_lifetime, label="session")
-    response = json_response({"token": token, "person": person, "expires_at": _iso(record.expires_at)})
+    response = json_response(
+        {
+            "token": token,
+            "person": person,
+            "expires_at": _iso(record.expires_at),
+            "csrf_token": csrf.token_for(token),  # for writes made with the cookie: send it as X-CSRF-Token
+        }
+    )
     set_session_cookie(response, token, settings)
     return response
 

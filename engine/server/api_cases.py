@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from engine.errors import ConflictError
 from engine.presentation import case_row, describe_case, describe_event, describe_obligation, zone_of
-from engine.records import Case, Event
+from engine.records import Actor, Case, Event
 from engine.runtime.timekeeping import Overdue
 from engine.server import acting, attachments
 from engine.server.endpoint import Call, Endpoint, check_if_match, etag, json_response, page
@@ -43,7 +43,14 @@ def _role(call: Call, body: dict[str, Any] | None = None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _written(call: Call, case: Case, write: Any) -> Response:
+def case_actor(call: Call, case: Case, body: dict[str, Any] | None = None) -> Actor:
+    """The actor the caller is on `case`, in the role they named (if any)."""
+    return acting.actor_for(
+        call.person, call.engine.definition(case.process_id, case.definition_hash), _role(call, body)
+    )
+
+
+def written(call: Call, case: Case, write: Any) -> Response:
     """Run a write against the version the client saw; a racing writer in between is a 412, as a stale If-Match."""
     check_if_match(call, case)
     try:
@@ -78,10 +85,8 @@ def fire(call: Call) -> Response:
     trigger = body.get("trigger")
     if not isinstance(trigger, str):
         raise ApiProblem(400, "send {'trigger': ...} (and, optionally, the 'role' you act in)")
-    actor = acting.actor_for(
-        call.person, call.engine.definition(case.process_id, case.definition_hash), _role(call, body)
-    )
-    return _written(call, case, lambda: call.engine.fire(case, trigger, actor))
+    actor = case_actor(call, case, body)
+    return written(call, case, lambda: call.engine.fire(case, trigger, actor))
 
 
 def submit(call: Call) -> Response:
@@ -90,11 +95,11 @@ def submit(call: Call) -> Response:
     if "data" not in body:
         raise ApiProblem(400, "send {'data': {...the document...}} (and, optionally, the 'role' you act in)")
     definition = call.engine.definition(case.process_id, case.definition_hash)
-    actor = acting.actor_for(call.person, definition, _role(call, body))
+    actor = case_actor(call, case, body)
     document = call.path("document")
     if document in definition.documents:
         attachments.check_references(call.context.files, definition.documents[document], body["data"])
-    return _written(call, case, lambda: call.engine.submit(case, document, body["data"], actor))
+    return written(call, case, lambda: call.engine.submit(case, document, body["data"], actor))
 
 
 def history(call: Call) -> Response:
@@ -121,7 +126,7 @@ def history(call: Call) -> Response:
 
 def available(call: Call) -> Response:
     case = call.case()
-    actor = acting.actor_for(call.person, call.engine.definition(case.process_id, case.definition_hash), _role(call))
+    actor = case_actor(call, case)
     options = call.engine.available(case, actor)
     return page(
         call,

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from engine.definition.model import InboundEvent, Integration, ProcessDefinition
 from engine.errors import UnknownName
 from engine.records import Case
+from engine.runtime.matching import matching_cases
 from engine.server import acting, integrations
 from engine.server.endpoint import Call, Endpoint, idempotent, json_response
 from engine.server.problems import ApiProblem
@@ -30,15 +31,12 @@ def _declaring(call: Call, name: str, event: str) -> tuple[ProcessDefinition, In
 
 
 def _matching(call: Call, definition: ProcessDefinition, event: InboundEvent, value: Any) -> Case:
+    """The one running case whose match field holds `value`, found by the store's match-key index."""
     assert event.match is not None
-    found = []
-    for case_id in call.engine.cases(definition.id):
-        case = call.engine.get(case_id)
-        latest = case.latest(event.match.document)
-        if latest is None or latest.data.get(event.match.field) != value:
-            continue
-        if not call.engine.definition(case.process_id, case.definition_hash).states[case.state].final:
-            found.append(case)
+    engine = call.engine
+    found = matching_cases(
+        engine.store, lambda c: engine.definition(c.process_id, c.definition_hash), definition.id, event.match, value
+    )
     if not found:
         raise ApiProblem(422, f"no running {definition.id} case has {event.match} = {value!r}", kind="no-matching-case")
     if len(found) > 1:

@@ -19,7 +19,16 @@ from starlette.routing import Route
 
 from engine.errors import ProcflowError
 from engine.runtime.engine import Engine
-from engine.server import api_attachments, api_auth, api_cases, api_processes, api_webhooks, openapi, web
+from engine.server import (
+    api_attachments,
+    api_auth,
+    api_cases,
+    api_people,
+    api_processes,
+    api_webhooks,
+    openapi,
+    web,
+)
 from engine.server.attachments import open_backend
 from engine.server.endpoint import Context, Endpoint, asgi, json_response
 from engine.server.logs import AccessLog
@@ -36,6 +45,7 @@ def endpoints() -> tuple[Endpoint, ...]:
         *api_auth.ENDPOINTS,
         *api_processes.ENDPOINTS,
         *api_cases.ENDPOINTS,
+        *api_people.ENDPOINTS,
         *api_attachments.ENDPOINTS,
         *api_webhooks.ENDPOINTS,
     )

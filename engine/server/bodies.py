@@ -70,6 +70,22 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether a string anywhere in `value` (a key too) holds U+0000, which no text column of PostgreSQL takes."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            pending.extend(node.keys())
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
+
+
 def parse_json(body: bytes, settings: ServerSettings) -> Any:
     """A JSON body as plain data, or a 400/415 problem that says what is wrong with it."""
     if not body.strip():
@@ -92,4 +108,6 @@ def parse_json(body: bytes, settings: ServerSettings) -> Any:
         raise ApiProblem(400, f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if _depth(value, settings.max_json_depth) > settings.max_json_depth:
         raise ApiProblem(400, f"the JSON nests deeper than {settings.max_json_depth} levels")
+    if "\\u0000" in text and _has_nul(value):
+        raise ApiProblem(400, "a string in the body holds the NUL character (\\u0000), which is never text")
     return value

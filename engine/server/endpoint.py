@@ -24,8 +24,8 @@ from starlette.responses import Response
 from engine.errors import ProcflowError
 from engine.records import Case
 from engine.runtime.engine import Engine
-from engine.server import acting
-from engine.server.accounts import Principal
+from engine.server import acting, csrf
+from engine.server.accounts import SESSION_COOKIE, Principal
 from engine.server.attachments import AttachmentBackend
 from engine.server.bodies import parse_json, read_body
 from engine.server.problems import ApiProblem, internal_problem, problem_response
@@ -136,6 +136,31 @@ def check_if_match(call: Call, case: Case) -> None:
         )
 
 
+def page_limit(call: Call) -> int:
+    """The `limit` the client asked for (else the default page size), within the server's bounds."""
+    settings = call.context.settings
+    limit_text = call.query("limit")
+    limit = int(limit_text) if limit_text and limit_text.isdigit() else settings.page_size
+    if not 1 <= limit <= settings.max_page_size:
+        raise ApiProblem(400, f"limit must be between 1 and {settings.max_page_size}")
+    return limit
+
+
+def cursor_after(call: Call) -> str | None:
+    """The key the client's `cursor` names (the last item of the page before), or None on a first page."""
+    cursor = call.query("cursor")
+    if not cursor:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ApiProblem(400, "the cursor is not one this server gave out") from None
+
+
+def cursor_for(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
 def page(
     call: Call,
     items: Sequence[T],
@@ -146,18 +171,10 @@ def page(
     """One page of a list in its stable order; `next` is an opaque cursor (the last key shown), or null.
 
     `keep` (e.g. visibility) is asked only while the page fills, so a page of a long list costs a page."""
-    settings = call.context.settings
-    limit_text = call.query("limit")
-    limit = int(limit_text) if limit_text and limit_text.isdigit() else settings.page_size
-    if not 1 <= limit <= settings.max_page_size:
-        raise ApiProblem(400, f"limit must be between 1 and {settings.max_page_size}")
+    limit = page_limit(call)
     start = 0
-    cursor = call.query("cursor")
-    if cursor:
-        try:
-            after = base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("utf-8")
-        except (binascii.Error, UnicodeError, ValueError):
-            raise ApiProblem(400, "the cursor is not one this server gave out") from None
+    after = cursor_after(call)
+    if after is not None:
         keys = [key(item) for item in items]
         if after not in keys:
             raise ApiProblem(400, "the cursor is not one this server gave out (or its item is gone)")
@@ -170,7 +187,7 @@ def page(
                 more = True
                 break
             chunk.append(item)
-    following = base64.urlsafe_b64encode(key(chunk[-1]).encode("utf-8")).decode("ascii").rstrip("=") if more else None
+    following = cursor_for(key(chunk[-1])) if more else None
     return json_response({"items": [show(item) for item in chunk], "next": following})
 
 
@@ -224,6 +241,20 @@ def idempotent(call: Call, run: Callable[[], Response], key: str | None = None, 
     return response
 
 
+def _check_csrf(request: Request) -> None:
+    """A write made with the session cookie must carry the session's CSRF token: a browser sends the cookie to
+    any site's form or script on its own, but only our pages (and the login answer) know the token."""
+    try:
+        csrf.check(request.cookies.get(SESSION_COOKIE), request.headers.get(csrf.HEADER))
+    except csrf.CsrfRefused:
+        raise ApiProblem(
+            403,
+            "a write with the session cookie needs its CSRF token in the X-CSRF-Token header "
+            "(the csrf_token of POST /api/login), or use 'Authorization: Bearer <token>'",
+            kind="csrf-token-missing",
+        ) from None
+
+
 def _handle(endpoint: Endpoint, context: Context, request: Request, body: bytes) -> Response:
     principal = Principal("", "read", "none")
     if endpoint.scope is not None:
@@ -231,10 +262,19 @@ def _handle(endpoint: Endpoint, context: Context, request: Request, body: bytes)
         request.scope.setdefault("state", {})["person"] = principal.person
         if not principal.allows(endpoint.scope):
             raise ApiProblem(403, f"this needs a credential with the {endpoint.scope!r} scope", kind="scope-missing")
+        if endpoint.writes and principal.via == "session":
+            _check_csrf(request)
     call = Call(request, context, principal, body)
     if endpoint.writes and endpoint.scope is not None:
         return idempotent(call, lambda: endpoint.handler(call))
     return endpoint.handler(call)
+
+
+def _check_text(request: Request) -> None:
+    """400 for a NUL character in the path or the query (%00): never a name or a value, and no text column of
+    PostgreSQL could even look it up."""
+    if "\x00" in request.url.path or any("\x00" in k + v for k, v in request.query_params.multi_items()):
+        raise ApiProblem(400, "the path or the query holds the NUL character (%00), which is never text")
 
 
 def asgi(endpoint: Endpoint, context: Context) -> Callable[[Request], Awaitable[Response]]:
@@ -244,6 +284,7 @@ def asgi(endpoint: Endpoint, context: Context) -> Callable[[Request], Awaitable[
 
     async def run(request: Request) -> Response:
         try:
+            _check_text(request)
             body = await read_body(request, limit, settings.body_timeout) if endpoint.writes else b""
             response: Response = await run_in_threadpool(_handle, endpoint, context, request, body)
             return response

@@ -19,6 +19,7 @@ from engine.errors import (
     CaseNotFound,
     ConflictError,
     DefinitionError,
+    DirectoryRefused,
     DocumentInvalid,
     DutiesNotSeparated,
     ExpressionError,
@@ -78,6 +79,7 @@ _STATUS: tuple[tuple[type[ProcflowError], int], ...] = (
     (RoleNotHeld, 403),
     (UnknownPerson, 403),
     (DutiesNotSeparated, 403),
+    (DirectoryRefused, 403),  # the directory says this person may not (e.g. reassign a case they do not manage)
     (DocumentInvalid, 422),
     (Refusal, 409),
     (DefinitionError, 422),

@@ -12,6 +12,7 @@ class ServerSettings:
 
     max_body: int = 1 << 20  # a JSON request body, in bytes
     max_upload: int = 25 << 20  # an attachment upload, before the document field's own limit
+    head_timeout: float = 10.0  # seconds a client may take to send its request line and headers (slowloris)
     body_timeout: float = 15.0  # seconds a client may take between two chunks of its body
     max_json_depth: int = 32  # nesting of a JSON body
     max_number_digits: int = 40  # digits of a JSON number (huge numbers are an attack, never data)

@@ -9,7 +9,7 @@ every method with the Protocol's parameters, and runs the behaviour over each ki
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -19,6 +19,7 @@ from engine.errors import StoreError
 from engine.people_records import DirectoryEvent, WorkItem
 from engine.records import Case, DocumentVersion, Event
 from engine.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
+from engine.store.matches import MatchKey
 from engine.store.outbox import OutboxMessage
 from engine.suggest import did_you_mean
 
@@ -97,9 +98,11 @@ class Store(Protocol):
         events: Sequence[Event],
         due: Sequence[DueItem] | None = (),
         outbox: Sequence[OutboxMessage] = (),
+        keys: Sequence[MatchKey] | None = None,
     ) -> None:
         """Write events and snapshot; replace the case's due items with `due` (None: the process has no
-        deadlines, leave the index alone); add the `outbox` messages the events cause; all in one transaction."""
+        deadlines, leave the index alone); add the `outbox` messages the events cause; replace the case's match
+        keys with `keys` (None: leave them alone); all in one transaction."""
         ...
 
     def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
@@ -205,6 +208,20 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # --- the match-key index (engine/store/matches.py) ------------------------------------
+
+    def matching(self, process_id: str, key: str, value: str) -> list[str]:
+        """The ids of the cases of `process_id` whose match key `key` has `value` (canonical JSON); an index."""
+        ...
+
+    def match_backfill_pending(self) -> bool:
+        """Whether the store predates the index and its cases still need their keys (`backfill_match_keys`)."""
+        ...
+
+    def backfill_match_keys(self, keys: Iterable[MatchKey]) -> None:
+        """Add the keys of cases stored before the index (a key a commit wrote meanwhile wins); then not pending."""
+        ...
 
     # --- HTTP server records: accounts, login failures, tokens, integrations, idempotency, attachments ----
     # Rows only; engine/server/ decides what they mean (store/ never imports server/).

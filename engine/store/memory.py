@@ -25,13 +25,14 @@ from engine.store.base import (
     checkpoint_seal,
     register_store,
 )
+from engine.store.matches import MatchKey, MemoryMatches
 from engine.store.memory_outbox import MemoryOutbox
 from engine.store.outbox import OutboxMessage
 from engine.store.records import event_row, utc
 from engine.store.work import rotations, urgency, work_item
 
 
-class MemoryStore(MemoryOutbox, MemoryAccess):
+class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
@@ -82,6 +83,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess):
         events: Sequence[Event],
         due: Sequence[DueItem] | None = (),
         outbox: Sequence[OutboxMessage] = (),
+        keys: Sequence[MatchKey] | None = None,
     ) -> None:
         expected = case.version - len(events)
         with self._lock:
@@ -90,6 +92,8 @@ class MemoryStore(MemoryOutbox, MemoryAccess):
             if found != expected:
                 raise ConflictError(case.id, expected, found)
             self._cases[case.id] = case
+            if keys is not None:
+                self._replace_match_keys(case.id, keys)
             self._add_outbox(outbox, case.updated_at)
             item = work_item(case, due)
             if item is None:

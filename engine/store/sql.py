@@ -20,6 +20,7 @@ from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, replay
 from engine.store.access_sql import AccessQueries
 from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
+from engine.store.matches import MatchKey, SQLMatches
 from engine.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from engine.store.outbox import OutboxMessage
 from engine.store.people_sql import PeopleTables
@@ -37,7 +38,7 @@ class Tx(Protocol):
         ...
 
 
-class SQLStore(SQLOutbox, AccessQueries, PeopleTables, ABC):
+class SQLStore(SQLOutbox, AccessQueries, PeopleTables, SQLMatches, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str
@@ -163,6 +164,7 @@ class SQLStore(SQLOutbox, AccessQueries, PeopleTables, ABC):
         events: Sequence[Event],
         due: Sequence[DueItem] | None = (),
         outbox: Sequence[OutboxMessage] = (),
+        keys: Sequence[MatchKey] | None = None,
     ) -> None:
         expected = case.version - len(events)
         columns = ", ".join(EVENT_FIELDS)
@@ -206,6 +208,8 @@ class SQLStore(SQLOutbox, AccessQueries, PeopleTables, ABC):
             if outbox:
                 insert_outbox(tx, outbox, utc(case.updated_at), utc)
             self._index_work(tx, case, events, due)
+            if keys is not None:
+                self._replace_match_keys(tx, case.id, keys)
             if due is None:  # the process has no deadlines: the case never has due rows or claims
                 return
             tx.execute("DELETE FROM due WHERE case_id = ?", (case.id,))

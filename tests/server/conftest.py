@@ -20,6 +20,7 @@ import uvicorn
 
 from engine import Engine, FixedClock, ProcessDefinition
 from engine.server import ServerSettings, accounts, create_app
+from engine.server.protocol import protocol_for
 from engine.store import Store, open_store
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 from tests.store.conftest import durable_url  # noqa: F401 - the store per kind (SQLite, PostgreSQL)
@@ -54,9 +55,17 @@ class Served:
 
 
 @contextmanager
-def serve(app: object, port: int) -> Iterator[None]:
-    """Run uvicorn in a thread until the test is done; wait until it answers."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")  # type: ignore[arg-type]
+def serve(app: object, port: int, settings: ServerSettings = TEST_SETTINGS) -> Iterator[None]:
+    """Run uvicorn in a thread until the test is done (with the protocol `procflow serve` uses); wait until it
+    answers."""
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        http=protocol_for(settings),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -70,6 +79,15 @@ def serve(app: object, port: int) -> Iterator[None]:
     thread.join(10)
 
 
+@contextmanager
+def serving(engine: Engine, settings: ServerSettings = TEST_SETTINGS) -> Iterator[Served]:
+    """`engine` (on a FixedClock) behind a real server until the block ends."""
+    assert isinstance(engine.clock, FixedClock)
+    port = free_port()
+    with serve(create_app(engine, settings), port, settings):
+        yield Served(f"http://127.0.0.1:{port}", engine, engine.clock, engine.store)
+
+
 @pytest.fixture
 def served(durable_url: str, clock: FixedClock, mini: ProcessDefinition) -> Iterator[Served]:  # noqa: F811
     """A server over a store with the mini process registered and its spending policy published, and the mini
@@ -78,9 +96,8 @@ def served(durable_url: str, clock: FixedClock, mini: ProcessDefinition) -> Iter
     engine = seat(Engine(store, clock=clock), REQUESTER, APPROVER, AUDITOR)
     engine.register(mini)
     engine.publish("mini", "policy", {"limit": 1000}, AUDITOR)
-    port = free_port()
-    with serve(create_app(engine, TEST_SETTINGS), port):
-        yield Served(f"http://127.0.0.1:{port}", engine, clock, store)
+    with serving(engine) as running:
+        yield running
     store.close()
 
 

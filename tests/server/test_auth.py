@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from engine.server import accounts
+from engine.server import accounts, csrf
 from tests.server.conftest import PASSWORD, Served
 
 PROBLEM = "application/problem+json"
@@ -81,7 +81,8 @@ def test_login_gives_a_session_that_works(served: Served) -> None:
         assert response.status_code == 200 and response.json()["person"] == "alan"
         assert "procflow_session" in response.headers["set-cookie"] and "HttpOnly" in response.headers["set-cookie"]
         assert client.get("/api/cases").status_code == 200  # by the cookie
-        assert client.post("/api/logout").status_code == 204
+        csrf = {"X-CSRF-Token": response.json()["csrf_token"]}
+        assert client.post("/api/logout", headers=csrf).status_code == 204
     with served.client(response.json()["token"]) as client:
         _refused(client.get("/api/cases"), 401)
 
@@ -117,3 +118,31 @@ def test_an_unknown_person_gets_the_same_answer_as_a_wrong_password(served: Serv
 def test_the_proxy_header_is_ignored_unless_configured(served: Served) -> None:
     with httpx.Client(base_url=served.url, headers={"X-Forwarded-User": "rita"}) as client:
         _refused(client.get("/api/cases"), 401)
+
+
+def test_a_write_with_the_session_cookie_needs_the_csrf_token(served: Served) -> None:
+    """A browser sends the cookie to any site's form on its own; only the token proves the write is ours."""
+    accounts.set_password(served.store, "rita", PASSWORD, served.clock.now())
+    with served.client() as client:
+        login = client.post("/api/login", json={"person": "rita", "password": PASSWORD}).json()
+        before = len(served.engine.cases("mini"))
+        for headers in ({}, {"X-CSRF-Token": "0" * 64}, {"X-CSRF-Token": csrf.token_for("pf_another_session")}):
+            refused = client.post("/api/processes/mini/cases", json={}, headers=headers)
+            assert _refused(refused, 403)["type"].endswith("csrf-token-missing")
+        assert len(served.engine.cases("mini")) == before  # nothing was started
+        assert client.get("/api/cases").status_code == 200  # reads need no token
+        started = client.post("/api/processes/mini/cases", json={}, headers={"X-CSRF-Token": login["csrf_token"]})
+        assert started.status_code == 201, started.text
+
+
+def test_a_bearer_token_write_needs_no_csrf_token(served: Served, rita: httpx.Client) -> None:
+    assert rita.post("/api/processes/mini/cases", json={}).status_code == 201
+
+
+def test_the_web_pages_token_is_the_apis_token(served: Served) -> None:
+    """One CSRF token per session, whichever face made the session: the web app's pages can call the API."""
+    accounts.set_password(served.store, "rita", PASSWORD, served.clock.now())
+    with served.client() as client:
+        session = client.post("/api/login", json={"person": "rita", "password": PASSWORD}).json()
+        page = client.get("/app/board").text
+    assert csrf.token_for(session["token"]) == session["csrf_token"] and session["csrf_token"] in page

@@ -77,3 +77,20 @@ def test_an_unknown_path_and_method_are_problems(rita: httpx.Client) -> None:
     assert rita.get("/api/nothing").headers["content-type"] == PROBLEM
     response = rita.put("/api/cases")
     assert response.status_code == 405 and response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("POST", "/api/login", b'{"person": "rita\\u0000", "password": "x"}'),
+        ("POST", "/api/processes/mini/cases", b'{"data": {"item\\u0000": "desk"}}'),
+        ("GET", "/api/cases/buy%00-1", b""),
+        ("GET", "/api/cases?state=dr%00aft", b""),
+    ],
+    ids=["login", "document key", "path", "query"],
+)
+def test_a_nul_character_is_400_on_every_store(rita: httpx.Client, method: str, url: str, body: bytes) -> None:
+    """Found by the fuzzing: PostgreSQL's text takes no NUL, so a NUL once reached the store as a 503."""
+    response = rita.request(method, url, content=body or None, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json" and "NUL" in response.json()["detail"]

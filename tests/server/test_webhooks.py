@@ -190,3 +190,57 @@ def test_an_integration_without_its_grant_is_refused_by_the_engine(selling: Serv
     _refused(response, 403, "role-not-held")
     assert "missing grant: integration:erp as 'finance'" in response.json()["detail"]
     assert _submitted(selling, contracted, "invoice_payment") == []
+
+
+def test_matching_reads_the_index_not_every_case(erp: Sender, contracted: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many running cases, one with the contract: the webhook reads that one case, never a list of them all."""
+    engine = erp.served.engine
+    others = [engine.start("sales", BD).id for _ in range(30)]
+    for number, case_id in enumerate(others[:5]):
+        engine.submit(case_id, "signed_contract", data_of("signed_contract", contract_no=f"HT-OTHER-{number}"), AM)
+    store_type = type(erp.served.store)
+    monkeypatch.setattr(store_type, "cases", lambda *a, **k: pytest.fail("the webhook scanned the cases"))
+    monkeypatch.setattr(store_type, "case_ids", lambda *a, **k: pytest.fail("the webhook listed the cases"))
+    read: list[str] = []
+    get = store_type.get
+    monkeypatch.setattr(store_type, "get", lambda self, case_id: read.append(case_id) or get(self, case_id))
+    response = erp.send(payment(), "erp-index-1")
+    assert response.status_code == 200, response.text
+    assert response.json()["case"] == contracted and set(read) == {contracted}
+
+
+def test_a_new_contract_number_moves_the_key_and_an_ended_case_has_none(erp: Sender, contracted: str) -> None:
+    engine = erp.served.engine
+    engine.submit(contracted, "signed_contract", data_of("signed_contract", contract_no="HT-2026-0099"), AM)
+    stale = erp.send(payment(), "erp-index-2")  # the old number finds nothing now
+    assert stale.status_code == 422 and stale.json()["type"].endswith("no-matching-case")
+    store = erp.served.store
+    assert store.matching("sales", "documents.signed_contract.contract_no", '"HT-2026-0099"') == [contracted]
+    assert store.matching("sales", "documents.signed_contract.contract_no", '"HT-2026-0042"') == []
+
+
+def test_two_cases_with_one_number_are_ambiguous(erp: Sender, contracted: str) -> None:
+    engine = erp.served.engine
+    twin = engine.start("sales", BD)
+    engine.submit(twin.id, "signed_contract", data_of("signed_contract", contract_no="HT-2026-0042"), AM)
+    response = erp.send(payment(), "erp-index-3")
+    assert response.status_code == 409 and response.json()["type"].endswith("ambiguous")
+    assert not _submitted(erp.served, contracted, "invoice_payment")
+
+
+def test_a_store_from_before_the_index_is_backfilled_once(erp: Sender, contracted: str) -> None:
+    """An upgraded store has the table but not its rows: the first webhook fills them, then reads the index."""
+    store = erp.served.store
+
+    def forget(tx: Any) -> None:
+        tx.execute("DELETE FROM match_keys")
+        tx.execute("INSERT INTO meta VALUES ('match_keys_backfill', 'pending')")
+
+    store._write("as an old store", forget)  # type: ignore[attr-defined]
+    assert (
+        store.match_backfill_pending()
+        and store.matching("sales", "documents.signed_contract.contract_no", '"HT-2026-0042"') == []
+    )
+    response = erp.send(payment(), "erp-index-4")
+    assert response.status_code == 200 and response.json()["case"] == contracted
+    assert not store.match_backfill_pending()

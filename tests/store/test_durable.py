@@ -56,6 +56,8 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
 
     def downgrade(tx: object) -> None:  # a version-1 store: undo people, evidence, the outbox, the server's, 3, 2
         for statement in (
+            "DROP TABLE match_keys",
+            "DELETE FROM meta WHERE key = 'match_keys_backfill'",
             "DROP TABLE rotation",
             "DROP TABLE work",
             "DROP TABLE directory_events",
@@ -82,6 +84,7 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     assert isinstance(upgraded, SQLStore) and upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.get(case.id).state == case.state and upgraded.get(case.id).version == case.version
     assert upgraded.claim("w", datetime.now(UTC), datetime.now(UTC) + timedelta(minutes=1), 5) == []
+    assert upgraded.match_backfill_pending()  # its case predates the match-key index
 
 
 WRITERS, CASES = 8, 1_000

@@ -16,11 +16,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from engine.errors import ProcflowError
 from engine.runtime.engine import Engine
+from engine.server import csrf
 from engine.server.api_auth import SESSION_COOKIE
 from engine.server.bodies import read_body
 from engine.server.endpoint import Context
 from engine.server.problems import ApiProblem, status_of
-from engine.server.web import csrf
 from engine.server.web.labels import LABELS, locale_of
 
 LOG = logging.getLogger("procflow.web")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from engine.server import accounts
+from engine.server import accounts, csrf
 from engine.server.api_auth import SESSION_COOKIE, set_session_cookie
 from engine.server.problems import ApiProblem
-from engine.server.web import csrf
 from engine.server.web.common import PREFIX, Web, redirect
 
 

@@ -1,4 +1,5 @@
-"""CSRF tokens: one per session, in every form, checked on every POST.
+"""CSRF tokens: one per session, in every web form and in the `X-CSRF-Token` header of every API write made
+with the session cookie (a bearer token is not sent by a browser on its own, so it needs none).
 
 The token is an HMAC of the session token (itself a secret, in an HttpOnly cookie), so it needs no storage,
 changes with each session and cannot be computed by another site. Before there is a session (the sign-in
@@ -14,11 +15,12 @@ import secrets
 from starlette.requests import Request
 
 FIELD = "csrf"
+HEADER = "x-csrf-token"
 PRE_SESSION = "procflow_presession"
 
 
 class CsrfRefused(Exception):
-    """A POST whose form did not carry this session's token."""
+    """A POST whose form (or an API write whose header) did not carry this session's token."""
 
 
 def token_for(secret: str) -> str:
