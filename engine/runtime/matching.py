@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from engine.canonical import canonical_json
-from engine.definition.model import FieldRef, ProcessDefinition
+from engine.definition.model import ProcessDefinition
+from engine.definition.values import FieldRef
 from engine.records import Case, Event
 from engine.store.base import Store
 from engine.store.matches import MatchKey
