@@ -230,6 +230,14 @@ class CaseNotFound(StoreError):
         super().__init__(f"no case {case_id!r} in the store")
 
 
+class ProcessNotFound(StoreError):
+    """A process id the store holds no definition for: the caller named it wrong, the store is not broken."""
+
+    def __init__(self, process_id: str) -> None:
+        self.process_id = process_id
+        super().__init__(f"process {process_id!r} is not registered in the store; load its YAML file first")
+
+
 class ConflictError(StoreError):
     """Another writer changed the case since it was read (optimistic concurrency)."""
 

@@ -24,8 +24,8 @@ from engine.errors import (
     CaseNotFound,
     ConflictError,
     DocumentInvalid,
+    ProcessNotFound,
     Refusal,
-    StoreError,
     UnknownName,
 )
 from engine.people import roles, visibility
@@ -120,7 +120,7 @@ class Engine(SignoffOps):
     def _latest(self, process_id: str) -> str:
         found = self.store.latest_definition(process_id)
         if found is None:
-            raise StoreError(f"process {process_id!r} is not registered in the store; load its YAML file first")
+            raise ProcessNotFound(process_id)
         return found
 
     def _compile(self, content_hash: str) -> CompiledProcess:

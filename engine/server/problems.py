@@ -24,6 +24,7 @@ from engine.errors import (
     DutiesNotSeparated,
     ExpressionError,
     InputError,
+    ProcessNotFound,
     ProcflowError,
     Refusal,
     RenderError,
@@ -73,6 +74,7 @@ _TITLES = {
 # most specific first: the first class an error is an instance of gives its status
 _STATUS: tuple[tuple[type[ProcflowError], int], ...] = (
     (CaseNotFound, 404),
+    (ProcessNotFound, 404),
     (ConflictError, 409),
     (StoreError, 503),
     (RoleNotAllowed, 403),

@@ -4,6 +4,7 @@ If-Match, idempotency keys and cursor pages, and the engine's own refusals as pr
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from engine import Actor, ProcessDefinition
 from tests.conftest import seat
@@ -134,6 +135,14 @@ def test_an_unknown_case_is_404_problem(rita: httpx.Client) -> None:
     response = rita.get("/api/cases/nope")
     assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
     assert response.json()["case_id"] == "nope"
+
+
+@pytest.mark.parametrize("process", ["nope", ""])
+def test_listing_an_unknown_process_is_404_not_a_store_failure(rita: httpx.Client, process: str) -> None:
+    """Found by the fuzzer: a wrong process id is the caller's mistake (404), not an unavailable store (503)."""
+    response = rita.get("/api/cases", params={"process": process, "stage": "0"})  # a stage needs the definition
+    assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
+    assert response.json()["process_id"] == process
 
 
 def test_processes_versions_and_definition(rita: httpx.Client, served: Served) -> None:
