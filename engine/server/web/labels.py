@@ -53,6 +53,11 @@ EN = {
     "event": "Event",
     "who": "Who",
     "when": "When",
+    # --- the overview pages (board filters, process, review, team admin) ---
+    "scope": "Show",
+    "scope_mine": "mine",
+    "scope_team": "my team",
+    "scope_all": "all",
 }
 
 ZH = {
@@ -103,6 +108,11 @@ ZH = {
     "event": "事件",
     "who": "操作人",
     "when": "时间",
+    # --- 概览页面（看板筛选、流程、复盘、团队管理）---
+    "scope": "范围",
+    "scope_mine": "我的",
+    "scope_team": "我的团队",
+    "scope_all": "全部",
 }
 
 LABELS = {"en": EN, "zh-CN": ZH}
