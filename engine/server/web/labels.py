@@ -58,6 +58,21 @@ EN = {
     "scope_mine": "mine",
     "scope_team": "my team",
     "scope_all": "all",
+    "scenarios": "Scenarios",
+    "steps": "steps",
+    "ends_in": "ends in",
+    "not_run": "Not run: the page's time budget was spent; reload to run the rest.",
+    "no_scenarios": "This process has no scenarios.",
+    "diff": "Compare versions",
+    "diff_from": "from",
+    "diff_to": "to",
+    "no_change": "No semantic change between these versions.",
+    "whole_process": "The whole process",
+    "change_added": "added",
+    "change_removed": "removed",
+    "change_changed": "changed",
+    "change_renamed": "renamed",
+    "review": "Review",
 }
 
 ZH = {
@@ -113,6 +128,21 @@ ZH = {
     "scope_mine": "我的",
     "scope_team": "我的团队",
     "scope_all": "全部",
+    "scenarios": "场景",
+    "steps": "步",
+    "ends_in": "结束于",
+    "not_run": "未运行：本页的时间预算已用完；刷新以运行其余场景。",
+    "no_scenarios": "此流程没有场景。",
+    "diff": "比较版本",
+    "diff_from": "从",
+    "diff_to": "到",
+    "no_change": "这两个版本之间没有语义变化。",
+    "whole_process": "整个流程",
+    "change_added": "新增",
+    "change_removed": "删除",
+    "change_changed": "修改",
+    "change_renamed": "重命名",
+    "review": "复盘",
 }
 
 LABELS = {"en": EN, "zh-CN": ZH}
