@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from engine.server.endpoint import Context
-from engine.server.web import case, overview, processes, signin
+from engine.server.web import case, overview, processes, review, signin
 from engine.server.web.common import PREFIX, Handler, redirect, web_page
 
 STATIC = Path(__file__).with_name("static")
@@ -26,6 +26,8 @@ _PAGES: tuple[tuple[str, str, Handler, bool], ...] = (
     ("GET", "/processes/{process}/handbook", overview.handbook_page, True),
     ("GET", "/processes/{process}/diff", processes.diff_page, True),
     ("GET", "/processes/{process}/scenarios", processes.scenarios_page, True),
+    ("GET", "/processes/{process}/review", review.page, True),
+    ("GET", "/processes/{process}/review.csv", review.csv_download, True),
     ("POST", "/processes/{process}/cases", case.start, True),
     ("GET", "/cases/{case}", case.show, True),
     ("GET", "/cases/{case}/audit", overview.audit_page, True),

@@ -73,6 +73,19 @@ EN = {
     "change_changed": "changed",
     "change_renamed": "renamed",
     "review": "Review",
+    "team": "Team",
+    "everyone": "everyone",
+    "csv": "Download CSV",
+    "close_rate": "close rate",
+    "lost": "lost",
+    "funnel": "Funnel",
+    "stage_days": "Days in each stage",
+    "judged": "judged",
+    "met_pct": "met %",
+    "late": "late",
+    "missed": "missed",
+    "loss_reasons": "Loss reasons",
+    "workload": "Workload (actions per person)",
 }
 
 ZH = {
@@ -143,6 +156,19 @@ ZH = {
     "change_changed": "修改",
     "change_renamed": "重命名",
     "review": "复盘",
+    "team": "团队",
+    "everyone": "所有人",
+    "csv": "下载 CSV",
+    "close_rate": "成交率",
+    "lost": "丢单",
+    "funnel": "漏斗",
+    "stage_days": "各阶段天数",
+    "judged": "已判定",
+    "met_pct": "按时 %",
+    "late": "逾期",
+    "missed": "错过",
+    "loss_reasons": "丢单原因",
+    "workload": "工作量（每人操作数）",
 }
 
 LABELS = {"en": EN, "zh-CN": ZH}
