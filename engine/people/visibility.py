@@ -49,6 +49,8 @@ def may_see(definition: ProcessDefinition, roster: Roster, person: str, case: Ca
 def scopes(definition: ProcessDefinition, roster: Roster, person: str, at: datetime) -> tuple[str, ...]:
     """The board filters `person` may pick, narrowest first: `mine`, then `team` and `all` as far as the
     visibility of the roles they hold reaches (a person the directory does not know gets none)."""
+    if not definition.visibility:
+        return SCOPES
     if person not in roster.people:
         return ()
     levels = _levels(definition, {h.role for h in held_roles(roster, person, definition.id, at)})
