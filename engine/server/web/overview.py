@@ -18,6 +18,7 @@ from engine.presentation import zone_of
 from engine.reports import case_audit
 from engine.server import acting
 from engine.server.problems import ApiProblem
+from engine.server.web import team
 from engine.server.web.case import visible_case
 from engine.server.web.common import DOCUMENT_CSP, Web
 from engine.store.board import BOARD_PAGE
@@ -101,11 +102,12 @@ def board(web: Web) -> Response:
         has_amount=_has_amount(definition),
         scope=scope,
         scopes=allowed,
+        admin=team.is_admin(web),
     )
 
 
 def _no_scope() -> dict[str, Any]:
-    return {"scope": "", "scopes": ()}
+    return {"scope": "", "scopes": (), "admin": False}
 
 
 def _headline(definition: ProcessDefinition, first: tuple[str, Mapping[str, Any]] | None) -> str:
