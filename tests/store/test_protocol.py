@@ -302,3 +302,16 @@ def test_a_board_column_keeps_the_cases_its_filter_names(boarded: Engine) -> Non
     assert column("mini", ["draft"], only=BoardFilter(("alan", "bob"))).count == 1
     assert column("mini", ["draft"], only=BoardFilter((), ("requester",))).count == 0  # mini queues nothing
     assert column("mini", ["draft"], only=BoardFilter(())).count == 0
+
+
+def test_a_board_column_keeps_the_cases_waiting_in_a_queue_the_filter_names(
+    running: Engine, mini_copy: Callable[[str, str], Any]
+) -> None:
+    queued = load(mini_copy("stages:\n", "assignment:\n  - {rule: queue, states: [review], role: approver}\nstages:\n"))
+    running.register(queued)
+    case = running.submit(running.start("mini", REQUESTER), "request", {"item": "a", "amount": 5}, REQUESTER)
+    running.fire(case, "send", REQUESTER)  # now in review, waiting in the approvers' queue
+    column = running.store.board_column
+    assert column("mini", ["review"], only=BoardFilter(("nobody",), ("approver",))).count == 1
+    assert column("mini", ["review"], only=BoardFilter(("nobody",), ("auditor",))).count == 0
+    assert column("mini", ["review"], only=BoardFilter(("rita",))).count == 1  # she acted in it
