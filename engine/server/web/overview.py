@@ -21,6 +21,7 @@ from engine.server.problems import ApiProblem
 from engine.server.web import team
 from engine.server.web.case import visible_case
 from engine.server.web.common import DOCUMENT_CSP, Web
+from engine.server.web.processes import known_process
 from engine.store.board import BOARD_PAGE
 
 STALE_AFTER = 5  # working days since a case's last event before its card is marked stale
@@ -55,6 +56,8 @@ def board(web: Web) -> Response:
     process = web.request.query_params.get("process") or (processes[0] if processes else "")
     if not process:
         return web.page("board.html", process="", processes=[], columns=[], roles=[], has_amount=False, **_no_scope())
+    if process not in processes:
+        raise ApiProblem(404, f"no process {process!r} in the store")
     definition = web.engine.definition(process)
     now, roster = web.engine.clock.now(), web.engine.directory.roster()
     allowed = visibility.scopes(definition, roster, web.person, now)
@@ -124,9 +127,7 @@ def _headline(definition: ProcessDefinition, first: tuple[str, Mapping[str, Any]
 
 
 def process_page(web: Web) -> Response:
-    process = str(web.request.path_params["process"])
-    if process not in _processes(web):
-        raise ApiProblem(404, f"no process {process!r} in the store")
+    process = known_process(web)
     definition = web.engine.definition(process)
     try:
         diagram: Markup | str = Markup(graph.svg(definition, web.lang).split("?>", 1)[-1])
@@ -156,8 +157,6 @@ def audit_page(web: Web) -> Response:
 
 def handbook_page(web: Web) -> Response:
     """The process handbook (`procflow handbook`), as its own page: it is a complete HTML document."""
-    process = str(web.request.path_params["process"])
-    if process not in _processes(web):
-        raise ApiProblem(404, f"no process {process!r} in the store")
+    process = known_process(web)
     html = handbook.build(web.engine.definition(process), lang=web.lang, now=web.engine.clock.now())
     return Response(html, media_type="text/html", headers={"Content-Security-Policy": DOCUMENT_CSP})

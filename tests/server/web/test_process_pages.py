@@ -87,3 +87,24 @@ def test_process_pages_in_the_browser(page: Any, site: Site, two_minis: tuple[st
     shot(page, tmp_path, "process-scenarios")
     with httpx.Client(base_url=site.url) as anonymous:
         assert anonymous.get("/app/processes/sales/scenarios").status_code == 303  # sign in first
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_overview_pages_speak_both_languages_and_refuse_unknown_names(site: Site, lang: str) -> None:
+    from engine.people_records import ADMIN_ROLE
+
+    seat(site.engine, Actor("bea", ADMIN_ROLE))
+    client, _ = _signed_in(site)
+    for path in (
+        "/app/board",
+        "/app/processes/sales",
+        "/app/processes/sales/scenarios",
+        "/app/processes/sales/review",
+        "/app/team",
+    ):
+        answer = client.get(f"{path}?lang={lang}")
+        assert answer.status_code == 200 and f'<html lang="{lang}">' in answer.text, path
+    assert "销售漏斗看板" in client.get("/app/board?lang=zh-CN").text
+    assert client.get("/app/board?process=nope").status_code == 404
+    assert client.get("/app/board?scope=everything").status_code == 403
+    assert client.get("/app/processes/nope/review").status_code == 404
