@@ -98,7 +98,7 @@ class BoardQueries:
         rows = self._read(
             f"SELECT p.id, p.state, p.updated_at, p.amount, p.total, p.summed, {first} FROM ({page}) p "
             "ORDER BY p.updated_at, p.id",
-            [process_id, *states, *who_params, limit],
+            [process_id, *states, *who_params, max(limit, 1)],  # one row at least: it carries the count and sum
         )
         if not rows:
             return no_column()
@@ -112,4 +112,4 @@ class BoardQueries:
             )
             for r in rows
         )
-        return BoardColumn(int(rows[0][4]), float(rows[0][5]), cards)
+        return BoardColumn(int(rows[0][4]), float(rows[0][5]), cards[: max(limit, 0)])

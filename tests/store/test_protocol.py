@@ -289,6 +289,8 @@ def test_a_board_column_counts_sums_and_pages_in_one_query(boarded: Engine) -> N
         {"item": "lamp", "amount": 250.5},
     )  # the first document's latest version
     assert store.board_column("mini", []).count == 0
+    counted = store.board_column("mini", ["draft"], limit=0)
+    assert (counted.count, counted.amount, counted.cards) == (3, 340.0, ())
     assert store.board_column("other", ["draft"]).cards == ()
 
 

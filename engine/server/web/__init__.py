@@ -29,7 +29,7 @@ _PAGES: tuple[tuple[str, str, Handler, bool], ...] = (
     ("GET", "/processes/{process}/review", review.page, True),
     ("GET", "/processes/{process}/review.csv", review.csv_download, True),
     ("GET", "/team", team.show, True),
-    ("POST", "/team/people", team.add_person_, True),
+    ("POST", "/team/people", team.new_person, True),
     ("POST", "/team/grants", team.add_grant, True),
     ("POST", "/team/grants/{number}/revoke", team.revoke, True),
     ("POST", "/team/covers", team.add_cover, True),

@@ -19,7 +19,8 @@ from engine.server.problems import ApiProblem
 from engine.server.web.common import Web
 
 SCENARIO_BUDGET = timedelta(seconds=10)  # wall time one page may spend running scenarios
-_RESULTS: dict[tuple[str, tuple[tuple[str, float], ...]], list[ScenarioResult | None]] = {}  # by version, files
+_KEPT_RUNS = 16  # complete runs remembered (by version and files), so a reload does not run them again
+_RESULTS: dict[tuple[str, tuple[tuple[str, float], ...]], list[ScenarioResult | None]] = {}
 
 
 def known_process(web: Web) -> str:
@@ -64,6 +65,8 @@ def _run(definition: ProcessDefinition, files: list[Path]) -> list[ScenarioResul
         scenarios = [read_scenario(f) for f in files]
         results = run_within(definition, scenarios, SCENARIO_BUDGET)
         if all(r is not None for r in results):  # a run the budget cut short is tried again next time
+            if len(_RESULTS) >= _KEPT_RUNS:
+                _RESULTS.pop(next(iter(_RESULTS)))  # the oldest
             _RESULTS[key] = results
         return results
     return _RESULTS[key]

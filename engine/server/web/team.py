@@ -104,7 +104,7 @@ def _refusing(web: Web, draft: Callable[[], list[Draft]]) -> Response:
     return _change(web, drafts)
 
 
-def add_person_(web: Web) -> Response:
+def new_person(web: Web) -> Response:
     def drafts() -> list[Draft]:
         person_id = _field(web, "id", "person's id")
         person = Person(

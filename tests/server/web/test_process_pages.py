@@ -21,6 +21,12 @@ SCRIPT = "<script>window.pwned=1</script>"
 
 
 @pytest.fixture
+def patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every scenario run to its end, however busy the machine (the budget itself has its own test)."""
+    monkeypatch.setattr(processes, "SCENARIO_BUDGET", timedelta(minutes=5))
+
+
+@pytest.fixture
 def two_minis(site: Site, mini_copy: Callable[[str, str], Path]) -> tuple[str, str]:
     """mini version 1 with a case, then version 2 whose title carries a script and whose review lost its
     owner's title: the content hashes (12 digits) of both."""
@@ -57,7 +63,7 @@ def test_a_diff_of_versions_that_are_not_there_is_a_404(site: Site, two_minis: t
     assert client.get("/app/processes/nope/diff?from=a&to=b").status_code == 404
 
 
-def test_the_scenarios_run_and_say_their_results(site: Site) -> None:
+def test_the_scenarios_run_and_say_their_results(site: Site, patient: None) -> None:
     client, _ = _signed_in(site)
     page = client.get("/app/processes/sales/scenarios").text
     assert page.count('class="card scenario ok"') == len(list(Path("processes/sales/scenarios").glob("*.yaml")))
@@ -73,7 +79,9 @@ def test_scenarios_past_the_time_budget_are_said_not_run(site: Site, monkeypatch
     assert "time budget" in page
 
 
-def test_process_pages_in_the_browser(page: Any, site: Site, two_minis: tuple[str, str], tmp_path: Path) -> None:
+def test_process_pages_in_the_browser(
+    page: Any, site: Site, two_minis: tuple[str, str], tmp_path: Path, patient: None
+) -> None:
     sign_in(page)
     page.goto("/app/processes/mini")
     shot(page, tmp_path, "process-versions")
