@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -21,6 +22,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 
 from engine.clock import FixedClock
+from engine.definition.model import ProcessDefinition
 from engine.definition.reader import read_yaml
 from engine.errors import DefinitionError, InputError, ProcflowError, Refusal
 from engine.files import read_bounded, shown
@@ -217,3 +219,34 @@ def _check(expect: Mapping[str, Any], case: Case | None, engine: Engine, new: tu
     for kind in expect.get("events", ()):
         if not any(event.kind == kind for event in new):
             yield f"expected a {kind!r} event, found {[event.kind for event in new]}"
+
+
+class _OutOfTime(Exception):
+    """Raised between two steps when the budget is spent (never leaves `run_within`)."""
+
+
+def run_within(
+    definition: ProcessDefinition, scenarios: Sequence[Mapping[str, Any]], budget: timedelta
+) -> list[ScenarioResult | None]:
+    """Run each scenario on a fresh in-memory engine until `budget` (wall time) is spent: one result per
+    scenario, None for those the budget did not reach (a scenario still running when it ends is stopped
+    between two steps and counts as not reached), so a page that runs them answers in bounded time."""
+    deadline = time.monotonic() + budget.total_seconds()
+
+    def stop_when_late(step: StepResult, case: Case | None) -> None:
+        if time.monotonic() > deadline:
+            raise _OutOfTime(f"the scenarios' time budget ({budget}) is spent")
+
+    results: list[ScenarioResult | None] = []
+    for scenario in scenarios:
+        if time.monotonic() > deadline:
+            results.append(None)
+            continue
+        clock = FixedClock(datetime.fromisoformat(scenario["start"]))
+        engine = Engine(clock=clock)
+        engine.register(definition)
+        try:
+            results.append(run_scenario(scenario, engine, clock, definition.id, on_step=stop_when_late))
+        except _OutOfTime:
+            results.append(None)
+    return results

@@ -13,31 +13,62 @@ from datetime import datetime
 from engine.definition.model import ProcessDefinition
 from engine.people.roles import day_of, held_roles
 from engine.people_records import Roster
-from engine.records import ASSIGNMENT_KINDS, SYSTEM, Case, current_assignment
+from engine.records import Case, current_assignment
+from engine.store.board import BoardFilter, involved
+
+SCOPES = ("mine", "team", "all")  # the board's filters, narrowest first
 
 
-def involved(case: Case) -> set[str]:
-    """Everyone who acted in the case or was given its work."""
-    people = {e.actor for e in case.history if e.actor != SYSTEM}
-    for event in case.history:
-        if event.kind in ASSIGNMENT_KINDS and (event.data or {}).get("person"):
-            people.add(str((event.data or {})["person"]))
-    return people
+def _levels(definition: ProcessDefinition, roles: set[str]) -> set[str]:
+    return {definition.visibility.get(role, "involved") for role in roles} if definition.visibility else {"all"}
+
+
+def _covered(roster: Roster, person: str, at: datetime) -> set[str]:
+    """The absent people `person` covers today."""
+    day = day_of(roster.people[person], at)
+    return {s.absent for s in roster.substitutes.values() if s.substitute == person and s.on(day)}
 
 
 def may_see(definition: ProcessDefinition, roster: Roster, person: str, case: Case, at: datetime) -> bool:
     if not definition.visibility:
         return True
     roles = {h.role for h in held_roles(roster, person, definition.id, at)}
-    levels = {definition.visibility.get(role, "involved") for role in roles}
+    levels = _levels(definition, roles)
     if "all" in levels:
         return True
     people = involved(case)
-    day = day_of(roster.people[person], at)
-    covered = {s.absent for s in roster.substitutes.values() if s.substitute == person and s.on(day)}
+    covered = _covered(roster, person, at)
     if person in people or covered & people:
         return True
     held = current_assignment(case)
     if held is not None and held.person is None and held.role in roles:
         return True  # waiting in a queue of theirs
     return "team" in levels and bool(roster.reports(person) & people)
+
+
+def scopes(definition: ProcessDefinition, roster: Roster, person: str, at: datetime) -> tuple[str, ...]:
+    """The board filters `person` may pick, narrowest first: `mine`, then `team` and `all` as far as the
+    visibility of the roles they hold reaches (a person the directory does not know gets none)."""
+    if not definition.visibility:
+        return SCOPES
+    if person not in roster.people:
+        return ()
+    levels = _levels(definition, {h.role for h in held_roles(roster, person, definition.id, at)})
+    if "all" in levels:
+        return SCOPES
+    return SCOPES[:2] if "team" in levels else SCOPES[:1]
+
+
+def board_filter(
+    definition: ProcessDefinition, roster: Roster, person: str, at: datetime, scope: str
+) -> BoardFilter | None:
+    """What the store keeps for a board `scope` (one of `scopes`): `mine` the cases `person` (or someone they
+    cover) is involved in or that wait in the queue of a role they hold, `team` those and their reports', `all`
+    every case (None). Each is what `may_see` shows at that level, so the filter runs in the store's query."""
+    if scope == "all":
+        return None
+    roles = sorted({h.role for h in held_roles(roster, person, definition.id, at)})
+    people = {person} | _covered(roster, person, at)
+    if scope == "team":
+        people |= roster.reports(person)
+    return BoardFilter(tuple(sorted(people)), tuple(roles))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,12 +43,23 @@ def _days(delta: timedelta) -> float:
 
 
 def figures(
-    engine: Engine, process_id: str, period: Period, now: datetime, lang: str | None = None, viewer: str | None = None
+    engine: Engine,
+    process_id: str,
+    period: Period,
+    now: datetime,
+    lang: str | None = None,
+    viewer: str | None = None,
+    keep: Callable[[Case], bool] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the review, grouped by process version; for a `viewer`, of the cases they may see."""
+    """Every figure of the review, grouped by process version; for a `viewer`, of the cases they may see; with
+    `keep`, of the cases it keeps (a team's, for the web app's review page)."""
     by_version: dict[str, list[Case]] = defaultdict(list)
     for case in engine.store.cases_with_events(process_id):
-        if period.holds(case.created_at) and (viewer is None or engine.sees(viewer, case)):
+        if (
+            period.holds(case.created_at)
+            and (viewer is None or engine.sees(viewer, case))
+            and (keep is None or keep(case))
+        ):
             by_version[case.definition_hash].append(case)
     versions = []
     for digest, cases in sorted(by_version.items(), key=lambda kv: min(c.created_at for c in kv[1])):

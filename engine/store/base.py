@@ -19,6 +19,7 @@ from engine.errors import StoreError
 from engine.people_records import DirectoryEvent, WorkItem
 from engine.records import Case, DocumentVersion, Event
 from engine.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
+from engine.store.board import BoardColumn, BoardFilter
 from engine.store.matches import MatchKey
 from engine.store.outbox import OutboxMessage
 from engine.suggest import did_you_mean
@@ -123,6 +124,19 @@ class Store(Protocol):
 
     def case_ids(self, *, process_id: str | None = None, states: Sequence[str] | None = None) -> list[str]:
         """Ids of the cases of a process (optionally in some states), oldest first; uses an index."""
+        ...
+
+    def board_column(
+        self,
+        process_id: str,
+        states: Sequence[str],
+        *,
+        only: BoardFilter | None = None,
+        limit: int = 20,
+    ) -> BoardColumn:
+        """One pipeline-board column in one query: how many cases of the process are in `states`, the sum of
+        their deal amounts and the first `limit` cards, stalest first; `only` keeps the cases a person may
+        pick (engine/store/board.py says the rules)."""
         ...
 
     def definitions(self, process_id: str | None = None) -> list[tuple[str, str, str]]:

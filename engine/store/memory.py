@@ -25,6 +25,7 @@ from engine.store.base import (
     checkpoint_seal,
     register_store,
 )
+from engine.store.board import BoardColumn, BoardFilter, column_of
 from engine.store.matches import MatchKey, MemoryMatches
 from engine.store.memory_outbox import MemoryOutbox
 from engine.store.outbox import OutboxMessage
@@ -130,6 +131,17 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
     def cases_with_events(self, process_id: str) -> Iterator[Case]:
         for case_id in self.case_ids(process_id=process_id):
             yield self._cases[case_id]
+
+    def board_column(
+        self,
+        process_id: str,
+        states: Sequence[str],
+        *,
+        only: BoardFilter | None = None,
+        limit: int = 20,
+    ) -> BoardColumn:
+        chosen = [c for c in list(self._cases.values()) if c.process_id == process_id and c.state in states]
+        return column_of(chosen, only, limit)
 
     def count_by_definition(self, process_id: str) -> dict[str, int]:
         counts: dict[str, int] = {}

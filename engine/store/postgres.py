@@ -68,6 +68,15 @@ class PostgresStore(SQLStore):
     skip_locked = " FOR UPDATE OF due SKIP LOCKED"
     outbox_skip_locked = " FOR UPDATE SKIP LOCKED"
 
+    @staticmethod
+    def _json_number(column: str, key: str) -> str:
+        value = f"{column}::jsonb -> '{key}'"
+        return f"(CASE WHEN jsonb_typeof({value}) = 'number' THEN ({value})::text::float8 END)"
+
+    @staticmethod
+    def _json_text(column: str, key: str) -> str:
+        return f"({column}::jsonb ->> '{key}')"
+
     def __init__(self, url: str, *, max_connections: int = 8) -> None:
         parts = urlsplit(url)
         self.schema, query = _take_schema(parts.query)

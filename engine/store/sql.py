@@ -20,6 +20,7 @@ from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, replay
 from engine.store.access_sql import AccessQueries
 from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
+from engine.store.board_sql import BoardQueries
 from engine.store.matches import MatchKey, SQLMatches
 from engine.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from engine.store.outbox import OutboxMessage
@@ -38,7 +39,7 @@ class Tx(Protocol):
         ...
 
 
-class SQLStore(SQLOutbox, AccessQueries, PeopleTables, SQLMatches, ABC):
+class SQLStore(SQLOutbox, AccessQueries, PeopleTables, SQLMatches, BoardQueries, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str

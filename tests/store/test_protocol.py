@@ -14,14 +14,15 @@ from typing import Any
 
 import pytest
 
-from engine import ConflictError, Engine, FixedClock, ProcessDefinition, load
+from engine import Actor, ConflictError, Engine, FixedClock, ProcessDefinition, load
 from engine.audit import checkpoint, heads_root, verify
 from engine.records import stored_digest
 from engine.store import base
 from engine.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
+from engine.store.board import BoardFilter
 from engine.store.records import event_from_row, event_row, utc
 from engine.worker import Worker
-from tests.conftest import REQUESTER, seat
+from tests.conftest import APPROVER, REQUESTER, seat
 from tests.store.test_faults import CLERK, T0, TICKING
 
 LATER = T0 + timedelta(days=3)  # every ticking case is past its deadline plus 4 hours: its escalation is due
@@ -247,3 +248,82 @@ def test_workers_on_one_store_fire_each_escalation_once(ticking: tuple[Engine, l
     assert sum(worker.handled for worker in workers) == len(ids)
     assert [beat.worker for beat in engine.store.workers()] == ["w0", "w1"]
     assert Worker(engine, name="w2").run_once(LATER) == []
+
+
+# --- the pipeline board: one query per column ------------------------------------------------
+
+
+@pytest.fixture
+def boarded(running: Engine, clock: FixedClock) -> Engine:
+    """Four mini cases an hour apart: b-1 draft with 300 (rita), b-2 in review with 250.5 (sent by rita, a
+    decision by alan), b-3 draft with no document, b-4 draft with 40 started by bob (a second requester)."""
+    seat(running, Actor("bob", "requester"))
+    b1 = running.start("mini", REQUESTER, case_id="b-1")
+    running.submit(b1, "request", {"item": "desk <b>", "amount": 300}, REQUESTER)
+    clock.advance(timedelta(hours=1))
+    b2 = running.submit(
+        running.start("mini", REQUESTER, case_id="b-2"), "request", {"item": "x", "amount": 1}, REQUESTER
+    )
+    b2 = running.submit(b2, "request", {"item": "lamp", "amount": 250.5}, REQUESTER)
+    running.submit(running.fire(b2, "send", REQUESTER), "decision", {"approve": True}, APPROVER)
+    clock.advance(timedelta(hours=1))
+    running.start("mini", REQUESTER, case_id="b-3")
+    clock.advance(timedelta(hours=1))
+    running.submit(
+        running.start("mini", Actor("bob", "requester"), case_id="b-4"),
+        "request",
+        {"item": "pen", "amount": 40},
+        Actor("bob", "requester"),
+    )
+    return running
+
+
+def test_a_board_column_counts_sums_and_pages_in_one_query(boarded: Engine) -> None:
+    store = boarded.store
+    drafts = store.board_column("mini", ["draft"], limit=2)
+    assert (drafts.count, drafts.amount) == (3, 340.0)
+    assert [card.case_id for card in drafts.cards] == ["b-1", "b-3"]  # stalest first, two on the page
+    first = drafts.cards[0]
+    assert (first.state, first.amount, first.first_document) == (
+        "draft",
+        300.0,
+        ("request", {"item": "desk <b>", "amount": 300}),
+    )
+    assert drafts.cards[1].amount is None and drafts.cards[1].first_document is None
+    everything = store.board_column("mini", ["draft", "review", "approved"])
+    assert everything.count == 4 and everything.amount == 590.5
+    review = store.board_column("mini", ["review"]).cards[0]
+    assert review.amount == 250.5  # the latest version that has an amount (the decision has none)
+    assert review.first_document == (
+        "request",
+        {"item": "lamp", "amount": 250.5},
+    )  # the first document's latest version
+    assert store.board_column("mini", []).count == 0
+    counted = store.board_column("mini", ["draft"], limit=0)
+    assert (counted.count, counted.amount, counted.cards) == (3, 340.0, ())
+    assert store.board_column("other", ["draft"]).cards == ()
+
+
+def test_a_board_column_keeps_the_cases_its_filter_names(boarded: Engine) -> None:
+    store = boarded.store
+    column = store.board_column
+    assert [c.case_id for c in column("mini", ["draft"], only=BoardFilter(("bob",))).cards] == ["b-4"]
+    assert column("mini", ["draft"], only=BoardFilter(("bob",))).amount == 40.0
+    assert column("mini", ["review"], only=BoardFilter(("alan",))).count == 1  # he acted in it
+    assert column("mini", ["draft"], only=BoardFilter(("alan",))).count == 0
+    assert column("mini", ["draft"], only=BoardFilter(("alan", "bob"))).count == 1
+    assert column("mini", ["draft"], only=BoardFilter((), ("requester",))).count == 0  # mini queues nothing
+    assert column("mini", ["draft"], only=BoardFilter(())).count == 0
+
+
+def test_a_board_column_keeps_the_cases_waiting_in_a_queue_the_filter_names(
+    running: Engine, mini_copy: Callable[[str, str], Any]
+) -> None:
+    queued = load(mini_copy("stages:\n", "assignment:\n  - {rule: queue, states: [review], role: approver}\nstages:\n"))
+    running.register(queued)
+    case = running.submit(running.start("mini", REQUESTER), "request", {"item": "a", "amount": 5}, REQUESTER)
+    running.fire(case, "send", REQUESTER)  # now in review, waiting in the approvers' queue
+    column = running.store.board_column
+    assert column("mini", ["review"], only=BoardFilter(("nobody",), ("approver",))).count == 1
+    assert column("mini", ["review"], only=BoardFilter(("nobody",), ("auditor",))).count == 0
+    assert column("mini", ["review"], only=BoardFilter(("rita",))).count == 1  # she acted in it

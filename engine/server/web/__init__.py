@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from engine.server.endpoint import Context
-from engine.server.web import case, overview, signin
+from engine.server.web import case, overview, processes, review, signin, team
 from engine.server.web.common import PREFIX, Handler, redirect, web_page
 
 STATIC = Path(__file__).with_name("static")
@@ -24,6 +24,18 @@ _PAGES: tuple[tuple[str, str, Handler, bool], ...] = (
     ("GET", "/board", overview.board, True),
     ("GET", "/processes/{process}", overview.process_page, True),
     ("GET", "/processes/{process}/handbook", overview.handbook_page, True),
+    ("GET", "/processes/{process}/diff", processes.diff_page, True),
+    ("GET", "/processes/{process}/scenarios", processes.scenarios_page, True),
+    ("GET", "/processes/{process}/review", review.page, True),
+    ("GET", "/processes/{process}/review.csv", review.csv_download, True),
+    ("GET", "/team", team.show, True),
+    ("POST", "/team/people", team.new_person, True),
+    ("POST", "/team/grants", team.add_grant, True),
+    ("POST", "/team/grants/{number}/revoke", team.revoke, True),
+    ("POST", "/team/covers", team.add_cover, True),
+    ("POST", "/team/covers/{number}/end", team.end_cover, True),
+    ("POST", "/team/integrations", team.add_integration, True),
+    ("POST", "/team/integrations/{name}/rotate", team.rotate_integration, True),
     ("POST", "/processes/{process}/cases", case.start, True),
     ("GET", "/cases/{case}", case.show, True),
     ("GET", "/cases/{case}/audit", overview.audit_page, True),

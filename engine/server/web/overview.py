@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,13 +13,16 @@ from engine import graph, handbook
 from engine.calendars import for_declaration
 from engine.definition.model import ProcessDefinition
 from engine.errors import ProcflowError
+from engine.people import visibility
 from engine.presentation import zone_of
-from engine.records import Case
 from engine.reports import case_audit
 from engine.server import acting
 from engine.server.problems import ApiProblem
+from engine.server.web import team
 from engine.server.web.case import visible_case
 from engine.server.web.common import DOCUMENT_CSP, Web
+from engine.server.web.processes import known_process
+from engine.store.board import BOARD_PAGE
 
 STALE_AFTER = 5  # working days since a case's last event before its card is marked stale
 
@@ -35,16 +38,6 @@ def _has_amount(definition: ProcessDefinition) -> bool:
     )
 
 
-def deal_amount(case: Case) -> float | None:
-    """The deal's amount: the top-level `amount` of the most recently submitted document that has one."""
-    latest = [versions[-1] for versions in case.documents.values() if versions]
-    for version in sorted(latest, key=lambda v: v.at, reverse=True):
-        amount = version.data.get("amount") if hasattr(version.data, "get") else None
-        if isinstance(amount, int | float) and not isinstance(amount, bool):
-            return float(amount)
-    return None
-
-
 def working_days_since(definition: ProcessDefinition, since: datetime, now: datetime) -> int:
     """Whole working days (on the process's calendar; every day without one) between two instants."""
     zone = zone_of(definition)
@@ -57,32 +50,47 @@ def working_days_since(definition: ProcessDefinition, since: datetime, now: date
 
 
 def board(web: Web) -> Response:
+    """The pipeline board: per column one store query (count, amount, the first page of cards), filtered in
+    the query by the scope the person picked among those their visibility allows."""
     processes = _processes(web)
     process = web.request.query_params.get("process") or (processes[0] if processes else "")
     if not process:
-        return web.page("board.html", process="", processes=[], columns=[], roles=[], has_amount=False)
+        return web.page("board.html", process="", processes=[], columns=[], roles=[], has_amount=False, **_no_scope())
+    if process not in processes:
+        raise ApiProblem(404, f"no process {process!r} in the store")
     definition = web.engine.definition(process)
-    now = web.engine.clock.now()
-    columns: dict[str, dict[str, Any]] = {
-        p.id: {"id": p.id, "title": p.title.get(web.lang), "cards": [], "amount": 0.0} for p in definition.pipeline
-    }
-    for case_id in web.engine.cases(process):
-        case = web.engine.get(case_id)
-        if not acting.may_see(web.engine, web.person, case):
-            continue
-        own = web.engine.definition(case.process_id, case.definition_hash)
-        column = columns.get(own.pipeline_of(case.state) or "")
-        if column is None:
-            continue
-        amount = deal_amount(case)
-        column["amount"] += amount or 0.0
-        column["cards"].append(
+    now, roster = web.engine.clock.now(), web.engine.directory.roster()
+    allowed = visibility.scopes(definition, roster, web.person, now)
+    if not allowed:
+        raise ApiProblem(404, f"no process {process!r} in the store")
+    scope = web.request.query_params.get("scope") or allowed[-1]
+    if scope not in allowed:
+        raise ApiProblem(403, f"the board's {scope!r} filter is not open to you; you may pick {', '.join(allowed)}")
+    only = visibility.board_filter(definition, roster, web.person, now, scope)
+    columns = []
+    for position in definition.pipeline:
+        states = [s for s in definition.states if definition.pipeline_of(s) == position.id]
+        found = web.engine.store.board_column(process, states, only=only, limit=BOARD_PAGE)
+        cards = [
             {
-                "id": case.id,
-                "state": own.states[case.state].title.get(web.lang),
-                "amount": amount,
-                "stale": working_days_since(own, case.updated_at, now) >= STALE_AFTER,
-                "company": _headline(own, case),
+                "id": card.case_id,
+                "state": definition.states[card.state].title.get(web.lang)
+                if card.state in definition.states
+                else card.state,
+                "amount": card.amount,
+                "stale": working_days_since(definition, card.updated_at, now) >= STALE_AFTER,
+                "company": _headline(definition, card.first_document),
+            }
+            for card in found.cards
+        ]
+        columns.append(
+            {
+                "id": position.id,
+                "title": position.title.get(web.lang),
+                "cards": cards,
+                "amount": found.amount,
+                "count": found.count,
+                "more": found.count - len(cards),
             }
         )
     initial = definition.states[definition.initial]
@@ -92,35 +100,41 @@ def board(web: Web) -> Response:
         "board.html",
         process=process,
         processes=processes,
-        columns=list(columns.values()),
+        columns=columns,
         roles=[r for r in start_roles if r in held] or start_roles,  # the ones the person holds, if any
         has_amount=_has_amount(definition),
+        scope=scope,
+        scopes=allowed,
+        admin=team.is_admin(web),
     )
 
 
-def _headline(definition: ProcessDefinition, case: Case) -> str:
+def _no_scope() -> dict[str, Any]:
+    return {"scope": "", "scopes": (), "admin": False}
+
+
+def _headline(definition: ProcessDefinition, first: tuple[str, Mapping[str, Any]] | None) -> str:
     """A card's line of text: the first short text field, in its schema's order, of the case's first document
     (for a sales lead, the company)."""
-    for name, versions in case.documents.items():
-        data = versions[-1].data
-        for key in definition.documents[name].schema.get("properties", {}) if name in definition.documents else ():
-            value = data.get(key) if hasattr(data, "get") else None
-            if isinstance(value, str) and 0 < len(value) <= 80:
-                return value
+    spec = definition.documents.get(first[0]) if first else None
+    if first is None or spec is None:
+        return ""
+    for key in spec.schema.get("properties", {}):
+        value = first[1].get(key)
+        if isinstance(value, str) and 0 < len(value) <= 80:
+            return value
     return ""
 
 
 def process_page(web: Web) -> Response:
-    process = str(web.request.path_params["process"])
-    if process not in _processes(web):
-        raise ApiProblem(404, f"no process {process!r} in the store")
+    process = known_process(web)
     definition = web.engine.definition(process)
     try:
         diagram: Markup | str = Markup(graph.svg(definition, web.lang).split("?>", 1)[-1])
         mermaid = ""
     except ProcflowError:  # Graphviz is not installed: the Mermaid text, to paste into any Mermaid viewer
         diagram, mermaid = "", graph.mermaid(definition, web.lang)
-    counts = Counter(web.engine.get(case_id).definition_hash for case_id in web.engine.cases(process))
+    counts = web.engine.store.count_by_definition(process)
     versions = [(label, digest[:12], counts.get(digest, 0)) for digest, _, label in web.engine.versions(process)]
     return web.page(
         "process.html",
@@ -143,8 +157,6 @@ def audit_page(web: Web) -> Response:
 
 def handbook_page(web: Web) -> Response:
     """The process handbook (`procflow handbook`), as its own page: it is a complete HTML document."""
-    process = str(web.request.path_params["process"])
-    if process not in _processes(web):
-        raise ApiProblem(404, f"no process {process!r} in the store")
+    process = known_process(web)
     html = handbook.build(web.engine.definition(process), lang=web.lang, now=web.engine.clock.now())
     return Response(html, media_type="text/html", headers={"Content-Security-Policy": DOCUMENT_CSP})
