@@ -144,7 +144,7 @@ def engine_for(args: argparse.Namespace) -> Engine:
     outbox = None
     if config is not None:
         recipients = config.contacts if config.contacts else DirectoryRecipients(directory, config.preferences)
-        outbox = Notifier(recipients, config.channels, config.default_channels)
+        outbox = Notifier(recipients, config.channels, config.default_channels, follows=store.following)
     return Engine(store, clock=clock, outbox=outbox, directory=directory)
 
 

@@ -9,6 +9,10 @@ Who is asked, per event kind:
 * `reminded`, `escalated`: the people holding the role the event's `notify` names (as a deadline records it);
 * `fired` into a state with an owner: the people holding that owner role, except the person who fired;
 * `assigned`, `claimed`, `reassigned`, …: the person the event's data names (`person`, `assignee` or `to`).
+
+A move of a case (`fired` into another state) is also told to the case's followers (`followers`): who they
+are is `engine.people.following`'s rule over the store's choices; each implementation says who of them it can
+reach (and, with a directory, who may still see the case).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 from engine.definition.model import ProcessDefinition
+from engine.people.following import followers
 from engine.records import Case, Event
 
 NO_NAMES: Mapping[str, str] = MappingProxyType({})
@@ -58,6 +63,18 @@ class Recipients(Protocol):
     def for_event(self, case: Case, event: Event, definition: ProcessDefinition) -> list[Recipient]:
         """The people to tell about `event` of `case` (empty: nobody)."""
         ...
+
+    def followers(
+        self, case: Case, event: Event, definition: ProcessDefinition, choices: Mapping[str, bool]
+    ) -> list[Recipient]:
+        """The followers of `case` to tell of the move `event` (never the person who made it), given the
+        store's recorded `choices` (person → following)."""
+        ...
+
+
+def is_move(event: Event) -> bool:
+    """A case changing state by a trigger: what its followers hear of."""
+    return event.kind == "fired" and event.dest is not None and event.dest != event.source
 
 
 def role_asked(event: Event, definition: ProcessDefinition) -> str | None:
@@ -109,3 +126,9 @@ class Contacts:
             return []
         people = self.holding(case.process_id, role)
         return [p for p in people if not (event.kind == "fired" and p.id == event.actor)]
+
+    def followers(
+        self, case: Case, event: Event, definition: ProcessDefinition, choices: Mapping[str, bool]
+    ) -> list[Recipient]:
+        """The followers this contact list knows (it has no visibility rules: every contact sees every case)."""
+        return [self._people[p] for p in followers(case, choices) if p != event.actor and p in self._people]

@@ -48,6 +48,7 @@ from engine.render_context import render_context, render_footer
 from engine.runtime import policy, signing, transfer
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
+from engine.runtime.follow_ops import FollowOps
 from engine.runtime.hooks import Hooks
 from engine.runtime.inbox import InboxEntry
 from engine.runtime.inbox import inbox as build_inbox
@@ -80,7 +81,7 @@ def retrying(action: Callable[[], T], *, attempts: int = 5, pause: float = 0.01)
     raise AssertionError("unreachable")
 
 
-class Engine(SignoffOps):
+class Engine(SignoffOps, FollowOps):
     """Runs cases of any registered process definition, for the people of a team directory."""
 
     def __init__(

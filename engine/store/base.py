@@ -199,6 +199,17 @@ class Store(Protocol):
         """Who had the last round-robin turn in `pool` (kept by `commit` from assignment events)."""
         ...
 
+    # --- following: who asked to hear of a case's moves (or asked not to) -------------------------
+
+    def set_following(self, case_id: str, person: str, following: bool, at: datetime) -> None:
+        """Keep `person`'s latest choice on `case_id`: follow (True) or stop following (False);
+        `CaseNotFound` for a case the store does not have."""
+        ...
+
+    def following(self, case_id: str) -> Mapping[str, bool]:
+        """Every choice recorded on `case_id`: person → following, by person (one indexed read)."""
+        ...
+
     def close(self) -> None: ...
 
     # --- HTTP server records: accounts, login failures, tokens, integrations, idempotency, attachments ----
