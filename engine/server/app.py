@@ -19,7 +19,17 @@ from starlette.routing import Route
 
 from engine.errors import ProcflowError
 from engine.runtime.engine import Engine
-from engine.server import api_attachments, api_auth, api_cases, api_processes, api_webhooks, openapi, web
+from engine.server import (
+    api_attachments,
+    api_auth,
+    api_cases,
+    api_follow,
+    api_outbox,
+    api_processes,
+    api_webhooks,
+    openapi,
+    web,
+)
 from engine.server.attachments import open_backend
 from engine.server.endpoint import Context, Endpoint, asgi, json_response
 from engine.server.logs import AccessLog
@@ -36,8 +46,10 @@ def endpoints() -> tuple[Endpoint, ...]:
         *api_auth.ENDPOINTS,
         *api_processes.ENDPOINTS,
         *api_cases.ENDPOINTS,
+        *api_follow.ENDPOINTS,
         *api_attachments.ENDPOINTS,
         *api_webhooks.ENDPOINTS,
+        *api_outbox.ENDPOINTS,
     )
 
 

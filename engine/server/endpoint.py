@@ -136,6 +136,29 @@ def check_if_match(call: Call, case: Case) -> None:
         )
 
 
+def cursor_for(key: str) -> str:
+    """The opaque cursor a page gives out for the last key it showed."""
+    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def key_of(cursor: str) -> str:
+    """The key a cursor this server gave out stands for (400 for any other text)."""
+    try:
+        return base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ApiProblem(400, "the cursor is not one this server gave out") from None
+
+
+def page_limit(call: Call) -> int:
+    """The page size a request asks for (`limit`), within the server's bounds."""
+    settings = call.context.settings
+    limit_text = call.query("limit")
+    limit = int(limit_text) if limit_text and limit_text.isdigit() else settings.page_size
+    if not 1 <= limit <= settings.max_page_size:
+        raise ApiProblem(400, f"limit must be between 1 and {settings.max_page_size}")
+    return limit
+
+
 def page(
     call: Call,
     items: Sequence[T],
@@ -146,18 +169,11 @@ def page(
     """One page of a list in its stable order; `next` is an opaque cursor (the last key shown), or null.
 
     `keep` (e.g. visibility) is asked only while the page fills, so a page of a long list costs a page."""
-    settings = call.context.settings
-    limit_text = call.query("limit")
-    limit = int(limit_text) if limit_text and limit_text.isdigit() else settings.page_size
-    if not 1 <= limit <= settings.max_page_size:
-        raise ApiProblem(400, f"limit must be between 1 and {settings.max_page_size}")
+    limit = page_limit(call)
     start = 0
     cursor = call.query("cursor")
     if cursor:
-        try:
-            after = base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("utf-8")
-        except (binascii.Error, UnicodeError, ValueError):
-            raise ApiProblem(400, "the cursor is not one this server gave out") from None
+        after = key_of(cursor)
         keys = [key(item) for item in items]
         if after not in keys:
             raise ApiProblem(400, "the cursor is not one this server gave out (or its item is gone)")
@@ -170,7 +186,7 @@ def page(
                 more = True
                 break
             chunk.append(item)
-    following = base64.urlsafe_b64encode(key(chunk[-1]).encode("utf-8")).decode("ascii").rstrip("=") if more else None
+    following = cursor_for(key(chunk[-1])) if more else None
     return json_response({"items": [show(item) for item in chunk], "next": following})
 
 

@@ -85,9 +85,10 @@ class OutboxStore(Protocol):
         ...
 
     def outbox_list(
-        self, *, status: Status | None = None, case_id: str | None = None, limit: int = 100
+        self, *, status: Status | None = None, case_id: str | None = None, limit: int = 100, after: str | None = None
     ) -> list[OutboxRow]:
-        """Messages, oldest first, optionally of one status or case."""
+        """Messages, oldest first (by creation, then key), optionally of one status or case; `after`: only those
+        that come after the message with that key in this order (a page's cursor), none if there is no such key."""
         ...
 
     def outbox_retry(self, keys: Sequence[str] | None, now: datetime) -> int:

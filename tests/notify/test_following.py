@@ -4,6 +4,7 @@ in the follower's language, through the outbox and the message templates."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from engine.people_records import Person
 from engine.records import Actor
 from engine.store.base import Store
 from engine.store.outbox import OutboxRow, OutboxStore
-from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
+from tests.conftest import APPROVER, AUDITOR, MINI, REQUESTER, Run, seat
 
 MAIL = SMTPChannel("mail", {"host": "127.0.0.1", "port": 1, "security": "none"})  # rows only: nothing is sent
 REQUEST = {"item": "desk", "amount": 300}
@@ -128,3 +129,17 @@ def test_a_follower_who_can_no_longer_see_the_case_is_not_told(
     store.set_following(case.id, "alan", True, clock.now())  # recorded, but alan (approver) is not involved
     case = engine.fire(case, "send", REQUESTER)
     assert [r.message.person for r in moves(store, case.id)] == ["aude"]
+
+
+def test_follow_unfollow_and_followers_on_the_command_line(run: Run) -> None:
+    assert run("start", str(MINI), "--as", "rita:requester", "--id", "c1")[0] == 0
+    assert run("followers", "c1") == (0, "c1: followed by rita\n", "")
+    assert run("follow", "c1", "--as", "aude") == (0, "c1: followed by aude, rita\n", "")
+    assert run("unfollow", "c1", "--as", "rita") == (0, "c1: followed by aude\n", "")
+    code, out, _ = run("followers", "c1", "--json")
+    assert (code, json.loads(out)) == (0, {"case": "c1", "followers": ["aude"]})
+    assert run("unfollow", "c1", "--as", "aude")[1] == "c1: nobody follows it\n"
+    code, _, err = run("follow", "c9", "--as", "aude")
+    assert code == 4 and "no case 'c9' in the store" in err
+    code, _, err = run("follow", "c1", "--as", "nobody")
+    assert code == 3 and "no person 'nobody' in the team directory" in err
