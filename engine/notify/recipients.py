@@ -101,6 +101,7 @@ class Contacts:
 
     def __init__(self, people: Sequence[tuple[Recipient, Sequence[str]]]) -> None:
         self._people = {person.id: person for person, _ in people}
+        self._holding: dict[tuple[str, str], list[Recipient]] = {}  # (process, role) → holders, as first asked
         self._by_role: dict[str, list[Recipient]] = {}
         for person, roles in people:
             for role in roles:
@@ -113,8 +114,11 @@ class Contacts:
         return bool(self._people)
 
     def holding(self, process_id: str, role: str) -> list[Recipient]:
-        found = [*self._by_role.get(f"{process_id}:{role}", ()), *self._by_role.get(role, ())]
-        return list({p.id: p for p in found}.values())
+        known = self._holding.get((process_id, role))
+        if known is None:  # the contacts never change: each (process, role) is worked out once
+            found = [*self._by_role.get(f"{process_id}:{role}", ()), *self._by_role.get(role, ())]
+            known = self._holding[(process_id, role)] = list({p.id: p for p in found}.values())
+        return list(known)
 
     def for_event(self, case: Case, event: Event, definition: ProcessDefinition) -> list[Recipient]:
         named = person_named(event) if event.kind not in ("reminded", "escalated", "fired") else None

@@ -51,8 +51,9 @@ class Notifier:
             kind = wording.EVENT_KINDS.get(event.kind)
             if kind is None:
                 continue
-            urgent = is_urgent(event, definition)
-            for person in self.recipients.for_event(case, event, definition):
+            people = self.recipients.for_event(case, event, definition)
+            urgent = bool(people) and is_urgent(event, definition)
+            for person in people:
                 found.extend(self._for_person(kind, case, event, definition, calendar, person, urgent))
         moves = [event for event in events if is_move(event)]
         if moves and self.follows is not None:

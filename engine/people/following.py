@@ -25,6 +25,8 @@ def by_default(case: Case) -> set[str]:
 
 def followers(case: Case, choices: Mapping[str, bool]) -> list[str]:
     """Everyone following `case`, by id: the defaults and those who chose to follow, less those who chose not to."""
+    if not choices:  # the usual case: nobody chose anything
+        return sorted(by_default(case))
     chosen = {person for person, following in choices.items() if following}
     declined = {person for person, following in choices.items() if not following}
     return sorted((by_default(case) | chosen) - declined)
