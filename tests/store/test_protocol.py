@@ -16,6 +16,7 @@ import pytest
 
 from engine import CaseNotFound, ConflictError, Engine, FixedClock, ProcessDefinition, load
 from engine.audit import checkpoint, heads_root, verify
+from engine.errors import CaseExists
 from engine.store import base
 from engine.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
 from engine.store.records import utc
@@ -115,9 +116,12 @@ def test_two_writers_on_one_case_exactly_one_wins(
 
 
 def test_the_same_case_id_twice_is_a_conflict_not_a_crash(running: Engine) -> None:
-    running.start("mini", REQUESTER, case_id="c-1")
-    with pytest.raises(ConflictError):
+    first = running.start("mini", REQUESTER, case_id="c-1")
+    with pytest.raises(ConflictError) as caught:
         running.start("mini", REQUESTER, case_id="c-1")
+    assert isinstance(caught.value, CaseExists)
+    assert str(caught.value) == "case c-1 already exists in this store; choose another id or leave it out"
+    assert running.get("c-1") == first  # the first case is untouched
 
 
 def test_following_keeps_each_persons_latest_choice_and_survives_a_reopen(
