@@ -45,7 +45,11 @@ class CatchUp:
 
     def _complete_waiting(self, process_id: str, document: str, at: datetime) -> list[str]:
         """Compute, in every open case of `process_id`, the missing documents that wait for the shared
-        `document` (just published); the ids of the cases that got one."""
+        `document` (just published); the ids of the cases that got one. Cases are read only if some version
+        of the process computes a document from it."""
+        versions = [self._compile(content_hash) for content_hash, _, _ in self.store.definitions(process_id)]
+        if not any(compiled.dependents.get(document) for compiled in versions):
+            return []
         shared = self.store.shared(process_id)
         done = []
         for case in self.store.cases_with_events(process_id):

@@ -336,9 +336,7 @@ class Engine(SignoffOps, FollowOps, CatchUp):
             0,
         )
         self.store.publish(process_id, version)
-        versions = [self._compile(content_hash) for content_hash, _, _ in self.store.definitions(process_id)]
-        if any(c.dependents.get(document) for c in versions):
-            self._complete_waiting(process_id, document, version.at)
+        self._complete_waiting(process_id, document, version.at)
         return version
 
     def validate(self, process_id: str, document: str, data: Any) -> None:
