@@ -1,15 +1,19 @@
 """The small traps a newcomer met on the command line, each as it reads now: a reused case id, an empty or a full
-`list`, the line `submit` prints for a soft rule's breach."""
+`list`, the line `submit` prints for a soft rule's breach, `-` for standard input."""
 
 from __future__ import annotations
 
 import io
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from engine import Actor, Engine, FixedClock, load
 from engine.cli import main
+from engine.files import MAX_FILE_BYTES
 from engine.scenario import read_scenario
 from engine.store import open_store
 from tests.conftest import MINI, PROCESSES, Run, seat
@@ -67,3 +71,37 @@ def test_submit_prints_a_soft_breach_in_words(tmp_path: Path) -> None:
         "2026-03-06T09:20:00+08:00; accepted and recorded"
     )
     assert "vNone" not in out.getvalue()
+
+
+def stdin(monkeypatch: pytest.MonkeyPatch, text: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text), encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "text", [b'{"item": "desk", "amount": 300}', b"item: desk\namount: 300\n"], ids=["json", "yaml"]
+)
+def test_a_document_can_come_from_standard_input(run: Run, monkeypatch: pytest.MonkeyPatch, text: bytes) -> None:
+    run("start", str(MINI), "--as", "rita:requester", "--id", "c1")
+    stdin(monkeypatch, text)
+    code, out, err = run("submit", "c1", "request", "-", "--as", "rita")
+    assert code == 0, err
+    assert out.startswith("submitted request v1 (")
+    assert run("status", "c1", "--json")[0] == 0
+
+
+def test_a_process_file_can_come_from_standard_input(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tree / "processes")  # its schemas and templates are found beside the folder, as for a file
+    stdin(monkeypatch, (tree / "processes" / "sales.yaml").read_bytes())
+    out = io.StringIO()
+    assert main(["validate", "-"], out, io.StringIO()) == 0, out.getvalue()
+    assert out.getvalue().startswith("-: ok (sales@")
+
+
+def test_standard_input_is_read_within_the_same_bound_as_a_file(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    run("start", str(MINI), "--as", "rita:requester", "--id", "c1")
+    stdin(monkeypatch, b"x" * (MAX_FILE_BYTES + 10))
+    code, _, err = run("submit", "c1", "request", "-", "--as", "rita")
+    assert code == 2 and "<stdin>: cannot read the file: it is larger than the" in err
+    assert open_store(f"sqlite:///{tmp_path / 'cli.db'}").get("c1").version == 1  # nothing was written

@@ -12,6 +12,7 @@ from typing import Any, TypeAlias
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError, UsageError
+from engine.files import STDIN
 from engine.notify import DirectoryRecipients, Notifier, NotifyConfig, load_config
 from engine.notify.config import config_path
 from engine.people.directory import StoreDirectory
@@ -116,7 +117,7 @@ def instant(text: str) -> datetime:
 def process_path(spec: str) -> Path:
     """A process file, or the name of a process procflow ships (`sales`, `complaint`) when no such file exists."""
     path = Path(spec)
-    if path.is_file():
+    if path.is_file() or spec == STDIN:
         return path
     if spec.isidentifier() and not path.suffix:
         from engine import shipped
