@@ -105,3 +105,35 @@ def test_standard_input_is_read_within_the_same_bound_as_a_file(
     code, _, err = run("submit", "c1", "request", "-", "--as", "rita")
     assert code == 2 and "<stdin>: cannot read the file: it is larger than the" in err
     assert open_store(f"sqlite:///{tmp_path / 'cli.db'}").get("c1").version == 1  # nothing was written
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list"],
+        ["status", "c1"],
+        ["history", "c1"],
+        ["overdue"],
+        ["outbox", "list"],
+        ["team", "list"],
+        ["report", "--from", "2026-01-01", "--to", "2026-02-01"],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_a_read_only_command_in_the_wrong_folder_creates_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PROCFLOW_DB", raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, out, err) == 4
+    assert "no store at sqlite:///procflow.db (nothing was created)" in err.getvalue()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_command_that_writes_still_begins_a_new_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PROCFLOW_DB", raising=False)
+    assert main(["team", "init", "admin"], io.StringIO(), io.StringIO()) == 0
+    assert (tmp_path / "procflow.db").is_file()
+    assert main(["list"], out := io.StringIO(), io.StringIO()) == 0 and out.getvalue() == "no cases in this store yet\n"

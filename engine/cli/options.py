@@ -140,13 +140,28 @@ def engine_for(args: argparse.Namespace) -> Engine:
     any, else the people of the team directory (with the configuration's choices for them)."""
     clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
     config = notify_config(args)
-    store = open_store(args.db)
+    store = open_store(args.db, create=not reads_only(args))
     directory = StoreDirectory(store)
     outbox = None
     if config is not None:
         recipients = config.contacts if config.contacts else DirectoryRecipients(directory, config.preferences)
         outbox = Notifier(recipients, config.channels, config.default_channels, follows=store.following)
     return Engine(store, clock=clock, outbox=outbox, directory=directory)
+
+
+READ_ONLY = frozenset(  # commands (and `command verb`s) that only read a store: they never create one
+    {
+        "status", "available", "render", "history", "list", "signers", "overdue", "verify", "audit", "report",
+        "versions", "export", "followers", "inbox", "outbox list", "team list", "team show", "token list",
+        "integration list",
+    }
+)  # fmt: skip
+
+
+def reads_only(args: argparse.Namespace) -> bool:
+    verb = getattr(args, "verb", None) or getattr(args, "team_command", None)
+    command = str(getattr(args, "command", ""))
+    return command in READ_ONLY or f"{command} {verb}" in READ_ONLY
 
 
 def notify_config(args: argparse.Namespace) -> NotifyConfig | None:
