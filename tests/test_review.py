@@ -7,7 +7,6 @@ import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,7 +15,6 @@ from engine.cli import main
 from engine.scenario import read_scenario, run_scenario
 from tests.conftest import PROCESSES, headless_browser
 from tests.review_data import generate
-from tests.server.web.conftest import browser  # noqa: F401 - Debian's Chromium through Playwright
 
 REPORT = ("report", "--from", "2026-01-01", "--to", "2027-01-01", "--now", "2027-01-01T00:00+00:00")
 
@@ -124,19 +122,3 @@ def test_a_process_without_a_pipeline_has_its_stages_as_the_funnel_and_closes_by
     code, page = run(*REPORT, "--db", complaint_db, "--process", "complaint", "--format", "html")
     assert f"close rate\n{100 * finished / 3:.1f}%" in page and "close rate\n0.0%" not in page
     assert " · lost " not in page
-
-
-def test_no_label_of_the_english_review_is_clipped(review_db: str, tmp_path: Path, browser: Any) -> None:  # noqa: F811
-    page = tmp_path / "review.en.html"
-    assert run(*REPORT, "--db", review_db, "--lang", "en", "-o", str(page))[0] == 0
-    tab = browser.new_page(viewport={"width": 1200, "height": 1600})
-    tab.goto(page.as_uri())
-    boxes = tab.eval_on_selector_all(
-        "svg text[text-anchor=end]", "ts => ts.map(t => [t.textContent, t.getBBox().x, t.getBBox().width])"
-    )
-    tab.screenshot(path=str(tmp_path / "review.en.png"), full_page=True)
-    print(f"review screenshot: {tmp_path / 'review.en.png'}")
-    tab.close()
-    assert len(boxes) >= 10
-    clipped = [text for text, x, _ in boxes if x < 0]
-    assert clipped == [], clipped
