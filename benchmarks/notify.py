@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from run import PLAYER, Row, pingpong_definition  # noqa: E402
+from run import PLAYER, Row, pingpong_definition, staffed  # noqa: E402
 from stores import drop, pg_url  # noqa: E402
 
 from engine import Engine, FixedClock, open_store  # noqa: E402
@@ -43,6 +43,7 @@ from engine.notify.channels.mail import SMTPChannel  # noqa: E402
 from engine.notify.delivery import outbox_of  # noqa: E402
 from engine.notify.sink import _free_port  # noqa: E402
 from engine.notify.wording import stored_wording  # noqa: E402
+from engine.store.base import Store  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 TWO = Contacts([(Recipient(f"u{i}", f"User {i}", f"u{i}@example.com"), ("player",)) for i in range(2)])
@@ -57,8 +58,15 @@ class _Count:
         return "250 OK"
 
 
-def _fires(url: str, folder: Path, n: int, notifier: Notifier | None) -> float:
-    engine = Engine(open_store(url), clock=FixedClock(T0), outbox=notifier)
+def _told(store: Store) -> Notifier:
+    """The notifier as `engine_for` configures it: two contacts hold the player role, and followers are read
+    from the store at every move (the player follows by default, as starter, but makes every move)."""
+    return Notifier(TWO, {"mail": _mail(1)}, follows=store.following)
+
+
+def _fires(url: str, folder: Path, n: int, told: bool) -> float:
+    store = open_store(url)
+    engine = staffed(Engine(store, clock=FixedClock(T0), outbox=_told(store) if told else None), PLAYER)
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     cases = [engine.start("pingpong", PLAYER) for _ in range(max(1, n // 20))]
     start = time.perf_counter()
@@ -71,12 +79,12 @@ def _fires(url: str, folder: Path, n: int, notifier: Notifier | None) -> float:
 
 
 def bench_fire(kind: str, n: int, rounds: int) -> Row | None:
-    notifier = Notifier(TWO, {"mail": _mail(1)})
-    plain, told = [], []
+    plain: list[float] = []
+    told: list[float] = []
     for _ in range(rounds):  # alternate, so drift on a shared machine hits both alike
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            for sample, outbox in ((plain, None), (told, notifier)):
+            for sample, outbox in ((plain, False), (told, True)):
                 url = _url(kind, folder)
                 if url is None:
                     return None
@@ -112,7 +120,8 @@ def floor_smtplib(port: int, n: int) -> float:
 
 
 def _fill(url: str, folder: Path, n: int) -> None:
-    engine = Engine(open_store(url), clock=FixedClock(T0), outbox=Notifier(TWO, {"mail": _mail(1)}))
+    store = open_store(url)
+    engine = staffed(Engine(store, clock=FixedClock(T0), outbox=_told(store)), PLAYER)
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     cases = [engine.start("pingpong", PLAYER) for _ in range(max(1, n // 20))]
     for i in range(n // 2):  # two messages per fire

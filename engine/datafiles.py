@@ -14,14 +14,15 @@ from typing import Any
 from engine.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, check_data, number_too_large
 from engine.definition.reader import MAX_BYTES, read_yaml
 from engine.errors import DefinitionError, InputError
-from engine.files import read_bounded, shown
+from engine.files import STDIN, read_bounded, shown
 
 
 def read_data(path: str | Path) -> Any:
-    """The data in a `.json`, `.yaml` or `.yml` file (`-` is not accepted: files only)."""
+    """The data in a `.json`, `.yaml` or `.yml` file, or on standard input (`-`: JSON if it starts with `{` or
+    `[`, else YAML)."""
     file = Path(path)
     raw = read_bounded(file, MAX_BYTES, what="data file")
-    if file.suffix.lower() == ".json":
+    if file.suffix.lower() == ".json" or (str(path) == STDIN and raw.lstrip()[:1] in (b"{", b"[")):
         return parse_json(raw, shown(path))
     try:
         marked = read_yaml(raw, shown(path))

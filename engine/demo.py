@@ -67,7 +67,9 @@ def run_demo(
         engine = Engine(
             store,
             clock=clock,
-            outbox=Notifier(DirectoryRecipients(directory, default=DEMO_CHOICES), {"mail": mail}),
+            outbox=Notifier(
+                DirectoryRecipients(directory, default=DEMO_CHOICES), {"mail": mail}, follows=store.following
+            ),
             directory=directory,
         )
         failures, latest = _play(engine, definition, process_file, clock, output, out)
@@ -86,7 +88,7 @@ def run_demo(
     return 1 if failures else 0
 
 
-DEMO_CHOICES = Preferences(channels={"assignment": ()})  # the demo mails reminders and escalations only
+DEMO_CHOICES = Preferences(channels={"assignment": (), "move": ()})  # the demo mails reminders and escalations only
 
 
 def _play(

@@ -249,6 +249,14 @@ class ConflictError(StoreError):
         )
 
 
+class CaseExists(ConflictError):
+    """A new case was given the id of a case the store already has."""
+
+    def __init__(self, case_id: str) -> None:  # a ConflictError at version 0, in words that say what happened
+        self.case_id, self.expected, self.actual = case_id, 0, None
+        StoreError.__init__(self, f"case {case_id} already exists in this store; choose another id or leave it out")
+
+
 # --- people: who acts, and what the directory says they hold ------------------------------
 
 

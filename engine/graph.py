@@ -116,10 +116,11 @@ def dot(definition: ProcessDefinition, lang: str | None = None) -> str:
         states = [s for s in definition.states.values() if s.stage == stage.id]
         if not states:
             continue
-        title = stage.title.get(lang) + (f" ({stage.ref})" if stage.ref else "")
-        title += "".join(f"\\n{d.ref or d.id} {_dot_text(d.title.get(lang))}" for d in stage.deadlines)
+        title = [stage.title.get(lang) + (f" ({stage.ref})" if stage.ref else "")]
+        title += [f"{d.ref or d.id} {d.title.get(lang)}" for d in stage.deadlines]
+        label = "\\n".join(_dot_text(line) for line in title)  # each line escaped once, then DOT's line breaks
         out.append(f"  subgraph cluster_{stage.id} {{")
-        out.append(f'    label="{_dot_text(title)}"; style="rounded,dashed"; color="#888888";')
+        out.append(f'    label="{label}"; style="rounded,dashed"; color="#888888";')
         for state in states:
             if state.parent is None:
                 out.extend(_dot_state(definition, state, lang, "    "))

@@ -44,6 +44,17 @@ def test_dot_has_a_cluster_per_stage_and_every_transition(sales: ProcessDefiniti
     edges = sum(len(t.sources) for t in sales.transitions) + 1
     assert text.count(" -> ") == edges
     assert 'label="Lead acquisition and recording\\nS1.2 · owner: bd_specialist' in text
+    stage_two = next(line for line in text.splitlines() if "(阶段二)" in line)
+    assert "\\\\n" not in stage_two and "\\nT5 " in stage_two  # a line break, not a backslash and an n
+
+
+def test_no_box_of_the_svg_or_the_handbook_shows_a_literal_backslash_n(sales: ProcessDefinition) -> None:
+    if not shutil.which("dot"):
+        pytest.skip("needs Graphviz")
+    for lang in ("zh-CN", "en"):
+        svg = graph.svg(sales, lang)
+        assert "\\n" not in svg, lang
+        assert "\\n" not in build(sales, lang=lang).split("<svg", 1)[1].split("</svg>", 1)[0]
 
 
 def test_svg_through_graphviz_or_a_clear_message(sales: ProcessDefinition, monkeypatch: pytest.MonkeyPatch) -> None:

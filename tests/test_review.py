@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, ProcessDefinition, open_store
+from engine import Engine, FixedClock, ProcessDefinition, open_store
 from engine.cli import main
-from tests.conftest import headless_browser
+from engine.scenario import read_scenario, run_scenario
+from tests.conftest import PROCESSES, headless_browser
 from tests.review_data import generate
+
+REPORT = ("report", "--from", "2026-01-01", "--to", "2027-01-01", "--now", "2027-01-01T00:00+00:00")
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +93,32 @@ def test_the_page_draws_the_charts_and_renders_in_a_headless_browser(review_db: 
     assert "<rect" in dom and "成交客户" in dom
     assert shot.is_file() and shot.stat().st_size > 30_000
     print(f"review screenshot: {shot} ({datetime.now(UTC):%H:%M})")
+
+
+@pytest.fixture(scope="module")
+def complaint_db(tmp_path_factory: pytest.TempPathFactory, complaint: ProcessDefinition) -> str:
+    """The complaint process's three scenarios played into one store: two end closed, one still open."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('complaints') / 'complaints.db'}"
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    engine = Engine(open_store(url), clock=clock)
+    engine.register(complaint)
+    for path in sorted((PROCESSES / "complaint" / "scenarios").glob("*.yaml")):
+        assert run_scenario(read_scenario(path), engine, clock, "complaint").failures == []
+    engine.store.close()
+    return url
+
+
+def test_a_process_without_a_pipeline_has_its_stages_as_the_funnel_and_closes_by_final_states(
+    complaint_db: str, complaint: ProcessDefinition
+) -> None:
+    code, out = run(*REPORT, "--db", complaint_db, "--process", "complaint", "--format", "json")
+    (version,) = json.loads(out)["versions"]
+    cases = open_store(complaint_db).cases_with_events("complaint")
+    finished = sum(1 for c in cases if complaint.states[c.state].final)
+    assert code == 0 and version["cases"] == 3 and finished
+    assert [f["position"] for f in version["funnel"]] == [s.id for s in complaint.stages]
+    assert version["funnel"][0]["cases"] == 3  # every complaint is registered
+    assert version["close_rate"] == round(finished / 3, 3) and version["lost"] is None
+    code, page = run(*REPORT, "--db", complaint_db, "--process", "complaint", "--format", "html")
+    assert f"close rate\n{100 * finished / 3:.1f}%" in page and "close rate\n0.0%" not in page
+    assert " · lost " not in page

@@ -17,6 +17,7 @@ from engine.cli.output import emit, print_json
 from engine.datafiles import read_data
 from engine.errors import InputError
 from engine.presentation import case_row, describe_case, describe_event, describe_obligation, obligation_line, zone_of
+from engine.records import Event
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
@@ -106,8 +107,20 @@ def cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     before = engine.get(args.case)
     case = engine.submit(before, args.document, data, args.actor)
     for event in case.history[before.version :]:
-        print(f"{event.kind} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})", file=out)
+        print(_submitted_line(event), file=out)
     return 0
+
+
+def _submitted_line(event: Event) -> str:
+    """What a submit did, one line per event: a document version, or a soft rule's breach on record."""
+    if event.kind == "breach":
+        data = event.data or {}
+        name = data.get("ref") or data.get("deadline")
+        return (
+            f"breach {name}: {data.get('field')} {data.get('value')} is before the earliest allowed "
+            f"{data.get('earliest')}; accepted and recorded"
+        )
+    return f"{event.kind} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})"
 
 
 def cmd_publish(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -212,10 +225,14 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rows.append(case_row(case, definition))
     if args.json:
         print_json(rows, out)
-    for row in [] if args.json else rows:
-        print(
-            f"{row['id']:<20} {row['process']}@{row['version']:<8} {row['stage']:<14} {row['state']:<22} "
-            f"{row['owner'] or '-'}",
-            file=out,
-        )
+        return 0
+    if not rows:
+        filtered = any((args.process, args.state, args.stage, args.role, args.overdue))
+        print("no case matches these filters" if filtered else "no cases in this store yet", file=out)
+        return 0
+    line = "{:<20} {:<14} {:<14} {:<22} {}"
+    print(line.format("CASE", "PROCESS", "STAGE", "STATE", "OWNER"), file=out)
+    for row in rows:
+        process = f"{row['process']}@{row['version']}"
+        print(line.format(row["id"], process, row["stage"], row["state"], row["owner"] or "-"), file=out)
     return 0

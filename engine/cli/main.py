@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         cases,
         definitions,
         evidence,
+        following,
         notify,
         project,
         server,
@@ -40,7 +41,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     parents = Parents.build()
-    for area in (definitions, cases, signoffs, time, audit, evidence, admin, notify, server, team, work, project):
+    for area in (
+        definitions,
+        cases,
+        signoffs,
+        time,
+        audit,
+        evidence,
+        admin,
+        notify,
+        following,
+        server,
+        team,
+        work,
+        project,
+    ):
         area.register(sub, parents)
     teach(dict(sub.choices))
     return parser

@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 from engine.cli.options import Parents, Subcommands, engine_for, notify_config, positive
 from engine.cli.output import print_json
-from engine.errors import RenderError, StoreError, UsageError
+from engine.errors import UsageError
 from engine.notify import Delivery
 from engine.notify.delivery import outbox_of
-from engine.notify.wording import Wording, stored_wording
+from engine.notify.rows import row_view
+from engine.notify.wording import stored_wording
 from engine.store.base import Store
-from engine.store.outbox import STATUSES, OutboxRow
+from engine.store.outbox import STATUSES
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
@@ -37,35 +38,10 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.set_defaults(run=cmd_discard)
 
 
-def _row(row: OutboxRow, wording: Wording) -> dict[str, Any]:
-    m = row.message
-    try:
-        subject = wording.words(m)[0]
-    except (RenderError, StoreError) as exc:
-        subject = f"(cannot be worded: {exc.message})"
-    return {
-        "key": row.key,
-        "case": m.case_id,
-        "event": m.seq,
-        "person": m.person,
-        "channel": m.channel,
-        "kind": m.kind,
-        "urgent": m.urgent,
-        "digest": m.digest,
-        "status": row.status,
-        "attempts": row.attempts,
-        "next_at": row.next_at.isoformat(),
-        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-        "last_error": row.last_error,
-        "to": m.payload.get("to"),
-        "subject": subject,
-    }
-
-
 def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
     store, wording = outbox_of(engine.store), stored_wording(engine.store)
-    rows = [_row(r, wording) for r in store.outbox_list(status=args.status, case_id=args.case, limit=args.limit)]
+    rows = [row_view(r, wording) for r in store.outbox_list(status=args.status, case_id=args.case, limit=args.limit)]
     if args.json:
         print_json(rows, out)
         return 0

@@ -12,6 +12,7 @@ from typing import Any, TypeAlias
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError, UsageError
+from engine.files import STDIN
 from engine.notify import DirectoryRecipients, Notifier, NotifyConfig, load_config
 from engine.notify.config import config_path
 from engine.people.directory import StoreDirectory
@@ -116,7 +117,7 @@ def instant(text: str) -> datetime:
 def process_path(spec: str) -> Path:
     """A process file, or the name of a process procflow ships (`sales`, `complaint`) when no such file exists."""
     path = Path(spec)
-    if path.is_file():
+    if path.is_file() or spec == STDIN:
         return path
     if spec.isidentifier() and not path.suffix:
         from engine import shipped
@@ -139,13 +140,28 @@ def engine_for(args: argparse.Namespace) -> Engine:
     any, else the people of the team directory (with the configuration's choices for them)."""
     clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
     config = notify_config(args)
-    store = open_store(args.db)
+    store = open_store(args.db, create=not reads_only(args))
     directory = StoreDirectory(store)
     outbox = None
     if config is not None:
         recipients = config.contacts if config.contacts else DirectoryRecipients(directory, config.preferences)
-        outbox = Notifier(recipients, config.channels, config.default_channels)
+        outbox = Notifier(recipients, config.channels, config.default_channels, follows=store.following)
     return Engine(store, clock=clock, outbox=outbox, directory=directory)
+
+
+READ_ONLY = frozenset(  # commands (and `command verb`s) that only read a store: they never create one
+    {
+        "status", "available", "render", "history", "list", "signers", "overdue", "verify", "audit", "report",
+        "versions", "export", "followers", "inbox", "outbox list", "team list", "team show", "token list",
+        "integration list",
+    }
+)  # fmt: skip
+
+
+def reads_only(args: argparse.Namespace) -> bool:
+    verb = getattr(args, "verb", None) or getattr(args, "team_command", None)
+    command = str(getattr(args, "command", ""))
+    return command in READ_ONLY or f"{command} {verb}" in READ_ONLY
 
 
 def notify_config(args: argparse.Namespace) -> NotifyConfig | None:

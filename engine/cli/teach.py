@@ -232,6 +232,20 @@ LESSONS: dict[str, tuple[str, str]] = {
         "Hand a case you hold to a colleague for good (转办).",
         "procflow transfer deal-1 zheng_xiao --as zhao_lei",
     ),
+    "follow": (
+        "Hear of every move of a case (by your channels for 'move' messages), even one you neither started nor "
+        "hold. Only a case you may see; `procflow followers` lists who follows it.",
+        "procflow follow deal-1 --as wang_min",
+    ),
+    "unfollow": (
+        "Stop hearing of a case's moves — also as the person who started it or holds it, who follow by default.",
+        "procflow unfollow deal-1 --as zhao_lei",
+    ),
+    "followers": (
+        "Who hears of a case's moves: its starter and the person holding it (unless they unfollowed), and "
+        "everyone who chose to follow it. With --as, only a case that person may see.",
+        "procflow followers deal-1 --json",
+    ),
     "inbox": (
         "Your work now, most urgent first: cases you hold or that wait in your roles' queues, the moves you can "
         "make, the documents to produce, and the due times in your time zone.",

@@ -1,4 +1,5 @@
-"""Message templates a process declares (reminders, escalations, assignments): where they are, what they may use.
+"""Message templates a process declares (reminders, escalations, assignments, moves of a followed case): where
+they are, what they may use.
 
 The loader reads the files `declared_files` names into the bundle beside document templates; the checks
 refuse a template that does not parse or reads a name or field the message context does not have. The
@@ -17,7 +18,7 @@ from engine.errors import Problem
 from engine.expressions import walk
 from engine.rendering import Renderer
 
-KINDS = ("reminder", "escalation", "assignment")
+KINDS = ("reminder", "escalation", "assignment", "move")
 CONTEXT: Mapping[str, tuple[str, ...]] = {
     "person": ("id", "name"),
     "case": ("id", "state", "state_title"),
@@ -33,6 +34,7 @@ CONTEXT: Mapping[str, tuple[str, ...]] = {
         "role",
         "role_title",
         "actor",
+        "from_title",
     ),
 }
 Where = tuple[str | int, ...]

@@ -32,7 +32,7 @@ from engine.notify.recipients import Contacts, Preferences, Recipient
 
 ENV = "PROCFLOW_NOTIFY"
 _CLOCK = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
-_KINDS = ["reminder", "escalation", "assignment", "*"]
+_KINDS = ["reminder", "escalation", "assignment", "move", "*"]
 SCHEMA: Mapping[str, Any] = {
     "type": "object",
     "additionalProperties": False,

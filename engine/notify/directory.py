@@ -7,7 +7,8 @@ Who is asked, per event kind:
 * `assigned`, `claimed`, `reassigned`, `delegated`, `transferred`: the person the event's data names
   (`person`); work put in a role's queue (no person) is told to the role's holders, who may claim it;
 * `fired`: nobody — entering a state with an owner records an assignment, and that is what is told.
-Nobody is told of what they did themselves.
+Nobody is told of what they did themselves. A move is told to the case's followers who are active and may
+still see the case (`engine.people.visibility`).
 
 The directory keeps no notification choices; those come from the notify configuration as an overlay keyed
 by person id (`preferences`), else `default`.
@@ -23,7 +24,9 @@ from engine.definition.model import ProcessDefinition
 from engine.errors import UnknownPerson
 from engine.notify.recipients import Preferences, Recipient
 from engine.people.directory import Directory
+from engine.people.following import followers
 from engine.people.roles import held_roles
+from engine.people.visibility import may_see
 from engine.people_records import Person, Roster
 from engine.records import ASSIGNMENT_KINDS, Case, Event, current_assignment
 
@@ -87,6 +90,22 @@ class DirectoryRecipients:
             else:
                 people = []
         return [self._recipient(p) for p in people if p.id != event.actor]
+
+    def followers(
+        self, case: Case, event: Event, definition: ProcessDefinition, choices: Mapping[str, bool]
+    ) -> list[Recipient]:
+        roster = self.directory.roster()
+        found = []
+        for person_id in followers(case, choices):
+            person = roster.people.get(person_id)
+            if person is None or not person.active or person_id == event.actor:
+                continue
+            try:
+                if may_see(definition, roster, person_id, case, event.at):
+                    found.append(self._recipient(person))
+            except UnknownPerson:
+                continue  # left the team: nobody to tell
+        return found
 
     def _recipient(self, person: Person) -> Recipient:
         return recipient(person, self.preferences.get(person.id, self.default))

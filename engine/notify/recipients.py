@@ -9,6 +9,10 @@ Who is asked, per event kind:
 * `reminded`, `escalated`: the people holding the role the event's `notify` names (as a deadline records it);
 * `fired` into a state with an owner: the people holding that owner role, except the person who fired;
 * `assigned`, `claimed`, `reassigned`, …: the person the event's data names (`person`, `assignee` or `to`).
+
+A move of a case (`fired` into another state) is also told to the case's followers (`followers`): who they
+are is `engine.people.following`'s rule over the store's choices; each implementation says who of them it can
+reach (and, with a directory, who may still see the case).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 from engine.definition.model import ProcessDefinition
+from engine.people.following import followers
 from engine.records import Case, Event
 
 NO_NAMES: Mapping[str, str] = MappingProxyType({})
@@ -59,6 +64,18 @@ class Recipients(Protocol):
         """The people to tell about `event` of `case` (empty: nobody)."""
         ...
 
+    def followers(
+        self, case: Case, event: Event, definition: ProcessDefinition, choices: Mapping[str, bool]
+    ) -> list[Recipient]:
+        """The followers of `case` to tell of the move `event` (never the person who made it), given the
+        store's recorded `choices` (person → following)."""
+        ...
+
+
+def is_move(event: Event) -> bool:
+    """A case changing state by a trigger: what its followers hear of."""
+    return event.kind == "fired" and event.dest is not None and event.dest != event.source
+
 
 def role_asked(event: Event, definition: ProcessDefinition) -> str | None:
     """The role an event asks to be told, by the rules in the module docstring."""
@@ -84,6 +101,7 @@ class Contacts:
 
     def __init__(self, people: Sequence[tuple[Recipient, Sequence[str]]]) -> None:
         self._people = {person.id: person for person, _ in people}
+        self._holding: dict[tuple[str, str], list[Recipient]] = {}  # (process, role) → holders, as first asked
         self._by_role: dict[str, list[Recipient]] = {}
         for person, roles in people:
             for role in roles:
@@ -96,8 +114,11 @@ class Contacts:
         return bool(self._people)
 
     def holding(self, process_id: str, role: str) -> list[Recipient]:
-        found = [*self._by_role.get(f"{process_id}:{role}", ()), *self._by_role.get(role, ())]
-        return list({p.id: p for p in found}.values())
+        known = self._holding.get((process_id, role))
+        if known is None:  # the contacts never change: each (process, role) is worked out once
+            found = [*self._by_role.get(f"{process_id}:{role}", ()), *self._by_role.get(role, ())]
+            known = self._holding[(process_id, role)] = list({p.id: p for p in found}.values())
+        return list(known)
 
     def for_event(self, case: Case, event: Event, definition: ProcessDefinition) -> list[Recipient]:
         named = person_named(event) if event.kind not in ("reminded", "escalated", "fired") else None
@@ -109,3 +130,9 @@ class Contacts:
             return []
         people = self.holding(case.process_id, role)
         return [p for p in people if not (event.kind == "fired" and p.id == event.actor)]
+
+    def followers(
+        self, case: Case, event: Event, definition: ProcessDefinition, choices: Mapping[str, bool]
+    ) -> list[Recipient]:
+        """The followers this contact list knows (it has no visibility rules: every contact sees every case)."""
+        return [self._people[p] for p in followers(case, choices) if p != event.actor and p in self._people]

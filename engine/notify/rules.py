@@ -3,11 +3,15 @@
 `Notifier` is the engine's `Outbox` (see `engine.runtime.outbox`): called before each commit, it returns the
 rows to write in the same transaction. It chooses each person's template (their language) and fills the
 plain context now; rendering waits for delivery, so the event pays only for the choice.
+
+A move also tells the case's followers (`follows`: the store's recorded choices, read once per commit that
+moves a case, inside the same call): each once per commit, about the last move, and only if no other message of
+the commit already reaches them (the new assignee hears of the assignment, not of the move as well).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -15,7 +19,7 @@ from engine.calendars import WorkingCalendar
 from engine.definition.model import ProcessDefinition
 from engine.notify import schedule, wording
 from engine.notify.channels.base import Channel
-from engine.notify.recipients import Recipient, Recipients
+from engine.notify.recipients import Recipient, Recipients, is_move
 from engine.records import Case, Event
 from engine.store.outbox import OutboxMessage
 
@@ -36,6 +40,7 @@ class Notifier:
     recipients: Recipients
     channels: Mapping[str, Channel]
     default_channels: tuple[str, ...] = ("mail",)
+    follows: Callable[[str], Mapping[str, bool]] | None = None  # the store's `following`; None: no move messages
     _templates: dict[tuple[str | int | None, ...], tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def messages(
@@ -46,9 +51,28 @@ class Notifier:
             kind = wording.EVENT_KINDS.get(event.kind)
             if kind is None:
                 continue
-            urgent = is_urgent(event, definition)
-            for person in self.recipients.for_event(case, event, definition):
+            people = self.recipients.for_event(case, event, definition)
+            urgent = bool(people) and is_urgent(event, definition)
+            for person in people:
                 found.extend(self._for_person(kind, case, event, definition, calendar, person, urgent))
+        moves = [event for event in events if is_move(event)]
+        if moves and self.follows is not None:
+            found.extend(self._for_followers(case, moves[-1], definition, calendar, {m.person for m in found}))
+        return found
+
+    def _for_followers(
+        self,
+        case: Case,
+        move: Event,
+        definition: ProcessDefinition,
+        calendar: WorkingCalendar | None,
+        told: set[str],
+    ) -> list[OutboxMessage]:
+        assert self.follows is not None
+        found: list[OutboxMessage] = []
+        for person in self.recipients.followers(case, move, definition, self.follows(case.id)):
+            if person.id not in told:
+                found.extend(self._for_person(wording.MOVE, case, move, definition, calendar, person, False))
         return found
 
     def _template(self, kind: str, event: Event, definition: ProcessDefinition, locale: str) -> tuple[str, str]:

@@ -63,10 +63,10 @@ def deliver_at(
     at: datetime, person: Recipient, kind: str, calendar: WorkingCalendar | None, *, urgent: bool = False
 ) -> tuple[datetime, bool]:
     """When a `kind` message caused at `at` may reach `person`, and whether it goes in their digest."""
-    if urgent:
-        return at, False
-    zone = ZoneInfo(person.time_zone)
     choices = person.preferences
+    if urgent or (calendar is None and choices.quiet_hours is None and kind not in choices.digest):
+        return at, False  # nothing can hold it
+    zone = ZoneInfo(person.time_zone)
     if kind in choices.digest:
         return digest_slot(at, choices.digest[kind], zone, calendar), True
     quiet = choices.quiet_hours

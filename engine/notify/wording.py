@@ -26,7 +26,8 @@ from engine.store.outbox import OutboxMessage
 
 log = logging.getLogger("procflow.notify")
 
-KINDS = ("reminder", "escalation", "assignment")
+KINDS = ("reminder", "escalation", "assignment", "move")
+MOVE = "move"  # a case someone follows changed state: told to its followers (`engine.people.following`)
 DEFAULT_PREFIX = "procflow:"  # default templates live beside a definition's own, under this prefix
 EVENT_KINDS = {  # event kind → message kind
     "reminded": "reminder",
@@ -121,9 +122,15 @@ def context(kind: str, case: Case, event: Event, definition: ProcessDefinition, 
             "action": data.get("action") or "",
             "role": role,
             "role_title": definition.roles[role].title.get(lang) if role in definition.roles else role,
-            "actor": event.actor if kind == "assignment" else "",
+            "actor": event.actor if kind in ("assignment", MOVE) else "",
+            "from_title": _state_title(definition, event.source, lang) if kind == MOVE else "",
         },
     }
+
+
+def _state_title(definition: ProcessDefinition, state: str | None, lang: str) -> str:
+    found = definition.states.get(state or "")
+    return found.title.get(lang) if found is not None else state or ""
 
 
 def payload(definition: ProcessDefinition, person: Recipient, templates: tuple[str, str]) -> dict[str, Any]:

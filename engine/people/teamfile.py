@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.datafiles import read_data
 from engine.errors import InputError, RowProblem, TeamFileInvalid
+from engine.files import read_bounded
 from engine.people.admin import Draft, add_person, grant, substitute
 from engine.people_records import Roster, person_data, person_from
 
@@ -33,8 +34,9 @@ def read_team(path: str | Path) -> dict[str, Any]:
             raise InputError(f"{path}: a team file is a mapping with a list of 'people' (and of 'substitutes')")
         return data
     try:
-        rows = list(csv.DictReader(io.StringIO(file.read_text("utf-8-sig"))))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        text = read_bounded(file, what="team file").decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: cannot read the CSV file: {exc}") from None
     people = []
     for row in rows:

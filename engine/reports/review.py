@@ -3,6 +3,10 @@
 Figures are per process version (definition hash), over the cases started in
 the period. They are computed from events, so they need no bookkeeping of
 their own and cannot disagree with the audit trail.
+
+The funnel runs over the process's `pipeline` positions, and the close rate is the share of cases that became a
+`customer`. A process without a pipeline (a complaint) has its stages as the funnel, and its close rate is the
+share of cases that reached a final state (closed, however they ended); it has no `lost` count.
 """
 
 from __future__ import annotations
@@ -77,8 +81,17 @@ def figures(
 def version_figures(
     engine: Engine, d: ProcessDefinition, cases: list[Case], now: datetime, lang: str | None
 ) -> dict[str, Any]:
-    order = [p.id for p in d.pipeline]
-    titles = {p.id: p.title.get(lang) for p in d.pipeline}
+    if d.pipeline:
+        order = [p.id for p in d.pipeline]
+        titles = {p.id: p.title.get(lang) for p in d.pipeline}
+        position_of = d.pipeline_of
+    else:  # no sales pipeline: the funnel is the stages a case went through
+        order = [s.id for s in d.stages]
+        titles = {s.id: s.title.get(lang) for s in d.stages}
+
+        def position_of(state: str) -> str | None:
+            return d.states[state].stage
+
     reached: Counter[str] = Counter()
     stage_time: dict[str, list[float]] = defaultdict(list)
     region_time: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -89,7 +102,7 @@ def version_figures(
     calendar = calendars.for_declaration(d.calendar)
     compliance: dict[str, dict[str, Any]] = {}
     for case in cases:
-        positions = {d.pipeline_of(e.dest) for e in case.history if e.dest and e.dest in d.states}
+        positions = {position_of(e.dest) for e in case.history if e.dest and e.dest in d.states}
         for position in positions - {None}:
             reached[str(position)] += 1
         _stage_durations(d, case, now, stage_time)
@@ -132,7 +145,7 @@ def version_figures(
         if position != "lost":
             previous = count or previous
     started = len(cases)
-    closed = reached.get("customer", 0)
+    closed = reached.get("customer", 0) if d.pipeline else sum(outcomes.values())
     deadlines = []
     for name, row in sorted(compliance.items()):
         judged = row["met"] + row["late"] + row["missed"]
@@ -153,7 +166,7 @@ def version_figures(
         "hash": d.content_hash,
         "cases": started,
         "funnel": [f for f in funnel if f["position"] != "lost"],
-        "lost": reached.get("lost", 0),
+        "lost": reached.get("lost", 0) if d.pipeline else None,
         "close_rate": round(closed / started, 3) if started else None,
         "outcomes": dict(outcomes.most_common()),
         "stage_days": [

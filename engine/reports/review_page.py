@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
@@ -15,10 +17,22 @@ _PAGE = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_
 )
 
 
+def text_width(text: str, size: float) -> float:
+    """About how wide `text` is at font `size` (px): a wide (CJK) character a full em, any other about 0.6 em —
+    enough to keep a label inside its column without a font to measure with."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.6 * size for ch in text)
+
+
+def label_column(titles: Iterable[str], size: float, least: int) -> int:
+    """The width of the column right-aligned labels are drawn in: the widest label and a margin, or `least`."""
+    return max(least, round(max((text_width(t, size) for t in titles), default=0.0)) + 16)
+
+
 def funnel_svg(funnel: list[dict[str, Any]], width: int = 640) -> Markup:
     """Horizontal bars, one per pipeline position, each with its count and conversion from the one before."""
     top = max((f["cases"] for f in funnel), default=0) or 1
-    row, label = 34, 150
+    row, label = 34, label_column((str(f["title"]) for f in funnel), 13, 150)
+    width = max(width, label + 360)  # the bars keep their room when the labels are long
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(funnel) + 10}" role="img">']
     for i, step in enumerate(funnel):
         bar = max(2, round((width - label - 120) * step["cases"] / top))
@@ -36,7 +50,8 @@ def funnel_svg(funnel: list[dict[str, Any]], width: int = 640) -> Markup:
 def stages_svg(stages: list[dict[str, Any]], width: int = 640) -> Markup:
     """A box per stage: 25th–75th percentile box, median line, whisker to the 90th percentile (days)."""
     top = max((s["p90"] for s in stages), default=0) or 1
-    row, label = 34, 170
+    row, label = 34, label_column((str(s["title"]) for s in stages), 13, 170)
+    width = max(width, label + 360)
     scale = (width - label - 150) / top
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(stages) + 30}" role="img">']
     for i, s in enumerate(stages):

@@ -21,6 +21,7 @@ from engine.definition.model import ProcessDefinition
 from engine.documents import field_errors
 from engine.errors import (
     CaseClosed,
+    CaseExists,
     CaseNotFound,
     ConflictError,
     DocumentInvalid,
@@ -46,8 +47,10 @@ from engine.records import (
 )
 from engine.render_context import render_context, render_footer
 from engine.runtime import matching, policy, signing, transfer
+from engine.runtime.catch_up import CatchUp
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
+from engine.runtime.follow_ops import FollowOps
 from engine.runtime.hooks import Hooks
 from engine.runtime.inbox import InboxEntry
 from engine.runtime.inbox import inbox as build_inbox
@@ -80,7 +83,7 @@ def retrying(action: Callable[[], T], *, attempts: int = 5, pause: float = 0.01)
     raise AssertionError("unreachable")
 
 
-class Engine(SignoffOps):
+class Engine(SignoffOps, FollowOps, CatchUp):
     """Runs cases of any registered process definition, for the people of a team directory."""
 
     def __init__(
@@ -192,7 +195,10 @@ class Engine(SignoffOps):
                 events.append(computed)
                 case = apply(case, computed)
         case = self._then(case, events, self._assign_next(compiled, case, event.at))
-        self._commit(compiled, case, events, due_items(compiled, case, event.at))
+        try:
+            self._commit(compiled, case, events, due_items(compiled, case, event.at))
+        except ConflictError:  # a new case's only conflict: its id is taken
+            raise CaseExists(case.id) from None
         self.hooks.run(events, case)
         return case
 
@@ -310,7 +316,8 @@ class Engine(SignoffOps):
         return updated
 
     def publish(self, process_id: str, document: str, data: Any, actor: Actor) -> DocumentVersion:
-        """Store a new version of a shared document (seen by every case of the process)."""
+        """Store a new version of a shared document (seen by every case of the process); open cases whose
+        computed documents waited for it get them now (`engine.runtime.catch_up`)."""
         compiled = self._compile(self._latest(process_id))
         spec = self._spec(compiled, document)
         if not spec.shared:
@@ -329,6 +336,7 @@ class Engine(SignoffOps):
             0,
         )
         self.store.publish(process_id, version)
+        self._complete_waiting(process_id, document, version.at)
         return version
 
     def validate(self, process_id: str, document: str, data: Any) -> None:

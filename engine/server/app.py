@@ -23,6 +23,8 @@ from engine.server import (
     api_attachments,
     api_auth,
     api_cases,
+    api_follow,
+    api_outbox,
     api_people,
     api_processes,
     api_webhooks,
@@ -46,8 +48,10 @@ def endpoints() -> tuple[Endpoint, ...]:
         *api_processes.ENDPOINTS,
         *api_cases.ENDPOINTS,
         *api_people.ENDPOINTS,
+        *api_follow.ENDPOINTS,
         *api_attachments.ENDPOINTS,
         *api_webhooks.ENDPOINTS,
+        *api_outbox.ENDPOINTS,
     )
 
 

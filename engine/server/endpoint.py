@@ -136,8 +136,21 @@ def check_if_match(call: Call, case: Case) -> None:
         )
 
 
+def cursor_for(key: str) -> str:
+    """The opaque cursor a page gives out for the last key it showed."""
+    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def key_of(cursor: str) -> str:
+    """The key a cursor this server gave out stands for (400 for any other text)."""
+    try:
+        return base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ApiProblem(400, "the cursor is not one this server gave out") from None
+
+
 def page_limit(call: Call) -> int:
-    """The `limit` the client asked for (else the default page size), within the server's bounds."""
+    """The page size a request asks for (`limit`), within the server's bounds."""
     settings = call.context.settings
     limit_text = call.query("limit")
     limit = int(limit_text) if limit_text and limit_text.isdigit() else settings.page_size
@@ -149,16 +162,7 @@ def page_limit(call: Call) -> int:
 def cursor_after(call: Call) -> str | None:
     """The key the client's `cursor` names (the last item of the page before), or None on a first page."""
     cursor = call.query("cursor")
-    if not cursor:
-        return None
-    try:
-        return base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("utf-8")
-    except (binascii.Error, UnicodeError, ValueError):
-        raise ApiProblem(400, "the cursor is not one this server gave out") from None
-
-
-def cursor_for(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
+    return key_of(cursor) if cursor else None
 
 
 def page(

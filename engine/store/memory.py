@@ -48,6 +48,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
         self._directory: list[DirectoryEvent] = []
         self._work: dict[str, WorkItem] = {}
         self._rotation: dict[str, str] = {}
+        self._follows: dict[str, dict[str, bool]] = {}  # case id → person → following
 
     @classmethod
     def from_url(cls, url: str) -> MemoryStore:
@@ -109,6 +110,15 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
             else:
                 self._due.pop(case.id, None)
             self._claims.pop(case.id, None)
+
+    def set_following(self, case_id: str, person: str, following: bool, at: datetime) -> None:
+        with self._lock:
+            if case_id not in self._cases:
+                raise CaseNotFound(case_id)
+            self._follows.setdefault(case_id, {})[person] = following
+
+    def following(self, case_id: str) -> Mapping[str, bool]:
+        return dict(sorted(self._follows.get(case_id, {}).items()))
 
     def get(self, case_id: str) -> Case:
         try:

@@ -64,12 +64,17 @@ class MemoryOutbox:
                 )
 
     def outbox_list(
-        self, *, status: Status | None = None, case_id: str | None = None, limit: int = 100
+        self, *, status: Status | None = None, case_id: str | None = None, limit: int = 100, after: str | None = None
     ) -> list[OutboxRow]:
+        cursor = self._outbox.get(after) if after is not None else None
+        if after is not None and cursor is None:
+            return []
         rows = [
             r
             for r in self._outbox.values()
-            if (status is None or r.status == status) and (case_id is None or r.message.case_id == case_id)
+            if (status is None or r.status == status)
+            and (case_id is None or r.message.case_id == case_id)
+            and (cursor is None or (r.created_at, r.key) > (cursor.created_at, cursor.key))
         ]
         return sorted(rows, key=lambda r: (r.created_at, r.key))[:limit]
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder for every row: json.dumps builds one per call
 Status = Literal["pending", "sent", "dead", "discarded"]
 STATUSES: tuple[Status, ...] = ("pending", "sent", "dead", "discarded")
 
@@ -46,7 +47,7 @@ class OutboxMessage:
         return message_key(self.case_id, self.seq, self.person, self.channel)
 
     def payload_json(self) -> str:
-        return json.dumps(self.payload, ensure_ascii=False)
+        return _ENCODER.encode(self.payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +86,10 @@ class OutboxStore(Protocol):
         ...
 
     def outbox_list(
-        self, *, status: Status | None = None, case_id: str | None = None, limit: int = 100
+        self, *, status: Status | None = None, case_id: str | None = None, limit: int = 100, after: str | None = None
     ) -> list[OutboxRow]:
-        """Messages, oldest first, optionally of one status or case."""
+        """Messages, oldest first (by creation, then key), optionally of one status or case; `after`: only those
+        that come after the message with that key in this order (a page's cursor), none if there is no such key."""
         ...
 
     def outbox_retry(self, keys: Sequence[str] | None, now: datetime) -> int:

@@ -21,6 +21,7 @@ from engine.records import Case, DocumentVersion, Event, replay
 from engine.store.access_sql import AccessQueries
 from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
 from engine.store.board_sql import BoardQueries
+from engine.store.follows_sql import SQLFollows
 from engine.store.matches import MatchKey, SQLMatches
 from engine.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from engine.store.outbox import OutboxMessage
@@ -39,7 +40,7 @@ class Tx(Protocol):
         ...
 
 
-class SQLStore(SQLOutbox, AccessQueries, PeopleTables, SQLMatches, BoardQueries, ABC):
+class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, BoardQueries, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str

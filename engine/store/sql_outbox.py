@@ -128,9 +128,13 @@ class SQLOutbox:
         self._write("outbox", work)
 
     def outbox_list(
-        self, *, status: Status | None = None, case_id: str | None = None, limit: int = 100
+        self, *, status: Status | None = None, case_id: str | None = None, limit: int = 100, after: str | None = None
     ) -> list[OutboxRow]:
         sql, params = f"SELECT {COLUMNS} FROM outbox WHERE 1 = 1", list[Any]()
+        if after is not None:  # (created_at, key) after the cursor's row, by the primary key and the order below
+            mark = "(SELECT created_at FROM outbox WHERE key = ?)"
+            sql += f" AND (created_at > {mark} OR (created_at = {mark} AND key > ?))"
+            params += [after, after, after]
         if status is not None:
             sql, params = sql + " AND status = ?", [*params, status]
         if case_id is not None:

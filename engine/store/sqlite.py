@@ -116,4 +116,9 @@ class SQLiteStore(SQLStore):
             self._db.close()
 
 
-register_store("sqlite", SQLiteStore.from_url)
+def _exists(url: str) -> bool:
+    path = _path_from_url(url)
+    return path == ":memory:" or Path(path).is_file()
+
+
+register_store("sqlite", SQLiteStore.from_url, _exists)

@@ -75,3 +75,28 @@ def test_a_malformed_declaration_is_refused_by_the_schema(tree: Path, edit: Call
     with pytest.raises(DefinitionError) as caught:
         load(tree / SALES)
     assert any("messages" in p.path for p in caught.value.problems)
+
+
+def test_a_declared_move_template_is_carried_and_checked_like_the_others(
+    tree: Path, edit: Callable[[str, str, str], Path]
+) -> None:
+    edit(SALES, "messages:\n", "messages:\n  move: {zh-CN: sales/messages/move.zh-CN.md.j2}\n")
+    template = tree / "doc_templates/sales/messages/move.zh-CN.md.j2"
+    template.write_text("{{ case.id }}：{{ message.from_title }} → {{ case.state_title }}\n{{ message.actor }}\n")
+    assert load(tree / SALES).messages["move"] == {"zh-CN": "sales/messages/move.zh-CN.md.j2"}
+    template.write_text("{{ case.id }}\n{{ message.from_state }}\n")
+    found = [p for p in check(tree / SALES).errors if "message.from_state is not in a message" in p.message]
+    assert [(p.line, p.path) for p in found] == [(2, "messages.move.zh-CN")]
+
+
+def test_procflows_default_message_templates_use_only_what_a_message_has() -> None:
+    from engine.definition.messages import CONTEXT, KINDS, _unknown_reads
+    from engine.notify.wording import DEFAULT_PREFIX, default_templates
+    from engine.rendering import Renderer
+
+    defaults = default_templates()
+    renderer = Renderer(dict(defaults))
+    assert {name.removeprefix(DEFAULT_PREFIX).split(".")[0] for name in defaults} == set(KINDS)
+    for name, source in defaults.items():
+        assert list(_unknown_reads(renderer, name, source)) == [], name
+    assert "from_title" in CONTEXT["message"]

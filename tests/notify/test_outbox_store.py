@@ -117,3 +117,15 @@ def test_messages_wait_for_their_time(store: Store, case_id: str) -> None:
     _commit_with(store, case_id, [_message(case_id, 2, at=later)])
     assert box.outbox_claim("w", later - timedelta(seconds=1), later, 5) == []
     assert len(box.outbox_claim("w", later, later + timedelta(minutes=1), 5)) == 1
+
+
+def test_the_list_pages_by_cursor_in_creation_then_key_order(store: Store, case_id: str) -> None:
+    _commit_with(store, case_id, [_message(case_id, 2, p) for p in "abcde"])
+    every = _outbox(store).outbox_list()
+    first = _outbox(store).outbox_list(limit=2)
+    second = _outbox(store).outbox_list(limit=2, after=first[-1].key)
+    rest = _outbox(store).outbox_list(after=second[-1].key)
+    assert [r.key for r in first + second + rest] == [r.key for r in every] == sorted(r.key for r in every)
+    assert _outbox(store).outbox_list(after=every[-1].key) == []
+    assert _outbox(store).outbox_list(after="no-such-key") == []
+    assert _outbox(store).outbox_list(status="sent", after=first[0].key) == []

@@ -80,7 +80,7 @@ def test_the_command_line_reads_as_a_person(tmp_path: Path, mini_copy: Callable[
     for argv in (["status", case_id], ["history", case_id], ["render", case_id, "request"], ["audit", case_id]):
         code, _, err = run(*argv, "--as", "cy")
         assert code == 4 and f"no case {case_id!r}" in err, argv
-    assert run("list", "--process", "mini", "--as", "cy")[1] == ""
+    assert run("list", "--process", "mini", "--as", "cy")[1] == "no case matches these filters\n"
     assert case_id in run("list", "--process", "mini", "--as", "mona")[1]
     code, out, _ = run(
         "report", "--process", "mini", "--from", "2026-01-01", "--to", "2027-01-01", "--format", "json", "--as", "cy"

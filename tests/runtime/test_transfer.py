@@ -105,8 +105,8 @@ def test_list_and_history_on_the_command_line(running: Engine, tmp_path: Path, m
         out = io.StringIO()
         return main([*argv, "--db", url], out, io.StringIO()), out.getvalue()
 
-    assert run("list", "--process", "mini", "--stage", "deciding")[1].split()[0] == sent
-    assert run("list", "--process", "mini", "--role", "requester")[1].split()[0] == drafted
+    assert run("list", "--process", "mini", "--stage", "deciding")[1].splitlines()[1].split()[0] == sent
+    assert run("list", "--process", "mini", "--role", "requester")[1].splitlines()[1].split()[0] == drafted
     code, out = run("history", sent)
     assert code == 0 and "rita (requester) fired send: draft → review" in out
     exported = tmp_path / "case.json"

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from engine import Actor, ConflictError, Engine, FixedClock, ProcessDefinition, load
+from engine import Actor, CaseNotFound, ConflictError, Engine, FixedClock, ProcessDefinition, load
 from engine.audit import checkpoint, heads_root, verify
+from engine.errors import CaseExists
 from engine.records import stored_digest
 from engine.store import base
 from engine.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
@@ -117,9 +118,33 @@ def test_two_writers_on_one_case_exactly_one_wins(
 
 
 def test_the_same_case_id_twice_is_a_conflict_not_a_crash(running: Engine) -> None:
-    running.start("mini", REQUESTER, case_id="c-1")
-    with pytest.raises(ConflictError):
+    first = running.start("mini", REQUESTER, case_id="c-1")
+    with pytest.raises(ConflictError) as caught:
         running.start("mini", REQUESTER, case_id="c-1")
+    assert isinstance(caught.value, CaseExists)
+    assert str(caught.value) == "case c-1 already exists in this store; choose another id or leave it out"
+    assert running.get("c-1") == first  # the first case is untouched
+
+
+def test_following_keeps_each_persons_latest_choice_and_survives_a_reopen(
+    running: Engine, reopen: Callable[[], Store]
+) -> None:
+    case = running.start("mini", REQUESTER)
+    other = running.start("mini", REQUESTER)
+    store = running.store
+    store.set_following(case.id, "zoe", True, T0)
+    store.set_following(case.id, "adam", True, T0)
+    store.set_following(case.id, "adam", False, LATER)  # the latest choice wins: adam unfollowed
+    assert store.following(case.id) == {"adam": False, "zoe": True}
+    assert list(store.following(case.id)) == ["adam", "zoe"]  # by person
+    assert reopen().following(case.id) == {"adam": False, "zoe": True}
+    assert store.following(other.id) == {}
+
+
+def test_following_an_unknown_case_is_case_not_found_and_writes_nothing(running: Engine) -> None:
+    with pytest.raises(CaseNotFound):
+        running.store.set_following("no-such-case", "zoe", True, T0)
+    assert running.store.following("no-such-case") == {}
 
 
 def test_bulk_reads_return_every_case_with_its_history(running: Engine) -> None:
