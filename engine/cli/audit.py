@@ -11,7 +11,9 @@ from engine.cli.options import (
     Parents,
     Subcommands,
     engine_for,
+    in_zone,
     instant_or_date,
+    language,
     viewer,
 )
 from engine.cli.output import emit
@@ -37,7 +39,6 @@ def register(sub: Subcommands, parents: Parents) -> None:
     )
     p.add_argument("case", metavar="CASE")
     p.add_argument("--format", choices=["md", "html", "json"], default="md")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--bundle", metavar="ZIP", help="write the case's evidence pack (verify with verify-bundle)")
     p.set_defaults(run=cmd_audit)
@@ -51,7 +52,6 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("--from", dest="start", type=instant_or_date, required=True, metavar="DATE")
     p.add_argument("--to", dest="end", type=instant_or_date, required=True, metavar="DATE", help="exclusive")
     p.add_argument("--format", choices=["html", "csv", "json"], default="html")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_report)
 
@@ -84,8 +84,9 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
     case = engine.get(args.case, viewer=viewer(args))
     definition = engine.definition(case.process_id, case.definition_hash)
-    data = case_audit.audit_data(engine, case.id, engine.clock.now(), zone_of(definition), args.lang)
-    emit(case_audit.render(data, args.format, args.lang or definition.locale), args.output, out)
+    lang = language(args, definition)
+    data = case_audit.audit_data(engine, case.id, engine.clock.now(), zone_of(definition), lang)
+    emit(case_audit.render(data, args.format, lang), args.output, out)
     return 0 if data["verify"]["ok"] else 1
 
 
@@ -94,16 +95,17 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     engine = engine_for(args)
     definition = engine.definition(args.process)
-    if args.end <= args.start:
+    zone, lang = zone_of(definition), language(args, definition)
+    start, end = in_zone(args.start, zone), in_zone(args.end, zone)  # the process's days, not UTC's
+    if end <= start:
         raise UsageError("--to must be after --from")
-    period = review.Period(args.start, args.end)
-    data = review.figures(engine, args.process, period, engine.clock.now(), args.lang, viewer(args))
+    data = review.figures(engine, args.process, review.Period(start, end), engine.clock.now(), lang, viewer(args))
     if args.format == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":
         text = review_page.csv_text(data)
     else:
-        text = review_page.html(data, f"{definition.title.get(args.lang)} · review", args.lang or definition.locale)
+        text = review_page.html(data, definition.title.get(lang), lang)
     emit(text, args.output, out)
     return 0
 

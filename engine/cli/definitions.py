@@ -64,7 +64,6 @@ def register(sub: Subcommands, parents: Parents) -> None:
         "show", parents=[parents.files], help="outline a process: stages, states, roles, documents, deadlines"
     )
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.set_defaults(run=cmd_show)
 
     p = sub.add_parser(
@@ -72,13 +71,11 @@ def register(sub: Subcommands, parents: Parents) -> None:
     )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", choices=["mermaid", "mermaid-state", "dot", "svg"], default="mermaid")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_graph)
 
     p = sub.add_parser("handbook", parents=[parents.files], help="a standalone HTML handbook of a process for the team")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", default="handbook.html", help="default handbook.html")
     p.set_defaults(run=cmd_handbook)
 

@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         time,
         work,
     )
-    from engine.cli.options import Parents, Parser
+    from engine.cli.options import Parents, Parser, add_language
     from engine.cli.teach import teach
 
     parser = Parser(prog="procflow", description="Run declarative YAML business processes.")
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parents = Parents.build()
     for area in (definitions, cases, signoffs, time, audit, evidence, admin, notify, server, team, work, project):
         area.register(sub, parents)
+    add_language(parser)
     teach(dict(sub.choices))
     return parser
 

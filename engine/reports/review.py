@@ -16,6 +16,7 @@ from typing import Any
 from engine import calendars
 from engine.deadlines import obligations, visits
 from engine.definition.model import ProcessDefinition
+from engine.i18n import translator
 from engine.records import Case
 from engine.runtime.engine import Engine
 
@@ -57,6 +58,7 @@ def figures(
         "process": process_id,
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
+        "zone": str(period.start.tzinfo or "UTC"),
         "cases": sum(len(v) for v in by_version.values()),
         "versions": versions,
     }
@@ -65,6 +67,7 @@ def figures(
 def version_figures(
     engine: Engine, d: ProcessDefinition, cases: list[Case], now: datetime, lang: str | None
 ) -> dict[str, Any]:
+    words = translator(lang or d.locale)
     order = [p.id for p in d.pipeline]
     titles = {p.id: p.title.get(lang) for p in d.pipeline}
     reached: Counter[str] = Counter()
@@ -161,6 +164,7 @@ def version_figures(
         "region_days": [
             {
                 "state": state,
+                "state_title": words.named(state, d.states[state].title),
                 "region": region,
                 "cases": len(times),
                 "median": round(statistics.median(times), 2),
@@ -171,6 +175,7 @@ def version_figures(
         "deadlines": deadlines,
         "loss_reasons": dict(losses.most_common()),
         "workload": {"by_role": dict(by_role.most_common()), "by_person": dict(by_person.most_common(20))},
+        "role_titles": {role: words.named(role, d.roles[role].title) for role in by_role if role in d.roles},
     }
 
 
