@@ -11,6 +11,7 @@ from engine.cli.options import (
     Parents,
     Subcommands,
     engine_for,
+    language,
     load_process,
     process_path,
     version_hash,
@@ -114,14 +115,16 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    out.write(outline(load_process(args, args.file), args.lang))
+    definition = load_process(args, args.file)
+    out.write(outline(definition, language(args, definition)))
     return 0
 
 
 def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine import graph
 
-    emit(graph.render(load_process(args, args.file), args.format, args.lang), args.output, out)
+    definition = load_process(args, args.file)
+    emit(graph.render(definition, args.format, language(args, definition)), args.output, out)
     return 0
 
 
@@ -131,7 +134,7 @@ def cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path = process_path(args.file)
     definition = load_process(args, path)
     examples = handbook.example_documents(definition, handbook.scenarios_beside(path, definition.id))
-    emit(handbook.build(definition, lang=args.lang, examples=examples), args.output, out)
+    emit(handbook.build(definition, lang=language(args, definition), examples=examples), args.output, out)
     return 0
 
 

@@ -58,11 +58,10 @@ def stages_svg(stages: list[dict[str, Any]], words: Translator, width: int = 640
         )
         median = words._("{median} d (p90 {p90})", median=words.number(s["median"] or 0), p90=words.number(s["p90"]))
         parts.append(f'<text x="{x90 + 6:.1f}" y="{y + 21}" font-size="11">{escape(median)}</text>')
-    axis, days = 10 + row * len(stages), words._("{n} days", n=f"{top:.0f}")
+    axis, longest = 10 + row * len(stages), f"{top:.0f}"
+    days = words._("{n} days", n=longest)
     parts.append(f'<text x="{label}" y="{axis + 10}" font-size="11" fill="#666">0</text>')
-    parts.append(
-        f'<text x="{width - 150}" y="{axis + 10}" font-size="11" fill="#666">{escape(days)}</text>'
-    )
+    parts.append(f'<text x="{width - 150}" y="{axis + 10}" font-size="11" fill="#666">{escape(days)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
