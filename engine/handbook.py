@@ -108,7 +108,7 @@ def build(
         diagram: Markup | str = Markup(graph.svg(definition, lang).split("?>", 1)[-1])
     except ProcflowError:
         diagram = Markup("<pre>") + outline(definition, lang) + Markup("</pre>")
-    renderer = Renderer(definition.templates)
+    renderer = Renderer(definition.templates, definition.locale)
     roles = list(definition.roles.values())
     stages = []
     matrix = []

@@ -145,3 +145,15 @@ def test_an_en_run_carries_no_chinese_label_outside_user_data(
             text = text.replace(name, " ")
         assert re.findall(r"[\u4e00-\u9fff]+", text) == []
         assert "Funnel" in page or "Timeline" in page
+
+
+def test_document_templates_write_money_and_dates_for_the_process_locale() -> None:
+    from engine.rendering import Renderer
+
+    template = {"t.md.j2": "{{ doc.amount | money }} · {{ doc.day | date }} · {{ doc.amount | money('USD') }}"}
+    zh = Renderer(template, "zh-CN").render_markdown("t.md.j2", {"doc": {"amount": 722000, "day": "2026-12-12"}}, "f")
+    assert zh.startswith("¥722,000.00 · 2026年12月12日 · US$722,000.00")
+    en = Renderer(template, "en").render_markdown("t.md.j2", {"doc": {"amount": 722000, "day": "2026-12-12"}}, "f")
+    assert en.startswith("CN¥722,000.00 · Dec 12, 2026")
+    assert list(Renderer(template).problems("t.md.j2")) == []  # the template checks know both filters
+    assert list(Renderer({"u.md.j2": "{{ doc.x | moneyy }}"}).problems("u.md.j2"))  # and still refuse unknown ones
