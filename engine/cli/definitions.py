@@ -22,6 +22,7 @@ from engine.definition.loader import check
 from engine.definition.model import ProcessDefinition
 from engine.definition.revisions import is_revision_spec, load_revision
 from engine.errors import InputError, ProcflowError
+from engine.i18n import translator
 from engine.presentation import outline, zone_of
 from engine.runtime.engine import Engine
 
@@ -172,17 +173,19 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ProcflowError as exc:
         print(f"procflow: error: {exc.message}", file=err)
         return 2
-    changes = diff.compare(old, new)
+    lang = "en" if args.json else language(args, new)  # the JSON format's words are English in every language
+    changes = diff.compare(old, new, lang)
     if args.json:
         print_json(diff.as_json(old, new, changes), out)
     elif args.format == "html":
         from engine.rendering import markdown_page
 
-        out.write(markdown_page(diff.as_text(old, new, changes, markdown=True), f"{new.id} changes", new.locale))
+        page = diff.as_text(old, new, changes, markdown=True, lang=lang)
+        out.write(markdown_page(page, f"{new.id} · {new.title.get(lang)}", lang))
     else:
-        out.write(diff.as_text(old, new, changes, markdown=args.format == "md"))
+        out.write(diff.as_text(old, new, changes, markdown=args.format == "md", lang=lang))
     if args.cases and changes:
-        print("\nrunning cases affected:", file=out)
+        print("\n" + translator(lang)._("running cases affected:"), file=out)
         for affected in affected_cases(engine_for(args).store, old, new, changes):
             print(f"  {affected.case_id} ({affected.state}): " + "; ".join(affected.notes), file=out)
     return 1 if changes else 0
