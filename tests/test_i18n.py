@@ -128,9 +128,12 @@ def _report_pages(db: str, lang: str, tmp_path: Path) -> list[str]:
 def test_the_zh_cn_review_and_audit_pages_carry_no_english_label(
     sales_db: str, sales: ProcessDefinition, tmp_path: Path
 ) -> None:
-    for page in _report_pages(sales_db, "zh-CN", tmp_path):
+    pages = _report_pages(sales_db, "zh-CN", tmp_path)
+    for page in pages:
         assert _english_labels(_labels_shown(page, sales)) == []
         assert "销售漏斗" in page or "时间线" in page
+    assert "选择竞争对手 (chose_competitor)" in pages[0]  # a loss reason by its title from the YAML
+    assert "2026年1月1日" in pages[0]  # the period in the locale's date form
     for page in _report_pages(sales_db, "en", tmp_path):  # the check does see English labels where they are
         assert {"Deadlines", "Process"} & set(_english_labels(_labels_shown(page, sales)))
 
@@ -145,6 +148,7 @@ def test_an_en_run_carries_no_chinese_label_outside_user_data(
             text = text.replace(name, " ")
         assert re.findall(r"[\u4e00-\u9fff]+", text) == []
         assert "Funnel" in page or "Timeline" in page
+    assert "Chose a competitor (chose_competitor)" in _report_pages(sales_db, "en", tmp_path)[0]
 
 
 def test_document_templates_write_money_and_dates_for_the_process_locale() -> None:

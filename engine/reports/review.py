@@ -75,6 +75,7 @@ def version_figures(
     region_time: dict[tuple[str, str], list[float]] = defaultdict(list)
     outcomes: Counter[str] = Counter()
     losses: Counter[str] = Counter()
+    loss_titles: dict[str, str] = {}
     by_person: Counter[str] = Counter()
     by_role: Counter[str] = Counter()
     calendar = calendars.for_declaration(d.calendar)
@@ -88,10 +89,12 @@ def version_figures(
         if d.states[case.state].final:
             outcomes[case.state] += 1
             if d.pipeline_of(case.state) == "lost" or case.state == "lost":
-                for versions in case.documents.values():
+                for name, versions in case.documents.items():
                     reason = versions[-1].data.get("reason")
                     if isinstance(reason, str):
                         losses[reason] += 1
+                        spec = d.documents.get(name)
+                        loss_titles[reason] = words.named(reason, spec.choice("reason", reason) if spec else None)
         for event in case.history:
             if event.kind in ("submitted", "fired") and event.role != "system":
                 by_person[event.actor] += 1
@@ -174,6 +177,7 @@ def version_figures(
         ],
         "deadlines": deadlines,
         "loss_reasons": dict(losses.most_common()),
+        "loss_titles": loss_titles,
         "workload": {"by_role": dict(by_role.most_common()), "by_person": dict(by_person.most_common(20))},
         "role_titles": {role: words.named(role, d.roles[role].title) for role in by_role if role in d.roles},
     }
