@@ -161,3 +161,10 @@ def test_document_templates_write_money_and_dates_for_the_process_locale() -> No
     assert en.startswith("CN¥722,000.00 · Dec 12, 2026")
     assert list(Renderer(template).problems("t.md.j2")) == []  # the template checks know both filters
     assert list(Renderer({"u.md.j2": "{{ doc.x | moneyy }}"}).problems("u.md.j2"))  # and still refuse unknown ones
+
+
+def test_a_store_wide_command_speaks_the_environment_language(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert run("verify", "--db", db)[1] == "通过：0 个案例，0 个事件，0 个检查点\n"
+    assert run("verify", "--db", db, "--lang", "en")[1] == "ok: 0 case(s), 0 event(s), 0 checkpoint(s)\n"

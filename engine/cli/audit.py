@@ -18,6 +18,7 @@ from engine.cli.options import (
 )
 from engine.cli.output import emit
 from engine.errors import UsageError
+from engine.i18n import translator
 from engine.presentation import zone_of
 
 
@@ -71,8 +72,14 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     verdict = audit.verify(engine_for(args).store, digest_written_down=args.checkpoint)
     for problem in verdict.problems:
         print(problem, file=out)
-    summary = f"{verdict.cases} case(s), {verdict.events} event(s), {verdict.checkpoints} checkpoint(s)"
-    print(f"{'ok' if verdict.ok else 'TAMPERED'}: {summary}", file=out)
+    words = translator(language(args))
+    summary = words._(
+        "{cases} case(s), {events} event(s), {checkpoints} checkpoint(s)",
+        cases=verdict.cases,
+        events=verdict.events,
+        checkpoints=verdict.checkpoints,
+    )
+    print(f"{words._('ok') if verdict.ok else words._('TAMPERED')}: {summary}", file=out)
     return 0 if verdict.ok else 1
 
 
@@ -119,6 +126,7 @@ def cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--introduce needs --sign KEY (the key in charge vouches for the new one)")
     engine = engine_for(args)
     number, digest = audit.checkpoint(engine.store, engine.clock.now())
-    print(f"checkpoint {number}: {digest[:32]}", file=out)
-    print("write the digest down; 'procflow verify --checkpoint DIGEST' proves the history since", file=err)
+    words = translator(language(args))
+    print(words._("checkpoint {number}: {digest}", number=number, digest=digest[:32]), file=out)
+    print(words._("write the digest down; 'procflow verify --checkpoint DIGEST' proves the history since"), file=err)
     return 0
