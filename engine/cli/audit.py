@@ -79,7 +79,8 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         events=verdict.events,
         checkpoints=verdict.checkpoints,
     )
-    print(f"{words._('ok') if verdict.ok else words._('TAMPERED')}: {summary}", file=out)
+    verdict_word = words._("ok") if verdict.ok else words._("TAMPERED")
+    print(words._("{verdict}: {summary}", verdict=verdict_word, summary=summary), file=out)
     return 0 if verdict.ok else 1
 
 
