@@ -1,20 +1,24 @@
 """The message catalogs against the code: what Babel's extractor finds in `engine/` (as `babel.cfg` says), and
 the maintainer's step that brings the catalogs up to date.
 
-    python -m tests.catalogs        # add new msgids to every catalog (translations kept), drop unused ones
+    python -m tests.catalogs          # add new msgids to every catalog (translations kept), drop unused ones
+    python -m tests.catalogs compile  # after translating: compile every .po to the .mo the run reads
 
-Then translate the new entries of `engine/locale/zh_CN/LC_MESSAGES/procflow.po` (an empty msgstr is untranslated;
-`tests/test_i18n.py` fails until none is). English is the source language: its catalog lists every msgid with
-an empty msgstr, and is the template a translator to a new language starts from.
+Translate the new entries of `engine/locale/zh_CN/LC_MESSAGES/procflow.po` (an empty msgstr is untranslated;
+`tests/test_i18n.py` fails until none is, and while a `.mo` does not match its `.po`). English is the source
+language: its catalog lists every msgid with an empty msgstr, and is the template a translator to a new
+language starts from.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +49,15 @@ def read(folder: str) -> Catalog:
         return read_po(handle)
 
 
+def compiled(folder: str) -> bytes:
+    """The `.mo` the catalog's `.po` compiles to (what the run reads)."""
+    out = io.BytesIO()
+    write_mo(out, read(folder))
+    return out.getvalue()
+
+
 def update() -> None:
-    """Every catalog holds exactly the extracted msgids; translations already made are kept."""
+    """Every catalog holds exactly the extracted msgids (translations already made are kept), and is compiled."""
     messages = extracted()
     for folder, language in (("en", "en"), ("zh_CN", "zh_CN")):
         path = catalog_path(folder)
@@ -58,7 +69,15 @@ def update() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
             write_po(handle, new, width=120, omit_header=False, sort_output=True)
+    compile_all()
+
+
+def compile_all() -> None:
+    for folder in ("en", "zh_CN"):
+        catalog_path(folder).with_suffix(".mo").write_bytes(compiled(folder))
 
 
 if __name__ == "__main__":
-    update()
+    import sys
+
+    compile_all() if sys.argv[1:] == ["compile"] else update()

@@ -14,7 +14,7 @@ from engine import Engine, ProcessDefinition, open_store
 from engine.cli import build_parser, main
 from engine.errors import UsageError
 from engine.i18n import choose, negotiate, translator
-from tests.catalogs import extracted, read
+from tests.catalogs import catalog_path, compiled, extracted, read
 from tests.review_data import PEOPLE, generate
 
 
@@ -36,6 +36,11 @@ def test_every_string_the_code_marks_has_a_chinese_translation() -> None:
     assert untranslated == [], "run 'python -m tests.catalogs' and translate: " + "; ".join(untranslated)
     assert set(zh) <= set(marked), "the zh_CN catalog holds strings the code no longer uses"
     assert {m.id for m in read("en") if m.id} == set(marked)
+
+
+@pytest.mark.parametrize("folder", ["en", "zh_CN"])
+def test_the_compiled_catalog_the_run_reads_matches_its_po(folder: str) -> None:
+    assert catalog_path(folder).with_suffix(".mo").read_bytes() == compiled(folder), "run 'python -m tests.catalogs'"
 
 
 def test_a_translation_keeps_the_fields_of_its_message() -> None:
