@@ -15,7 +15,7 @@ from engine.cli import build_parser, main
 from engine.errors import UsageError
 from engine.i18n import choose, negotiate, translator
 from tests.catalogs import catalog_path, compiled, extracted, read
-from tests.review_data import PEOPLE, generate
+from tests.review_data import PEOPLE, review_store
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -90,11 +90,7 @@ def test_numbers_money_and_dates_are_written_for_the_locale() -> None:
 
 @pytest.fixture(scope="module")
 def sales_db(tmp_path_factory: pytest.TempPathFactory, sales: ProcessDefinition) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('i18n') / 'i18n.db'}"
-    engine = Engine(open_store(url))
-    engine.register(sales)
-    generate(engine.store, sales, 60)
-    return url
+    return review_store(tmp_path_factory.mktemp("i18n"), sales, 60)
 
 
 def _labels_shown(page: str, definition: ProcessDefinition) -> str:

@@ -10,19 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, ProcessDefinition, open_store
+from engine import ProcessDefinition
 from engine.cli import main
 from tests.conftest import headless_browser
-from tests.review_data import generate
+from tests.review_data import review_store
 
 
 @pytest.fixture(scope="module")
 def review_db(tmp_path_factory: pytest.TempPathFactory, sales: ProcessDefinition) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('review') / 'review.db'}"
-    engine = Engine(open_store(url))
-    engine.register(sales)
-    generate(engine.store, sales, 400)
-    return url
+    return review_store(tmp_path_factory.mktemp("review"), sales, 400)
 
 
 def run(*argv: str) -> tuple[int, str]:
