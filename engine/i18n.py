@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -127,6 +128,16 @@ class Translator:
         if isinstance(day, datetime):
             day = day.astimezone(zone or UTC).date() if day.tzinfo else day.date()
         return str(format_date(day, "medium", locale=self.babel_locale))
+
+
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns, for tables that line up in any language."""
+    return text + " " * max(0, width - columns(text))
 
 
 def translator(lang: str | None = None) -> Translator:

@@ -36,6 +36,8 @@ class _Names:
 
     def acting_role(self, ident: str) -> str:
         """The role an actor acted in, by its title alone (the id where it has none): 'rita (Requester)'."""
+        if ident == "system":
+            return self.words._("system")
         found = self.d.roles.get(ident) if self.d else None
         return (self.words.title(found.title) if found is not None else "") or ident
 

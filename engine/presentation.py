@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from engine.deadlines import Obligation
 from engine.definition.model import Deadline, Duration, ProcessDefinition, Requirement, State, Text
-from engine.i18n import instant, iso, translator
+from engine.i18n import instant, iso, pad, translator
 from engine.narration import describe_event as describe_event  # the web pages import it from here
 from engine.records import Case, current_assignment
 
@@ -261,7 +261,7 @@ def obligation_line(info: dict[str, Any], zone: tzinfo = UTC, lang: str | None =
         period = words._(
             "{count} of at least {min} in the period ending {due}", count=info["count"], min=info["min"], due=due
         )
-        return f"{name:<5} {status:<8} {period}  {info['title']}"
+        return f"{name:<5} {pad(status, 8)} {period}  {info['title']}"
     by = info["met_by"] or "-"
     detail = {
         "open": lambda: words._("due {due} (in {remaining})", due=due, remaining=info["remaining"]),
@@ -273,4 +273,4 @@ def obligation_line(info: dict[str, Any], zone: tzinfo = UTC, lang: str | None =
         "breach": lambda: words._("breached: {rule}", rule=info["rule"]),
     }[info["status"]]()
     warn = words._(" (provisional: this year's official working days are not published yet)")
-    return f"{name:<5} {status:<8} {detail}  {info['title']}{warn if info['provisional'] else ''}"
+    return f"{name:<5} {pad(status, 8)} {detail}  {info['title']}{warn if info['provisional'] else ''}"

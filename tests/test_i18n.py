@@ -169,3 +169,10 @@ def test_a_store_wide_command_speaks_the_environment_language(monkeypatch: pytes
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     assert run("verify", "--db", db)[1] == "通过：0 个案例，0 个事件，0 个检查点\n"
     assert run("verify", "--db", db, "--lang", "en")[1] == "ok: 0 case(s), 0 event(s), 0 checkpoint(s)\n"
+
+
+def test_tables_line_up_in_terminal_columns_whatever_the_language() -> None:
+    from engine.i18n import columns, pad
+
+    assert columns("未完成") == 6 and pad("未完成", 8) == "未完成  " and pad("missed", 8) == "missed  "
+    assert pad("负责角色", 4) == "负责角色"  # never cut

@@ -18,7 +18,7 @@ from engine.cli.options import (
 from engine.cli.output import emit, print_json
 from engine.datafiles import read_data
 from engine.errors import InputError
-from engine.i18n import instant, translator
+from engine.i18n import columns, instant, pad, translator
 from engine.narration import describe_event
 from engine.presentation import case_row, describe_case, describe_obligation, obligation_line, zone_of
 
@@ -151,10 +151,10 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     head = words._("case {id}", id=info["id"])
     print(f"{head}  ({info['process']}@{info['version']} #{info['definition_hash'][:12]})", file=out)
     print(words._("  (times in {zone})", zone=zone), file=out)
-    width = max(len(label) for label, _ in rows) + 2
+    width = max(columns(label) for label, _ in rows) + 2
     for label, value in rows:
         if value or label in (words._("state"), words._("stage"), words._("owner")):
-            print(f"  {label:<{width}}{value}", file=out)
+            print(f"  {pad(label, width)}{value}", file=out)
     print("  " + words._("documents"), file=out)
     for doc in info["documents"]:
         at = instant(datetime.fromisoformat(doc["at"]), zone)

@@ -17,7 +17,7 @@ from engine.cli.options import (
     positive,
 )
 from engine.cli.output import print_json
-from engine.i18n import instant, translator
+from engine.i18n import instant, pad, translator
 from engine.presentation import describe_obligation, span, status_word, zone_of
 from engine.records import Event
 
@@ -81,7 +81,7 @@ def cmd_overdue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         late = words._("late {span}", span=row["late_by"] or "-")
         print(
             f"{row['case']:<20} {row['state']:<22} {row['owner'] or '-':<22} {row['ref'] or row['deadline']:<5} "
-            f"{status_word(row['status'], lang):<8} {late}{periods}  {row['title']}",
+            f"{pad(status_word(row['status'], lang), 8)} {late}{periods}  {row['title']}",
             file=out,
         )
     return 0
