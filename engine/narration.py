@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.definition.model import ProcessDefinition
 from engine.i18n import Translator, instant, translator
-from engine.records import ASSIGNMENT_KINDS, ROUND_KINDS, Event
+from engine.records import ASSIGNMENT_KINDS, ROUND_KINDS, SYSTEM_ROLE, Event
 
 _NOTES = ("reminded", "escalated", "breach", "migrated", "recalendared")
 
@@ -36,7 +36,7 @@ class _Names:
 
     def acting_role(self, ident: str) -> str:
         """The role an actor acted in, by its title alone (the id where it has none): 'rita (Requester)'."""
-        if ident == "system":
+        if ident == SYSTEM_ROLE:
             return self.words._("system")
         found = self.d.roles.get(ident) if self.d else None
         return (self.words.title(found.title) if found is not None else "") or ident

@@ -135,6 +135,7 @@ def test_the_zh_cn_review_and_audit_pages_carry_no_english_label(
         assert "销售漏斗" in page or "时间线" in page
     assert "选择竞争对手 (chose_competitor)" in pages[0]  # a loss reason by its title from the YAML
     assert "2026年1月1日" in pages[0]  # the period in the locale's date form
+    assert "<th>时间</th>" in pages[1]  # the audit timeline's "when" (not the handbook's 条件)
     for page in _report_pages(sales_db, "en", tmp_path):  # the check does see English labels where they are
         assert {"Deadlines", "Process"} & set(_english_labels(_labels_shown(page, sales)))
 

@@ -17,7 +17,7 @@ from engine.audit import chain_problem
 from engine.i18n import Translator, instant, iso, translator
 from engine.narration import event_sentence
 from engine.presentation import describe_obligation, status_word
-from engine.records import SYSTEM, performs
+from engine.records import SYSTEM, SYSTEM_ROLE, performs
 from engine.rendering import markdown_page
 from engine.runtime.engine import Engine
 
@@ -47,7 +47,9 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: 
                 "when": instant(event.at, zone),
                 "actor": event.actor,
                 "role": event.role,
-                "role_title": words.named(event.role, role.title if role else None),
+                "role_title": words._("system")
+                if event.role == SYSTEM_ROLE
+                else words.named(event.role, role.title if role else None),
                 "basis": basis,
                 "basis_text": basis_text(basis, words),
                 "kind": event.kind,
