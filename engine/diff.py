@@ -14,6 +14,7 @@ from typing import Any, Literal
 from engine.canonical import digest
 from engine.definition.model import Deadline, ProcessDefinition, Transition
 from engine.definition.values import Duration
+from engine.i18n import Translator, translator
 
 Kind = Literal["added", "removed", "changed", "renamed"]
 FORMAT_VERSION = 1
@@ -50,174 +51,6 @@ def _duration_days(d: Duration | None) -> float | None:
     return {"hours": 1 / 24, "days": 1, "working_days": 1.4, "weeks": 7}[d.unit] * d.amount
 
 
-def _deadline_changes(a: Deadline, b: Deadline) -> list[str]:
-    out = []
-    for name in ("kind", "after", "met_by", "field", "soft", "action", "min", "max"):
-        x, y = getattr(a, name), getattr(b, name)
-        if str(x) != str(y):
-            out.append(f"{name}: {x} → {y}")
-    for name in ("within", "at_least", "per", "remind_before"):
-        x, y = getattr(a, name), getattr(b, name)
-        if str(x) != str(y):
-            dx, dy = _duration_days(x), _duration_days(y)
-            verdict = ""
-            if dx is not None and dy is not None and dx != dy:
-                tighter = dy < dx if name != "at_least" else dy > dx
-                verdict = " (stricter)" if tighter else " (looser)"
-            out.append(f"{name}: {x} → {y}{verdict}")
-    if [str(e) for e in a.escalate] != [str(e) for e in b.escalate]:
-        out.append(f"escalations: {len(a.escalate)} → {len(b.escalate)} rule(s)")
-    return out
-
-
-def _transition_key(d: ProcessDefinition, t: Transition) -> str:
-    same = [x for x in d.transitions if x.trigger == t.trigger]
-    return t.trigger if len(same) == 1 else f"{t.trigger}→{t.dest}"
-
-
-def _schema_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    out = []
-    a, b = old.get("properties", {}), new.get("properties", {})
-    ra, rb = set(old.get("required", ())), set(new.get("required", ()))
-    for name in sorted(set(a) | set(b)):
-        if name not in b:
-            out.append(f"field {name} removed")
-        elif name not in a:
-            out.append(f"field {name} added" + (" (required)" if name in rb else ""))
-        else:
-            for key in ("type", "enum", "format", "minimum", "maximum", "maxLength", "$ref"):
-                if a[name].get(key) != b[name].get(key):
-                    out.append(f"field {name}: {key} {a[name].get(key)} → {b[name].get(key)}")
-            if name in rb and name not in ra:
-                out.append(f"field {name} now required")
-            if name in ra and name not in rb:
-                out.append(f"field {name} no longer required")
-    return out
-
-
-def compare(old: ProcessDefinition, new: ProcessDefinition) -> list[Change]:
-    """Every semantic change from `old` to `new`, grouped by stage (new titles), stable order."""
-    if old.content_hash == new.content_hash:
-        return []
-    changes: list[Change] = list(_process(old, new))
-    changes += _keyed("role", old.roles, new.roles, lambda r: "", _role_details)
-    stages_old = {s.id: s for s in old.stages}
-    stages_new = {s.id: s for s in new.stages}
-    changes += _keyed("stage", stages_old, stages_new, lambda s: _text(s.title), _stage_details)
-    changes += _keyed(
-        "state",
-        old.states,
-        new.states,
-        lambda s: _stage_title(new if s.id in new.states else old, s.id),
-        _state_details,
-    )
-    changes += list(_transitions(old, new))
-    changes += list(_documents(old, new))
-    changes += _keyed(
-        "separation",
-        {r.id: r for r in old.separation},
-        {r.id: r for r in new.separation},
-        lambda r: "",
-        lambda a, b: [
-            f"{k}: {getattr(a, k)} → {getattr(b, k)}"
-            for k in ("did", "may_not")
-            if str(getattr(a, k)) != str(getattr(b, k))
-        ],
-    )
-    changes += _keyed(
-        "invariant",
-        {i.id: i for i in old.invariants},
-        {i.id: i for i in new.invariants},
-        lambda i: "",
-        lambda a, b: [
-            f"{k}: {getattr(a, k)} → {getattr(b, k)}" for k in ("start", "end") if getattr(a, k) != getattr(b, k)
-        ],
-    )
-    return changes
-
-
-def _process(old: ProcessDefinition, new: ProcessDefinition) -> Iterator[Change]:
-    details = []
-    for name in ("title", "description", "version", "initial", "locale"):
-        x, y = _text(getattr(old, name)), _text(getattr(new, name))
-        if x != y:
-            details.append(f"{name}: {x} → {y}")
-    if details:
-        yield Change("changed", "process", new.id, new.title.get(), details=tuple(details))
-    if old.calendar != new.calendar:
-        yield Change("changed", "calendar", new.id, "calendar", details=(f"{old.calendar} → {new.calendar}",))
-
-
-def _role_details(a: Any, b: Any) -> list[str]:
-    return [
-        f"{k}: {_text(getattr(a, k))} → {_text(getattr(b, k))}"
-        for k in ("title", "external")
-        if _text(getattr(a, k)) != _text(getattr(b, k))
-    ]
-
-
-def _stage_details(a: Any, b: Any) -> list[str]:
-    out = [
-        f"{k}: {_text(getattr(a, k))} → {_text(getattr(b, k))}"
-        for k in ("title", "goal", "pipeline", "index")
-        if _text(getattr(a, k)) != _text(getattr(b, k))
-    ]
-    return out + _deadline_set(a.deadlines, b.deadlines)
-
-
-def _state_details(a: Any, b: Any) -> list[str]:
-    out = [
-        f"{k}: {_text(getattr(a, k))} → {_text(getattr(b, k))}"
-        for k in ("title", "stage", "owner", "final")
-        if _text(getattr(a, k)) != _text(getattr(b, k))
-    ]
-    ra, rb = {str(r) for r in a.requires}, {str(r) for r in b.requires}
-    out += [f"now requires {r}" for r in sorted(rb - ra)] + [f"no longer requires {r}" for r in sorted(ra - rb)]
-    return (
-        out + _region_details(a, b) + _signoff_details(a.signoff, b.signoff) + _deadline_set(a.deadlines, b.deadlines)
-    )
-
-
-def _signoff_details(a: Any, b: Any) -> list[str]:
-    """A sign-off round added or removed, its signers, mode, quorum, order and outcome moves changed."""
-    if a == b:
-        return []
-    if a is None or b is None:
-        rule = a or b
-        return [f"sign-off {'added' if a is None else 'removed'} ({rule.mode} of {', '.join(rule.signers)})"]
-    out = [f"signer {r} added" for r in b.signers if r not in a.signers]
-    out += [f"signer {r} removed" for r in a.signers if r not in b.signers]
-    for key in ("mode", "quorum", "ordered", "on_approve", "on_reject"):
-        if getattr(a, key) != getattr(b, key):
-            out.append(f"sign-off {key}: {getattr(a, key)} → {getattr(b, key)}")
-    return out
-
-
-def _region_details(a: Any, b: Any) -> list[str]:
-    """Regions added or removed, their states changed, and a join that waits for other regions."""
-    old, new = {r.id: r for r in a.regions}, {r.id: r for r in b.regions}
-    out = [f"region {i} added ({', '.join(new[i].states)})" for i in new if i not in old]
-    out += [f"region {i} removed" for i in old if i not in new]
-    for i in sorted(old.keys() & new.keys()):
-        if old[i].states != new[i].states or old[i].initial != new[i].initial:
-            out.append(f"region {i}: states {', '.join(old[i].states)} → {', '.join(new[i].states)}")
-    if (a.regions or b.regions) and a.join != b.join:
-        out.append(f"joins {', '.join(a.join) or '(nothing)'} → {', '.join(b.join) or '(nothing)'}")
-    if a.parent != b.parent or a.region != b.region:
-        out.append(f"region: {a.parent or '-'}/{a.region or '-'} → {b.parent or '-'}/{b.region or '-'}")
-    return out
-
-
-def _deadline_set(a: tuple[Deadline, ...], b: tuple[Deadline, ...]) -> list[str]:
-    old, new = {d.id: d for d in a}, {d.id: d for d in b}
-    out = [f"deadline {new[i].ref or i} added: {_text(new[i].title)}" for i in new if i not in old]
-    out += [f"deadline {old[i].ref or i} removed" for i in old if i not in new]
-    for i in old.keys() & new.keys():
-        for line in _deadline_changes(old[i], new[i]):
-            out.append(f"deadline {new[i].ref or i} {line}")
-    return sorted(out)
-
-
 def _keyed(element: str, old: Mapping[str, Any], new: Mapping[str, Any], stage: Any, details: Any) -> list[Change]:
     out = []
     renamed = _rename_pairs(old, new)
@@ -247,76 +80,278 @@ def _keyed(element: str, old: Mapping[str, Any], new: Mapping[str, Any], stage: 
     return out
 
 
-def _transitions(old: ProcessDefinition, new: ProcessDefinition) -> Iterator[Change]:
-    a = {_transition_key(old, t): t for t in old.transitions}
-    b = {_transition_key(new, t): t for t in new.transitions}
-    for key in sorted(a.keys() | b.keys()):
-        t = b.get(key) or a[key]
-        where = _stage_title(new if key in b else old, t.sources[0])
-        title = _text(t.title) or t.trigger
-        if key not in b:
-            yield Change("removed", "transition", key, title, where)
-            continue
-        if key not in a:
-            yield Change("added", "transition", key, title, where, (f"{', '.join(t.sources)} → {t.dest}",))
-            continue
-        x, y = a[key], b[key]
+def _transition_key(d: ProcessDefinition, t: Transition) -> str:
+    same = [x for x in d.transitions if x.trigger == t.trigger]
+    return t.trigger if len(same) == 1 else f"{t.trigger}→{t.dest}"
+
+
+def _moved(name: str, x: Any, y: Any) -> str:
+    """A key's old and new value: `owner: sales → legal` (the key is the YAML's, in every language)."""
+    return f"{name}: {x} → {y}"
+
+
+def compare(old: ProcessDefinition, new: ProcessDefinition, lang: str | None = None) -> list[Change]:
+    """Every semantic change from `old` to `new`, grouped by stage (new titles), stable order; the details are
+    sentences in `lang` (English by default: the JSON format's words)."""
+    if old.content_hash == new.content_hash:
+        return []
+    return _Differ(translator(lang), old, new).changes()
+
+
+class _Differ:
+    """One comparison, with the words its details are written in."""
+
+    def __init__(self, words: Translator, old: ProcessDefinition, new: ProcessDefinition) -> None:
+        self.w, self.old, self.new = words, old, new
+
+    def changes(self) -> list[Change]:
+        old, new = self.old, self.new
+        changes: list[Change] = list(self._process())
+        changes += _keyed("role", old.roles, new.roles, lambda r: "", self._role_details)
+        stages_old = {s.id: s for s in old.stages}
+        stages_new = {s.id: s for s in new.stages}
+        changes += _keyed("stage", stages_old, stages_new, lambda s: _text(s.title), self._stage_details)
+        changes += _keyed(
+            "state",
+            old.states,
+            new.states,
+            lambda s: _stage_title(new if s.id in new.states else old, s.id),
+            self._state_details,
+        )
+        changes += list(self._transitions())
+        changes += list(self._documents())
+        changes += _keyed(
+            "separation",
+            {r.id: r for r in old.separation},
+            {r.id: r for r in new.separation},
+            lambda r: "",
+            lambda a, b: [
+                _moved(k, getattr(a, k), getattr(b, k))
+                for k in ("did", "may_not")
+                if str(getattr(a, k)) != str(getattr(b, k))
+            ],
+        )
+        changes += _keyed(
+            "invariant",
+            {i.id: i for i in old.invariants},
+            {i.id: i for i in new.invariants},
+            lambda i: "",
+            lambda a, b: [
+                _moved(k, getattr(a, k), getattr(b, k)) for k in ("start", "end") if getattr(a, k) != getattr(b, k)
+            ],
+        )
+        return changes
+
+    def _deadline_changes(self, a: Deadline, b: Deadline) -> list[str]:
+        out = []
+        for name in ("kind", "after", "met_by", "field", "soft", "action", "min", "max"):
+            x, y = getattr(a, name), getattr(b, name)
+            if str(x) != str(y):
+                out.append(_moved(name, x, y))
+        for name in ("within", "at_least", "per", "remind_before"):
+            x, y = getattr(a, name), getattr(b, name)
+            if str(x) != str(y):
+                dx, dy = _duration_days(x), _duration_days(y)
+                verdict = ""
+                if dx is not None and dy is not None and dx != dy:
+                    tighter = dy < dx if name != "at_least" else dy > dx
+                    verdict = self.w._(" (stricter)") if tighter else self.w._(" (looser)")
+                out.append(_moved(name, x, y) + verdict)
+        if [str(e) for e in a.escalate] != [str(e) for e in b.escalate]:
+            out.append(self.w._("escalations: {old} → {new} rule(s)", old=len(a.escalate), new=len(b.escalate)))
+        return out
+
+    def _schema_changes(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+        w, out = self.w, []
+        a, b = old.get("properties", {}), new.get("properties", {})
+        ra, rb = set(old.get("required", ())), set(new.get("required", ()))
+        for name in sorted(set(a) | set(b)):
+            if name not in b:
+                out.append(w._("field {name} removed", name=name))
+            elif name not in a:
+                added = w._("field {name} added (required)", name=name) if name in rb else None
+                out.append(added or w._("field {name} added", name=name))
+            else:
+                for key in ("type", "enum", "format", "minimum", "maximum", "maxLength", "$ref"):
+                    if a[name].get(key) != b[name].get(key):
+                        was, now = a[name].get(key), b[name].get(key)
+                        out.append(w._("field {name}: {key} {old} → {new}", name=name, key=key, old=was, new=now))
+                if name in rb and name not in ra:
+                    out.append(w._("field {name} now required", name=name))
+                if name in ra and name not in rb:
+                    out.append(w._("field {name} no longer required", name=name))
+        return out
+
+    def _process(self) -> Iterator[Change]:
+        old, new = self.old, self.new
         details = []
-        if set(x.sources) != set(y.sources):
-            details.append(f"from: {', '.join(x.sources)} → {', '.join(y.sources)}")
-        if x.dest != y.dest:
-            details.append(f"to: {x.dest} → {y.dest}")
-        more, fewer = set(y.roles) - set(x.roles), set(x.roles) - set(y.roles)
-        if more:
-            details.append(f"permission widened: {', '.join(sorted(more))} may now fire it")
-        if fewer:
-            details.append(f"permission narrowed: {', '.join(sorted(fewer))} may no longer fire it")
-        ra, rb = {str(r) for r in x.requires}, {str(r) for r in y.requires}
-        details += [f"now requires {r}" for r in sorted(rb - ra)] + [f"no longer requires {r}" for r in sorted(ra - rb)]
-        if x.guard != y.guard:
-            details.append(f"guard: {x.guard or '(none)'} → {y.guard or '(none)'}")
-        if x.interrupts != y.interrupts:
-            details.append("now interrupts its regions" if y.interrupts else "now waits for the join")
+        for name in ("title", "description", "version", "initial", "locale"):
+            x, y = _text(getattr(old, name)), _text(getattr(new, name))
+            if x != y:
+                details.append(_moved(name, x, y))
         if details:
-            yield Change("changed", "transition", key, title, where, tuple(details))
+            yield Change("changed", "process", new.id, new.title.get(), details=tuple(details))
+        if old.calendar != new.calendar:
+            yield Change("changed", "calendar", new.id, "calendar", details=(f"{old.calendar} → {new.calendar}",))
 
+    def _role_details(self, a: Any, b: Any) -> list[str]:
+        return [
+            _moved(k, _text(getattr(a, k)), _text(getattr(b, k)))
+            for k in ("title", "external")
+            if _text(getattr(a, k)) != _text(getattr(b, k))
+        ]
 
-def _documents(old: ProcessDefinition, new: ProcessDefinition) -> Iterator[Change]:
-    renamed = _rename_pairs(old.documents, new.documents)
-    for key in sorted(old.documents.keys() | new.documents.keys()):
-        if key in renamed.values():
-            continue
-        target = renamed.get(key, key)
-        if target not in new.documents:
-            yield Change("removed", "document", key, old.documents[key].title.get())
-            continue
-        if key not in old.documents:
-            yield Change("added", "document", key, new.documents[key].title.get())
-            continue
-        a, b = old.documents[key], new.documents[target]
-        details = _schema_changes(a.schema, b.schema)
-        more, fewer = set(b.produced_by) - set(a.produced_by), set(a.produced_by) - set(b.produced_by)
-        if more:
-            details.append(f"may now be submitted by {', '.join(sorted(more))}")
-        if fewer:
-            details.append(f"may no longer be submitted by {', '.join(sorted(fewer))}")
-        if a.template != b.template or (
-            a.template and old.templates.get(a.template) != new.templates.get(b.template or "")
-        ):
-            details.append("template changed")
-        if digest(asdict(a.computed) if a.computed else None) != digest(asdict(b.computed) if b.computed else None):
-            details.append("computation rules changed")
-        if a.shared != b.shared:
-            details.append(f"shared: {a.shared} → {b.shared}")
-        kind: Kind = "renamed" if key != target else "changed"
-        if details or kind == "renamed":
-            yield Change(
-                kind,
-                "document",
-                key if kind == "changed" else f"{key} → {target}",
-                b.title.get(),
-                details=tuple(details),
-            )
+    def _stage_details(self, a: Any, b: Any) -> list[str]:
+        out = [
+            _moved(k, _text(getattr(a, k)), _text(getattr(b, k)))
+            for k in ("title", "goal", "pipeline", "index")
+            if _text(getattr(a, k)) != _text(getattr(b, k))
+        ]
+        return out + self._deadline_set(a.deadlines, b.deadlines)
+
+    def _requires(self, a: Any, b: Any) -> list[str]:
+        ra, rb = {str(r) for r in a.requires}, {str(r) for r in b.requires}
+        return [self.w._("now requires {document}", document=r) for r in sorted(rb - ra)] + [
+            self.w._("no longer requires {document}", document=r) for r in sorted(ra - rb)
+        ]
+
+    def _state_details(self, a: Any, b: Any) -> list[str]:
+        out = [
+            _moved(k, _text(getattr(a, k)), _text(getattr(b, k)))
+            for k in ("title", "stage", "owner", "final")
+            if _text(getattr(a, k)) != _text(getattr(b, k))
+        ]
+        out += self._requires(a, b)
+        return (
+            out
+            + self._region_details(a, b)
+            + self._signoff_details(a.signoff, b.signoff)
+            + self._deadline_set(a.deadlines, b.deadlines)
+        )
+
+    def _signoff_details(self, a: Any, b: Any) -> list[str]:
+        """A sign-off round added or removed, its signers, mode, quorum, order and outcome moves changed."""
+        w = self.w
+        if a == b:
+            return []
+        if a is None or b is None:
+            rule = a or b
+            signers = ", ".join(rule.signers)
+            if a is None:
+                return [w._("sign-off added ({mode} of {signers})", mode=rule.mode, signers=signers)]
+            return [w._("sign-off removed ({mode} of {signers})", mode=rule.mode, signers=signers)]
+        out = [w._("signer {role} added", role=r) for r in b.signers if r not in a.signers]
+        out += [w._("signer {role} removed", role=r) for r in a.signers if r not in b.signers]
+        for key in ("mode", "quorum", "ordered", "on_approve", "on_reject"):
+            if getattr(a, key) != getattr(b, key):
+                out.append(w._("sign-off {change}", change=_moved(key, getattr(a, key), getattr(b, key))))
+        return out
+
+    def _region_details(self, a: Any, b: Any) -> list[str]:
+        """Regions added or removed, their states changed, and a join that waits for other regions."""
+        w = self.w
+        old, new = {r.id: r for r in a.regions}, {r.id: r for r in b.regions}
+        out = [w._("region {id} added ({states})", id=i, states=", ".join(new[i].states)) for i in new if i not in old]
+        out += [w._("region {id} removed", id=i) for i in old if i not in new]
+        for i in sorted(old.keys() & new.keys()):
+            if old[i].states != new[i].states or old[i].initial != new[i].initial:
+                states = f"{', '.join(old[i].states)} → {', '.join(new[i].states)}"
+                out.append(w._("region {id}: states {states}", id=i, states=states))
+        if (a.regions or b.regions) and a.join != b.join:
+            nothing = w._("(nothing)")
+            joins = f"{', '.join(a.join) or nothing} → {', '.join(b.join) or nothing}"
+            out.append(w._("joins {joins}", joins=joins))
+        if a.parent != b.parent or a.region != b.region:
+            out.append(_moved("region", f"{a.parent or '-'}/{a.region or '-'}", f"{b.parent or '-'}/{b.region or '-'}"))
+        return out
+
+    def _deadline_set(self, a: tuple[Deadline, ...], b: tuple[Deadline, ...]) -> list[str]:
+        w = self.w
+        old, new = {d.id: d for d in a}, {d.id: d for d in b}
+        out = [
+            w._("deadline {name} added: {title}", name=new[i].ref or i, title=_text(new[i].title))
+            for i in new
+            if i not in old
+        ]
+        out += [w._("deadline {name} removed", name=old[i].ref or i) for i in old if i not in new]
+        for i in old.keys() & new.keys():
+            for line in self._deadline_changes(old[i], new[i]):
+                out.append(w._("deadline {name} {change}", name=new[i].ref or i, change=line))
+        return sorted(out)
+
+    def _transitions(self) -> Iterator[Change]:
+        old, new, w = self.old, self.new, self.w
+        a = {_transition_key(old, t): t for t in old.transitions}
+        b = {_transition_key(new, t): t for t in new.transitions}
+        for key in sorted(a.keys() | b.keys()):
+            t = b.get(key) or a[key]
+            where = _stage_title(new if key in b else old, t.sources[0])
+            title = _text(t.title) or t.trigger
+            if key not in b:
+                yield Change("removed", "transition", key, title, where)
+                continue
+            if key not in a:
+                yield Change("added", "transition", key, title, where, (f"{', '.join(t.sources)} → {t.dest}",))
+                continue
+            x, y = a[key], b[key]
+            details = []
+            if set(x.sources) != set(y.sources):
+                details.append(_moved("from", ", ".join(x.sources), ", ".join(y.sources)))
+            if x.dest != y.dest:
+                details.append(_moved("to", x.dest, y.dest))
+            more, fewer = set(y.roles) - set(x.roles), set(x.roles) - set(y.roles)
+            if more:
+                details.append(w._("permission widened: {roles} may now fire it", roles=", ".join(sorted(more))))
+            if fewer:
+                details.append(
+                    w._("permission narrowed: {roles} may no longer fire it", roles=", ".join(sorted(fewer)))
+                )
+            details += self._requires(x, y)
+            if x.guard != y.guard:
+                none = w._("(none)")
+                details.append(_moved("guard", x.guard or none, y.guard or none))
+            if x.interrupts != y.interrupts:
+                details.append(w._("now interrupts its regions") if y.interrupts else w._("now waits for the join"))
+            if details:
+                yield Change("changed", "transition", key, title, where, tuple(details))
+
+    def _documents(self) -> Iterator[Change]:
+        old, new, w = self.old, self.new, self.w
+        renamed = _rename_pairs(old.documents, new.documents)
+        for key in sorted(old.documents.keys() | new.documents.keys()):
+            if key in renamed.values():
+                continue
+            target = renamed.get(key, key)
+            if target not in new.documents:
+                yield Change("removed", "document", key, old.documents[key].title.get())
+                continue
+            if key not in old.documents:
+                yield Change("added", "document", key, new.documents[key].title.get())
+                continue
+            a, b = old.documents[key], new.documents[target]
+            details = self._schema_changes(a.schema, b.schema)
+            more, fewer = set(b.produced_by) - set(a.produced_by), set(a.produced_by) - set(b.produced_by)
+            if more:
+                details.append(w._("may now be submitted by {roles}", roles=", ".join(sorted(more))))
+            if fewer:
+                details.append(w._("may no longer be submitted by {roles}", roles=", ".join(sorted(fewer))))
+            if a.template != b.template or (
+                a.template and old.templates.get(a.template) != new.templates.get(b.template or "")
+            ):
+                details.append(w._("template changed"))
+            if digest(asdict(a.computed) if a.computed else None) != digest(asdict(b.computed) if b.computed else None):
+                details.append(w._("computation rules changed"))
+            if a.shared != b.shared:
+                details.append(_moved("shared", a.shared, b.shared))
+            kind: Kind = "renamed" if key != target else "changed"
+            if details or kind == "renamed":
+                yield Change(
+                    kind,
+                    "document",
+                    key if kind == "changed" else f"{key} → {target}",
+                    b.title.get(),
+                    details=tuple(details),
+                )
 
 
 def as_json(old: ProcessDefinition, new: ProcessDefinition, changes: list[Change]) -> dict[str, Any]:
@@ -330,18 +365,46 @@ def as_json(old: ProcessDefinition, new: ProcessDefinition, changes: list[Change
     }
 
 
-def as_text(old: ProcessDefinition, new: ProcessDefinition, changes: list[Change], markdown: bool = False) -> str:
+def as_text(
+    old: ProcessDefinition,
+    new: ProcessDefinition,
+    changes: list[Change],
+    markdown: bool = False,
+    lang: str | None = None,
+) -> str:
+    """The changes for people, grouped by stage, in `lang` (the details as `compare` wrote them)."""
+    w = translator(lang)
     head = f"{old.id} {old.version} ({old.content_hash[:12]}) → {new.version} ({new.content_hash[:12]})"
     if not changes:
-        return f"{head}: no semantic change\n"
+        return w._("{head}: no semantic change", head=head) + "\n"
     lines = [f"# {head}" if markdown else head]
     groups: dict[str, list[Change]] = {}
     for c in changes:
-        groups.setdefault(c.stage or "(process)", []).append(c)
+        groups.setdefault(c.stage or w._("(process)"), []).append(c)
     for stage, items in groups.items():
         lines.append(f"\n## {stage}" if markdown else f"\n[{stage}]")
         for c in items:
             bullet = "- " if markdown else "  "
-            lines.append(f"{bullet}{c.kind} {c.element} {c.id}: {c.title}")
+            lines.append(f"{bullet}{_kind_words(c.kind, w)} {_element_words(c.element, w)} {c.id}: {c.title}")
             lines += [f"{'  - ' if markdown else '      '}{d}" for d in c.details]
     return "\n".join(lines) + "\n"
+
+
+def _kind_words(kind: str, w: Translator) -> str:
+    return {"added": w._("added"), "removed": w._("removed"), "changed": w._("changed"), "renamed": w._("renamed")}[
+        kind
+    ]
+
+
+def _element_words(element: str, w: Translator) -> str:
+    return {
+        "process": w._("process"),
+        "calendar": w._("calendar"),
+        "role": w._("role"),
+        "stage": w._("stage"),
+        "state": w._("state"),
+        "transition": w._("transition"),
+        "document": w._("document"),
+        "separation": w._("separation rule"),
+        "invariant": w._("invariant"),
+    }.get(element, element)

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from engine import graph
 from engine.definition.model import Deadline, ProcessDefinition, Signoff
 from engine.errors import ProcflowError
+from engine.i18n import translator
 from engine.presentation import describe_deadline, outline
 from engine.rendering import Renderer
 
@@ -28,68 +29,46 @@ _PAGE = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_
     resources.files("engine").joinpath("handbook.html.j2").read_text("utf-8")
 )
 
-_WORDS = {
-    "en": {
-        "diagram": "The process at a glance",
-        "roles": "Roles",
-        "role": "Role",
-        "does": "What they do",
-        "external": "outside the team",
-        "goal": "Goal",
-        "owner": "Owner",
-        "with": "with",
-        "final": "end of the process",
-        "region_end": "end of its region",
-        "regions": "Runs side by side",
-        "in_region": "In region",
-        "joins": "moves on when these are done",
-        "signoff": "Sign-off",
-        "requires": "needs",
-        "when": "when",
-        "matrix": "Who does what",
-        "responsible": "responsible",
-        "takes_part": "takes part",
-        "fires": "moves the case on",
-        "documents": "Documents",
-        "field": "Field",
-        "name": "Name",
-        "type": "Type",
-        "required": "Required",
-        "example": "Example",
-    },
-    "zh": {
-        "diagram": "流程总览",
-        "roles": "角色",
-        "role": "角色",
-        "does": "职责",
-        "external": "外部参与方",
-        "goal": "目标",
-        "owner": "负责人",
-        "with": "参与",
-        "final": "流程结束",
-        "region_end": "本分支完成",
-        "regions": "并行分支",
-        "in_region": "所属分支",
-        "joins": "全部完成后推进",
-        "signoff": "签批",
-        "requires": "需要",
-        "when": "条件",
-        "matrix": "角色与步骤",
-        "responsible": "负责",
-        "takes_part": "参与",
-        "fires": "推进",
-        "documents": "文档",
-        "field": "字段",
-        "name": "名称",
-        "type": "类型",
-        "required": "必填",
-        "example": "示例",
-    },
-}
+
+def _words(lang: str) -> dict[str, str]:
+    """The page's labels by key, from the catalog (the keys are what handbook.html.j2 reads)."""
+    t = translator(lang)
+    return {
+        "diagram": t._("The process at a glance"),
+        "roles": t._("Roles"),
+        "role": t._("Role"),
+        "does": t._("What they do"),
+        "external": t._("outside the team"),
+        "goal": t._("Goal"),
+        "owner": t._("Owner"),
+        "with": t._("with"),
+        "final": t._("end of the process"),
+        "region_end": t._("end of its region"),
+        "regions": t._("Runs side by side"),
+        "in_region": t._("In region"),
+        "joins": t._("moves on when these are done"),
+        "signoff": t._("Sign-off"),
+        "requires": t._("needs"),
+        "when": t._("when"),
+        "matrix": t._("Who does what"),
+        "responsible": t._("responsible"),
+        "takes_part": t._("takes part"),
+        "fires": t._("moves the case on"),
+        "documents": t._("Documents"),
+        "field": t._("Field"),
+        "name": t._("Name"),
+        "type": t._("Type"),
+        "required": t._("Required"),
+        "example": t._("Example"),
+    }
 
 
 def _deadline(deadline: Deadline, lang: str | None) -> dict[str, str]:
-    return {"name": deadline.ref or deadline.id, "title": deadline.title.get(lang), "rule": describe_deadline(deadline)}
+    return {
+        "name": deadline.ref or deadline.id,
+        "title": deadline.title.get(lang),
+        "rule": describe_deadline(deadline, lang),
+    }
 
 
 def _fields(schema: Mapping[str, Any], lang: str | None) -> list[dict[str, Any]]:
@@ -123,12 +102,13 @@ def build(
     examples: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> str:
-    words = _WORDS["zh" if (lang or definition.locale).startswith("zh") else "en"]
+    lang = lang or definition.locale
+    words = _words(lang)
     try:
         diagram: Markup | str = Markup(graph.svg(definition, lang).split("?>", 1)[-1])
     except ProcflowError:
         diagram = Markup("<pre>") + outline(definition, lang) + Markup("</pre>")
-    renderer = Renderer(definition.templates)
+    renderer = Renderer(definition.templates, definition.locale)
     roles = list(definition.roles.values())
     stages = []
     matrix = []

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 from engine.deadlines import Obligation
 from engine.definition.model import Deadline, ProcessDefinition, Requirement, State
-from engine.definition.values import Text
-from engine.records import ASSIGNMENT_KINDS, ROUND_KINDS, Case, Event, current_assignment
+from engine.definition.values import Duration, Text
+from engine.i18n import instant, iso, pad, translator
+from engine.narration import describe_event as describe_event  # the web pages import it from here
+from engine.records import Case, current_assignment
 
 
 def _t(text: Text, lang: str | None) -> str:
@@ -24,114 +26,127 @@ def _requires(requirements: tuple[Requirement, ...]) -> str:
     return ", ".join(str(r) for r in requirements)
 
 
-def describe_deadline(deadline: Deadline) -> str:
+def duration(length: Duration | None, lang: str | None = None) -> str:
+    """'1 working day', '3 天', in the run's language."""
+    if length is None:
+        return ""
+    words, n = translator(lang), length.amount
+    if length.unit == "hours":
+        return words._("{n} hour", n=n) if n == 1 else words._("{n} hours", n=n)
+    if length.unit == "days":
+        return words._("{n} day", n=n) if n == 1 else words._("{n} days", n=n)
+    if length.unit == "weeks":
+        return words._("{n} week", n=n) if n == 1 else words._("{n} weeks", n=n)
+    return words._("{n} working day", n=n) if n == 1 else words._("{n} working days", n=n)
+
+
+def describe_deadline(deadline: Deadline, lang: str | None = None) -> str:
     """The rule in plain words, e.g. 'within 1 working day after documents.signed_contract.signed_at'."""
+    words = translator(lang)
     if deadline.kind == "within":
-        met = "" if deadline.met_by.kind == "leave" else f", met by {deadline.met_by}"
-        anchor = "entering the state" if deadline.after.kind == "entered" else str(deadline.after)
-        return f"within {deadline.within} after {anchor}{met}"
+        anchor = words._("entering the state") if deadline.after.kind == "entered" else str(deadline.after)
+        rule = words._("within {length} after {anchor}", length=duration(deadline.within, lang), anchor=anchor)
+        return (
+            rule
+            if deadline.met_by.kind == "leave"
+            else words._("{rule}, met by {action}", rule=rule, action=deadline.met_by)
+        )
     if deadline.kind == "lead_time":
-        soft = " (soft: recorded, not refused)" if deadline.soft else ""
-        return f"{deadline.field} at least {deadline.at_least} after it is recorded{soft}"
+        rule = words._(
+            "{field} at least {length} after it is recorded",
+            field=deadline.field,
+            length=duration(deadline.at_least, lang),
+        )
+        return words._("{rule} (soft: recorded, not refused)", rule=rule) if deadline.soft else rule
     most = f"–{deadline.max}" if deadline.max and deadline.max != deadline.min else ""
-    return f"{deadline.action} {deadline.min}{most} time(s) every {deadline.per}"
+    count = f"{deadline.min}{most}"
+    return words._(
+        "{action} {count} time(s) every {length}",
+        action=deadline.action,
+        count=count,
+        length=duration(deadline.per, lang),
+    )
 
 
-def _parallel_lines(state: State) -> list[str]:
+def _parallel_lines(state: State, lang: str | None) -> list[str]:
     """A state's regions (side by side, and what its exits wait for) and its sign-off round."""
-    lines = []
+    words, lines = translator(lang), []
     if state.regions:
         sides = " ‖ ".join(f"{r.id} ({' → '.join(r.states)})" for r in state.regions)
-        lines.append(f"        regions: {sides}; moves out wait for {', '.join(state.join) or 'nothing'}")
+        waits = ", ".join(state.join) or words._("nothing")
+        lines.append("        " + words._("regions: {sides}; moves out wait for {waits}", sides=sides, waits=waits))
     rule = state.signoff
     if rule is not None:
-        how = {"all": "all of", "any": "any of", "quorum": f"{rule.quorum} of"}[rule.mode]
-        order = ", in order" if rule.ordered else ""
+        how = {
+            "all": words._("all of {signers}", signers=", ".join(rule.signers)),
+            "any": words._("any of {signers}", signers=", ".join(rule.signers)),
+            "quorum": words._("{n} of {signers}", n=rule.quorum, signers=", ".join(rule.signers)),
+        }[rule.mode]
+        order = words._(", in order") if rule.ordered else ""
         outcome = f" → {rule.on_approve or '-'} / {rule.on_reject or '-'}"
-        lines.append(f"        sign-off: {how} {', '.join(rule.signers)}{order}{outcome}")
+        lines.append("        " + words._("sign-off: {how}", how=how) + order + outcome)
     return lines
 
 
 def outline(definition: ProcessDefinition, lang: str | None = None) -> str:
-    d = definition
+    d, words = definition, translator(lang or definition.locale)
     lines = [f"{d.id} {d.version} — {_t(d.title, lang)}  [{d.key}]"]
     if d.calendar:
-        cutoff = f", cut-off {d.calendar.cutoff}" if d.calendar.cutoff else ""
-        lines.append(f"calendar: {d.calendar.country}, {d.calendar.timezone}{cutoff}")
-    lines.append("\nroles:")
+        cutoff = words._(", cut-off {time}", time=d.calendar.cutoff) if d.calendar.cutoff else ""
+        lines.append(
+            words._("calendar: {country}, {zone}", country=d.calendar.country, zone=d.calendar.timezone) + cutoff
+        )
+    lines.append("\n" + words._("roles:"))
     for role in d.roles.values():
-        external = "  [external]" if role.external else ""
+        external = "  [" + words._("external") + "]" if role.external else ""
         lines.append(f"  {role.id:<24} {_t(role.title, lang)}{_ref(role.ref)}{external}")
-    lines.append("\ndocuments:")
+    lines.append("\n" + words._("documents:"))
     for doc in d.documents.values():
         by = (
-            "computed from " + ", ".join(doc.computed.inputs)
+            words._("computed from {inputs}", inputs=", ".join(doc.computed.inputs))
             if doc.computed
-            else "by " + (", ".join(doc.produced_by) or "nobody")
+            else words._("by {roles}", roles=", ".join(doc.produced_by) or words._("nobody"))
         )
-        shared = "  [shared]" if doc.shared else ""
+        shared = "  [" + words._("shared") + "]" if doc.shared else ""
         lines.append(f"  {doc.id:<24} {_t(doc.title, lang)}{_ref(doc.ref)} — {by}{shared}")
-    lines.append("\nstages:")
+    lines.append("\n" + words._("stages:"))
     for stage in d.stages:
         pipeline = f"  → {stage.pipeline}" if stage.pipeline else ""
         lines.append(f"  {stage.index + 1}. {stage.id} {_t(stage.title, lang)}{_ref(stage.ref)}{pipeline}")
         if str(stage.goal):
-            lines.append(f"     goal: {_t(stage.goal, lang)}")
+            lines.append("     " + words._("goal: {goal}", goal=_t(stage.goal, lang)))
         for deadline in stage.deadlines:
-            lines.append(f"     deadline {deadline.ref or deadline.id}: {describe_deadline(deadline)}")
+            rule = describe_deadline(deadline, words.lang)
+            lines.append("     " + words._("deadline {name}: {rule}", name=deadline.ref or deadline.id, rule=rule))
         for state in (s for s in d.states.values() if s.stage == stage.id):
-            tags = " [initial]" if state.id == d.initial else ""
-            tags += (" [end of its region]" if state.parent else " [final]") if state.final else ""
-            tags += f" [in {state.parent} ▸ {state.region}]" if state.parent else ""
-            lines.append(f"     {state.id} {_t(state.title, lang)}{_ref(state.ref)}{tags}")
-            lines.extend(_parallel_lines(state))
-            if state.owner:
-                lines.append(
-                    f"        owner: {state.owner}"
-                    + (f"; with {', '.join(state.participants)}" if state.participants else "")
-                )
-            if state.requires:
-                lines.append(f"        requires: {_requires(state.requires)}")
-            for deadline in state.deadlines:
-                lines.append(f"        deadline {deadline.ref or deadline.id}: {describe_deadline(deadline)}")
-            for t in d.transitions:
-                if state.id in t.sources:
-                    extra = f"  needs {_requires(t.requires)}" if t.requires else ""
-                    guard = f"  if {t.guard}" if t.guard else ""
-                    who = ", ".join(t.roles) or "nobody"
-                    lines.append(f"        --{t.trigger}--> {t.dest}  [{who}]{extra}{guard}")
+            lines.extend(_state_lines(d, state, lang))
     return "\n".join(lines) + "\n"
 
 
-def describe_event(event: Event, zone: tzinfo = UTC) -> str:
-    at = event.at.astimezone(zone).isoformat(timespec="minutes")
-    who = f"{event.actor} ({event.role})"
-    if event.kind == "started":
-        return f"{at}  {who} started the case in {event.dest}"
-    if event.kind == "fired":
-        inside = (event.data or {}).get("active")
-        regions = f" ({' ‖ '.join(inside)})" if inside else ""
-        return f"{at}  {who} fired {event.trigger}: {event.source} → {event.dest}{regions}"
-    if event.kind in ASSIGNMENT_KINDS:
-        data = event.data or {}
-        to = data.get("person") or f"the {data.get('role')} queue"
-        came = f" from {data['from']}" if data.get("from") else ""
-        back = f", back to {data['back_to']} when done" if data.get("back_to") else ""
-        return f"{at}  {who} {event.kind}{came} → {to} ({data.get('rule')}{back})"
-    if event.kind in ROUND_KINDS:
-        data = event.data or {}
-        if event.kind == "signed":
-            comment = f": {data['comment']}" if data.get("comment") else ""
-            return f"{at}  {who} signed {data.get('verdict')} on {data.get('state')}{comment}"
-        change = "added" if event.kind == "signer_added" else "removed"
-        return f"{at}  {who} {change} signer {data.get('signer')} on {data.get('state')}"
-    if event.kind in ("reminded", "escalated", "breach", "migrated", "recalendared"):
-        details = ", ".join(
-            f"{k}={v}" for k, v in (event.data or {}).items() if v not in (None, [], "") and k != "table"
-        )
-        return f"{at}  {who} {event.kind}: {details}"
-    verb = "computed" if event.kind == "computed" else "submitted"
-    return f"{at}  {who} {verb} {event.document} v{event.document_version} ({(event.document_hash or '')[:12]})"
+def _state_lines(d: ProcessDefinition, state: State, lang: str | None) -> list[str]:
+    words = translator(lang or d.locale)
+    tags = " [" + words._("initial") + "]" if state.id == d.initial else ""
+    if state.final:
+        tags += " [" + (words._("end of its region") if state.parent else words._("final")) + "]"
+    place = f"{state.parent} ▸ {state.region}"
+    tags += " [" + words._("in {place}", place=place) + "]" if state.parent else ""
+    lines = [f"     {state.id} {_t(state.title, lang)}{_ref(state.ref)}{tags}"]
+    lines.extend(_parallel_lines(state, words.lang))
+    if state.owner:
+        with_ = words._("; with {roles}", roles=", ".join(state.participants)) if state.participants else ""
+        lines.append("        " + words._("owner: {role}", role=state.owner) + with_)
+    if state.requires:
+        lines.append("        " + words._("requires: {documents}", documents=_requires(state.requires)))
+    for deadline in state.deadlines:
+        rule = describe_deadline(deadline, words.lang)
+        lines.append("        " + words._("deadline {name}: {rule}", name=deadline.ref or deadline.id, rule=rule))
+    for t in d.transitions:
+        if state.id in t.sources:
+            extra = "  " + words._("needs {documents}", documents=_requires(t.requires)) if t.requires else ""
+            guard = "  " + words._("if {condition}", condition=t.guard) if t.guard else ""
+            who = ", ".join(t.roles) or words._("nobody")
+            lines.append(f"        --{t.trigger}--> {t.dest}  [{who}]{extra}{guard}")
+    return lines
 
 
 def zone_of(definition: ProcessDefinition) -> tzinfo:
@@ -139,7 +154,7 @@ def zone_of(definition: ProcessDefinition) -> tzinfo:
     return ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
 
 
-def case_row(case: Case, definition: ProcessDefinition) -> dict[str, Any]:
+def case_row(case: Case, definition: ProcessDefinition, zone: tzinfo = UTC) -> dict[str, Any]:
     """A case as one line of a list: where it stands and who owns that."""
     return {
         "id": case.id,
@@ -148,13 +163,14 @@ def case_row(case: Case, definition: ProcessDefinition) -> dict[str, Any]:
         "state": case.state,
         "stage": definition.stage_of(case.state).id,
         "owner": definition.states[case.state].owner,
-        "updated_at": case.updated_at.isoformat(),
+        "updated_at": iso(case.updated_at, zone),
     }
 
 
 def describe_case(
     case: Case, definition: ProcessDefinition, lang: str | None = None, zone: tzinfo = UTC
 ) -> dict[str, Any]:
+    """A case as plain data; instants in `zone` (the history's lines too, so `status` and `history` agree)."""
     state = definition.states[case.state]
     stage = definition.stage_of(case.state)
     return {
@@ -178,30 +194,28 @@ def describe_case(
                 "version": versions[-1].version,
                 "hash": versions[-1].hash,
                 "by": versions[-1].actor,
-                "at": versions[-1].at.astimezone(zone).isoformat(timespec="minutes"),
+                "at": iso(versions[-1].at, zone),
             }
             for name, versions in case.documents.items()
         ],
-        "history": [describe_event(e) for e in case.history],
+        "history": [describe_event(e, zone, definition, lang) for e in case.history],
     }
 
 
-def span(delta: timedelta) -> str:
+def span(delta: timedelta, lang: str | None = None) -> str:
+    """'2d 3h', '2天 3小时'."""
+    words = translator(lang)
     minutes = int(abs(delta).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    parts = [f"{days}d"] if days else []
-    parts += [f"{hours}h"] if hours else []
-    parts += [f"{mins}m"] if mins and not days else []
-    return " ".join(parts) or "0m"
+    parts = [words._("{n}d", n=days)] if days else []
+    parts += [words._("{n}h", n=hours)] if hours else []
+    parts += [words._("{n}m", n=mins)] if mins and not days else []
+    return " ".join(parts) or words._("{n}m", n=0)
 
 
 def describe_obligation(obligation: Obligation, now: datetime, zone: tzinfo, lang: str | None = None) -> dict[str, Any]:
     """An obligation as plain data: what, when due (local time), and how it stands."""
-
-    def local(at: datetime | None) -> str | None:
-        return at.astimezone(zone).isoformat(timespec="minutes") if at else None
-
     deadline = obligation.deadline
     remaining, lateness = obligation.remaining(now), obligation.lateness(now)
     return {
@@ -209,37 +223,55 @@ def describe_obligation(obligation: Obligation, now: datetime, zone: tzinfo, lan
         "deadline": deadline.id,
         "ref": deadline.ref,
         "title": deadline.title.get(lang),
-        "rule": describe_deadline(deadline),
+        "rule": describe_deadline(deadline, lang),
         "scope": obligation.scope,
         "owner": obligation.owner,
         "status": obligation.status,
-        "due_at": local(obligation.due_at),
-        "met_at": local(obligation.met_at),
+        "due_at": iso(obligation.due_at, zone),
+        "met_at": iso(obligation.met_at, zone),
         "met_by": obligation.met_by,
         "count": obligation.count,
         "min": deadline.min if deadline.kind == "recurring" else None,
-        "remaining": span(remaining) if remaining is not None else None,
-        "late_by": span(lateness) if lateness is not None else None,
+        "remaining": span(remaining, lang) if remaining is not None else None,
+        "late_by": span(lateness, lang) if lateness is not None else None,
         "provisional": obligation.provisional,
     }
 
 
-def obligation_line(info: dict[str, Any]) -> str:
+def status_word(status: str, lang: str | None = None) -> str:
+    """An obligation's status in the run's language."""
+    words = translator(lang)
+    return {
+        "open": words._("open"),
+        "overdue": words._("overdue"),
+        "met": words._("met"),
+        "late": words._("late"),
+        "missed": words._("missed"),
+        "waiting": words._("waiting"),
+        "breach": words._("breach"),
+    }.get(status, status)
+
+
+def obligation_line(info: dict[str, Any], zone: tzinfo = UTC, lang: str | None = None) -> str:
+    """One obligation as a line of `status`; its instants in `zone`, labelled."""
+    words = translator(lang)
     name = info["ref"] or info["deadline"]
-    status = info["status"]
+    status = status_word(info["status"], lang)
+    due, met = (instant(datetime.fromisoformat(info[k]), zone) if info[k] else "" for k in ("due_at", "met_at"))
     if info["count"] is not None:  # a recurring period
-        return (
-            f"{name:<5} {status:<8} {info['count']} of at least {info['min']} "
-            f"in the period ending {info['due_at']}  {info['title']}"
+        period = words._(
+            "{count} of at least {min} in the period ending {due}", count=info["count"], min=info["min"], due=due
         )
+        return f"{name:<5} {pad(status, 8)} {period}  {info['title']}"
+    by = info["met_by"] or "-"
     detail = {
-        "open": f"due {info['due_at']} (in {info['remaining']})",
-        "overdue": f"was due {info['due_at']}, {info['late_by']} late",
-        "met": f"met {info['met_at']} by {info['met_by'] or '-'} (due {info['due_at']})",
-        "late": f"met {info['met_at']} by {info['met_by'] or '-'}, {info['late_by']} late",
-        "missed": f"missed (due {info['due_at']})",
-        "waiting": "waiting for its start (the anchor is not known yet)",
-        "breach": f"breached: {info['rule']}",
-    }[status]
-    warn = " (provisional: this year's official working days are not published yet)" if info["provisional"] else ""
-    return f"{name:<5} {status:<8} {detail}  {info['title']}{warn}"
+        "open": lambda: words._("due {due} (in {remaining})", due=due, remaining=info["remaining"]),
+        "overdue": lambda: words._("was due {due}, {late} late", due=due, late=info["late_by"]),
+        "met": lambda: words._("met {met} by {person} (due {due})", met=met, person=by, due=due),
+        "late": lambda: words._("met {met} by {person}, {late} late", met=met, person=by, late=info["late_by"]),
+        "missed": lambda: words._("missed (due {due})", due=due),
+        "waiting": lambda: words._("waiting for its start (the anchor is not known yet)"),
+        "breach": lambda: words._("breached: {rule}", rule=info["rule"]),
+    }[info["status"]]()
+    warn = words._(" (provisional: this year's official working days are not published yet)")
+    return f"{name:<5} {pad(status, 8)} {detail}  {info['title']}{warn if info['provisional'] else ''}"

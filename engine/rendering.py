@@ -21,6 +21,7 @@ from markupsafe import Markup
 from engine import render_budget, template_checks
 from engine.errors import RenderError
 from engine.expressions import walk
+from engine.i18n import DEFAULT, translator
 from engine.render_budget import BudgetedCodeGenerator
 from engine.sandbox import BoundedSandbox
 
@@ -36,12 +37,14 @@ class _TemplateEnvironment(BoundedSandbox):
     budget_spent = staticmethod(render_budget.spent)
     budget_stepped = staticmethod(render_budget.stepped)
 
-    def __init__(self, templates: Mapping[str, str]) -> None:
+    def __init__(self, templates: Mapping[str, str], locale: str = DEFAULT) -> None:
         super().__init__(
             loader=_BundleLoader(templates), undefined=StrictUndefined, autoescape=False, finalize=_cell_safe
         )
         for name in UNSAFE_FILTERS:
             self.filters.pop(name, None)
+        words = translator(locale)  # `{{ doc.amount | money }}` → ¥722,000.00, `{{ doc.signed_at | date }}`
+        self.filters.update(money=words.money, date=words.date)
         self.filters = render_budget.guarded_filters(self.filters)
         self.globals.pop("lipsum", None)
 
@@ -96,10 +99,11 @@ footer{color:#666;font-size:.9em;border-top:1px solid #ccc;margin-top:2em}</styl
 class Renderer:
     """Renders the templates of one definition."""
 
-    def __init__(self, templates: Mapping[str, str]) -> None:
+    def __init__(self, templates: Mapping[str, str], locale: str = DEFAULT) -> None:
+        """`locale`: the process's, for the `money` and `date` filters."""
         self._templates = dict(templates)
         self._trees: dict[str, nodes.Template] = {}
-        self.env = _TemplateEnvironment(templates)
+        self.env = _TemplateEnvironment(templates, locale)
 
     def _tree(self, name: str) -> nodes.Template:
         """The parsed template (parsed once; raises `TemplateSyntaxError`)."""

@@ -32,6 +32,15 @@ APPROVER = Actor("alan", "approver")
 AUDITOR = Actor("aude", "auditor")
 
 
+@pytest.fixture(autouse=True)
+def english_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command with no --lang and no process speaks the environment's language: English here, whatever the
+    locale of the machine the tests run on."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture(scope="session")
 def sales() -> ProcessDefinition:
     return load(PROCESSES / "sales.yaml")

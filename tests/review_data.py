@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
 
 from engine.definition.model import ProcessDefinition
@@ -49,6 +50,18 @@ def generate(
         store.commit(case, events, None)
         ids.append(case.id)
     return ids
+
+
+def review_store(folder: Path, definition: ProcessDefinition, cases: int) -> str:
+    """A SQLite store in `folder` with `definition` registered and `cases` generated cases; its URL."""
+    from engine.runtime.engine import Engine
+    from engine.store.base import open_store
+
+    url = f"sqlite:///{folder / 'review.db'}"
+    engine = Engine(open_store(url))
+    engine.register(definition)
+    generate(engine.store, definition, cases)
+    return url
 
 
 def _person(role: str, rng: random.Random) -> str:

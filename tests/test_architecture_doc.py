@@ -21,7 +21,7 @@ def layer_table() -> tuple[dict[str, str], dict[str, set[str]], set[str]]:
         if len(cells) != 3 or cells[0] in ("layer", "---") or not line.startswith("|"):
             continue
         layer, parts, may = cells
-        for match in re.finditer(r"`([a-z_]+)/?`( \*\(coming\)\*)?", parts):
+        for match in re.finditer(r"`([a-z_][a-z0-9_]*)/?`( \*\(coming\)\*)?", parts):
             part_layer[match[1]] = layer
             if match[2]:
                 coming.add(match[1])

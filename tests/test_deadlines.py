@@ -659,7 +659,9 @@ def test_acceptance_after_the_demo_only_the_reactivated_lead_is_overdue(
 
 def test_the_overdue_listing_says_how_late_a_grouped_recurring_miss_is(demo_store: tuple[str, dict[str, Case]]) -> None:
     url, cases = demo_store
-    [line] = overdue_cli(url).splitlines()
+    [line] = overdue_cli(url, "--lang", "en").splitlines()
     assert line.startswith(cases["nurture"].id)
     assert "T5" in line and "(26 periods missed)" in line
     assert "late 6d 18h" in line
+    [line] = overdue_cli(url).splitlines()  # the sales process's own language
+    assert "T5    未完成" in line and "逾期 6天 18小时（错过 26 个周期）" in line

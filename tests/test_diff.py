@@ -27,7 +27,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 def test_comments_order_and_layout_are_no_semantic_change(edit: Edit, tree: Path) -> None:
     path = edit("processes/sales.yaml", "procflow: 1\nid: sales\n", "id: sales   # moved up\nprocflow: 1\n\n\n")
-    code, out, _ = run("diff", str(SALES), str(path))
+    code, out, _ = run("diff", "--lang", "en", str(SALES), str(path))
     assert (code, out) == (
         0,
         f"sales 1.0 ({load(SALES).content_hash[:12]}) → 1.0 ({load(SALES).content_hash[:12]}): no semantic change\n",
@@ -40,7 +40,7 @@ def test_a_widened_permission_is_called_out(edit: Edit) -> None:
         REVIEW_ROLES,
         REVIEW_ROLES.replace("[sales_supervisor]", "[sales_supervisor, sales_manager]"),
     )
-    code, out, _ = run("diff", str(SALES), str(path))
+    code, out, _ = run("diff", "--lang", "en", str(SALES), str(path))
     assert code == 1
     assert out.splitlines()[1:] == [
         "",
@@ -52,7 +52,7 @@ def test_a_widened_permission_is_called_out(edit: Edit) -> None:
 
 def test_a_deadline_change_says_stricter_or_looser(edit: Edit) -> None:
     path = edit("processes/sales.yaml", "within: 3 working days", "within: 2 working days")
-    code, out, _ = run("diff", str(SALES), str(path), "--json")
+    code, out, _ = run("diff", "--lang", "en", str(SALES), str(path), "--json")
     report = json.loads(out)
     assert code == 1 and report["format"] == 1 and report["equal"] is False
     assert report["changes"] == [
@@ -70,7 +70,7 @@ def test_a_deadline_change_says_stricter_or_looser(edit: Edit) -> None:
 def test_a_renamed_state_with_the_same_title_is_a_rename(tree: Path) -> None:
     target = tree / "processes" / "sales.yaml"
     target.write_text(re.sub(r"\bkickoff\b", "handover_meeting", SALES.read_text("utf-8")), "utf-8")
-    code, out, _ = run("diff", str(SALES), str(target))
+    code, out, _ = run("diff", "--lang", "en", str(SALES), str(target))
     assert code == 1
     assert "  renamed state kickoff → handover_meeting: 客户交接与项目启动" in out
     assert "removed state" not in out and "added state" not in out
@@ -82,7 +82,7 @@ def test_document_schemas_are_compared_field_by_field(tree: Path) -> None:
     data["properties"]["reason"]["enum"] = [*data["properties"]["reason"]["enum"], "merger"]
     data["properties"]["competitor_price"] = {"type": "number", "minimum": 0, "title": "竞争对手报价"}
     schema.write_text(json.dumps(data, ensure_ascii=False))
-    code, out, _ = run("diff", str(SALES), str(tree / "processes/sales.yaml"))
+    code, out, _ = run("diff", "--lang", "en", str(SALES), str(tree / "processes/sales.yaml"))
     assert code == 1
     assert "  changed document loss_record: 流失记录" in out or "changed document loss_record" in out
     assert "      field competitor_price added" in out
@@ -96,7 +96,13 @@ def test_a_changed_guard_and_a_removed_transition(edit: Edit) -> None:
         "documents.meeting_minutes.outcome in ['proceed']",
     )
     code, out, _ = run(
-        "diff", str(SALES), str(edit("processes/sales.yaml", "id: sales\n", "id: sales\n")), "--format", "md"
+        "diff",
+        "--lang",
+        "en",
+        str(SALES),
+        str(edit("processes/sales.yaml", "id: sales\n", "id: sales\n")),
+        "--format",
+        "md",
     )
     assert code == 1
     assert "- changed transition start_contract" in out
@@ -108,11 +114,11 @@ def test_a_changed_guard_and_a_removed_transition(edit: Edit) -> None:
 
 def test_bad_sides_exit_2_with_a_clear_message(edit: Edit) -> None:
     broken = edit("processes/sales.yaml", "    owner: legal\n", "    owner: legl\n")
-    code, _, err = run("diff", str(SALES), str(broken))
+    code, _, err = run("diff", "--lang", "en", str(SALES), str(broken))
     assert code == 2 and "unknown role 'legl'; did you mean 'legal'?" in err
-    code, _, err = run("diff", "no-such-rev:processes/sales.yaml", str(SALES))
+    code, _, err = run("diff", "--lang", "en", "no-such-rev:processes/sales.yaml", str(SALES))
     assert code == 2 and "git cannot read revision 'no-such-rev'" in err
-    code, _, err = run("diff", "missing.yaml", str(SALES))
+    code, _, err = run("diff", "--lang", "en", "missing.yaml", str(SALES))
     assert code == 2 and "missing.yaml: no such file" in err
 
 
@@ -123,7 +129,9 @@ def test_stored_versions_and_the_cases_a_change_touches(mini_copy: Callable[[str
     engine.publish("mini", "policy", {"limit": 1000}, REQUESTER.__class__("a", "auditor"))
     case = engine.start("mini", REQUESTER)
     new = engine.register(load(mini_copy("    requires: [request]\n", "    requires: [request, decision]\n")))
-    code, out, _ = run("diff", f"mini@{old.content_hash[:10]}", f"mini@{new.content_hash[:10]}", "--db", url, "--cases")
+    code, out, _ = run(
+        "diff", "--lang", "en", f"mini@{old.content_hash[:10]}", f"mini@{new.content_hash[:10]}", "--db", url, "--cases"
+    )
     assert code == 1
     assert "      now requires decision" in out
     assert f"  {case.id} (draft): 'decision' is now required (to leave 'draft') but the case has none" in out
@@ -132,6 +140,15 @@ def test_stored_versions_and_the_cases_a_change_touches(mini_copy: Callable[[str
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_audit_file_formats(fmt: str, edit: Edit) -> None:
     path = edit("processes/sales.yaml", "within: 3 working days", "within: 2 working days")
-    code, out, _ = run("diff", str(SALES), str(path), "--format", fmt)
+    code, out, _ = run("diff", "--lang", "en", str(SALES), str(path), "--format", fmt)
     assert code == 1
     assert ("<h2>售后跟进与关系维护</h2>" in out) if fmt == "html" else ("## 售后跟进与关系维护" in out)
+
+
+def test_the_diff_speaks_the_process_language(edit: Edit) -> None:
+    changed = edit("processes/sales.yaml", "within: 1 working day", "within: 2 working days")
+    code, out, _ = run("diff", str(SALES), str(changed))
+    assert code == 1 and "  修改 " in out and "时限 T6 within: 1 working day → 2 working days（放宽）" in out
+    assert "changed" not in out and "looser" not in out
+    code, out, _ = run("diff", str(SALES), str(changed), "--lang", "en")
+    assert code == 1 and "  changed " in out and "deadline T6 within: 1 working day → 2 working days (looser)" in out

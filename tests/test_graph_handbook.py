@@ -75,11 +75,12 @@ def test_the_handbook_explains_each_step_with_roles_deadlines_and_examples(sales
     assert page.startswith("<!DOCTYPE html>") and "http://" not in page.replace("http://www.w3.org", "")
     assert "<h2>1. 客户开发与初步筛选" in page
     assert "签约后1个工作日内将扫描件录入CRM系统" in page  # T6 in plain words
-    assert "within 1 working day after documents.signed_contract.signed_at" in page
+    assert "documents.signed_contract.signed_at后 1 个工作日内" in page  # the rule in the process's language
     assert "角色与步骤" in page and "<td>R</td>" in page  # the role × step table
     assert page.count('class="example"') >= 10  # example renderings from the scenarios
     english = build(sales, lang="en", examples=examples)
     assert "Who does what" in english and "Lead acquisition and recording" in english
+    assert "within 1 working day after documents.signed_contract.signed_at" in english
 
 
 def test_the_handbook_renders_chinese_in_a_headless_browser(sales: ProcessDefinition, tmp_path: Path) -> None:

@@ -14,18 +14,14 @@ from engine import Engine, FixedClock, ProcessDefinition, open_store
 from engine.cli import main
 from engine.scenario import read_scenario, run_scenario
 from tests.conftest import PROCESSES, headless_browser
-from tests.review_data import generate
+from tests.review_data import review_store
 
 REPORT = ("report", "--from", "2026-01-01", "--to", "2027-01-01", "--now", "2027-01-01T00:00+00:00")
 
 
 @pytest.fixture(scope="module")
 def review_db(tmp_path_factory: pytest.TempPathFactory, sales: ProcessDefinition) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('review') / 'review.db'}"
-    engine = Engine(open_store(url))
-    engine.register(sales)
-    generate(engine.store, sales, 400)
-    return url
+    return review_store(tmp_path_factory.mktemp("review"), sales, 400)
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -11,11 +11,14 @@ from engine.cli.options import (
     Parents,
     Subcommands,
     engine_for,
+    in_zone,
     instant_or_date,
+    language,
     viewer,
 )
 from engine.cli.output import emit
 from engine.errors import UsageError
+from engine.i18n import translator
 from engine.presentation import zone_of
 
 
@@ -37,7 +40,6 @@ def register(sub: Subcommands, parents: Parents) -> None:
     )
     p.add_argument("case", metavar="CASE")
     p.add_argument("--format", choices=["md", "html", "json"], default="md")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--bundle", metavar="ZIP", help="write the case's evidence pack (verify with verify-bundle)")
     p.set_defaults(run=cmd_audit)
@@ -51,7 +53,6 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("--from", dest="start", type=instant_or_date, required=True, metavar="DATE")
     p.add_argument("--to", dest="end", type=instant_or_date, required=True, metavar="DATE", help="exclusive")
     p.add_argument("--format", choices=["html", "csv", "json"], default="html")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_report)
 
@@ -71,8 +72,15 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     verdict = audit.verify(engine_for(args).store, digest_written_down=args.checkpoint)
     for problem in verdict.problems:
         print(problem, file=out)
-    summary = f"{verdict.cases} case(s), {verdict.events} event(s), {verdict.checkpoints} checkpoint(s)"
-    print(f"{'ok' if verdict.ok else 'TAMPERED'}: {summary}", file=out)
+    words = translator(language(args))
+    summary = words._(
+        "{cases} case(s), {events} event(s), {checkpoints} checkpoint(s)",
+        cases=verdict.cases,
+        events=verdict.events,
+        checkpoints=verdict.checkpoints,
+    )
+    verdict_word = words._("ok") if verdict.ok else words._("TAMPERED")
+    print(words._("{verdict}: {summary}", verdict=verdict_word, summary=summary), file=out)
     return 0 if verdict.ok else 1
 
 
@@ -84,8 +92,9 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
     case = engine.get(args.case, viewer=viewer(args))
     definition = engine.definition(case.process_id, case.definition_hash)
-    data = case_audit.audit_data(engine, case.id, engine.clock.now(), zone_of(definition), args.lang)
-    emit(case_audit.render(data, args.format, args.lang or definition.locale), args.output, out)
+    lang = language(args, definition)
+    data = case_audit.audit_data(engine, case.id, engine.clock.now(), zone_of(definition), lang)
+    emit(case_audit.render(data, args.format, lang), args.output, out)
     return 0 if data["verify"]["ok"] else 1
 
 
@@ -94,16 +103,17 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     engine = engine_for(args)
     definition = engine.definition(args.process)
-    if args.end <= args.start:
+    zone, lang = zone_of(definition), language(args, definition)
+    start, end = in_zone(args.start, zone), in_zone(args.end, zone)  # the process's days, not UTC's
+    if end <= start:
         raise UsageError("--to must be after --from")
-    period = review.Period(args.start, args.end)
-    data = review.figures(engine, args.process, period, engine.clock.now(), args.lang, viewer(args))
+    data = review.figures(engine, args.process, review.Period(start, end), engine.clock.now(), lang, viewer(args))
     if args.format == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":
         text = review_page.csv_text(data)
     else:
-        text = review_page.html(data, f"{definition.title.get(args.lang)} · review", args.lang or definition.locale)
+        text = review_page.html(data, definition.title.get(lang), lang)
     emit(text, args.output, out)
     return 0
 
@@ -117,6 +127,7 @@ def cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--introduce needs --sign KEY (the key in charge vouches for the new one)")
     engine = engine_for(args)
     number, digest = audit.checkpoint(engine.store, engine.clock.now())
-    print(f"checkpoint {number}: {digest[:32]}", file=out)
-    print("write the digest down; 'procflow verify --checkpoint DIGEST' proves the history since", file=err)
+    words = translator(language(args))
+    print(words._("checkpoint {number}: {digest}", number=number, digest=digest[:32]), file=out)
+    print(words._("write the digest down; 'procflow verify --checkpoint DIGEST' proves the history since"), file=err)
     return 0

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import datetime
 from typing import Any, TextIO
 
 from engine.cli.options import (
     Parents,
     Subcommands,
     engine_for,
+    language,
     load_process,
     viewer,
 )
 from engine.cli.output import emit, print_json
 from engine.datafiles import read_data
 from engine.errors import InputError
-from engine.presentation import case_row, describe_case, describe_event, describe_obligation, obligation_line, zone_of
+from engine.i18n import columns, instant, pad, translator
+from engine.narration import describe_event
+from engine.presentation import case_row, describe_case, describe_obligation, obligation_line, zone_of
 from engine.records import Event
 
 
@@ -52,7 +56,6 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p = sub.add_parser("status", parents=viewing, help="a case's state, documents and history")
     p.add_argument("case", metavar="CASE")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--lang", help="language of titles")
     p.set_defaults(run=cmd_status)
 
     p = sub.add_parser(
@@ -66,7 +69,6 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("document", metavar="DOCUMENT")
     p.add_argument("--format", choices=["md", "html"], default="md")
     p.add_argument("--version", type=int, help="document version (default: latest)")
-    p.add_argument("--lang", help="language of titles")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_render)
 
@@ -143,30 +145,47 @@ def cmd_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
     case = engine.get(args.case, viewer=viewer(args))
     definition = engine.definition(case.process_id, case.definition_hash)
-    zone = zone_of(definition)
-    info = describe_case(case, definition, args.lang, zone)
+    zone, lang = zone_of(definition), language(args, definition)
+    info = describe_case(case, definition, lang, zone)
     now = engine.clock.now()
-    info["deadlines"] = [describe_obligation(o, now, zone, args.lang) for o in engine.deadlines(case, now)]
+    info["deadlines"] = [describe_obligation(o, now, zone, lang) for o in engine.deadlines(case, now)]
     if args.json:
         print_json(info, out)
         return 0
-    print(f"case {info['id']}  ({info['process']}@{info['version']} #{info['definition_hash'][:12]})", file=out)
-    print(f"  state     {info['state']}  {info['state_title']}", file=out)
-    if info["active"]:
-        print(f"  regions   {' ‖ '.join(info['active'])}", file=out)
-    print(f"  stage     {info['stage']}  {info['stage_title']}", file=out)
-    if info["pipeline"]:
-        print(f"  pipeline  {info['pipeline']}", file=out)
-    print(f"  owner     {info['owner'] or '-'}", file=out)
-    if info["assignee"]:
-        print(f"  assignee  {info['assignee']}", file=out)
-    print("  documents", file=out)
+    words = translator(lang)
+    rows = [
+        (words._("state"), f"{info['state']}  {info['state_title']}"),
+        (words._("regions"), " ‖ ".join(info["active"])),
+        (words._("stage"), f"{info['stage']}  {info['stage_title']}"),
+        (words._("pipeline"), info["pipeline"] or ""),
+        (words._("owner"), words.named(info["owner"], definition.roles[info["owner"]].title) if info["owner"] else "-"),
+        (words._("assignee"), info["assignee"] or ""),
+    ]
+    head = words._("case {id}", id=info["id"])
+    print(f"{head}  ({info['process']}@{info['version']} #{info['definition_hash'][:12]})", file=out)
+    print(words._("  (times in {zone})", zone=zone), file=out)
+    width = max(columns(label) for label, _ in rows) + 2
+    for label, value in rows:
+        if value or label in (words._("state"), words._("stage"), words._("owner")):
+            print(f"  {pad(label, width)}{value}", file=out)
+    print("  " + words._("documents"), file=out)
     for doc in info["documents"]:
-        print(f"    {doc['id']} v{doc['version']} by {doc['by']} at {doc['at']}", file=out)
-    print("  deadlines", file=out)
+        at = instant(datetime.fromisoformat(doc["at"]), zone)
+        print(
+            "    "
+            + words._(
+                "{document} v{version} by {person} at {at}",
+                document=doc["id"],
+                version=doc["version"],
+                person=doc["by"],
+                at=at,
+            ),
+            file=out,
+        )
+    print("  " + words._("deadlines"), file=out)
     for item in info["deadlines"]:
-        print(f"    {obligation_line(item)}", file=out)
-    print("  history", file=out)
+        print(f"    {obligation_line(item, zone, lang)}", file=out)
+    print("  " + words._("history"), file=out)
     for line in info["history"]:
         print(f"    {line}", file=out)
     return 0
@@ -191,7 +210,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         args.document,
         format="html" if args.format == "html" else "markdown",
         version=args.version,
-        lang=args.lang,
+        lang=getattr(args, "lang", None),
         viewer=viewer(args),
     )
     emit(text, args.output, out)
@@ -201,9 +220,10 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
     case = engine.get(args.case, viewer=viewer(args))
-    zone = zone_of(engine.definition(case.process_id, case.definition_hash))
+    definition = engine.definition(case.process_id, case.definition_hash)
+    zone, lang = zone_of(definition), language(args, definition)
     for event in case.history:
-        line = describe_event(event, zone)
+        line = describe_event(event, zone, definition, lang)
         print(f"{event.seq:>4}  {line}  [{event.definition_hash[:12]}]", file=out)
     return 0
 
@@ -222,7 +242,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for case_id in ids:
         case = engine.get(case_id)
         definition = engine.definition(case.process_id, case.definition_hash)
-        rows.append(case_row(case, definition))
+        rows.append(case_row(case, definition, zone_of(definition)))
     if args.json:
         print_json(rows, out)
         return 0

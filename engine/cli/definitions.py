@@ -11,6 +11,7 @@ from engine.cli.options import (
     Parents,
     Subcommands,
     engine_for,
+    language,
     load_process,
     process_path,
     version_hash,
@@ -21,6 +22,7 @@ from engine.definition.loader import check
 from engine.definition.model import ProcessDefinition
 from engine.definition.revisions import is_revision_spec, load_revision
 from engine.errors import InputError, ProcflowError
+from engine.i18n import translator
 from engine.presentation import outline, zone_of
 from engine.runtime.engine import Engine
 
@@ -64,7 +66,6 @@ def register(sub: Subcommands, parents: Parents) -> None:
         "show", parents=[parents.files], help="outline a process: stages, states, roles, documents, deadlines"
     )
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.set_defaults(run=cmd_show)
 
     p = sub.add_parser(
@@ -72,13 +73,11 @@ def register(sub: Subcommands, parents: Parents) -> None:
     )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--format", choices=["mermaid", "mermaid-state", "dot", "svg"], default="mermaid")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(run=cmd_graph)
 
     p = sub.add_parser("handbook", parents=[parents.files], help="a standalone HTML handbook of a process for the team")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--lang", help="language of titles, e.g. en or zh-CN")
     p.add_argument("-o", "--output", metavar="FILE", default="handbook.html", help="default handbook.html")
     p.set_defaults(run=cmd_handbook)
 
@@ -117,14 +116,16 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    out.write(outline(load_process(args, args.file), args.lang))
+    definition = load_process(args, args.file)
+    out.write(outline(definition, language(args, definition)))
     return 0
 
 
 def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from engine import graph
 
-    emit(graph.render(load_process(args, args.file), args.format, args.lang), args.output, out)
+    definition = load_process(args, args.file)
+    emit(graph.render(definition, args.format, language(args, definition)), args.output, out)
     return 0
 
 
@@ -134,7 +135,7 @@ def cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     path = process_path(args.file)
     definition = load_process(args, path)
     examples = handbook.example_documents(definition, handbook.scenarios_beside(path, definition.id))
-    emit(handbook.build(definition, lang=args.lang, examples=examples), args.output, out)
+    emit(handbook.build(definition, lang=language(args, definition), examples=examples), args.output, out)
     return 0
 
 
@@ -172,17 +173,19 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ProcflowError as exc:
         print(f"procflow: error: {exc.message}", file=err)
         return 2
-    changes = diff.compare(old, new)
+    lang = "en" if args.json else language(args, new)  # the JSON format's words are English in every language
+    changes = diff.compare(old, new, lang)
     if args.json:
         print_json(diff.as_json(old, new, changes), out)
     elif args.format == "html":
         from engine.rendering import markdown_page
 
-        out.write(markdown_page(diff.as_text(old, new, changes, markdown=True), f"{new.id} changes", new.locale))
+        page = diff.as_text(old, new, changes, markdown=True, lang=lang)
+        out.write(markdown_page(page, f"{new.id} · {new.title.get(lang)}", lang))
     else:
-        out.write(diff.as_text(old, new, changes, markdown=args.format == "md"))
+        out.write(diff.as_text(old, new, changes, markdown=args.format == "md", lang=lang))
     if args.cases and changes:
-        print("\nrunning cases affected:", file=out)
+        print("\n" + translator(lang)._("running cases affected:"), file=out)
         for affected in affected_cases(engine_for(args).store, old, new, changes):
             print(f"  {affected.case_id} ({affected.state}): " + "; ".join(affected.notes), file=out)
     return 1 if changes else 0

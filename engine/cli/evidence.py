@@ -13,9 +13,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.options import Parents, Parser, Subcommands, actor, engine_for, instant_or_date
+from engine.cli.options import (
+    Parents,
+    Parser,
+    Subcommands,
+    actor,
+    command_zone,
+    engine_for,
+    in_zone,
+    instant_or_date,
+)
 from engine.cli.output import emit, print_json
 from engine.errors import UsageError
+from engine.i18n import instant
+from engine.presentation import zone_of
 from engine.store.base import Store
 
 _DURATION = re.compile(r"^(\d+)(m|h|d)$")
@@ -121,12 +132,9 @@ def cmd_calendar_impact(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
             out,
         )
     else:
+        zone = command_zone(args, engine.store) or UTC
         for m in moves:
-            print(
-                f"{m.case_id:<20} {m.deadline:<6} {m.old.isoformat(timespec='minutes')} → "
-                f"{m.new.isoformat(timespec='minutes')}",
-                file=out,
-            )
+            print(f"{m.case_id:<20} {m.deadline:<6} {instant(m.old, zone)} → {instant(m.new, zone)}", file=out)
         print(f"{len(moves)} open deadline(s) move", file=out)
     if args.record and moves:
         noted = calendar.record(engine, moves, args.actor)
@@ -171,7 +179,8 @@ def cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     process = args.process or proposed.id
     if not engine.store.latest_definition(process):
         raise UsageError(f"the store has no process {process!r}; see 'procflow versions'")
-    result = backtest.backtest(engine, proposed, engine.clock.now(), process=process, since=args.since)
+    since = in_zone(args.since, zone_of(proposed)) if args.since else None  # the process's day, not UTC's
+    result = backtest.backtest(engine, proposed, engine.clock.now(), process=process, since=since)
     emit(backtest_report.render(backtest_report.data(result), args.format), args.output, out)
     return 0
 

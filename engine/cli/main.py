@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         time,
         work,
     )
-    from engine.cli.options import Parents, Parser
+    from engine.cli.options import Parents, Parser, add_language
     from engine.cli.teach import teach
 
     parser = Parser(prog="procflow", description="Run declarative YAML business processes.")
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         project,
     ):
         area.register(sub, parents)
+    add_language(parser)
     teach(dict(sub.choices))
     return parser
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TextIO
 
-from engine.cli.options import Parents, Subcommands, engine_for, notify_config, positive
+from engine.cli.options import Parents, Subcommands, command_zone, engine_for, notify_config, positive
 from engine.cli.output import print_json
 from engine.errors import UsageError
+from engine.i18n import instant
 from engine.notify import Delivery
 from engine.notify.delivery import outbox_of
 from engine.notify.rows import row_view
@@ -47,11 +48,12 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     if not rows:
         print("the outbox is empty" if not (args.status or args.case) else "no such messages", file=out)
+    zone = command_zone(args, engine.store) or UTC
     for r in rows:
-        when = r["sent_at"] or r["next_at"]
+        when = instant(datetime.fromisoformat(r["sent_at"] or r["next_at"]), zone)
         print(
             f"{r['key'][:12]}  {r['status']:<9} {r['attempts']:>2}x  {r['kind']:<10} {r['case']:<20} "
-            f"{r['person']}@{r['channel']}  {when[:16]}  {r['subject']}"
+            f"{r['person']}@{r['channel']}  {when}  {r['subject']}"
             + (f"\n              last error: {r['last_error']}" if r["last_error"] and r["status"] != "sent" else ""),
             file=out,
         )

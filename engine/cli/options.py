@@ -4,21 +4,23 @@ and the engine a command runs on."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TypeAlias
 
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.definition.model import ProcessDefinition
-from engine.errors import InputError, UsageError
+from engine.errors import InputError, ProcflowError, UsageError
 from engine.files import STDIN
+from engine.i18n import zone_named
 from engine.notify import DirectoryRecipients, Notifier, NotifyConfig, load_config
 from engine.notify.config import config_path
 from engine.people.directory import StoreDirectory
 from engine.records import Actor
 from engine.runtime.engine import Engine
-from engine.store.base import default_url, open_store
+from engine.store.base import Store, default_url, open_store
 
 # argparse has no public name for what add_subparsers returns
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -95,23 +97,65 @@ def positive(text: str) -> int:
     return value
 
 
-def instant_or_date(text: str) -> datetime:
+def instant_or_date(text: str) -> date | datetime:
+    """A date or a date-time as typed; read in the process's time zone later (`in_zone`)."""
     if len(text) == 10:
         try:
-            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+            return date.fromisoformat(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-01") from None
     return instant(text)
 
 
 def instant(text: str) -> datetime:
+    """A date-time as typed. Without a UTC offset it is a wall-clock time of the process's zone (`in_zone`)."""
     try:
-        value = datetime.fromisoformat(text)
+        return datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time like 2026-10-08T09:00+08:00") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. 2026-10-08T09:00+08:00")
-    return value
+
+
+def add_language(parser: argparse.ArgumentParser) -> None:
+    """`--lang` on `parser` and on every subcommand below it, so every command speaks the language asked for."""
+    if "--lang" not in parser._option_string_actions:
+        parser.add_argument(
+            "--lang", metavar="LANG", help="language of the output: en or zh-CN (default: the process's locale)"
+        )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                add_language(child)
+
+
+def language(args: argparse.Namespace, definition: ProcessDefinition | None = None) -> str:
+    """The language of this run: `--lang`, else the process's `locale`, else the environment."""
+    from engine import i18n
+
+    return i18n.choose(getattr(args, "lang", None), definition.locale if definition else None)
+
+
+def in_zone(value: date | datetime, zone: tzinfo) -> datetime:
+    """What the user typed, read in `zone` (a date: its midnight there; a time without offset: that time there)."""
+    from engine import i18n
+
+    return i18n.read_instant(value, zone)
+
+
+def command_zone(args: argparse.Namespace, store: Store) -> tzinfo | None:
+    """The zone of what the command names: its process file, case or process, else the one zone all stored
+    processes share (UTC for an empty store); None when they do not share one."""
+    from engine.presentation import zone_of
+
+    process = getattr(args, "process", None)
+    if isinstance(process, str) and process.endswith((".yaml", ".yml")):
+        return zone_of(load_process(args, process))
+    case_id = getattr(args, "case", None)
+    if isinstance(case_id, str):
+        with contextlib.suppress(ProcflowError):  # the command itself says the case does not exist
+            process = store.get(case_id).process_id
+    engine = Engine(store)
+    zones = {str(zone_of(engine.definition(pid, h))) for h, pid, _ in store.definitions() if process in (None, pid)}
+    return zone_named(zones.pop() if zones else None) if len(zones) <= 1 else None
 
 
 def process_path(spec: str) -> Path:
@@ -138,9 +182,18 @@ def engine_for(args: argparse.Namespace) -> Engine:
     """The engine on the store `--db` names, on the clock `--now` fixes (or the real one), telling people of its
     events through the outbox when a notify configuration is given: the configuration's contacts if it lists
     any, else the people of the team directory (with the configuration's choices for them)."""
-    clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
-    config = notify_config(args)
     store = open_store(args.db, create=not reads_only(args))
+    now: datetime | None = getattr(args, "now", None)
+    if now is not None and now.tzinfo is None:
+        zone = command_zone(args, store)
+        if zone is None:
+            raise UsageError(
+                f"--now {now.isoformat()}: give a UTC offset (e.g. {now.isoformat()}+08:00); "
+                "the processes here do not share one time zone"
+            )
+        now = args.now = in_zone(now, zone)
+    clock: Clock = FixedClock(now) if now is not None else SystemClock()
+    config = notify_config(args)
     directory = StoreDirectory(store)
     outbox = None
     if config is not None:

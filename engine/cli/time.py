@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import TextIO
 
 from engine.cli import evidence
@@ -11,11 +11,14 @@ from engine.cli.notify import delivery_for
 from engine.cli.options import (
     Parents,
     Subcommands,
+    command_zone,
     engine_for,
+    language,
     positive,
 )
 from engine.cli.output import print_json
-from engine.presentation import describe_obligation, span, zone_of
+from engine.i18n import instant, pad, translator
+from engine.presentation import describe_obligation, span, status_word, zone_of
 from engine.records import Event
 
 
@@ -28,7 +31,6 @@ def _print_alert(event: Event, out: TextIO) -> None:
 def register(sub: Subcommands, parents: Parents) -> None:
     p = sub.add_parser("overdue", parents=[parents.common], help="every open obligation past due, across all cases")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--lang", help="language of titles")
     p.set_defaults(run=cmd_overdue)
 
     p = sub.add_parser(
@@ -52,11 +54,14 @@ def register(sub: Subcommands, parents: Parents) -> None:
 def cmd_overdue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
     now = engine.clock.now()
+    zone = command_zone(args, engine.store) or UTC
     rows = []
+    lang = language(args)
     for item in engine.overdue(now):
         definition = engine.definition(item.case.process_id, item.case.definition_hash)
-        info = describe_obligation(item.obligation, now, zone_of(definition), args.lang)
-        info["late_by"] = span(item.lateness)
+        lang = language(args, definition)
+        info = describe_obligation(item.obligation, now, zone_of(definition), lang)
+        info["late_by"] = span(item.lateness, lang)
         info.update(
             case=item.case.id,
             process=item.case.process_id,
@@ -68,14 +73,15 @@ def cmd_overdue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         print_json(rows, out)
         return 0
+    words = translator(lang)
     if not rows:
-        print(f"nothing overdue at {now.isoformat(timespec='minutes')}", file=out)
+        print(words._("nothing overdue at {now}", now=instant(now, zone)), file=out)
     for row in rows:
-        periods = f" ({row['missed_periods']} periods missed)" if row["missed_periods"] > 1 else ""
-        late = row["late_by"] or "-"
+        periods = words._(" ({n} periods missed)", n=row["missed_periods"]) if row["missed_periods"] > 1 else ""
+        late = words._("late {span}", span=row["late_by"] or "-")
         print(
             f"{row['case']:<20} {row['state']:<22} {row['owner'] or '-':<22} {row['ref'] or row['deadline']:<5} "
-            f"{row['status']:<8} late {late}{periods}  {row['title']}",
+            f"{pad(status_word(row['status'], lang), 8)} {late}{periods}  {row['title']}",
             file=out,
         )
     return 0

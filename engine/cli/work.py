@@ -9,9 +9,12 @@ import argparse
 import json
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import TextIO
 
-from engine.cli.options import Parents, Subcommands, engine_for
+from engine.cli.options import Parents, Subcommands, engine_for, language
+from engine.i18n import instant, translator
+from engine.presentation import status_word
 from engine.records import current_assignment
 from engine.runtime.engine import Engine
 
@@ -63,15 +66,22 @@ def cmd_inbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         json.dump([asdict(e) for e in entries], out, ensure_ascii=False, indent=2)
         out.write("\n")
         return 0
+    lang = language(args)
+    words = translator(lang)
     if not entries:
-        print(f"nothing for {args.actor.user} now", file=out)
+        print(words._("nothing for {person} now", person=args.actor.user), file=out)
     for e in entries:
-        flags = ("ESCALATED " if e.escalated else "") + ("" if e.held else "(queue: claim it) ")
-        cover = f" covering {e.covering}" if e.covering else ""
-        print(f"{flags}{e.case_id}  {e.process_id}/{e.state} as {e.role}{cover}", file=out)
-        for due in e.obligations:
-            print(f"    {due.status:<8} {due.deadline} due {due.due_at}  {due.title}", file=out)
+        flags = (words._("ESCALATED") + " " if e.escalated else "") + (
+            "" if e.held else words._("(queue: claim it)") + " "
+        )
+        cover = words._(" covering {person}", person=e.covering) if e.covering else ""
+        where = f"{e.process_id}/{e.state}"
+        print(f"{flags}{e.case_id}  " + words._("{where} as {role}", where=where, role=e.role) + cover, file=out)
+        for due in e.obligations:  # the inbox gives each due time in the person's own zone
+            at = datetime.fromisoformat(due.due_at)
+            when = words._("due {due}", due=instant(at, at.tzinfo or UTC))
+            print(f"    {status_word(due.status, lang):<8} {due.deadline} {when}  {due.title}", file=out)
         if e.documents:
-            print(f"    produce: {', '.join(e.documents)}", file=out)
-        print(f"    can fire: {', '.join(e.moves) or '-'}", file=out)
+            print("    " + words._("produce: {documents}", documents=", ".join(e.documents)), file=out)
+        print("    " + words._("can fire: {moves}", moves=", ".join(e.moves) or "-"), file=out)
     return 0

@@ -225,6 +225,12 @@ def build(
             produced_by=tuple(d.get("produced_by", ())),
             shared=bool(d.get("shared", False)),
             computed=b.computed(d.get("computed")),
+            choices=MappingProxyType(
+                {
+                    name: MappingProxyType({value: b.text(title) for value, title in values.items()})
+                    for name, values in (d.get("choices") or {}).items()
+                }
+            ),
         )
         for did, d in (data.get("documents") or {}).items()
     }

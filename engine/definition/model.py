@@ -92,6 +92,11 @@ class DocumentSpec:
     produced_by: tuple[str, ...] = ()
     shared: bool = False
     computed: Computed | None = None
+    choices: Mapping[str, Mapping[str, Text]] = field(default_factory=lambda: EMPTY)  # field → value → title
+
+    def choice(self, field_name: str, value: Any) -> Text | None:
+        """The title the definition gives `value` of `field_name`, if it gives one."""
+        return self.choices.get(field_name, EMPTY).get(value) if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)

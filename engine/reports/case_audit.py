@@ -5,6 +5,8 @@ JSON is the data; Markdown and HTML are views of it (HTML from the Markdown, esc
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from importlib import resources
 from typing import Any
@@ -12,8 +14,10 @@ from typing import Any
 from jinja2 import Environment
 
 from engine.audit import chain_problem
-from engine.presentation import describe_event, describe_obligation
-from engine.records import SYSTEM, performs
+from engine.i18n import Translator, instant, iso, translator
+from engine.narration import event_sentence
+from engine.presentation import describe_obligation, status_word
+from engine.records import SYSTEM, SYSTEM_ROLE, performs
 from engine.rendering import markdown_page
 from engine.runtime.engine import Engine
 
@@ -31,18 +35,25 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: 
         if stored != (case.version, case.history[-1].hash):
             problem = "the case row's version or head does not match its last event"
     versions = list(dict.fromkeys(e.definition_hash for e in case.history))
+    words = translator(lang or definition.locale)
     timeline = []
     for event in case.history:
-        line = describe_event(event, zone)
+        basis = event.basis or ("system" if event.actor == SYSTEM else "self-declared (before the directory)")
+        role = definition.roles.get(event.role)
         timeline.append(
             {
                 "seq": event.seq,
-                "at": event.at.astimezone(zone).isoformat(timespec="minutes"),
+                "at": iso(event.at, zone),
+                "when": instant(event.at, zone),
                 "actor": event.actor,
                 "role": event.role,
-                "basis": event.basis or ("system" if event.actor == SYSTEM else "self-declared (before the directory)"),
+                "role_title": words._("system")
+                if event.role == SYSTEM_ROLE
+                else words.named(event.role, role.title if role else None),
+                "basis": basis,
+                "basis_text": basis_text(basis, words),
                 "kind": event.kind,
-                "what": line.split("  ", 1)[-1].split(") ", 1)[-1],
+                "what": event_sentence(event, definition, words.lang).split(") ", 1)[-1],
                 "trigger": event.trigger,
                 "from": event.source,
                 "to": event.dest,
@@ -58,8 +69,10 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: 
             "id": case.id,
             "state": case.state,
             "state_title": definition.states[case.state].title.get(lang),
-            "created_at": case.created_at.astimezone(zone).isoformat(timespec="minutes"),
-            "updated_at": case.updated_at.astimezone(zone).isoformat(timespec="minutes"),
+            "created_at": iso(case.created_at, zone),
+            "updated_at": iso(case.updated_at, zone),
+            "created": instant(case.created_at, zone),
+            "updated": instant(case.updated_at, zone),
             "version": case.version,
             "head": case.history[-1].hash if case.history else None,
         },
@@ -71,7 +84,11 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: 
         },
         "verify": {"ok": problem is None, "events": len(case.history), "problems": [problem] if problem else []},
         "timeline": timeline,
-        "deadlines": [describe_obligation(o, now, zone, lang) for o in engine.deadlines(case, now)],
+        "zone": str(zone),
+        "lang": words.lang,
+        "deadlines": [
+            _shown(describe_obligation(o, now, zone, words.lang), zone, words.lang) for o in engine.deadlines(case, now)
+        ],
         "documents": [
             {
                 "id": name,
@@ -79,7 +96,8 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: 
                 "version": v.version,
                 "hash": v.hash,
                 "by": v.actor,
-                "at": v.at.astimezone(zone).isoformat(timespec="minutes"),
+                "at": iso(v.at, zone),
+                "when": instant(v.at, zone),
             }
             for name, versions_ in case.documents.items()
             for v in versions_
@@ -106,16 +124,42 @@ def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: 
     }
 
 
-def render(data: dict[str, Any], fmt: str, lang: str = "en") -> str:
+def render(data: dict[str, Any], fmt: str, lang: str | None = None) -> str:
+    """JSON (the data, ids and ISO instants), or Markdown / HTML in the report's language."""
     if fmt == "json":
         import json
 
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    markdown = _TEMPLATE.render(**data)
+    words = translator(lang or data["lang"])
+    markdown = _TEMPLATE.render(**data, _=words._)
     if fmt == "md":
         return markdown
+    return markdown_page(markdown, words._("Audit report: case {id}", id=data["case"]["id"]), words.lang)
 
-    return markdown_page(markdown, f"Audit {data['case']['id']}", lang)
+
+def _shown(info: dict[str, Any], zone: tzinfo, lang: str) -> dict[str, Any]:
+    """An obligation with what the page shows: its status in words, its instants labelled."""
+    due, met = (instant(datetime.fromisoformat(info[k]), zone) if info[k] else "" for k in ("due_at", "met_at"))
+    return {**info, "status_text": status_word(info["status"], lang), "due": due, "met": met}
+
+
+def basis_text(basis: str, words: Translator) -> str:
+    """What an action rested on, as recorded ('grant #7', 'rule by_region'), in the report's language."""
+    shapes: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
+        (r"grant #(\d+)", lambda m: words._("grant #{n}", n=m[1])),
+        (
+            r"cover #(\d+) for (.+), grant #(\d+)",
+            lambda m: words._("cover #{n} for {person}, grant #{grant}", n=m[1], person=m[2], grant=m[3]),
+        ),
+        (r"rule (.+)", lambda m: words._("rule {rule}", rule=m[1])),
+        (r"delegated by (.+)", lambda m: words._("delegated by {person}", person=m[1])),
+        (r"system", lambda m: words._("system")),
+        (r"self-declared \(before the directory\)", lambda m: words._("self-declared (before the directory)")),
+    )
+    for pattern, say in shapes:
+        if match := re.fullmatch(pattern, basis):
+            return say(match)
+    return basis
 
 
 def _held(case: Any, rule: Any) -> bool:

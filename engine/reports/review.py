@@ -21,6 +21,7 @@ from typing import Any
 from engine import calendars
 from engine.deadlines import obligations, visits
 from engine.definition.model import ProcessDefinition
+from engine.i18n import translator
 from engine.records import Case
 from engine.runtime.engine import Engine
 
@@ -73,6 +74,7 @@ def figures(
         "process": process_id,
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
+        "zone": str(period.start.tzinfo or "UTC"),
         "cases": sum(len(v) for v in by_version.values()),
         "versions": versions,
     }
@@ -81,6 +83,7 @@ def figures(
 def version_figures(
     engine: Engine, d: ProcessDefinition, cases: list[Case], now: datetime, lang: str | None
 ) -> dict[str, Any]:
+    words = translator(lang or d.locale)
     if d.pipeline:
         order = [p.id for p in d.pipeline]
         titles = {p.id: p.title.get(lang) for p in d.pipeline}
@@ -97,6 +100,7 @@ def version_figures(
     region_time: dict[tuple[str, str], list[float]] = defaultdict(list)
     outcomes: Counter[str] = Counter()
     losses: Counter[str] = Counter()
+    loss_titles: dict[str, str] = {}
     by_person: Counter[str] = Counter()
     by_role: Counter[str] = Counter()
     calendar = calendars.for_declaration(d.calendar)
@@ -110,10 +114,12 @@ def version_figures(
         if d.states[case.state].final:
             outcomes[case.state] += 1
             if d.pipeline_of(case.state) == "lost" or case.state == "lost":
-                for versions in case.documents.values():
+                for name, versions in case.documents.items():
                     reason = versions[-1].data.get("reason")
                     if isinstance(reason, str):
                         losses[reason] += 1
+                        spec = d.documents.get(name)
+                        loss_titles[reason] = words.named(reason, spec.choice("reason", reason) if spec else None)
         for event in case.history:
             if event.kind in ("submitted", "fired") and event.role != "system":
                 by_person[event.actor] += 1
@@ -186,6 +192,7 @@ def version_figures(
         "region_days": [
             {
                 "state": state,
+                "state_title": words.named(state, d.states[state].title),
                 "region": region,
                 "cases": len(times),
                 "median": round(statistics.median(times), 2),
@@ -195,7 +202,9 @@ def version_figures(
         ],
         "deadlines": deadlines,
         "loss_reasons": dict(losses.most_common()),
+        "loss_titles": loss_titles,
         "workload": {"by_role": dict(by_role.most_common()), "by_person": dict(by_person.most_common(20))},
+        "role_titles": {role: words.named(role, d.roles[role].title) for role in by_role if role in d.roles},
     }
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from engine.i18n import Translator, translator
+
 _PAGE = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(
     resources.files("engine.reports").joinpath("review.html.j2").read_text("utf-8")
 )
@@ -28,7 +30,7 @@ def label_column(titles: Iterable[str], size: float, least: int) -> int:
     return max(least, round(max((text_width(t, size) for t in titles), default=0.0)) + 16)
 
 
-def funnel_svg(funnel: list[dict[str, Any]], width: int = 640) -> Markup:
+def funnel_svg(funnel: list[dict[str, Any]], words: Translator, width: int = 640) -> Markup:
     """Horizontal bars, one per pipeline position, each with its count and conversion from the one before."""
     top = max((f["cases"] for f in funnel), default=0) or 1
     row, label = 34, label_column((str(f["title"]) for f in funnel), 13, 150)
@@ -37,17 +39,19 @@ def funnel_svg(funnel: list[dict[str, Any]], width: int = 640) -> Markup:
     for i, step in enumerate(funnel):
         bar = max(2, round((width - label - 120) * step["cases"] / top))
         y = 5 + i * row
-        conversion = "" if step["conversion"] is None else f" · {round(100 * step['conversion'])}%"
+        conversion = "" if step["conversion"] is None else f" · {words.percent(step['conversion'])}"
         parts.append(
             f'<text x="{label - 8}" y="{y + 20}" text-anchor="end" font-size="13">{escape(step["title"])}</text>'
         )
         parts.append(f'<rect x="{label}" y="{y + 4}" width="{bar}" height="24" fill="#2a8a5a" rx="3"/>')
-        parts.append(f'<text x="{label + bar + 6}" y="{y + 21}" font-size="12">{step["cases"]}{conversion}</text>')
+        parts.append(
+            f'<text x="{label + bar + 6}" y="{y + 21}" font-size="12">{words.number(step["cases"])}{conversion}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def stages_svg(stages: list[dict[str, Any]], width: int = 640) -> Markup:
+def stages_svg(stages: list[dict[str, Any]], words: Translator, width: int = 640) -> Markup:
     """A box per stage: 25th–75th percentile box, median line, whisker to the 90th percentile (days)."""
     top = max((s["p90"] for s in stages), default=0) or 1
     row, label = 34, label_column((str(s["title"]) for s in stages), 13, 170)
@@ -67,16 +71,30 @@ def stages_svg(stages: list[dict[str, Any]], width: int = 640) -> Markup:
         parts.append(
             f'<line x1="{xm:.1f}" y1="{y + 4}" x2="{xm:.1f}" y2="{y + 28}" stroke="#1a5a3a" stroke-width="2"/>'
         )
-        parts.append(f'<text x="{x90 + 6:.1f}" y="{y + 21}" font-size="11">{s["median"]} d (p90 {s["p90"]})</text>')
-    axis = 10 + row * len(stages)
+        median = words._("{median} d (p90 {p90})", median=words.number(s["median"] or 0), p90=words.number(s["p90"]))
+        parts.append(f'<text x="{x90 + 6:.1f}" y="{y + 21}" font-size="11">{escape(median)}</text>')
+    axis, longest = 10 + row * len(stages), f"{top:.0f}"
+    days = words._("{n} days", n=longest)
     parts.append(f'<text x="{label}" y="{axis + 10}" font-size="11" fill="#666">0</text>')
-    parts.append(f'<text x="{width - 150}" y="{axis + 10}" font-size="11" fill="#666">{top:.0f} days</text>')
+    parts.append(f'<text x="{width - 150}" y="{axis + 10}" font-size="11" fill="#666">{escape(days)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def html(data: dict[str, Any], title: str, lang: str) -> str:
-    return _PAGE.render(title=title, lang=lang, data=data, funnel_svg=funnel_svg, stages_svg=stages_svg)
+    """The review page in `lang`: its labels from the catalog, its numbers and dates written for the locale."""
+    words = translator(lang)
+    return _PAGE.render(
+        title=title,
+        lang=words.lang,
+        data=data,
+        funnel_svg=lambda funnel: funnel_svg(funnel, words),
+        stages_svg=lambda stages: stages_svg(stages, words),
+        _=words._,
+        number=words.number,
+        percent=words.percent,
+        date=lambda text: words.date(text[:10]),
+    )
 
 
 def csv_text(data: dict[str, Any]) -> str:

@@ -79,7 +79,7 @@ class CompiledProcess:
             computed=MappingProxyType(computed),
             dependents=MappingProxyType(_dependents(definition, order)),
             computation_order=order,
-            renderer=Renderer(definition.templates),
+            renderer=Renderer(definition.templates, definition.locale),
             triggers=frozenset(t.trigger for t in definition.transitions),
             calendar=calendar,
             has_shared=any(d.shared for d in definition.documents.values()),

@@ -12,7 +12,8 @@ from typing import Any
 from starlette.responses import Response
 
 from engine.errors import ConflictError
-from engine.presentation import case_row, describe_case, describe_event, describe_obligation, zone_of
+from engine.narration import describe_event
+from engine.presentation import case_row, describe_case, describe_obligation, zone_of
 from engine.records import Actor, Case, Event
 from engine.runtime.timekeeping import Overdue
 from engine.server import acting, attachments

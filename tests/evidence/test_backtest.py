@@ -62,7 +62,7 @@ def test_tightening_t2_to_24_hours_reports_the_deadlines_that_flip(
     code, out, _ = run("backtest", str(proposed), "--db", url, "--now", NOW, "--format", "md")
     assert "**1** deadline outcome(s) flip: 1 met → missed" in out and f"| {slow} | T2 #1 | met | late |" in out
     code, out, _ = run("backtest", str(proposed), "--db", url, "--now", NOW, "--since", "2026-03-03")
-    since = sum(c.created_at >= datetime.fromisoformat("2026-03-03T00:00:00+00:00") for c in stored)
+    since = sum(c.created_at >= datetime.fromisoformat("2026-03-03T00:00:00+08:00") for c in stored)  # sales' zone
     assert code == 0 and f"on {since} recorded case(s)" in out and "0 deadline outcome(s) flip" in out
 
 

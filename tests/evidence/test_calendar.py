@@ -88,7 +88,7 @@ def test_the_move_under_new_installed_data_is_recorded_as_an_event(
     monkeypatch.setattr(calendars_module, "official", released)
     monkeypatch.setattr(calendar, "official", released)
     code, out, err = run("calendar", "impact", "--db", url, "--now", NOW, "--record", "--as", "ops:system")
-    assert code == 0 and "T8     2026-12-01T15:00+08:00 → 2026-12-02T15:00+08:00" in out, err
+    assert code == 0 and "T8     2026-12-01 15:00 +08:00 → 2026-12-02 15:00 +08:00" in out, err
     assert "recorded the moves on 1 case(s)" in err
     store = open_store(url)
     note = store.get(case_id).history[-1]

@@ -207,15 +207,15 @@ def test_sign_off_mistakes_are_load_errors_at_their_place(
 
 
 def test_the_history_reads_each_sign_off_and_change_of_signers(engine: Engine, review: Case) -> None:
-    from engine.presentation import describe_event
+    from engine.narration import describe_event
 
     case = engine.add_signer(review, "auditor", MAX)
     case = engine.sign(case, "reject", FAY, comment="no budget")
     lines = [describe_event(e).split("  ", 1)[1] for e in case.history[-3:]]
     assert lines == [
         "max (manager) added signer auditor on review",
-        "fay (finance) signed reject on review: no budget",
-        "procflow (system) fired send_back: review → draft",
+        "fay (finance) rejected on review: no budget",
+        "procflow (system) moved the case from review to draft (send_back)",
     ]
 
 

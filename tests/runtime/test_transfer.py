@@ -108,7 +108,7 @@ def test_list_and_history_on_the_command_line(running: Engine, tmp_path: Path, m
     assert run("list", "--process", "mini", "--stage", "deciding")[1].splitlines()[1].split()[0] == sent
     assert run("list", "--process", "mini", "--role", "requester")[1].splitlines()[1].split()[0] == drafted
     code, out = run("history", sent)
-    assert code == 0 and "rita (requester) fired send: draft → review" in out
+    assert code == 0 and "rita (Requester) moved the case from Draft (draft) to Review (review) (send)" in out
     exported = tmp_path / "case.json"
     assert run("export", sent, "-o", str(exported))[0] == 0
     target = f"sqlite:///{tmp_path / 'target.db'}"
