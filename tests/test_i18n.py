@@ -167,6 +167,7 @@ def test_document_templates_write_money_and_dates_for_the_process_locale() -> No
 
 def test_a_store_wide_command_speaks_the_environment_language(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_store(db).close()  # an empty store that exists: a read-only command refuses a missing file
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     assert run("verify", "--db", db)[1] == "通过：0 个案例，0 个事件，0 个检查点\n"
     assert run("verify", "--db", db, "--lang", "en")[1] == "ok: 0 case(s), 0 event(s), 0 checkpoint(s)\n"

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from engine.definition.model import ProcessDefinition
 from engine.errors import InputError
+from engine.i18n import translator
 from engine.presentation import zone_of
 from engine.records import Case
 from engine.reports import review, review_page
@@ -73,6 +74,7 @@ def _figures(web: Web) -> tuple[ProcessDefinition, dict[str, Any], dict[str, Any
 
 def page(web: Web) -> Response:
     definition, data, chosen = _figures(web)
+    words = translator(web.lang)
     query = "&".join(f"{k}={quote(v)}" for k, v in chosen.items())
     return web.page(
         "review.html",
@@ -82,8 +84,8 @@ def page(web: Web) -> Response:
         chosen=chosen,
         teams=_teams(web),
         csv_query=query,
-        funnel_svg=review_page.funnel_svg,
-        stages_svg=review_page.stages_svg,
+        funnel_svg=lambda funnel: review_page.funnel_svg(funnel, words),
+        stages_svg=lambda stages: review_page.stages_svg(stages, words),
     )
 
 
