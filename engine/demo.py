@@ -67,7 +67,7 @@ def run_demo(
         engine = Engine(
             store,
             clock=clock,
-            outbox=Notifier(DirectoryRecipients(directory, default=DEMO_CHOICES), {"mail": mail}),
+            outbox=Notifier(DirectoryRecipients(directory, default=DEMO_CHOICES, store=store), {"mail": mail}),
             directory=directory,
         )
         failures, latest = _play(engine, definition, process_file, clock, output, out)

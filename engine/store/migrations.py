@@ -7,7 +7,7 @@ transaction, and refuse a store newer than `SCHEMA_VERSION`.
 
 from __future__ import annotations
 
-from engine.store.access_sql import V7
+from engine.store.access_sql import SETTINGS, V7
 from engine.store.sql_outbox import MIGRATION as _V8
 
 _V1 = [
@@ -80,10 +80,11 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
-    # each step is version len(steps before it) + 1: 4 the server's records, 5 the outbox, 6 evidence, 7 people
+    # each step is version len(steps before it) + 1: 4 server records, 5 outbox, 6 evidence, 7 people, 8 settings
     ("accounts, login failures, API tokens, integrations, idempotency keys, attachments", V7),
     ("the notification outbox (engine/store/sql_outbox.py)", _V8),
     ("evidence: hash schemes per event, signed checkpoints", _V5),
     ("the people directory, the grant behind each action, the inbox index", _V4),
+    ("each person's own settings: language, time zone, notification choices", SETTINGS),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,7 +6,7 @@ a refused document comes back as the same page with the errors at their fields a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -14,11 +14,11 @@ from starlette.responses import Response
 
 from engine.definition.model import ProcessDefinition
 from engine.errors import DocumentInvalid, ProcflowError, UnknownName
-from engine.presentation import describe_event, describe_obligation, zone_of
-from engine.records import Case
+from engine.presentation import describe_event, describe_obligation
+from engine.records import Actor, Case
 from engine.server import acting
 from engine.server.problems import ApiProblem, status_of
-from engine.server.web import forms
+from engine.server.web import forms, work
 from engine.server.web.common import DOCUMENT_CSP, PREFIX, Web, redirect
 
 
@@ -61,7 +61,7 @@ def _forms(
     web: Web, definition: ProcessDefinition, case: Case, role: str, kept: Mapping[str, tuple[Any, Any]]
 ) -> list[dict[str, Any]]:
     """A form per document `role` may submit in this state, prefilled from the latest version (or kept input)."""
-    zone = zone_of(definition)
+    zone = web.zone
     shown = []
     for name in _relevant(definition, case):
         spec = definition.documents.get(name)
@@ -80,9 +80,11 @@ def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: s
     case = visible_case(web)
     engine = web.engine
     definition = engine.definition(case.process_id, case.definition_hash)
-    zone, now, role = zone_of(definition), engine.clock.now(), _role(web, definition, case)
+    zone, now, role = web.zone, engine.clock.now(), _role(web, definition, case)
     here = definition.stage_of(case.state).id
     options = engine.available(case, acting.actor_for(web.person, definition, role))
+    rounds_here = any(definition.states[s].signoff for s in (*case.leaves, case.state))
+    signing = engine.available(case, Actor(web.person, None)) if rounds_here else []  # the engine picks the signer role
     return web.page(
         "case.html",
         status,
@@ -95,7 +97,9 @@ def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: s
         zone=str(zone),
         documents=[(name, [v.version for v in versions]) for name, versions in case.documents.items()],
         forms=_forms(web, definition, case, role, kept or {}),
-        options=options,
+        options=[o for o in options if o.kind != "sign"],
+        rounds=work.rounds(web, definition, case, signing),
+        work=work.panel(web, case),
         role=role,
         roles=acting.roles_held(engine, web.person, definition) or sorted(definition.roles),
         message=message,
@@ -114,7 +118,7 @@ def submit(web: Web) -> Response:
     if spec is None:
         raise ApiProblem(404, f"process {definition.id} has no document {name!r}")
     role = _role(web, definition, case)
-    data = forms.parse(forms.inlined(definition.schemas, spec.schema_file), web.form, zone_of(definition))
+    data = forms.parse(forms.inlined(definition.schemas, spec.schema_file), web.form, web.zone)
     try:
         web.engine.submit(case, name, data, acting.actor_for(web.person, definition, role))
     except DocumentInvalid as invalid:
@@ -133,6 +137,24 @@ def fire(web: Web) -> Response:
     except ProcflowError as refused:
         return show(web, message=refused.message, status=status_of(refused))
     return _back(case, role)
+
+
+def sign(web: Web) -> Response:
+    return _acted(web, work.sign)
+
+
+def people_op(web: Web) -> Response:
+    return _acted(web, work.people_op)
+
+
+def _acted(web: Web, doing: Callable[[Web, Case], None]) -> Response:
+    """Do a sign-off or people verb on the visible case; a refusal is the case page saying it."""
+    case = visible_case(web)
+    try:
+        doing(web, case)
+    except ProcflowError as refused:
+        return show(web, message=refused.message, status=status_of(refused))
+    return work.back(web, case)
 
 
 def start(web: Web) -> Response:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from engine.errors import ProcflowError
+from engine.people import settings
 from engine.runtime.engine import Engine
 from engine.server.api_auth import SESSION_COOKIE
 from engine.server.bodies import read_body
@@ -24,7 +26,9 @@ from engine.server.web import csrf
 from engine.server.web.labels import LABELS, locale_of
 
 LOG = logging.getLogger("procflow.web")
+UTC_ZONE = ZoneInfo("UTC")
 PREFIX = "/app"
+HOME = f"{PREFIX}/inbox"  # where signing in leads: my work now
 TEMPLATES = Environment(
     loader=PackageLoader("engine.server.web", "templates"),
     autoescape=True,  # every value typed by anyone is text on every page
@@ -48,10 +52,16 @@ class Web:
     session: str | None
     lang: str
     form: Mapping[str, str]
+    zone: ZoneInfo = UTC_ZONE  # the person's time zone (their setting, else the directory's)
 
     @property
     def engine(self) -> Engine:
         return self.context.engine
+
+    @property
+    def t(self) -> dict[str, str]:
+        """The page's words in the reader's language."""
+        return LABELS[self.lang]
 
     def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         secret = self.session or csrf.pre_session(self.request) or ""
@@ -82,12 +92,22 @@ def _person(context: Context, request: Request) -> tuple[str, str | None]:
     return principal.person, cookie
 
 
+def _reader(context: Context, person: str) -> tuple[str | None, ZoneInfo]:
+    """The language the person chose (None: not chosen) and their time zone, from their settings over the
+    directory (engine/people/settings.py); UTC for someone the directory does not know."""
+    chosen = settings.load(context.engine.store, person)
+    found = context.engine.directory.roster().people.get(person)
+    if found is None:
+        return chosen.get("locale"), ZoneInfo(str(chosen["timezone"])) if chosen.get("timezone") else UTC_ZONE
+    return chosen.get("locale"), settings.effective(found, chosen).zone
+
+
 def _run(handler: Handler, context: Context, request: Request, form: Mapping[str, str], signed_in: bool) -> Response:
-    lang = locale_of(request)
     person, session = _person(context, request) if signed_in else ("", request.cookies.get(SESSION_COOKIE))
+    chosen, zone = _reader(context, person) if person else (None, UTC_ZONE)
     if request.method == "POST":
         csrf.check(session if signed_in else csrf.pre_session(request), form.get(csrf.FIELD))
-    return handler(Web(request, context, person, session, lang, form))
+    return handler(Web(request, context, person, session, locale_of(request, chosen), form, zone))
 
 
 def web_page(context: Context, handler: Handler, signed_in: bool = True) -> Callable[[Request], Awaitable[Response]]:

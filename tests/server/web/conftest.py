@@ -86,7 +86,7 @@ def sign_in(page: Any, person: str = "bea", password: str = PASSWORD) -> None:
     page.fill("#person", person)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/app/board**")
+    page.wait_for_url("**/app/inbox**")  # the home page: my work now
 
 
 def shot(page: Any, tmp_path: Path, name: str) -> Path:

@@ -85,6 +85,7 @@ def test_board_shows_the_card_and_the_audit_page_the_verify_result(page: Any, si
     case = site.engine.start("sales", BEA, case_id="deal-7")
     site.engine.submit(case, "lead_record", LEAD, BEA)
     sign_in(page)
+    page.goto("/app/board")
     column = page.locator(".column[data-column=lead]")
     assert column.locator(".count").inner_text() == "1"
     assert "Acme Gears" in column.locator("[data-case='deal-7']").inner_text()
@@ -158,9 +159,8 @@ def test_signing_in_and_starting_a_case_with_the_keyboard_alone(page: Any, site:
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/app/board**")
-    page.focus("#start-role")
-    page.keyboard.press("Tab")  # to the start button
+    page.wait_for_url("**/app/inbox**")
+    page.focus("form.start button")  # the inbox's start button
     page.keyboard.press("Enter")
     page.wait_for_url("**/app/cases/sales-*")
     assert len(site.engine.cases("sales")) == 1
