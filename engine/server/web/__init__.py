@@ -35,6 +35,7 @@ _PAGES: tuple[tuple[str, str, Handler, bool], ...] = (
     ("POST", "/settings", preferences.save, True),
     ("POST", "/cases/{case}/sign", case.sign, True),
     ("POST", "/cases/{case}/work", case.people_op, True),
+    ("GET", "/cases/{case}/attachments/{sha256}", case.attachment, True),
 )
 
 

@@ -12,13 +12,13 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from engine.definition.model import ProcessDefinition
+from engine.definition.model import DocumentSpec, ProcessDefinition
 from engine.errors import DocumentInvalid, ProcflowError, UnknownName
 from engine.presentation import describe_event, describe_obligation
 from engine.records import Actor, Case
-from engine.server import acting
+from engine.server import acting, attachments
 from engine.server.problems import ApiProblem, status_of
-from engine.server.web import forms, work
+from engine.server.web import forms, uploads, work
 from engine.server.web.common import DOCUMENT_CSP, PREFIX, Web, redirect
 
 
@@ -71,7 +71,13 @@ def _forms(
         value, errors = kept.get(name, (latest.data if latest else None, {}))
         root = forms.build(forms.inlined(definition.schemas, spec.schema_file), value, errors, zone)
         shown.append(
-            {"id": name, "title": spec.title.get(web.lang), "field": root, "top": forms.unplaced(errors, root)}
+            {
+                "id": name,
+                "title": spec.title.get(web.lang),
+                "field": root,
+                "top": forms.unplaced(errors, root),
+                "files": next(attachments.attachment_fields(spec), None) is not None,
+            }
         )
     return shown
 
@@ -118,7 +124,14 @@ def submit(web: Web) -> Response:
     if spec is None:
         raise ApiProblem(404, f"process {definition.id} has no document {name!r}")
     role = _role(web, definition, case)
-    data = forms.parse(forms.inlined(definition.schemas, spec.schema_file), web.form, web.zone)
+    form, problems = _with_uploads(web, spec)
+    data = forms.parse(forms.inlined(definition.schemas, spec.schema_file), form, web.zone)
+    try:
+        attachments.check_references(web.context.files, spec, data)  # a reference typed, not uploaded
+    except ApiProblem as refused:
+        problems.setdefault("$", []).append(refused.message)
+    if problems:  # a file the field does not take: nothing is submitted, the rest as typed
+        return show(web, {name: (data, problems)}, "", 422)
     try:
         web.engine.submit(case, name, data, acting.actor_for(web.person, definition, role))
     except DocumentInvalid as invalid:
@@ -126,6 +139,37 @@ def submit(web: Web) -> Response:
     except ProcflowError as refused:
         return show(web, message=refused.message, status=status_of(refused))
     return _back(case, role)
+
+
+def _with_uploads(web: Web, spec: DocumentSpec) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The form with each uploaded file stored (the attachment backend, as the API's upload) and its field set
+    to the file's `sha256:` reference; and the refusals of files a field does not take, by the field's path."""
+    form, problems = dict(web.form), {}
+    now = web.engine.clock.now()
+    for rule in attachments.attachment_fields(spec):
+        path = f"$.{rule.field}"
+        upload = web.files.get(uploads.FILE_PREFIX + path)
+        if upload is None:
+            continue
+        try:
+            record = attachments.accept(rule, upload.content, upload.content_type, now)
+        except ApiProblem as refused:
+            problems[path] = [refused.message]
+            continue
+        web.context.files.put(record, upload.content)
+        form[path] = f"sha256:{record.sha256}"
+    return form, problems
+
+
+def attachment(web: Web) -> Response:
+    """A file one of the case's documents names, for a person who may see the case (else 404, as the API)."""
+    case, sha256 = visible_case(web), str(web.request.path_params["sha256"])
+    found = web.context.files.get(sha256) if attachments.named_by(case, sha256) else None
+    if found is None:
+        raise ApiProblem(404, f"case {case.id} has no attachment {sha256[:12]}")
+    record, content = found
+    headers = {"Content-Disposition": f'attachment; filename="{sha256[:12]}"', "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=record.media_type, headers=headers)
 
 
 def fire(web: Web) -> Response:

@@ -4,6 +4,8 @@ the inbox's groups and due times, and script typed anywhere shown as text. Scree
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,13 @@ from tests.server.web.test_browser import SCRIPT, UNLABELLED, _fill_lead
 
 ACCOUNT_MANAGERS = {"li_na", "huang_chen", "chen_siyuan", "anna"}
 ZHAO = Actor("zhao_lei", "bd_specialist")
+
+
+def _part(page: Any, selector: str, tmp_path: Path, name: str) -> None:
+    """A screenshot of one part of the page (a long case page's form or panel), its path printed."""
+    path = tmp_path / f"{name}.png"
+    page.locator(selector).first.screenshot(path=str(path))
+    print(f"screenshot: {path}")
 
 
 def _case_of(page: Any) -> str:
@@ -86,6 +95,7 @@ def test_a_specialist_captures_a_lead_and_the_right_account_manager_works_it(
     assert "research_plan" in reasons
     assert manager.inner_text("#holder").strip() != ""  # who holds the work, by name
     shot(manager, tmp_path, "5-manager-blocked")
+    _part(manager, "#moves", tmp_path, "5-manager-blocked-moves")
 
     form = "#form-research_plan"
     manager.fill(f"{form} [name='$.pain_points[0]']", "manual scheduling")
@@ -102,16 +112,22 @@ def test_a_specialist_captures_a_lead_and_the_right_account_manager_works_it(
     shot(manager, tmp_path, "6-interview-booked")
 
 
-def _to_review(site: Site, author: str = "li_na:account_manager") -> str:
-    """The won scenario played up to the solution submitted for review (the solution written by `author`): the
-    case waits for three sign-offs."""
+def _played(site: Site, stop: Callable[[dict[str, Any]], bool], author: str | None = None) -> str:
+    """The won scenario played up to the first step `stop` picks (without it); the solution written by `author`
+    (None: the product expert, as the scenario has it)."""
     scenario = dict(read_scenario(process_file("sales").parent / "sales" / "scenarios" / "won.yaml"))
-    steps = [{**step, "as": author} if step.get("submit") == "solution" else step for step in scenario["steps"]]
-    last = next(i for i, step in enumerate(steps) if step.get("fire") == "submit_for_review")
-    scenario["steps"] = steps[: last + 1]
+    steps = [{**s, "as": author} if author and s.get("submit") == "solution" else s for s in scenario["steps"]]
+    scenario["steps"] = steps[: next(i for i, step in enumerate(steps) if stop(step))]
     result = run_scenario(scenario, site.engine, site.clock, "sales")
-    assert result.case is not None and result.case.state == "internal_review", result
+    assert result.case is not None and not result.failures, result
     return result.case.id
+
+
+def _to_review(site: Site, author: str = "li_na:account_manager") -> str:
+    """Played up to the solution submitted for review: the case waits for three sign-offs."""
+    case_id = _played(site, lambda step: "sign" in step, author)
+    assert site.engine.get(case_id).state == "internal_review"
+    return case_id
 
 
 def test_a_review_collects_three_sign_offs_in_the_browser(visit: Any, demo_site: Site, tmp_path: Path) -> None:
@@ -130,12 +146,13 @@ def test_a_review_collects_three_sign_offs_in_the_browser(visit: Any, demo_site:
         page.fill(".signoff textarea[name=comment]", f"fine by {person}")
         page.click(".signoff button.verdict-approve")
         page.wait_for_load_state()
-    final = demo_site.engine.signoff(case_id, "internal_review")
-    assert final is not None and final.outcome == "approved"
-    assert {e.actor for e in final.signed} == {"sun_hao", "qian_li", "zhou_qiang"}
+    case = demo_site.engine.get(case_id)
+    signed = [e for e in case.history if e.kind == "signed"]
+    assert {e.actor for e in signed} == {"sun_hao", "qian_li", "zhou_qiang"}
+    assert case.state == "presentation"  # the third approval decided the round, and its move followed
     page.goto(f"/app/cases/{case_id}")
-    assert page.locator(".signoff[data-outcome=approved] li.signed").count() == 3
-    assert "fine by qian_li" in page.inner_text(".signoff")
+    assert "Presentation" in page.inner_text("#state")
+    assert page.inner_text(".timeline").count(" signed") == 3
     shot(page, tmp_path, "review-2-approved")
 
 
@@ -147,6 +164,7 @@ def test_a_separation_rule_is_shown_and_a_stranger_gets_404(visit: Any, demo_sit
     assert expert.locator(".signoff button.verdict-reject").count() == 1  # declining stays open to them
     assert "author_not_approver" in expert.inner_text(".signoff .blocked-sign[data-verdict=approve] + .reasons")
     shot(expert, tmp_path, "review-separation")
+    _part(expert, ".signoff", tmp_path, "review-separation-panel")
     account = visit("li_na")  # acted in the case, signs nothing: no buttons
     account.goto(f"/app/cases/{case_id}")
     assert account.locator(".signoff").count() == 1
@@ -299,3 +317,47 @@ def test_script_typed_anywhere_is_text_on_the_inbox_case_page_and_timeline(
     assert page.evaluate("window.pwned") is None
     assert page.locator(f".inbox-row[data-case='{case.id}']").count() == 1
     shot(page, tmp_path, "xss-inbox")
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_a_file_field_uploads_the_scan_and_only_viewers_may_download_it(
+    visit: Any, demo_site: Site, tmp_path: Path
+) -> None:
+    case_id = _played(demo_site, lambda step: step.get("submit") == "signed_contract")
+    manager = visit("li_na")
+    manager.goto(f"/app/cases/{case_id}")
+    form = "#form-signed_contract"
+    assert manager.locator(f"{form} input[type=file][name='file:$.scan']").count() == 1
+    assert manager.evaluate(UNLABELLED) == []
+    manager.fill(f"{form} [name='$.contract_no']", "SHZN-2026-SZ-0041")
+    manager.fill(f"{form} [name='$.signed_at']", "2026-04-02T15:30")
+    manager.fill(f"{form} [name='$.customer_signatory']", "Lin Zhiyuan")
+    manager.fill(f"{form} [name='$.our_signatory']", "Wang Min")
+    manager.select_option(f"{form} [name='$.sealed_by_both']", "true")
+    manager.fill(f"{form} [name='$.scan_ref']", "CRM/contracts/0041.pdf")
+    manager.select_option(f"{form} [name='$.order_status']", "已签约")
+    manager.set_input_files(
+        f"{form} [name='file:$.scan']", {"name": "a.txt", "mimeType": "text/plain", "buffer": b"hi"}
+    )
+    manager.click(f"{form} button[type=submit]")
+    assert "text/plain" in manager.inner_text("[data-error-for='$.scan']")  # a file the field does not take
+    assert manager.input_value(f"{form} [name='$.contract_no']") == "SHZN-2026-SZ-0041"  # kept
+    assert demo_site.engine.get(case_id).latest("signed_contract") is None
+    manager.set_input_files(
+        f"{form} [name='file:$.scan']", {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    manager.click(f"{form} button[type=submit]")
+    manager.wait_for_selector("#doc-signed_contract")
+    version = demo_site.engine.get(case_id).latest("signed_contract")
+    assert version is not None and version.data["scan"] == f"sha256:{hashlib.sha256(PDF).hexdigest()}"
+    link = manager.locator(f"{form} .attached a")  # the resubmission form, prefilled: the file already attached
+    assert link.count() == 1
+    href = str(link.get_attribute("href"))
+    shot(manager, tmp_path, "file-field")
+    _part(manager, form, tmp_path, "file-field-form")
+    got = manager.request.get(demo_site.url + href)
+    assert got.status == 200 and got.body() == PDF and got.headers["content-type"] == "application/pdf"
+    stranger = visit("huang_chen")
+    assert stranger.request.get(demo_site.url + href).status == 404  # not a viewer of the case: not there
