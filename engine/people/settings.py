@@ -54,9 +54,11 @@ _VALIDATOR = Draft202012Validator(dict(SCHEMA))
 
 
 def check(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings as they will be kept, or `SettingsInvalid` naming every key that is wrong."""
+    """The settings as they will be kept (an empty value: not chosen), or `SettingsInvalid` naming every key that
+    is wrong."""
+    data = {key: value for key, value in data.items() if value not in (None, "", {})}
     problems: dict[str, str] = {}
-    for error in _VALIDATOR.iter_errors(dict(data)):
+    for error in _VALIDATOR.iter_errors(data):
         key = str(error.absolute_path[0]) if error.absolute_path else "settings"
         problems.setdefault(key, error.message)
     zone = data.get("timezone")
@@ -67,7 +69,7 @@ def check(data: Mapping[str, Any]) -> dict[str, Any]:
             problems["timezone"] = f"{zone!r} is not a time zone (for example Asia/Shanghai or Europe/Berlin)"
     if problems:
         raise SettingsInvalid(problems)
-    return {key: value for key, value in data.items() if value not in (None, "", {})}
+    return data
 
 
 def load(store: Store, person: str) -> dict[str, Any]:

@@ -95,7 +95,8 @@ def inbox(
                 if role in compiled.document(req.document).produced_by and case.latest(req.document) is None
             }
         )
-        signoff = item.state if item in waiting else None
+        awaiting = _awaits(compiled.definition, case, person, roles)
+        signoff = awaiting[0] if awaiting else None
         obligations = tuple(
             Due(
                 o.deadline.ref or o.deadline.id,
@@ -137,12 +138,23 @@ def _signoffs(
             if case_id in seen or len(found) >= limit:
                 continue
             case = store.get(case_id)
-            for state in (*case.leaves, case.state):
-                round_ = current_round(definition, case, state) if state in states else None
-                if round_ is None or round_.outcome != "open" or any(e.actor == person for e in round_.signed):
-                    continue
-                mine = [r for r in round_.pending if r in roles]
-                if mine:
-                    at = case.history[case.entered(state) - 1].at
-                    found.append(WorkItem(case.id, case.process_id, state, person, mine[0], at))
+            awaiting = _awaits(definition, case, person, roles)
+            if awaiting is not None:
+                state, role = awaiting
+                found.append(
+                    WorkItem(case.id, case.process_id, state, person, role, case.history[case.entered(state) - 1].at)
+                )
     return found
+
+
+def _awaits(definition: ProcessDefinition, case: Case, person: str, roles: set[str]) -> tuple[str, str] | None:
+    """(state, signer role) of an open round of the case that waits for a role `person` holds, if they have not
+    signed it; else None."""
+    for state in (*case.leaves, case.state):
+        round_ = current_round(definition, case, state) if state in definition.states else None
+        if round_ is None or round_.outcome != "open" or any(e.actor == person for e in round_.signed):
+            continue
+        mine = [r for r in round_.pending if r in roles]
+        if mine:
+            return state, mine[0]
+    return None

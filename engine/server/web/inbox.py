@@ -62,9 +62,9 @@ def due_text(t: dict[str, str], definition: ProcessDefinition, due_at: datetime,
 def _asked(web: Web, definition: ProcessDefinition, entry: InboxEntry) -> list[str]:
     """What is asked of the person there, in their words: a verdict, documents to write, moves to make."""
     t, lang = web.t, web.lang
-    if entry.signoff is not None:
-        return [t["asked_sign"].format(step=definition.states[entry.signoff].title.get(lang))]
     asked = [] if entry.held else [t["asked_claim"].format(role=_role_title(definition, entry.role, lang))]
+    if entry.signoff is not None:
+        return [t["asked_sign"].format(step=definition.states[entry.signoff].title.get(lang)), *asked]
     asked += [
         t["asked_write"].format(document=definition.documents[d].title.get(lang) if d in definition.documents else d)
         for d in entry.documents
