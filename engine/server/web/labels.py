@@ -121,6 +121,7 @@ EN = {
     "download": "download",
     "file": "File",
     "attached": "attached",
+    "lang_browser": "as my browser asks",
 }
 
 ZH = {
@@ -239,6 +240,7 @@ ZH = {
     "download": "下载",
     "file": "文件",
     "attached": "已附",
+    "lang_browser": "跟随浏览器",
 }
 
 LABELS = {"en": EN, "zh-CN": ZH}
