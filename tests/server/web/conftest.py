@@ -89,6 +89,20 @@ def sign_in(page: Any, person: str = "bea", password: str = PASSWORD) -> None:
     page.wait_for_url("**/app/inbox**")  # the home page: my work now
 
 
+def weight(page: Any, path: str) -> int:
+    """The bytes a page transfers when opened: its HTML and everything it loads (script and style included)."""
+    sizes: list[int] = []
+
+    def count(response: Any) -> None:
+        sizes.append(len(response.body()))
+
+    page.on("response", count)
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    page.remove_listener("response", count)
+    return sum(sizes)
+
+
 def shot(page: Any, tmp_path: Path, name: str) -> Path:
     """A full-page screenshot under the test's tmp dir; its path is printed (pytest -s shows it)."""
     path = tmp_path / f"{name}.png"

@@ -16,7 +16,7 @@ from engine.people import settings
 from engine.records import current_assignment
 from engine.scenario import read_scenario, run_scenario
 from engine.shipped import process_file
-from tests.server.web.conftest import Site, shot
+from tests.server.web.conftest import Site, shot, weight
 from tests.server.web.test_browser import SCRIPT, UNLABELLED, _fill_lead
 
 ACCOUNT_MANAGERS = {"li_na", "huang_chen", "chen_siyuan", "anna"}
@@ -34,14 +34,26 @@ def _case_of(page: Any) -> str:
     return str(page.url.split("/app/cases/")[1].split("?")[0].split("#")[0])
 
 
+def _fill(page: Any, form: str, values: dict[str, str]) -> None:
+    """Type or pick each value into the form's field of that JSON path (below `$.`)."""
+    for path, value in values.items():
+        field = f"{form} [name='$.{path}']"
+        if page.locator(field).evaluate("e => e.tagName") == "SELECT":
+            page.select_option(field, value)
+        else:
+            page.fill(field, value)
+
+
 def _fill_contact(page: Any, interest: str = "clear", note: str = "Chen wants an on-site needs interview") -> None:
-    form = "#form-contact_record"
-    page.fill(f"{form} [name='$.contacted_at']", "2026-03-02T13:45")
-    page.select_option(f"{form} [name='$.method']", "phone")
-    page.fill(f"{form} [name='$.contact_person']", "Chen Jianguo")
-    page.fill(f"{form} [name='$.value_presented']", "Scheduling from orders and machine capacity")
-    page.fill(f"{form} [name='$.basic_need']", note)
-    page.select_option(f"{form} [name='$.interest']", interest)
+    contact = {
+        "contacted_at": "2026-03-02T13:45",
+        "method": "phone",
+        "contact_person": "Chen Jianguo",
+        "value_presented": "Scheduling from orders and machine capacity",
+        "basic_need": note,
+        "interest": interest,
+    }
+    _fill(page, "#form-contact_record", contact)
 
 
 def test_a_specialist_captures_a_lead_and_the_right_account_manager_works_it(
@@ -98,12 +110,18 @@ def test_a_specialist_captures_a_lead_and_the_right_account_manager_works_it(
     _part(manager, "#moves", tmp_path, "5-manager-blocked-moves")
 
     form = "#form-research_plan"
-    manager.fill(f"{form} [name='$.pain_points[0]']", "manual scheduling")
-    manager.fill(f"{form} [name='$.decision_process']", "The production VP proposes, the GM decides")
-    manager.fill(f"{form} [name='$.budget_expectation']", "800k incl. hardware")
-    manager.fill(f"{form} [name='$.timeline']", "Live by the end of May")
-    manager.fill(f"{form} [name='$.meeting_at']", "2026-03-09T14:00")
-    manager.select_option(f"{form} [name='$.meeting_mode']", "in_person")
+    _fill(
+        manager,
+        form,
+        {
+            "pain_points[0]": "manual scheduling",
+            "decision_process": "The production VP proposes, the GM decides",
+            "budget_expectation": "800k incl. hardware",
+            "timeline": "Live by the end of May",
+            "meeting_at": "2026-03-09T14:00",
+            "meeting_mode": "in_person",
+        },
+    )
     manager.click(f"{form} button[type=submit]")
     manager.wait_for_selector(".move.allowed[data-trigger=schedule_interview]")
     with manager.expect_navigation():  # the POST answers with a redirect to the next page
@@ -334,13 +352,16 @@ def test_a_file_field_uploads_the_scan_and_only_viewers_may_download_it(
     form = "#form-signed_contract"
     assert manager.locator(f"{form} input[type=file][name='file:$.scan']").count() == 1
     assert manager.evaluate(UNLABELLED) == []
-    manager.fill(f"{form} [name='$.contract_no']", "SHZN-2026-SZ-0041")
-    manager.fill(f"{form} [name='$.signed_at']", "2026-04-02T15:30")
-    manager.fill(f"{form} [name='$.customer_signatory']", "Lin Zhiyuan")
-    manager.fill(f"{form} [name='$.our_signatory']", "Wang Min")
-    manager.select_option(f"{form} [name='$.sealed_by_both']", "true")
-    manager.fill(f"{form} [name='$.scan_ref']", "CRM/contracts/0041.pdf")
-    manager.select_option(f"{form} [name='$.order_status']", "已签约")
+    contract = {
+        "contract_no": "SHZN-2026-SZ-0041",
+        "signed_at": "2026-04-02T15:30",
+        "customer_signatory": "Lin Zhiyuan",
+        "our_signatory": "Wang Min",
+        "sealed_by_both": "true",
+        "scan_ref": "CRM/contracts/0041.pdf",
+        "order_status": "已签约",
+    }
+    _fill(manager, form, contract)
     manager.set_input_files(
         f"{form} [name='file:$.scan']", {"name": "a.txt", "mimeType": "text/plain", "buffer": b"hi"}
     )
@@ -424,16 +445,7 @@ def test_new_pages_fit_a_phone_and_weigh_under_300_kb(visit: Any, demo_site: Sit
     phone = visit("qian_li", width=390)
     weights: dict[str, int] = {}
     for path in ("/app/inbox", "/app/settings", f"/app/cases/{case_id}"):
-        sizes: list[int] = []
-
-        def count(response: Any, into: list[int] = sizes) -> None:
-            into.append(len(response.body()))
-
-        phone.on("response", count)
-        phone.goto(path)
-        phone.wait_for_load_state("networkidle")
-        phone.remove_listener("response", count)
-        weights[path] = sum(sizes)
+        weights[path] = weight(phone, path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width}px wide on a 390px phone"
         shot(phone, tmp_path, "phone-" + path.strip("/").replace("/", "-"))
