@@ -99,7 +99,10 @@ def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: s
         state_title=definition.states[case.state].title.get(web.lang),
         stages=[(s.id, s.title.get(web.lang), s.id == here) for s in definition.stages],
         deadlines=[describe_obligation(o, now, zone, web.lang) for o in engine.deadlines(case, now)],
-        timeline=[(e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), describe_event(e, zone)) for e in case.history],
+        timeline=[
+            (e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), work.display_name(web, e.actor), describe_event(e, zone))
+            for e in case.history
+        ],
         zone=str(zone),
         documents=[(name, [v.version for v in versions]) for name, versions in case.documents.items()],
         forms=_forms(web, definition, case, role, kept or {}),

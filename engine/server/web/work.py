@@ -23,7 +23,8 @@ from engine.server.web.common import PREFIX, Web, redirect
 VERBS = ("claim", "release", "delegate", "transfer", "assign")
 
 
-def _name(web: Web, person: str) -> str:
+def display_name(web: Web, person: str) -> str:
+    """A person as the page shows them: their name in the directory, else their id."""
     found = web.engine.directory.roster().people.get(person)
     return found.name if found is not None else person
 
@@ -38,7 +39,7 @@ def rounds(web: Web, definition: ProcessDefinition, case: Case, options: list[Op
         round_ = web.engine.signoff(case, state)
         if round_ is None:
             continue
-        now, roster = web.engine.clock.now(), web.engine.directory.roster()
+        now, roster, process = web.engine.clock.now(), web.engine.directory.roster(), case.process_id
         signers = []
         for role in round_.signers:
             given = [e for e in round_.signed if e.role == role]
@@ -49,14 +50,14 @@ def rounds(web: Web, definition: ProcessDefinition, case: Case, options: list[Op
                     "title": role_title or role,
                     "signed": [
                         {
-                            "who": _name(web, e.actor),
+                            "who": display_name(web, e.actor),
                             "verdict": str((e.data or {}).get("verdict", "")),
                             "at": e.at.astimezone(web.zone).strftime("%Y-%m-%d %H:%M"),
                             "comment": str((e.data or {}).get("comment", "")),
                         }
                         for e in given
                     ],
-                    "awaited": [] if given else [_name(web, p) for p in members(roster, role, case.process_id, now)],
+                    "awaited": [] if given else [display_name(web, p) for p in members(roster, role, process, now)],
                 }
             )
         mine = [o for o in options if o.kind == "sign" and o.source == state]
@@ -75,17 +76,14 @@ def rounds(web: Web, definition: ProcessDefinition, case: Case, options: list[Op
     return found
 
 
-def _roster(web: Web) -> Any:
-    return web.engine.directory.roster()
-
-
 def panel(web: Web, case: Case) -> dict[str, Any] | None:
     """Who holds the case's work and which people verbs make sense for the viewer (the engine decides on use)."""
     held = current_assignment(case)
     if held is None:
         return None
     role = held.role or ""
-    colleagues = [p for p in members(_roster(web), role, case.process_id, web.engine.clock.now()) if p != web.person]
+    roster, now = web.engine.directory.roster(), web.engine.clock.now()
+    colleagues = [p for p in members(roster, role, case.process_id, now) if p != web.person]
     if held.person is None:
         verbs = ["claim", "assign"]
     elif held.person == web.person:
@@ -94,11 +92,11 @@ def panel(web: Web, case: Case) -> dict[str, Any] | None:
         verbs = ["assign"]
     return {
         "person": held.person,
-        "name": _name(web, held.person) if held.person else "",
+        "name": display_name(web, held.person) if held.person else "",
         "role": role,
-        "back_to": _name(web, held.back_to) if held.back_to else "",
+        "back_to": display_name(web, held.back_to) if held.back_to else "",
         "verbs": verbs,
-        "people": [(p, _name(web, p)) for p in colleagues],
+        "people": [(p, display_name(web, p)) for p in colleagues],
     }
 
 

@@ -174,6 +174,7 @@ def test_a_review_collects_three_sign_offs_in_the_browser(visit: Any, demo_site:
     page.goto(f"/app/cases/{case_id}")
     assert "Presentation" in page.inner_text("#state")
     assert page.inner_text(".timeline").count(" signed") == 3
+    assert "钱丽" in page.inner_text(".timeline")  # actors by their names in the directory
     shot(page, tmp_path, "review-2-approved")
 
 
