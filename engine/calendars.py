@@ -178,6 +178,21 @@ def for_declaration(declared: Declaration | None) -> WorkingCalendar | None:
 UTC_CALENDAR_ZONE = ZoneInfo("UTC")
 
 
+def working_days_between(calendar: WorkingCalendar | None, start: datetime, end: datetime, limit: int = 400) -> int:
+    """How many working days lie after `start`'s local date up to and including `end`'s (0 when `end` is not
+    on a later date; every day counts without a calendar), counted at most to `limit`. "Due in 2 working days"
+    is this count from now to the due instant."""
+    zone_ = calendar.zone if calendar else UTC_CALENDAR_ZONE
+    day, last, count = start.astimezone(zone_).date(), end.astimezone(zone_).date(), 0
+    while day < last and count < limit:
+        day += timedelta(days=1)
+        try:
+            count += 1 if calendar is None or calendar.is_working_day(day) else 0
+        except CalendarError:  # a year the calendar has no data for: count the day
+            count += 1
+    return count
+
+
 def add(start: datetime, duration: Span, calendar: WorkingCalendar | None, *, date_only: bool = False) -> datetime:
     """The instant `duration` after `start` (aware), under the semantics in this module's docstring."""
     zone_ = calendar.zone if calendar else UTC_CALENDAR_ZONE

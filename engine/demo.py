@@ -68,7 +68,9 @@ def run_demo(
             store,
             clock=clock,
             outbox=Notifier(
-                DirectoryRecipients(directory, default=DEMO_CHOICES), {"mail": mail}, follows=store.following
+                DirectoryRecipients(directory, default=DEMO_CHOICES, store=store),
+                {"mail": mail},
+                follows=store.following,
             ),
             directory=directory,
         )

@@ -8,7 +8,7 @@ class owns the exit code the CLI uses for it, so the CLI never guesses.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -302,3 +302,11 @@ class TeamFileInvalid(InputError):
         self.file, self.problems = file, tuple(problems)
         lines = "\n".join(f"  {file}: {p}" for p in self.problems)
         super().__init__(f"{file}: {len(self.problems)} problem(s); nothing was imported:\n{lines}")
+
+
+class SettingsInvalid(InputError):
+    """A person's settings that cannot be kept: each problem under the setting it belongs to; nothing was kept."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        self.problems = dict(problems)
+        super().__init__("; ".join(f"{key}: {message}" for key, message in self.problems.items()))

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendars import CalendarError, add, calendar_problems, official
+from engine.calendars import CalendarError, add, calendar_problems, official, working_days_between
 from engine.definition.values import Duration
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -316,3 +316,22 @@ def test_nth_working_day_after_agrees_with_a_naive_loop_over_holidays(day, n, co
         left -= source.is_working_day(found)
     calendar = CN if country == "CN" else DE
     assert calendar.nth_working_day_after(day, n) == found
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days"),
+    [
+        ((2026, 3, 2, 9), (2026, 3, 4, 9), 2),  # Monday to Wednesday
+        ((2026, 3, 2, 9), (2026, 3, 2, 18), 0),  # the same day: "today"
+        ((2026, 4, 3, 9), (2026, 4, 7, 9), 1),  # over 清明 (4–6 April, Saturday to Monday): Tuesday only
+        ((2026, 5, 8, 9), (2026, 5, 11, 9), 2),  # the make-up Saturday 9 May counts, the Sunday does not
+        ((2026, 3, 4, 9), (2026, 3, 2, 9), 0),  # an end before the start: none
+    ],
+    ids=["two-days", "same-day", "qingming", "make-up-saturday", "backwards"],
+)
+def test_working_days_between_counts_the_calendars_dates_after_the_start(
+    start: tuple[int, ...], end: tuple[int, ...], days: int
+) -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    assert working_days_between(CN, datetime(*start, tzinfo=zone), datetime(*end, tzinfo=zone)) == days  # type: ignore[misc]
+    assert working_days_between(None, datetime(*start, tzinfo=zone), datetime(*end, tzinfo=zone)) >= days  # type: ignore[misc]

@@ -197,7 +197,8 @@ def engine_for(args: argparse.Namespace) -> Engine:
     directory = StoreDirectory(store)
     outbox = None
     if config is not None:
-        recipients = config.contacts if config.contacts else DirectoryRecipients(directory, config.preferences)
+        own = DirectoryRecipients(directory, config.preferences, store=store)  # people's own settings first
+        recipients = config.contacts if config.contacts else own
         outbox = Notifier(recipients, config.channels, config.default_channels, follows=store.following)
     return Engine(store, clock=clock, outbox=outbox, directory=directory)
 

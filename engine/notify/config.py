@@ -146,19 +146,24 @@ def _clock(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def preferences_from(raw: Mapping[str, Any]) -> Preferences:
+    """The choices of a checked people entry (or of a person's own settings, which use the same keys)."""
+    quiet = raw.get("quiet_hours")
+    start, _, end = quiet.partition("-") if isinstance(quiet, str) else ("", "", "")
+    return Preferences(
+        MappingProxyType({kind: tuple(names) for kind, names in raw.get("channels", {}).items()}),
+        MappingProxyType({kind: _clock(at) for kind, at in raw.get("digest", {}).items()}),
+        (_clock(start), _clock(end)) if quiet else None,
+    )
+
+
 def _person(raw: Mapping[str, Any], index: int, path: str) -> Recipient:
     zone = str(raw.get("time_zone", "UTC"))
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise NotifyConfigError(f"{path}: people[{index}].time_zone: unknown time zone {zone!r}") from None
-    quiet = raw.get("quiet_hours")
-    start, _, end = quiet.partition("-") if isinstance(quiet, str) else ("", "", "")
-    preferences = Preferences(
-        MappingProxyType({kind: tuple(names) for kind, names in raw.get("channels", {}).items()}),
-        MappingProxyType({kind: _clock(at) for kind, at in raw.get("digest", {}).items()}),
-        (_clock(start), _clock(end)) if quiet else None,
-    )
+    preferences = preferences_from(raw)
     return Recipient(
         str(raw["id"]),
         str(raw.get("name") or raw["id"]),

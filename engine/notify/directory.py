@@ -10,8 +10,10 @@ Who is asked, per event kind:
 Nobody is told of what they did themselves. A move is told to the case's followers who are active and may
 still see the case (`engine.people.visibility`).
 
-The directory keeps no notification choices; those come from the notify configuration as an overlay keyed
-by person id (`preferences`), else `default`.
+The directory keeps no notification choices. A person's own settings (the web app's settings page, kept in the
+store: engine/people/settings.py) come first — their language, time zone and, when they chose any, their
+channels, digests and quiet hours; else the notify configuration's overlay keyed by person id
+(`preferences`), else `default`.
 """
 
 from __future__ import annotations
@@ -22,15 +24,19 @@ from types import MappingProxyType
 
 from engine.definition.model import ProcessDefinition
 from engine.errors import UnknownPerson
+from engine.notify.config import preferences_from
 from engine.notify.recipients import Preferences, Recipient
+from engine.people import settings
 from engine.people.directory import Directory
 from engine.people.following import followers
 from engine.people.roles import held_roles
 from engine.people.visibility import may_see
 from engine.people_records import Person, Roster
 from engine.records import ASSIGNMENT_KINDS, Case, Event, current_assignment
+from engine.store.base import Store
 
 ALERT_KINDS = ("reminded", "escalated")
+CHOICE_KEYS = ("channels", "digest", "quiet_hours")  # a person who set any of these chose how to be told
 
 
 def recipient(person: Person, preferences: Preferences | None = None) -> Recipient:
@@ -54,8 +60,11 @@ class DirectoryRecipients:
         directory: Directory,
         preferences: Mapping[str, Preferences] | None = None,
         default: Preferences | None = None,
+        store: Store | None = None,
     ) -> None:
+        """`store`: where people's own settings are kept (None: only the configuration's choices count)."""
         self.directory = directory
+        self.store = store
         self.preferences: Mapping[str, Preferences] = MappingProxyType(dict(preferences or {}))
         self.default = default or Preferences()
 
@@ -108,7 +117,12 @@ class DirectoryRecipients:
         return found
 
     def _recipient(self, person: Person) -> Recipient:
-        return recipient(person, self.preferences.get(person.id, self.default))
+        configured = self.preferences.get(person.id, self.default)
+        if self.store is None:
+            return recipient(person, configured)
+        chosen = settings.load(self.store, person.id)
+        own = preferences_from(chosen) if any(k in chosen for k in CHOICE_KEYS) else configured
+        return recipient(settings.effective(person, chosen), own)
 
 
 def _holders(roster: Roster, process_id: str, role: str, at: datetime) -> list[Person]:

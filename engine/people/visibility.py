@@ -1,6 +1,7 @@
 """Who may see which case, by the roles a person holds: `all`, `team` or `involved` (declared per role in YAML).
 
-`involved`: the person holds the case's work, it waits in the queue of a role they hold, or they acted in it.
+`involved`: the person holds the case's work, it waits in the queue of a role they hold, it waits for their
+sign-off (a signer role of an open round is theirs), or they acted in it.
 `team`: that, or one of the people they manage (directly or further down) is involved. A process without a
 `visibility` key shows every case to everyone; a role it does not list sees what it is involved in. A case a
 person may not see is, to them, not there at all.
@@ -43,6 +44,8 @@ def may_see(definition: ProcessDefinition, roster: Roster, person: str, case: Ca
     held = current_assignment(case)
     if held is not None and held.person is None and held.role in roles:
         return True  # waiting in a queue of theirs
+    if roles & signers(definition, case):
+        return True  # waiting for their sign-off
     return "team" in levels and bool(roster.reports(person) & people)
 
 
@@ -72,3 +75,18 @@ def board_filter(
     if scope == "team":
         people |= roster.reports(person)
     return BoardFilter(tuple(sorted(people)), tuple(roles))
+
+
+def signers(definition: ProcessDefinition, case: Case) -> set[str]:
+    """The signer roles of the sign-off rounds open where the case is: the declared ones and any added since
+    (a round's standing itself is the runtime's: engine/runtime/signoff.py)."""
+    found: set[str] = set()
+    for state in (*case.leaves, case.state):
+        rule = definition.states[state].signoff if state in definition.states else None
+        if rule is None:
+            continue
+        found |= set(rule.signers)
+        for event in case.history[case.entered(state) :]:
+            if event.kind == "signer_added" and (event.data or {}).get("state") == state:
+                found.add(str((event.data or {}).get("signer", "")))
+    return found

@@ -562,10 +562,11 @@ class Engine(SignoffOps, FollowOps, CatchUp):
 
     def inbox(self, person: str, now: datetime | None = None, *, limit: int = 20) -> list[InboxEntry]:
         """Every case where `person` has work now (held, queued for their roles, or of whom they cover),
-        escalated first, then by due time; from the store's work index, never a scan of all cases."""
+        escalated first, then by due time, from the store's work index; then sign-offs awaiting their role."""
         at = now or self.clock.now()
         compiled_for = lambda case: self._compile(case.definition_hash)  # noqa: E731
-        return build_inbox(self.store, self.directory, compiled_for, self._time.status, person, at, limit)
+        newest = [self.definition(process) for process in sorted({p for _, p, _ in self.store.definitions()})]
+        return build_inbox(self.store, self.directory, compiled_for, self._time.status, person, at, limit, newest)
 
     def overdue(self, now: datetime | None = None) -> list[Overdue]:
         """Every open obligation past due, across all cases, earliest due first (from the store's due index)."""

@@ -3,22 +3,27 @@
 The index (kept by `Store.commit` in the same transaction as each event) names the cases a person holds and
 the queues of the roles they hold; only those cases are read, never all of them. Each entry says what the
 person can do there: the moves they can make now, the documents they must produce, the open obligations with
-their due time in the person's own time zone, and whether the case was escalated to them.
+their due time in the person's own time zone (their own setting first: engine/people/settings.py), and whether
+the case was escalated to them. Sign-offs waiting for a role the person holds are work too: they are found from
+the cases in the states that take a sign-off (the store's index by state), not from the assignment index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from engine.deadlines import Obligation
+from engine.definition.model import ProcessDefinition
+from engine.people import settings
 from engine.people.directory import Directory
 from engine.people.roles import active_person, day_of
 from engine.people_records import Roster, WorkItem
 from engine.records import Actor, Case
 from engine.runtime import policy
 from engine.runtime.compiled import CompiledProcess
+from engine.runtime.signoff import current_round
 from engine.store.base import Store
 from engine.store.work import urgency
 
@@ -43,6 +48,7 @@ class InboxEntry:
     obligations: tuple[Due, ...]
     escalated: bool
     covering: str | None = None  # the absent colleague whose work this is, when covering
+    signoff: str | None = None  # the state whose sign-off round waits for the person's verdict
 
 
 def _roles(roster: Roster, person: str, at: datetime) -> tuple[set[str], list[str]]:
@@ -61,15 +67,19 @@ def inbox(
     person: str,
     now: datetime,
     limit: int = 20,
+    processes: Sequence[ProcessDefinition] = (),
 ) -> list[InboxEntry]:
+    """`processes`: the newest definition of each process, whose sign-off states are looked in."""
     roster = directory.roster()
-    me = active_person(roster, person, now)
+    me = settings.effective(active_person(roster, person, now), settings.load(store, person))
     roles, covered = _roles(roster, person, now)
     items: list[tuple[WorkItem, str | None]] = [(i, None) for i in store.work(person, sorted(roles), limit=limit)]
     for absent in covered:
         items += [(item, absent) for item in store.work(absent, limit=limit)]
     items.sort(key=lambda pair: urgency(pair[0]))
     entries = []
+    waiting = _signoffs(store, processes, person, roles, {i.case_id for i, _ in items}, limit)
+    items += [(item, None) for item in waiting]
     for item, covering in items[:limit]:
         case = store.get(item.case_id)
         compiled = compiled_for(case)
@@ -85,6 +95,8 @@ def inbox(
                 if role in compiled.document(req.document).produced_by and case.latest(req.document) is None
             }
         )
+        awaiting = _awaits(compiled.definition, case, person, roles)
+        signoff = awaiting[0] if awaiting else None
         obligations = tuple(
             Due(
                 o.deadline.ref or o.deadline.id,
@@ -107,6 +119,42 @@ def inbox(
                 obligations,
                 item.escalated_at is not None,
                 covering,
+                signoff,
             )
         )
     return entries
+
+
+def _signoffs(
+    store: Store, processes: Sequence[ProcessDefinition], person: str, roles: set[str], seen: set[str], limit: int
+) -> list[WorkItem]:
+    """Open sign-off rounds that wait for a role `person` holds and that they have not signed, as work items
+    (role: the signer role; state: the round's). Only cases in states that take a sign-off are read."""
+    found: list[WorkItem] = []
+    for definition in processes:
+        states = [s.id for s in definition.states.values() if s.signoff and roles & set(s.signoff.signers)]
+        tops = sorted({definition.top(s) for s in states})
+        for case_id in store.case_ids(process_id=definition.id, states=tops) if states else ():
+            if case_id in seen or len(found) >= limit:
+                continue
+            case = store.get(case_id)
+            awaiting = _awaits(definition, case, person, roles)
+            if awaiting is not None:
+                state, role = awaiting
+                found.append(
+                    WorkItem(case.id, case.process_id, state, person, role, case.history[case.entered(state) - 1].at)
+                )
+    return found
+
+
+def _awaits(definition: ProcessDefinition, case: Case, person: str, roles: set[str]) -> tuple[str, str] | None:
+    """(state, signer role) of an open round of the case that waits for a role `person` holds, if they have not
+    signed it; else None."""
+    for state in (*case.leaves, case.state):
+        round_ = current_round(definition, case, state) if state in definition.states else None
+        if round_ is None or round_.outcome != "open" or any(e.actor == person for e in round_.signed):
+            continue
+        mine = [r for r in round_.pending if r in roles]
+        if mine:
+            return state, mine[0]
+    return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from engine.records import Case
 from engine.server import attachments
 from engine.server.endpoint import Call, Endpoint, json_response
 from engine.server.problems import ApiProblem
@@ -24,14 +23,9 @@ def upload(call: Call) -> Response:
     return json_response(body, 201, {"Location": f"/api/cases/{case.id}/attachments/{record.sha256}"})
 
 
-def _named(case: Case, sha256: str) -> bool:
-    wanted = f"sha256:{sha256}"
-    return any(wanted in version.data.values() for versions in case.documents.values() for version in versions)
-
-
 def download(call: Call) -> Response:
     case, sha256 = call.case(), call.path("sha256")
-    found = call.context.files.get(sha256) if _named(case, sha256) else None
+    found = call.context.files.get(sha256) if attachments.named_by(case, sha256) else None
     if found is None:  # the same answer for a file that exists elsewhere: no probing by hash
         raise ApiProblem(404, f"case {case.id} has no attachment {sha256[:12]}")
     record, content = found

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import filetype
 
 from engine.definition.model import DocumentSpec
+from engine.records import Case
 from engine.server.problems import ApiProblem
 from engine.store.access import AttachmentRecord
 from engine.store.base import Store
@@ -149,6 +150,12 @@ def accept(rule: FieldRule, content: bytes, claimed: str | None, now: datetime) 
     if stated and stated not in ("application/octet-stream", actual):
         raise ApiProblem(415, f"the bytes are {actual}, not the {stated} the request claims", kind="type-mismatch")
     return AttachmentRecord(hashlib.sha256(content).hexdigest(), actual, len(content), now)
+
+
+def named_by(case: Case, sha256: str) -> bool:
+    """Whether one of the case's document versions names this file: the only files its viewers may read."""
+    wanted = f"sha256:{sha256}"
+    return any(wanted in version.data.values() for versions in case.documents.values() for version in versions)
 
 
 def references(spec: DocumentSpec, data: Any) -> dict[str, str]:

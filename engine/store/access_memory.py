@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from engine.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
 
@@ -21,12 +24,19 @@ class MemoryAccess:
         self._integrations: dict[str, IntegrationRecord] = {}
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self._attachments: dict[str, tuple[AttachmentRecord, bytes]] = {}
+        self._settings: dict[str, Mapping[str, Any]] = {}
 
     def set_password(self, person: str, password_hash: str, at: datetime) -> None:
         self._passwords[person] = password_hash
 
     def password_hash(self, person: str) -> str | None:
         return self._passwords.get(person)
+
+    def save_person_settings(self, person: str, data: Mapping[str, Any], at: datetime) -> None:
+        self._settings[person] = json.loads(json.dumps(dict(data)))  # a copy, as the SQL stores keep text
+
+    def person_settings(self, person: str) -> Mapping[str, Any] | None:
+        return self._settings.get(person)
 
     def add_login_failure(self, key: str, at: datetime) -> None:
         with self._access_lock:

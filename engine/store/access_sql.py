@@ -1,4 +1,5 @@
-"""The SQL queries behind the HTTP server's records (migration v7's tables), shared by SQLite and PostgreSQL.
+"""The SQL queries behind the HTTP server's records (migration v7's tables) and each person's own settings,
+shared by SQLite and PostgreSQL.
 
 A mixin of `SQLStore`: it uses the store's `_write` (one transaction, driver errors as `StoreError`) and
 `_read`, and keeps instants as the same fixed-width UTC text as every other table.
@@ -6,8 +7,9 @@ A mixin of `SQLStore`: it uses the store's `_write` (one transaction, driver err
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +36,10 @@ V7 = [  # the HTTP server: accounts, login failures, API tokens, integrations, i
     """CREATE TABLE attachments (
         sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, size INTEGER NOT NULL, at TEXT NOT NULL,
         content BYTEA NOT NULL)""",
+]
+
+SETTINGS = [  # each person's own choices (language, time zone, how to be told), beside the directory
+    "CREATE TABLE person_settings (person TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at TEXT NOT NULL)",
 ]
 
 _TOKEN_COLUMNS = "id, person, digest, scopes, created_at, expires_at, revoked_at, label"
@@ -99,6 +105,21 @@ class AccessQueries(ABC):
 
     def clear_login_failures(self, key: str) -> None:
         self._run("login", "DELETE FROM login_failures WHERE key = ?", (key,))
+
+    # --- a person's own settings ---------------------------------------------------------------
+
+    def save_person_settings(self, person: str, data: Mapping[str, Any], at: datetime) -> None:
+        self._run(
+            "settings",
+            "INSERT INTO person_settings VALUES (?, ?, ?) ON CONFLICT (person) DO UPDATE "
+            "SET data = excluded.data, updated_at = excluded.updated_at",
+            (person, json.dumps(dict(data), ensure_ascii=False, sort_keys=True), utc(at)),
+        )
+
+    def person_settings(self, person: str) -> Mapping[str, Any] | None:
+        rows = self._read("SELECT data FROM person_settings WHERE person = ?", (person,))
+        found: Mapping[str, Any] | None = json.loads(rows[0][0]) if rows else None
+        return found
 
     # --- API tokens --------------------------------------------------------------------------
 

@@ -257,6 +257,14 @@ class Store(Protocol):
 
     def password_hash(self, person: str) -> str | None: ...
 
+    def save_person_settings(self, person: str, data: Mapping[str, Any], at: datetime) -> None:
+        """Create or replace a person's own settings (plain JSON data; engine/people/settings.py says what)."""
+        ...
+
+    def person_settings(self, person: str) -> Mapping[str, Any] | None:
+        """The settings the person saved, or None if they never did."""
+        ...
+
     def add_login_failure(self, key: str, at: datetime) -> None:
         """Note one wrong login for `key` (`account:<person>` or `address:<ip>`); shared by every server."""
         ...

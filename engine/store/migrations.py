@@ -1,13 +1,14 @@
 """The SQL stores' schema migrations: each step upgrades a store by one version, in the caller's transaction.
 
 A step's version is its place in `MIGRATIONS` (1–3 tables, claims, hash chains; 4 the server's records; 5 the
-outbox; 6 evidence; 7 the people directory; 8 the match-key index; 9 who follows a case). The stores apply the
-steps a store lacks, all in one transaction, and refuse a store newer than `SCHEMA_VERSION`.
+outbox; 6 evidence; 7 the people directory; 8 the match-key index; 9 who follows a case; 10 each person's own
+settings). The stores apply the steps a store lacks, all in one transaction, and refuse a store newer than
+`SCHEMA_VERSION`.
 """
 
 from __future__ import annotations
 
-from engine.store.access_sql import V7
+from engine.store.access_sql import SETTINGS, V7
 from engine.store.follows_sql import MIGRATION as _FOLLOWS
 from engine.store.matches import MIGRATION as _MATCH_KEYS
 from engine.store.sql_outbox import MIGRATION as _V8
@@ -83,12 +84,13 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
     # each step is version len(steps before it) + 1: 4 the server's records, 5 the outbox, 6 evidence, 7 people,
-    # 8 follows
+    # 8 match keys, 9 follows, 10 settings
     ("accounts, login failures, API tokens, integrations, idempotency keys, attachments", V7),
     ("the notification outbox (engine/store/sql_outbox.py)", _V8),
     ("evidence: hash schemes per event, signed checkpoints", _V5),
     ("the people directory, the grant behind each action, the inbox index", _V4),
     ("the match-key index inbound events find their case by (engine/store/matches.py)", _MATCH_KEYS),
     ("who follows a case, or chose not to (engine/store/follows_sql.py)", _FOLLOWS),
+    ("each person's own settings: language, time zone, notification choices", SETTINGS),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,8 +12,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from engine.server.endpoint import Context
-from engine.server.web import case, overview, processes, review, signin, team
-from engine.server.web.common import PREFIX, Handler, redirect, web_page
+from engine.server.web import case, inbox, overview, preferences, processes, review, signin, team
+from engine.server.web.common import HOME, PREFIX, Handler, redirect, web_page
 
 STATIC = Path(__file__).with_name("static")
 
@@ -42,6 +42,12 @@ _PAGES: tuple[tuple[str, str, Handler, bool], ...] = (
     ("POST", "/cases/{case}/fire", case.fire, True),
     ("POST", "/cases/{case}/documents/{document}", case.submit, True),
     ("GET", "/cases/{case}/documents/{document}", case.document_view, True),
+    ("GET", "/inbox", inbox.page, True),
+    ("GET", "/settings", preferences.form, True),
+    ("POST", "/settings", preferences.save, True),
+    ("POST", "/cases/{case}/sign", case.sign, True),
+    ("POST", "/cases/{case}/work", case.people_op, True),
+    ("GET", "/cases/{case}/attachments/{sha256}", case.attachment, True),
 )
 
 
@@ -51,5 +57,5 @@ def routes(context: Context) -> list[BaseRoute]:
         Route(PREFIX + path, web_page(context, handler, signed_in), methods=[method])
         for method, path, handler, signed_in in _PAGES
     ]
-    home = Route(PREFIX, web_page(context, lambda web: redirect(f"{PREFIX}/board")), methods=["GET"])
+    home = Route(PREFIX, web_page(context, lambda web: redirect(HOME)), methods=["GET"])
     return [*pages, home, Mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="web-static")]

@@ -6,19 +6,19 @@ a refused document comes back as the same page with the errors at their fields a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 from starlette.responses import Response
 
-from engine.definition.model import ProcessDefinition
+from engine.definition.model import DocumentSpec, ProcessDefinition
 from engine.errors import DocumentInvalid, ProcflowError, UnknownName
-from engine.presentation import describe_event, describe_obligation, zone_of
-from engine.records import Case
-from engine.server import acting
+from engine.presentation import describe_event, describe_obligation
+from engine.records import Actor, Case
+from engine.server import acting, attachments
 from engine.server.problems import ApiProblem, status_of
-from engine.server.web import forms
+from engine.server.web import forms, uploads, work
 from engine.server.web.common import DOCUMENT_CSP, PREFIX, Web, redirect
 
 
@@ -61,7 +61,7 @@ def _forms(
     web: Web, definition: ProcessDefinition, case: Case, role: str, kept: Mapping[str, tuple[Any, Any]]
 ) -> list[dict[str, Any]]:
     """A form per document `role` may submit in this state, prefilled from the latest version (or kept input)."""
-    zone = zone_of(definition)
+    zone = web.zone
     shown = []
     for name in _relevant(definition, case):
         spec = definition.documents.get(name)
@@ -71,7 +71,13 @@ def _forms(
         value, errors = kept.get(name, (latest.data if latest else None, {}))
         root = forms.build(forms.inlined(definition.schemas, spec.schema_file), value, errors, zone)
         shown.append(
-            {"id": name, "title": spec.title.get(web.lang), "field": root, "top": forms.unplaced(errors, root)}
+            {
+                "id": name,
+                "title": spec.title.get(web.lang),
+                "field": root,
+                "top": forms.unplaced(errors, root),
+                "files": next(attachments.attachment_fields(spec), None) is not None,
+            }
         )
     return shown
 
@@ -80,9 +86,11 @@ def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: s
     case = visible_case(web)
     engine = web.engine
     definition = engine.definition(case.process_id, case.definition_hash)
-    zone, now, role = zone_of(definition), engine.clock.now(), _role(web, definition, case)
+    zone, now, role = web.zone, engine.clock.now(), _role(web, definition, case)
     here = definition.stage_of(case.state).id
     options = engine.available(case, acting.actor_for(web.person, definition, role))
+    rounds_here = any(definition.states[s].signoff for s in (*case.leaves, case.state))
+    signing = engine.available(case, Actor(web.person, None)) if rounds_here else []  # the engine picks the signer role
     return web.page(
         "case.html",
         status,
@@ -91,11 +99,16 @@ def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: s
         state_title=definition.states[case.state].title.get(web.lang),
         stages=[(s.id, s.title.get(web.lang), s.id == here) for s in definition.stages],
         deadlines=[describe_obligation(o, now, zone, web.lang) for o in engine.deadlines(case, now)],
-        timeline=[(e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), describe_event(e, zone)) for e in case.history],
+        timeline=[
+            (e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), work.display_name(web, e.actor), describe_event(e, zone))
+            for e in case.history
+        ],
         zone=str(zone),
         documents=[(name, [v.version for v in versions]) for name, versions in case.documents.items()],
         forms=_forms(web, definition, case, role, kept or {}),
-        options=options,
+        options=[o for o in options if o.kind != "sign"],
+        rounds=work.rounds(web, definition, case, signing),
+        work=work.panel(web, case),
         role=role,
         roles=acting.roles_held(engine, web.person, definition) or sorted(definition.roles),
         message=message,
@@ -114,7 +127,14 @@ def submit(web: Web) -> Response:
     if spec is None:
         raise ApiProblem(404, f"process {definition.id} has no document {name!r}")
     role = _role(web, definition, case)
-    data = forms.parse(forms.inlined(definition.schemas, spec.schema_file), web.form, zone_of(definition))
+    form, problems = _with_uploads(web, spec)
+    data = forms.parse(forms.inlined(definition.schemas, spec.schema_file), form, web.zone)
+    try:
+        attachments.check_references(web.context.files, spec, data)  # a reference typed, not uploaded
+    except ApiProblem as refused:
+        problems.setdefault("$", []).append(refused.message)
+    if problems:  # a file the field does not take: nothing is submitted, the rest as typed
+        return show(web, {name: (data, problems)}, "", 422)
     try:
         web.engine.submit(case, name, data, acting.actor_for(web.person, definition, role))
     except DocumentInvalid as invalid:
@@ -122,6 +142,37 @@ def submit(web: Web) -> Response:
     except ProcflowError as refused:
         return show(web, message=refused.message, status=status_of(refused))
     return _back(case, role)
+
+
+def _with_uploads(web: Web, spec: DocumentSpec) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The form with each uploaded file stored (the attachment backend, as the API's upload) and its field set
+    to the file's `sha256:` reference; and the refusals of files a field does not take, by the field's path."""
+    form, problems = dict(web.form), {}
+    now = web.engine.clock.now()
+    for rule in attachments.attachment_fields(spec):
+        path = f"$.{rule.field}"
+        upload = web.files.get(uploads.FILE_PREFIX + path)
+        if upload is None:
+            continue
+        try:
+            record = attachments.accept(rule, upload.content, upload.content_type, now)
+        except ApiProblem as refused:
+            problems[path] = [refused.message]
+            continue
+        web.context.files.put(record, upload.content)
+        form[path] = f"sha256:{record.sha256}"
+    return form, problems
+
+
+def attachment(web: Web) -> Response:
+    """A file one of the case's documents names, for a person who may see the case (else 404, as the API)."""
+    case, sha256 = visible_case(web), str(web.request.path_params["sha256"])
+    found = web.context.files.get(sha256) if attachments.named_by(case, sha256) else None
+    if found is None:
+        raise ApiProblem(404, f"case {case.id} has no attachment {sha256[:12]}")
+    record, content = found
+    headers = {"Content-Disposition": f'attachment; filename="{sha256[:12]}"', "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=record.media_type, headers=headers)
 
 
 def fire(web: Web) -> Response:
@@ -133,6 +184,24 @@ def fire(web: Web) -> Response:
     except ProcflowError as refused:
         return show(web, message=refused.message, status=status_of(refused))
     return _back(case, role)
+
+
+def sign(web: Web) -> Response:
+    return _acted(web, work.sign)
+
+
+def people_op(web: Web) -> Response:
+    return _acted(web, work.people_op)
+
+
+def _acted(web: Web, doing: Callable[[Web, Case], None]) -> Response:
+    """Do a sign-off or people verb on the visible case; a refusal is the case page saying it."""
+    case = visible_case(web)
+    try:
+        doing(web, case)
+    except ProcflowError as refused:
+        return show(web, message=refused.message, status=status_of(refused))
+    return work.back(web, case)
 
 
 def start(web: Web) -> Response:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
@@ -15,16 +16,20 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from engine.errors import ProcflowError
+from engine.people import settings
 from engine.runtime.engine import Engine
 from engine.server import csrf
 from engine.server.api_auth import SESSION_COOKIE
 from engine.server.bodies import read_body
 from engine.server.endpoint import Context
 from engine.server.problems import ApiProblem, status_of
+from engine.server.web import uploads
 from engine.server.web.labels import LABELS, locale_of
 
 LOG = logging.getLogger("procflow.web")
+UTC_ZONE = ZoneInfo("UTC")
 PREFIX = "/app"
+HOME = f"{PREFIX}/inbox"  # where signing in leads: my work now
 TEMPLATES = Environment(
     loader=PackageLoader("engine.server.web", "templates"),
     autoescape=True,  # every value typed by anyone is text on every page
@@ -48,10 +53,17 @@ class Web:
     session: str | None
     lang: str
     form: Mapping[str, str]
+    zone: ZoneInfo = UTC_ZONE  # the person's time zone (their setting, else the directory's)
+    files: Mapping[str, uploads.Upload] = field(default_factory=dict)  # uploads, by input name
 
     @property
     def engine(self) -> Engine:
         return self.context.engine
+
+    @property
+    def t(self) -> dict[str, str]:
+        """The page's words in the reader's language."""
+        return LABELS[self.lang]
 
     def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         secret = self.session or csrf.pre_session(self.request) or ""
@@ -82,12 +94,29 @@ def _person(context: Context, request: Request) -> tuple[str, str | None]:
     return principal.person, cookie
 
 
-def _run(handler: Handler, context: Context, request: Request, form: Mapping[str, str], signed_in: bool) -> Response:
-    lang = locale_of(request)
+def _reader(context: Context, person: str) -> tuple[str | None, ZoneInfo]:
+    """The language the person chose (None: not chosen) and their time zone, from their settings over the
+    directory (engine/people/settings.py); UTC for someone the directory does not know."""
+    chosen = settings.load(context.engine.store, person)
+    found = context.engine.directory.roster().people.get(person)
+    if found is None:
+        return chosen.get("locale"), ZoneInfo(str(chosen["timezone"])) if chosen.get("timezone") else UTC_ZONE
+    return chosen.get("locale"), settings.effective(found, chosen).zone
+
+
+def _run(
+    handler: Handler,
+    context: Context,
+    request: Request,
+    form: Mapping[str, str],
+    signed_in: bool,
+    files: Mapping[str, uploads.Upload],
+) -> Response:
     person, session = _person(context, request) if signed_in else ("", request.cookies.get(SESSION_COOKIE))
+    chosen, zone = _reader(context, person) if person else (None, UTC_ZONE)
     if request.method == "POST":
         csrf.check(session if signed_in else csrf.pre_session(request), form.get(csrf.FIELD))
-    return handler(Web(request, context, person, session, lang, form))
+    return handler(Web(request, context, person, session, locale_of(request, chosen), form, zone, files))
 
 
 def web_page(context: Context, handler: Handler, signed_in: bool = True) -> Callable[[Request], Awaitable[Response]]:
@@ -97,10 +126,13 @@ def web_page(context: Context, handler: Handler, signed_in: bool = True) -> Call
     async def run(request: Request) -> Response:
         try:
             form: dict[str, str] = {}
-            if request.method == "POST":  # url-encoded forms only (no uploads in these pages yet)
-                body = await read_body(request, limit, context.settings.body_timeout)
-                form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-            response: Response = await run_in_threadpool(_run, handler, context, request, form, signed_in)
+            files: dict[str, uploads.Upload] = {}
+            if request.method == "POST":  # url-encoded, or multipart when a document form has a file field
+                kind = request.headers.get("content-type", "")
+                most = context.settings.max_upload if uploads.is_multipart(kind) else limit
+                body = await read_body(request, most, context.settings.body_timeout)
+                form, files = uploads.parse(kind, body)
+            response: Response = await run_in_threadpool(_run, handler, context, request, form, signed_in, files)
             return response
         except csrf.CsrfRefused as exc:
             return _error(request, 403, str(exc))

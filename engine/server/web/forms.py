@@ -31,11 +31,11 @@ class Field:
 
     path: str  # the JSON path, also the input's name
     label: str
-    kind: str  # text, textarea, integer, number, select, boolean, date, datetime, object, array
+    kind: str  # text, textarea, integer, number, select, boolean, date, datetime, file, object, array
     required: bool = False
     help: str = ""
     value: Any = ""
-    options: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()  # a select's values; a file field's accepted media types
     errors: list[str] = field(default_factory=list)
     children: list[Field] = field(default_factory=list)  # an object's properties, an array's rows
     row: Field | None = None  # an array's empty row, with ITEM for its index
@@ -55,6 +55,8 @@ def _kind(schema: Mapping[str, Any]) -> str:
         return "date"
     if schema.get("format") == "date-time":
         return "datetime"
+    if schema.get("format") == "attachment":
+        return "file"  # its value is the uploaded file's `sha256:<hex>` (engine/server/attachments.py)
     return "textarea" if int(schema.get("maxLength", 0)) >= 500 else "text"
 
 
@@ -75,7 +77,7 @@ def build(
         kind=kind,
         required=required,
         help=str(schema.get("description", "")),
-        options=tuple(str(o) for o in schema.get("enum", ())),
+        options=tuple(str(o) for o in schema.get("enum", schema.get("x-media-types", ()))),
         errors=list(errors.get(path, [])),
     )
     if kind == "object":

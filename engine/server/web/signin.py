@@ -7,12 +7,12 @@ from starlette.responses import Response
 from engine.server import accounts, csrf
 from engine.server.api_auth import SESSION_COOKIE, set_session_cookie
 from engine.server.problems import ApiProblem
-from engine.server.web.common import PREFIX, Web, redirect
+from engine.server.web.common import HOME, PREFIX, Web, redirect
 
 
 def _next(web: Web) -> str:
-    target = web.form.get("next") or web.request.query_params.get("next") or f"{PREFIX}/board"
-    return target if target.startswith(f"{PREFIX}/") else f"{PREFIX}/board"  # never off this site
+    target = web.form.get("next") or web.request.query_params.get("next") or HOME
+    return target if target.startswith(f"{PREFIX}/") else HOME  # never off this site
 
 
 def form(web: Web, message: str = "", status: int = 200) -> Response:

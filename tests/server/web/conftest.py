@@ -86,7 +86,21 @@ def sign_in(page: Any, person: str = "bea", password: str = PASSWORD) -> None:
     page.fill("#person", person)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/app/board**")
+    page.wait_for_url("**/app/inbox**")  # the home page: my work now
+
+
+def weight(page: Any, path: str) -> int:
+    """The bytes a page transfers when opened: its HTML and everything it loads (script and style included)."""
+    sizes: list[int] = []
+
+    def count(response: Any) -> None:
+        sizes.append(len(response.body()))
+
+    page.on("response", count)
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    page.remove_listener("response", count)
+    return sum(sizes)
 
 
 def shot(page: Any, tmp_path: Path, name: str) -> Path:
@@ -95,3 +109,45 @@ def shot(page: Any, tmp_path: Path, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
     return path
+
+
+DEMO_PEOPLE = ("zhao_lei", "li_na", "huang_chen", "chen_siyuan", "anna", "zhou_qiang", "sun_hao", "qian_li", "wang_min")
+
+
+@pytest.fixture
+def demo_site(tmp_path: Path, clock: FixedClock, sales: ProcessDefinition) -> Iterator[Site]:
+    """The web app over the demo's own team (processes/sales/team.yaml, as `procflow demo` imports it), the
+    customer profile published by the sales manager, and a password for the people the tests sign in as."""
+    import io
+
+    from engine import shipped
+    from engine.demo import import_team
+
+    store = open_store(f"sqlite:///{tmp_path / 'demo.db'}")
+    engine = Engine(store, clock=clock)
+    engine.register(sales)
+    import_team(engine, shipped.process_file("sales").parent / "sales" / "team.yaml", io.StringIO())
+    engine.publish("sales", "customer_profile", PROFILE, Actor("wang_min", "sales_manager"))
+    for person in DEMO_PEOPLE:
+        accounts.set_password(store, person, PASSWORD, clock.now())
+    port = free_port()
+    with serve(create_app(engine, TEST_SETTINGS), port):
+        yield Site(f"http://127.0.0.1:{port}", engine, store, clock)
+    store.close()
+
+
+@pytest.fixture
+def visit(browser: Any, demo_site: Site) -> Iterator[Any]:
+    """`visit(person, width=…)`: a signed-in page of its own (a browser context per person) on the demo site."""
+    contexts: list[Any] = []
+
+    def open_as(person: str, width: int = 1100, locale: str = "en-US") -> Any:
+        context = browser.new_context(base_url=demo_site.url, locale=locale, viewport={"width": width, "height": 900})
+        contexts.append(context)
+        opened = context.new_page()
+        sign_in(opened, person)
+        return opened
+
+    yield open_as
+    for context in contexts:
+        context.close()

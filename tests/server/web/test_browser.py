@@ -10,7 +10,7 @@ from engine import Actor
 from engine.server import accounts
 from tests.conftest import seat
 from tests.server.conftest import PASSWORD
-from tests.server.web.conftest import Site, shot, sign_in
+from tests.server.web.conftest import Site, shot, sign_in, weight
 
 BEA = Actor("bea", "bd_specialist")
 LEAD = {
@@ -85,6 +85,7 @@ def test_board_shows_the_card_and_the_audit_page_the_verify_result(page: Any, si
     case = site.engine.start("sales", BEA, case_id="deal-7")
     site.engine.submit(case, "lead_record", LEAD, BEA)
     sign_in(page)
+    page.goto("/app/board")
     column = page.locator(".column[data-column=lead]")
     assert column.locator(".count").inner_text() == "1"
     assert "Acme Gears" in column.locator("[data-case='deal-7']").inner_text()
@@ -131,18 +132,8 @@ def test_every_page_weighs_under_300_kb(page: Any, site: Site) -> None:
     case = site.engine.start("sales", BEA, case_id="deal-8")
     site.engine.submit(case, "lead_record", LEAD, BEA)
     sign_in(page)
-    weights: dict[str, int] = {}
-    for path in ("/app/login", "/app/board", "/app/cases/deal-8", "/app/cases/deal-8/audit", "/app/processes/sales"):
-        sizes: list[int] = []
-
-        def count(response: Any, into: list[int] = sizes) -> None:
-            into.append(len(response.body()))
-
-        page.on("response", count)
-        page.goto(path)
-        page.wait_for_load_state("networkidle")
-        page.remove_listener("response", count)
-        weights[path] = sum(sizes)
+    paths = ("/app/login", "/app/board", "/app/cases/deal-8", "/app/cases/deal-8/audit", "/app/processes/sales")
+    weights = {path: weight(page, path) for path in paths}
     print("page weights (bytes):", weights)
     assert all(0 < size < 300_000 for size in weights.values()), weights
 
@@ -158,9 +149,8 @@ def test_signing_in_and_starting_a_case_with_the_keyboard_alone(page: Any, site:
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/app/board**")
-    page.focus("#start-role")
-    page.keyboard.press("Tab")  # to the start button
+    page.wait_for_url("**/app/inbox**")
+    page.focus("form.start button")  # the inbox's start button
     page.keyboard.press("Enter")
     page.wait_for_url("**/app/cases/sales-*")
     assert len(site.engine.cases("sales")) == 1

@@ -33,8 +33,8 @@ def _signed_in(site: Site) -> tuple[httpx.Client, str]:
     client = httpx.Client(base_url=site.url, timeout=30)
     token = _token(client.get("/app/login").text)
     answer = client.post("/app/login", data={"csrf": token, "person": "bea", "password": PASSWORD})
-    assert answer.status_code == 303 and answer.headers["location"] == "/app/board"
-    return client, _token(client.get("/app/board").text)
+    assert answer.status_code == 303 and answer.headers["location"] == "/app/inbox"
+    return client, _token(client.get("/app/inbox").text)
 
 
 def test_a_post_without_this_sessions_token_is_refused_and_changes_nothing(site: Site) -> None:
@@ -42,7 +42,8 @@ def test_a_post_without_this_sessions_token_is_refused_and_changes_nothing(site:
     client, token = _signed_in(site)
     _other, other_token = _signed_in(site)
     form = {"role": "bd_specialist", "trigger": "lose"}
-    for sent in (form, {**form, "csrf": ""}, {**form, "csrf": other_token}, {**form, "csrf": token[:-1] + "0"}):
+    altered = token[:-1] + ("1" if token.endswith("0") else "0")  # always another token, whatever its last digit
+    for sent in (form, {**form, "csrf": ""}, {**form, "csrf": other_token}, {**form, "csrf": altered}):
         answer = client.post("/app/cases/deal-1/fire", data=sent)
         assert answer.status_code == 403 and "reload the page" in answer.text
     start = client.post("/app/processes/sales/cases", data={"role": "bd_specialist"})
@@ -79,7 +80,7 @@ def test_wrong_password_is_said_on_the_form_and_next_never_leaves_the_site(site:
             "/app/login",
             data={"csrf": token, "person": "bea", "password": PASSWORD, "next": "https://evil.example/"},
         )
-        assert right.headers["location"] == "/app/board"
+        assert right.headers["location"] == "/app/inbox"
 
 
 def test_the_language_follows_the_browser_and_refusals_are_pages(site: Site) -> None:
@@ -128,7 +129,7 @@ def test_the_board_counts_sums_deal_amounts_and_marks_stale_cards(site: Site) ->
     later = _column(client.get("/app/board").text, "lead")
     assert later.count("case-card stale") == 2 and 'data-case="deal-3"' in later
     assert re.search(r'class="card case-card" href="[^"]*deal-3', later)  # 4 working days: not stale yet
-    assert client.get("/app", follow_redirects=False).headers["location"] == "/app/board"
+    assert client.get("/app", follow_redirects=False).headers["location"] == "/app/inbox"
 
 
 def test_a_role_that_is_not_the_processs_is_refused_not_replaced(site: Site) -> None:

@@ -1,0 +1,48 @@
+"""The notify worker reads each person's own settings (the web app's settings page) over the directory and the
+notify file: their language and time zone for the words and the clock, their channels, digests and quiet hours."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from engine import Engine, FixedClock, load
+from engine.demo import import_team
+from engine.notify import DirectoryRecipients, Preferences
+from engine.notify.schedule import deliver_at
+from engine.people import settings
+from engine.store import open_store
+from tests.conftest import PROCESSES
+from tests.store.test_faults import T0
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_a_persons_own_settings_come_before_the_notify_files_choices() -> None:
+    store = open_store("memory:")
+    engine = Engine(store, clock=FixedClock(T0))
+    engine.register(load(PROCESSES / "sales.yaml"))
+    import_team(engine, PROCESSES / "sales" / "team.yaml", io.StringIO())
+    configured = {"zhao_lei": Preferences(channels={"*": ("wecom",)}), "li_na": Preferences(channels={"*": ("wecom",)})}
+    recipients = DirectoryRecipients(engine.directory, configured, store=store)
+    before = recipients.person("zhao_lei")
+    assert before is not None and (before.locale, before.time_zone) == ("zh-CN", "Asia/Shanghai")
+    assert before.preferences.channels_for("reminder", ["mail"]) == ("wecom",)
+
+    chosen = {"locale": "en", "timezone": "Europe/Berlin", "channels": {"reminder": []}, "quiet_hours": "22:00-07:00"}
+    settings.save(store, "zhao_lei", chosen, T0)
+    settings.save(store, "li_na", {"timezone": "Europe/Berlin"}, T0)  # a zone only: the file's channels stay
+    mine = recipients.person("zhao_lei")
+    assert mine is not None and (mine.locale, mine.time_zone) == ("en", "Europe/Berlin")
+    assert mine.preferences.channels_for("reminder", ["mail"]) == ()  # he asked not to be reminded
+    assert mine.preferences.channels_for("escalation", ["mail"]) == ("mail",)  # the configuration's default
+    late = datetime(2026, 3, 4, 23, 30, tzinfo=BERLIN)
+    assert deliver_at(late, mine, "escalation", None) == (datetime(2026, 3, 5, 7, 0, tzinfo=BERLIN), False)
+    assert mine.preferences.quiet_hours == (time(22, 0), time(7, 0))
+    other = recipients.person("li_na")
+    assert other is not None and other.time_zone == "Europe/Berlin"
+    assert other.preferences.channels_for("reminder", ["mail"]) == ("wecom",)
+    without = DirectoryRecipients(engine.directory, configured)  # no store: only the configuration counts
+    plain = without.person("zhao_lei")
+    assert plain is not None and plain.time_zone == "Asia/Shanghai"
