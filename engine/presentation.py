@@ -10,7 +10,7 @@ from engine.deadlines import Obligation
 from engine.definition.model import Deadline, ProcessDefinition, Requirement, State
 from engine.definition.values import Duration, Text
 from engine.i18n import instant, iso, pad, translator
-from engine.narration import describe_event as describe_event  # the web pages import it from here
+from engine.narration import describe_event
 from engine.records import Case, current_assignment
 
 

@@ -14,7 +14,8 @@ from starlette.responses import Response
 
 from engine.definition.model import DocumentSpec, ProcessDefinition
 from engine.errors import DocumentInvalid, ProcflowError, UnknownName
-from engine.presentation import describe_event, describe_obligation
+from engine.narration import event_sentence
+from engine.presentation import describe_obligation
 from engine.records import Actor, Case
 from engine.server import acting, attachments
 from engine.server.problems import ApiProblem, status_of
@@ -100,7 +101,11 @@ def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: s
         stages=[(s.id, s.title.get(web.lang), s.id == here) for s in definition.stages],
         deadlines=[describe_obligation(o, now, zone, web.lang) for o in engine.deadlines(case, now)],
         timeline=[
-            (e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), work.display_name(web, e.actor), describe_event(e, zone))
+            (
+                e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                work.display_name(web, e.actor),
+                event_sentence(e, definition, web.lang),
+            )
             for e in case.history
         ],
         zone=str(zone),

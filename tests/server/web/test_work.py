@@ -173,7 +173,7 @@ def test_a_review_collects_three_sign_offs_in_the_browser(visit: Any, demo_site:
     assert case.state == "presentation"  # the third approval decided the round, and its move followed
     page.goto(f"/app/cases/{case_id}")
     assert "Presentation" in page.inner_text("#state")
-    assert page.inner_text(".timeline").count(" signed") == 3
+    assert page.inner_text(".timeline").count(" approved on ") == 3  # each verdict a sentence of the page's language
     assert "钱丽" in page.inner_text(".timeline")  # actors by their names in the directory
     shot(page, tmp_path, "review-2-approved")
 
