@@ -13,16 +13,12 @@ from datetime import datetime
 from engine.definition.model import ProcessDefinition
 from engine.people.roles import day_of, held_roles
 from engine.people_records import Roster
-from engine.records import ASSIGNMENT_KINDS, SYSTEM, Case, current_assignment
+from engine.records import Case, current_assignment
 
 
 def involved(case: Case) -> set[str]:
     """Everyone who acted in the case or was given its work."""
-    people = {e.actor for e in case.history if e.actor != SYSTEM}
-    for event in case.history:
-        if event.kind in ASSIGNMENT_KINDS and (event.data or {}).get("person"):
-            people.add(str((event.data or {})["person"]))
-    return people
+    return set(case.involved)
 
 
 def may_see(definition: ProcessDefinition, roster: Roster, person: str, case: Case, at: datetime) -> bool:

@@ -364,7 +364,7 @@ class Engine(SignoffOps):
         at: datetime,
         kind: Literal["submitted", "computed"] = "submitted",
     ) -> Event:
-        versions = case.documents.get(document, ())
+        latest = case.latest(document)
         return seal(
             Event(
                 case_id=case.id,
@@ -375,7 +375,7 @@ class Engine(SignoffOps):
                 role=acting.role,
                 definition_hash=case.definition_hash,
                 document=document,
-                document_version=len(versions) + 1,
+                document_version=1 if latest is None else latest.version + 1,
                 document_hash=digest,
                 data=MappingProxyType(data),
                 basis=acting.basis or None,

@@ -142,7 +142,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess):
 
     def heads(self) -> list[Head]:
         return [
-            Head(c.id, c.version, c.history[-1].hash if c.history else None)
+            Head(c.id, c.version, c.head)
             for c in sorted(self._cases.values(), key=lambda c: c.id)
         ]
 

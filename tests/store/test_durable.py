@@ -54,8 +54,9 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:  # a version-1 store: undo people, evidence, the outbox, the server's, 3, 2
+    def downgrade(tx: object) -> None:  # a version-1 store: undo snapshots, people, evidence, outbox, server, 3, 2
         for statement in (
+            "ALTER TABLE cases DROP COLUMN snapshot",
             "DROP TABLE rotation",
             "DROP TABLE work",
             "DROP TABLE directory_events",
