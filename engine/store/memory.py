@@ -141,10 +141,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess):
         return list(case.history) if case else []
 
     def heads(self) -> list[Head]:
-        return [
-            Head(c.id, c.version, c.head)
-            for c in sorted(self._cases.values(), key=lambda c: c.id)
-        ]
+        return [Head(c.id, c.version, c.head) for c in sorted(self._cases.values(), key=lambda c: c.id)]
 
     def event_case_ids(self) -> list[str]:
         return sorted(case_id for case_id, case in self._cases.items() if case.history)
