@@ -48,14 +48,16 @@ from engine.render_context import render_context, render_footer
 from engine.runtime import policy, signing, transfer
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.computed import compute
+from engine.runtime.due import settled
 from engine.runtime.hooks import Hooks
 from engine.runtime.inbox import InboxEntry
 from engine.runtime.inbox import inbox as build_inbox
-from engine.runtime.outbox import Outbox, commit
+from engine.runtime.outbox import Outbox
 from engine.runtime.policy import Option
 from engine.runtime.signoff_ops import SignoffOps
-from engine.runtime.timekeeping import Overdue, Timekeeper, due_items, lead_time_events
-from engine.store.base import DueItem, Store, open_store
+from engine.runtime.step import commit_step
+from engine.runtime.timekeeping import Overdue, Timekeeper, lead_time_events
+from engine.store.base import Store, open_store
 
 RenderFormat = Literal["markdown", "html"]
 _SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
@@ -192,14 +194,12 @@ class Engine(SignoffOps):
                 events.append(computed)
                 case = apply(case, computed)
         case = self._then(case, events, self._assign_next(compiled, case, event.at))
-        self._commit(compiled, case, events, due_items(compiled, case, event.at))
+        case = self._commit(compiled, case, events, event.at)
         self.hooks.run(events, case)
         return case
 
-    def _commit(
-        self, compiled: CompiledProcess, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None
-    ) -> None:
-        commit(self.store, self.outbox, case, events, due, compiled.definition, compiled.calendar)
+    def _commit(self, compiled: CompiledProcess, case: Case, events: Sequence[Event], now: datetime) -> Case:
+        return commit_step(self.store, self.outbox, compiled, case, events, now)
 
     def _case(self, case: Case | str) -> tuple[Case, CompiledProcess]:
         current = self.store.get(case) if isinstance(case, str) else case
@@ -217,7 +217,7 @@ class Engine(SignoffOps):
         updated = apply(current, event)
         events = [event]
         updated = self._then(updated, events, self._assign_next(compiled, updated, event.at))
-        self._commit(compiled, updated, events, due_items(compiled, updated, event.at))
+        updated = self._commit(compiled, updated, events, event.at)
         self.hooks.run(events, updated)
         return updated
 
@@ -305,7 +305,7 @@ class Engine(SignoffOps):
                 events.append(event)
                 updated = apply(updated, event)
         updated = self._then(updated, events, self._returned(updated, acting.person, now))
-        self._commit(compiled, updated, events, due_items(compiled, updated, now))
+        updated = self._commit(compiled, updated, events, now)
         self.hooks.run(events, updated)
         return updated
 
@@ -468,7 +468,8 @@ class Engine(SignoffOps):
             if (version.document, version.hash) not in known:
                 self.store.publish(case.process_id, version)
         compiled = self._compile(case.definition_hash)
-        self.store.commit(case, case.history, due_items(compiled, case, self.clock.now()))  # old news: no messages
+        case, due = settled(compiled, case, case.history, self.clock.now())
+        self.store.commit(case, case.history, due)  # old news: no messages
         return case
 
     def _exists(self, case_id: str) -> bool:
@@ -515,7 +516,7 @@ class Engine(SignoffOps):
             current,
         )
         updated = apply(current, event)
-        self._commit(target, updated, [event], due_items(target, updated, event.at))
+        updated = self._commit(target, updated, [event], event.at)
         self.hooks.run([event], updated)
         return updated
 
@@ -542,7 +543,7 @@ class Engine(SignoffOps):
             current,
         )
         updated = apply(current, event)
-        self._commit(compiled, updated, [event], due_items(compiled, updated, event.at))
+        updated = self._commit(compiled, updated, [event], event.at)
         self.hooks.run([event], updated)
         return updated
 

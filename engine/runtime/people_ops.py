@@ -20,8 +20,7 @@ from engine.people_records import ADMIN_ROLE
 from engine.records import Actor, Assignment, Case, Event, EventKind, apply, current_assignment
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.hooks import Hooks
-from engine.runtime.timekeeping import due_items
-from engine.store.base import DueItem, Store
+from engine.store.base import Store
 
 
 class PeopleOps:
@@ -33,9 +32,7 @@ class PeopleOps:
     def _case(self, case: Case | str) -> tuple[Case, CompiledProcess]:
         raise NotImplementedError
 
-    def _commit(
-        self, compiled: CompiledProcess, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None
-    ) -> None:
+    def _commit(self, compiled: CompiledProcess, case: Case, events: Sequence[Event], now: datetime) -> Case:
         raise NotImplementedError
 
     # --- the named points engine.py calls -----------------------------------------------------
@@ -204,6 +201,6 @@ class PeopleOps:
         role = actor.role or (choice.role if kind != "reassigned" else "manager")
         event = assignment.event_for(case, kind, choice, now, actor=actor.user, role=role, basis=basis, extra=extra)
         updated = apply(case, event)
-        self._commit(compiled, updated, [event], due_items(compiled, updated, now))  # the outbox hears of it
+        updated = self._commit(compiled, updated, [event], now)  # the outbox hears of it
         self.hooks.run([event], updated)
         return updated

@@ -16,7 +16,6 @@ from engine.records import Actor, Case, Event, apply
 from engine.runtime import policy, signing
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.people_ops import PeopleOps
-from engine.runtime.timekeeping import due_items
 
 
 class SignoffOps(PeopleOps):
@@ -110,6 +109,6 @@ class SignoffOps(PeopleOps):
             updated = apply(updated, event)
         if updated.state != current.state:  # the round decided a move: the next state's work goes to someone
             updated = self._then(updated, made, self._assign_next(compiled, updated, made[-1].at))
-        self._commit(compiled, updated, made, due_items(compiled, updated, made[-1].at))
+        updated = self._commit(compiled, updated, made, made[-1].at)
         self.hooks.run(made, updated)
         return updated
