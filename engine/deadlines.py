@@ -247,10 +247,9 @@ def _within(
         met_by = past.actor_of(visit.left_seq)
     elif deadline.met_by.kind != "leave":
         met, met_by = next(past.occurrences(deadline.met_by, visit), (None, None))
-    base = Obligation(key, deadline, visit.scope, owner, "waiting", visit.entered_at, met_at=met, met_by=met_by)
     anchor = _anchor(deadline, case, past, visit, calendar)
     if anchor is None:
-        return base
+        return Obligation(key, deadline, visit.scope, owner, "waiting", visit.entered_at, met_at=met, met_by=met_by)
     due = add(anchor[0], deadline.within, calendar, date_only=anchor[1])
     provisional = bool(calendar and deadline.within.unit == "working_days" and calendar.provisional(due.date()))
     if met is not None:
@@ -339,6 +338,19 @@ def obligations(
     return judged(definition, case, visits(definition, case), HistoryPast(case), calendar, now, current_only)
 
 
+_DECLARED: dict[str, dict[str, tuple[tuple[Deadline, ...], str | None]]] = {}  # by definition content hash
+
+
+def _declared(definition: ProcessDefinition) -> dict[str, tuple[tuple[Deadline, ...], str | None]]:
+    """Scope → (its deadlines, the owner who answers for them), for every scope that declares any."""
+    known = _DECLARED.get(definition.content_hash)
+    if known is None:
+        known = {f"state:{s.id}": (tuple(s.deadlines), s.owner) for s in definition.states.values() if s.deadlines}
+        known.update((f"stage:{g.id}", (tuple(g.deadlines), None)) for g in definition.stages if g.deadlines)
+        _DECLARED[definition.content_hash] = known
+    return known
+
+
 def judged(
     definition: ProcessDefinition,
     case: Case,
@@ -354,12 +366,12 @@ def judged(
     lead-time records of each submission, which are on record and never open)."""
     result: list[Obligation] = []
     state = definition.states[case.state]
-    declared = [(f"state:{s.id}", s.deadlines, s.owner) for s in definition.states.values()]
-    declared += [(f"stage:{g.id}", g.deadlines, None) for g in definition.stages]
-    for scope, deadlines, owner in declared:
-        if not deadlines or scope not in scopes:
+    declared = _declared(definition)
+    for scope, found in scopes.items():
+        if scope not in declared:
             continue
-        for visit in scopes[scope]:
+        deadlines, owner = declared[scope]
+        for visit in found:
             if current_only and visit.left_seq is not None:
                 continue
             who = owner or (state.owner if visit.left_seq is None else None)

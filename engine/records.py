@@ -409,7 +409,7 @@ def apply(case: Case | None, event: Event) -> Case:
         return _next(case, event)
     version = document_version(event)  # submitted / computed
     latest = MappingProxyType({**case.latest_versions, version.document: version})
-    if isinstance(case.history, History):  # every version stays in the history, read when someone asks
+    if type(case.history) is History:  # every version stays in the history, read when someone asks
         return _next(case, event, latest=latest)
     documents = dict(case.documents)
     documents[version.document] = (*documents.get(version.document, ()), version)
@@ -445,9 +445,11 @@ def _next(
     latest: Mapping[str, DocumentVersion] | None = None,
 ) -> Case:
     """The case one event later (positional construction: this is the hot path of every change)."""
-    history = case.history.then(event) if isinstance(case.history, History) else (*case.history, event)
-    if isinstance(history, History):
+    if type(case.history) is History:  # `type`, not `isinstance`: an ABC's check costs on this hot path
+        history: Sequence[Event] = case.history.then(event)
         documents = Versions(history, latest or case.latest_versions)
+    else:
+        history = (*case.history, event)
     entered = entered_seq or case.entered_seq
     recent = case.recent if entered == case.entered_seq else ()
     if event.kind in _RECENT_KINDS:
@@ -491,6 +493,31 @@ def _involve(people: tuple[str, ...], event: Event) -> tuple[str, ...]:
         found.append(str(person))
     new = [p for p in found if p not in people]
     return (*people, *dict.fromkeys(new)) if new else people
+
+
+def with_trail(case: Case, trail: Mapping[str, Any] | None) -> Case:
+    """The case with its deadline bookkeeping replaced (`dataclasses.replace` is slow on this hot path)."""
+    c = case
+    return Case(
+        c.id,
+        c.process_id,
+        c.definition_hash,
+        c.state,
+        c.version,
+        c.created_at,
+        c.updated_at,
+        c.entered_seq,
+        c.data,
+        c.documents,
+        c.history,
+        c.leaves,
+        c.head,
+        c.latest_versions,
+        c.doers,
+        c.involved,
+        c.recent,
+        trail,
+    )
 
 
 def replay(events: list[Event]) -> Case:

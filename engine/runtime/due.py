@@ -4,12 +4,11 @@ open obligations judged on it, so a step never reads the case's history to find 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from engine import deadline_trail
 from engine.deadlines import Obligation, alerts
-from engine.records import Case, Event
+from engine.records import Case, Event, with_trail
 from engine.runtime.compiled import CompiledProcess
 from engine.store.base import DueItem
 
@@ -20,7 +19,7 @@ def settled(
     """The case after `events` with its deadline trail kept, and its due items (None: no deadlines)."""
     if not compiled.has_deadlines:
         return case, None
-    case = replace(case, trail=deadline_trail.kept(compiled.definition, case, events))
+    case = with_trail(case, deadline_trail.kept(compiled.definition, case, events))
     return case, due_items(compiled, case, now)
 
 
@@ -29,7 +28,7 @@ def trailed(compiled: CompiledProcess, case: Case) -> Case:
     migrated from before trails, an imported case)."""
     if case.trail is not None:
         return case
-    return replace(case, trail=deadline_trail.from_history(compiled.definition, case.history))
+    return with_trail(case, deadline_trail.from_history(compiled.definition, case.history))
 
 
 def open_obligations(compiled: CompiledProcess, case: Case, now: datetime) -> list[Obligation]:

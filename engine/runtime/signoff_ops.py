@@ -7,11 +7,10 @@ events, and the move a deciding verdict makes, in one transaction with the versi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
 from engine.errors import CaseClosed, Refusal
-from engine.people.roles import Acting
 from engine.records import Actor, Case, Event, apply
 from engine.runtime import policy, signing
 from engine.runtime.compiled import CompiledProcess
@@ -19,11 +18,6 @@ from engine.runtime.people_ops import PeopleOps
 
 
 class SignoffOps(PeopleOps):
-    def acting(
-        self, actor: Actor, process_id: str, allowed: Sequence[str], action: str, at: datetime | None = None
-    ) -> Acting:
-        raise NotImplementedError
-
     def sign(
         self, case: Case | str, verdict: str, actor: Actor, *, comment: str = "", state: str | None = None
     ) -> Case:
