@@ -53,31 +53,37 @@ def _key(action: Action) -> str:
     return f"{action.kind}:{action.name}"
 
 
-def advance(definition: ProcessDefinition, trail: Trail | None, event: Event) -> dict[str, Any]:
-    """The trail after `event` (the first event of a case starts one from nothing)."""
+def advance(definition: ProcessDefinition, trail: Trail | None, event: Event) -> Trail:
+    """The trail after `event` (the first event of a case starts one from nothing); the same trail when the
+    event moves nothing and no deadline counts it."""
+    first, every, anchors = _counted(definition)
+    keys = [k for k in step_keys(event) if k in every or k in first]
+    anchored = event.kind == "fired" and event.trigger in anchors
     current: set[str] = set(trail["in"]) if trail else set()
+    move = move_of(event, current)
+    if trail is not None and move is None and not keys and not anchored and event.kind not in ALERT_KINDS:
+        return trail
     top: str | None = trail["top"] if trail else None
     visits: dict[str, list[Any]] = dict(trail["visits"]) if trail else {}
     steps: list[list[Any]] = list(trail["steps"]) if trail else []
     alerts: list[list[Any]] = list(trail["alerts"]) if trail else []
     fired: dict[str, str] = dict(trail["fired"]) if trail else {}
-    move = move_of(event, current)
+    at = event.at.isoformat()
     if move is not None:
         left, came = scope_changes(definition, current, top, move)
         for scope in left:
             visits.pop(scope, None)
         for scope in came:
-            visits[scope] = [event.seq, event.at.isoformat()]
+            visits[scope] = [event.seq, at]
         top, current = move[0], move[1]
         floor = min(v[0] for v in visits.values())  # nothing older than the earliest visit can count again
         steps = [s for s in steps if s[0] > floor]
         alerts = [a for a in alerts if a[3] > floor]
-    first, every, anchors = _counted(definition)
-    for key in step_keys(event):
-        if key in every or (key in first and not _counted_in_every_visit(key, steps, visits)):
-            steps.append([event.seq, event.at.isoformat(), event.actor, key])
-    if event.kind == "fired" and event.trigger in anchors:
-        fired[str(event.trigger)] = event.at.isoformat()
+    for key in keys:
+        if key in every or not _counted_in_every_visit(key, steps, visits):
+            steps.append([event.seq, at, event.actor, key])
+    if anchored:
+        fired[str(event.trigger)] = at
     if event.kind in ALERT_KINDS:
         data = event.data or {}
         alerts.append([event.kind, str(data.get("key")), int(data.get("rule", 0)), event.seq])
@@ -97,9 +103,9 @@ def _counted_in_every_visit(key: str, steps: Sequence[Sequence[Any]], visits: Ma
     return all(any(s[3] == key and s[0] > v[0] for s in steps) for v in visits.values())
 
 
-def from_history(definition: ProcessDefinition, history: Sequence[Event]) -> dict[str, Any] | None:
+def from_history(definition: ProcessDefinition, history: Sequence[Event]) -> Trail | None:
     """The trail folded over a whole history (a case migrated, imported, or from before trails)."""
-    trail: dict[str, Any] | None = None
+    trail: Trail | None = None
     for event in history:
         trail = advance(definition, trail, event)
     return trail

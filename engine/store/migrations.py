@@ -1,7 +1,7 @@
 """The SQL stores' schema migrations: each step upgrades a store by one version, in the caller's transaction.
 
 A step's version is its place in `MIGRATIONS` (1–3 tables, claims, hash chains; 4 the server's records; 5 the
-outbox; 6 evidence; 7 the people directory). The stores apply the steps a store lacks, all in one
+outbox; 6 evidence; 7 the people directory; 8 the case snapshots). The stores apply the steps a store lacks, all in one
 transaction, and refuse a store newer than `SCHEMA_VERSION`. A step is SQL text, or a function of the
 transaction for what SQL alone cannot do (the snapshots are backfilled by replaying each case).
 """
