@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, FixedClock, load, open_store
+from engine import Actor, Engine, FixedClock, load, open_store
 from engine.audit import verify
 from engine.deadline_trail import from_history, open_obligations
 from engine.deadlines import obligations
 from engine.errors import StoreError
-from engine.records import Case, replay
+from engine.records import SYSTEM, SYSTEM_ROLE, Case, replay
 from engine.scenario import StepResult, read_scenario, run_scenario
 from engine.store import Store
 from engine.store.migrations import SCHEMA_VERSION
@@ -129,3 +129,40 @@ def test_a_store_from_before_snapshots_is_migrated_in_one_transaction(
     assert isinstance(upgraded, SQLStore) and upgraded.schema_version() == SCHEMA_VERSION
     assert mismatch(upgraded.get(case_id), before) is None
     assert verify(upgraded).ok
+
+
+def test_a_migrated_store_rebuilds_each_trail_from_history_at_its_next_step(durable_url: str) -> None:
+    """Snapshots backfilled by the migration carry no deadline trail: the next step rebuilds it from the
+    history once (the one time a step reads it), and from then on it is kept from the event at hand."""
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    engine = Engine(open_store(durable_url), clock=clock)
+    definition = engine.register(load(PROCESSES / "sales.yaml"))
+    scenario = read_scenario(PROCESSES / "sales" / "scenarios" / "deadline_missed_over_holiday.yaml")
+    case = run_scenario(scenario, engine, clock, definition.id).case
+    assert case is not None and engine.store.get(case.id).trail is not None
+    store = engine.store
+    assert isinstance(store, SQLStore)
+
+    def downgrade(tx: object) -> None:
+        tx.execute("ALTER TABLE cases DROP COLUMN snapshot")  # type: ignore[attr-defined]
+        tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION - 1),))  # type: ignore[attr-defined]
+
+    store._write("test", downgrade)
+    store.close()
+    engine = Engine(open_store(durable_url), clock=clock)
+    assert engine.store.get(case.id).trail is None  # the migration replays the records, not the process
+    overdue_before = [(o.case.id, o.obligation.key) for o in engine.overdue()]
+    engine.note(case.id, "recalendared", {"why": "test"}, Actor(SYSTEM, SYSTEM_ROLE))
+    assert engine.store.get(case.id).trail is not None
+    assert replay_disagrees(engine, case.id, clock.now()) == []
+    assert [(o.case.id, o.obligation.key) for o in engine.overdue()] == overdue_before
+    assert verify(engine.store).ok
+
+
+def test_a_step_on_a_snapshot_that_ends_elsewhere_writes_nothing(history: tuple[SQLStore, str], mini: object) -> None:
+    store, case_id = history
+    _edit_snapshot(store, case_id, '"version":6', '"version":5')
+    engine = seat(Engine(store), REQUESTER)
+    with pytest.raises(StoreError, match="run 'procflow verify'"):
+        engine.note(case_id, "recalendared", {"why": "test"}, REQUESTER)
+    assert len(store.raw_events(case_id)) == 6
