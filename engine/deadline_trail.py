@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.calendars import WorkingCalendar
-from engine.deadlines import ALERT_KINDS, Obligation, Visit, judged, move_of, scope_changes
+from engine.deadlines import ALERT_KINDS, Obligation, Visit, declared, judged, move_of, scope_changes
 from engine.definition.model import Action, ProcessDefinition
 from engine.records import Case, Event, step_keys
 
@@ -150,7 +150,14 @@ def open_obligations(
     trail = case.trail
     if trail is None:
         raise ValueError(f"case {case.id} has no deadline trail; keep it with `kept` first")
-    scopes = {scope: [Visit(scope, seq, datetime.fromisoformat(at))] for scope, (seq, at) in trail["visits"].items()}
+    declaring = declared(definition)
+    scopes = {
+        scope: [Visit(scope, seq, datetime.fromisoformat(at))]
+        for scope, (seq, at) in trail["visits"].items()
+        if scope in declaring
+    }
+    if not scopes:
+        return []
     return judged(definition, case, scopes, TrailPast(trail), calendar, now, True, lead_times=False)
 
 

@@ -341,7 +341,7 @@ def obligations(
 _DECLARED: dict[str, dict[str, tuple[tuple[Deadline, ...], str | None]]] = {}  # by definition content hash
 
 
-def _declared(definition: ProcessDefinition) -> dict[str, tuple[tuple[Deadline, ...], str | None]]:
+def declared(definition: ProcessDefinition) -> dict[str, tuple[tuple[Deadline, ...], str | None]]:
     """Scope → (its deadlines, the owner who answers for them), for every scope that declares any."""
     known = _DECLARED.get(definition.content_hash)
     if known is None:
@@ -366,11 +366,11 @@ def judged(
     lead-time records of each submission, which are on record and never open)."""
     result: list[Obligation] = []
     state = definition.states[case.state]
-    declared = _declared(definition)
+    declaring = declared(definition)
     for scope, found in scopes.items():
-        if scope not in declared:
+        if scope not in declaring:
             continue
-        deadlines, owner = declared[scope]
+        deadlines, owner = declaring[scope]
         for visit in found:
             if current_only and visit.left_seq is not None:
                 continue
