@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json.encoder
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
 from engine.canonical import JCS, canonical_bytes, canonical_json, plain, scan
+from engine.history import History, Versions
 
 EventKind = Literal[
     "started",
@@ -156,86 +157,6 @@ class Case:
         return self.latest_versions.get(document)
 
 
-class History(Sequence[Event]):
-    """A case's events as a store reads them on first look: a step reads the snapshot and never looks.
-
-    `then` adds an event without reading (the events of a step in progress ride in the tail), and the
-    length is known without reading, so `bool(case.history)` and `len` cost nothing.
-    """
-
-    __slots__ = ("_cell", "_known", "_tail")
-
-    def __init__(self, load: Callable[[], Sequence[Event]], known: int, tail: tuple[Event, ...] = ()) -> None:
-        self._cell: list[Any] = [load, None]  # shared by every `then`: the stored events are read once
-        self._known, self._tail = known, tail
-
-    def then(self, event: Event) -> History:
-        later = History.__new__(History)
-        later._cell, later._known, later._tail = self._cell, self._known, (*self._tail, event)
-        return later
-
-    def _events(self) -> tuple[Event, ...]:
-        if self._cell[1] is None:
-            self._cell[1] = tuple(self._cell[0]())[: self._known]
-        stored: tuple[Event, ...] = self._cell[1]
-        return stored + self._tail
-
-    def __len__(self) -> int:
-        return self._known + len(self._tail)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._events()[index]
-
-    def __iter__(self) -> Iterator[Event]:
-        return iter(self._events())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and tuple(self) == tuple(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"History({len(self)} events)"
-
-
-class Versions(Mapping[str, tuple[DocumentVersion, ...]]):
-    """Every version of every document, folded from a `History` on first look (its names need no look)."""
-
-    __slots__ = ("_folded", "_history", "_names")
-
-    def __init__(self, history: Sequence[Event], names: Mapping[str, DocumentVersion]) -> None:
-        self._history, self._names = history, names
-        self._folded: dict[str, tuple[DocumentVersion, ...]] | None = None
-
-    def _all(self) -> dict[str, tuple[DocumentVersion, ...]]:
-        if self._folded is None:
-            found: dict[str, tuple[DocumentVersion, ...]] = {}
-            for event in self._history:
-                if event.kind in ("submitted", "computed") and event.document is not None:
-                    found[event.document] = (*found.get(event.document, ()), document_version(event))
-            self._folded = found
-        return self._folded
-
-    def __getitem__(self, name: str) -> tuple[DocumentVersion, ...]:
-        if name not in self._names:
-            raise KeyError(name)
-        return self._all()[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
-
-    __hash__ = None  # type: ignore[assignment]
-
-
 GENESIS = "0" * 64
 _quoted = json.encoder.encode_basestring  # a JSON string as canonical JSON spells it (C, UTF-8 kept)
 
@@ -357,6 +278,15 @@ def current_assignment(case: Case) -> Assignment | None:
     return None
 
 
+def all_versions(events: Sequence[Event]) -> dict[str, tuple[DocumentVersion, ...]]:
+    """Every version of every document the events stored, in order (what `Versions` reads on first look)."""
+    found: dict[str, tuple[DocumentVersion, ...]] = {}
+    for event in events:
+        if event.kind in ("submitted", "computed") and event.document is not None:
+            found[event.document] = (*found.get(event.document, ()), document_version(event))
+    return found
+
+
 def document_version(event: Event) -> DocumentVersion:
     """The document version a `submitted` or `computed` event stores."""
     assert event.document is not None and event.document_version is not None and event.document_hash is not None
@@ -447,7 +377,7 @@ def _next(
     """The case one event later (positional construction: this is the hot path of every change)."""
     if type(case.history) is History:  # `type`, not `isinstance`: an ABC's check costs on this hot path
         history: Sequence[Event] = case.history.then(event)
-        documents = Versions(history, latest or case.latest_versions)
+        documents = Versions(history, latest or case.latest_versions, all_versions)
     else:
         history = (*case.history, event)
     entered = entered_seq or case.entered_seq

@@ -16,7 +16,8 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from engine.canonical import plain
-from engine.records import Case, Event, History, Versions, replay
+from engine.history import History, Versions
+from engine.records import Case, Event, all_versions, replay
 from engine.store.records import (
     EVENT_FIELDS,
     event_from_dict,
@@ -77,7 +78,7 @@ def case_from_snapshot(text: str, load_history: Callable[[], Sequence[Event]]) -
         datetime.fromisoformat(row["updated_at"]),
         row["entered_seq"],
         MappingProxyType(row["data"]),
-        Versions(history, latest),
+        Versions(history, latest, all_versions),
         history,
         MappingProxyType(row["leaves"]),
         row["head"],
