@@ -14,15 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
 
 from engine.canonical import digest
+from engine.deadline_trail import from_history
+from engine.definition.loader import from_bundle
+from engine.errors import ProcflowError
 from engine.people_records import directory_chain_problem
-from engine.records import GENESIS, Event, event_digest, stored_digest
+from engine.records import GENESIS, Event, event_digest, replay, stored_digest
 from engine.store.base import NO_CHECKPOINT, Store, checkpoint_seal
 from engine.store.records import event_from_row
+from engine.store.snapshots import mismatch
 
 
 @dataclass
@@ -82,13 +87,44 @@ def rows_problem(rows: Sequence[Sequence[Any]]) -> str | None:
     return _first_break(rows, itemgetter(1, 2, 14, 15), _row_holds)
 
 
-def _chains(store: Store, case_ids: Iterable[str]) -> Iterator[tuple[str, list[Link], str | None]]:
-    """(case id, its links, the first break) of each case with events or in `case_ids`, from one read of the
-    stored rows (a case with a row but no events left has no links)."""
+Chain = tuple[str, list[Link], str | None, Callable[[], list[Event]]]
+
+
+def _chains(store: Store, case_ids: Iterable[str]) -> Iterator[Chain]:
+    """(case id, its links, the first break, its events) of each case with events or in `case_ids`, from one
+    read of the stored rows (a case with a row but no events left has no links); the events are parsed only
+    when asked for (to replay a chain that holds)."""
     rows = {case_id: list(group) for case_id, group in groupby(store.raw_event_rows(), key=lambda row: str(row[0]))}
     for case_id in sorted(rows.keys() | set(case_ids)):
         found = rows.get(case_id, [])
-        yield case_id, [(r[1], r[2], r[15]) for r in found], rows_problem(found)
+        yield case_id, [(r[1], r[2], r[15]) for r in found], rows_problem(found), partial(_parsed, found)
+
+
+def _parsed(rows: Sequence[Sequence[Any]]) -> list[Event]:
+    return [event_from_row(row) for row in rows]
+
+
+def snapshot_problem(store: Store, case_id: str, events: list[Event]) -> str | None:
+    """How the case row's snapshot disagrees with replaying its (verified) events, or None.
+
+    The snapshot is a cache a step reads instead of the history; here the history is the truth, and a
+    snapshot edited by hand (or written wrong) is named, never trusted over the chain."""
+    try:
+        stored = store.get(case_id)
+    except ProcflowError as exc:
+        return f"its snapshot cannot be trusted: {exc.message}"
+    try:
+        replayed = replay(events)
+    except ValueError as exc:
+        return f"its events do not replay ({exc})"
+    problem = mismatch(stored, replayed)
+    if problem is None and stored.trail is not None:
+        definition = from_bundle(store.load_definition(stored.definition_hash))
+        if dict(stored.trail) != from_history(definition, replayed.history):
+            problem = "its deadline bookkeeping differs from what the events say"
+    if problem is None:
+        return None
+    return f"its snapshot disagrees with its history: {problem} (the history is the truth; nothing was changed)"
 
 
 def heads_root(heads: Sequence[tuple[str, int, str | None]]) -> str:
@@ -109,7 +145,7 @@ def verify(
     verdict = Verdict()
     heads = {case_id: (version, head) for case_id, version, head in store.heads()}
     chains: dict[str, list[Link]] = {}
-    for case_id, links, broken in _chains(store, heads):
+    for case_id, links, broken, events in _chains(store, heads):
         chains[case_id] = links
         verdict.cases += 1
         verdict.events += len(links)
@@ -128,6 +164,10 @@ def verify(
                 f"case {case_id}: the history ends at {found} but the case row says version {version} "
                 "(events were deleted or the row was edited)"
             )
+            continue
+        disagrees = snapshot_problem(store, case_id, events())
+        if disagrees:
+            verdict.problems.append(f"case {case_id}: {disagrees}")
     directory = directory_chain_problem(store.directory_events())
     if directory:
         verdict.problems.append(f"team directory: {directory}")

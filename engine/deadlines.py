@@ -9,6 +9,10 @@ recurring deadline, one period of that visit). Its status is one of:
   ended with too few occurrences;
 * `waiting` — the anchor is not known yet (e.g. the document holding the date);
 * `breach` — a soft lead-time rule was broken (the submission was accepted).
+
+What the rules read of the past comes through `Past`: the whole history here (for status, reports and
+`verify`), or the bounded bookkeeping a step keeps on the case (`engine.deadline_trail`), so finding a case's
+open obligations after a step never reads its history.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from engine.calendars import WorkingCalendar, add
 from engine.definition.model import Deadline, ProcessDefinition
@@ -77,41 +81,90 @@ class Alert:
     at: datetime
 
 
+class Past(Protocol):
+    """What the deadline rules read of a case's past: the steps taken in a visit and the last move by a trigger."""
+
+    def occurrences(self, action: Action, visit: Visit) -> Iterator[tuple[datetime, str]]:
+        """(when, who) of each time `action` was taken in `visit`, in order (a `fire:` that exits counts)."""
+        ...
+
+    def last_fired(self, trigger: str, before: int | None) -> datetime | None:
+        """When `trigger` last fired before event `before` (None: ever)."""
+        ...
+
+    def actor_of(self, seq: int) -> str:
+        """Who made event `seq` (for a visit that has ended)."""
+        ...
+
+
+class HistoryPast:
+    """`Past` read from the whole history."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+
+    def occurrences(self, action: Action, visit: Visit) -> Iterator[tuple[datetime, str]]:
+        return ((e.at, e.actor) for e in _occurrences(self.case, action, visit))
+
+    def last_fired(self, trigger: str, before: int | None) -> datetime | None:
+        fired = [
+            e.at
+            for e in self.case.history
+            if e.kind == "fired" and e.trigger == trigger and (before is None or e.seq < before)
+        ]
+        return fired[-1] if fired else None
+
+    def actor_of(self, seq: int) -> str:
+        return next(e.actor for e in self.case.history if e.seq == seq)
+
+
+Move = tuple[str, set[str], set[str]]  # the top-level state after an event, every state then, the states entered
+
+
+def move_of(event: Event, current: set[str]) -> Move | None:
+    """How an event moves the case between states (None: it does not)."""
+    if event.kind == "migrated" and "active" in (event.data or {}):  # a new version's regions start
+        state, new = str((event.data or {})["state"]), {str((event.data or {})["state"])}
+        new |= {str(leaf) for leaf in (event.data or {})["active"]}
+        return state, new, new - current
+    if event.kind in ("started", "fired") and event.dest:
+        state, new = configuration_after(event)
+        return state, new, new if event.dest == state else {event.dest}  # a state entered starts all its regions
+    return None
+
+
+def scope_changes(
+    definition: ProcessDefinition, current: set[str], top: str | None, move: Move
+) -> tuple[list[str], list[str]]:
+    """The scopes (`state:<id>`, `stage:<id>`) a move leaves, and those it enters, in the order visits see them."""
+    state, new, entered = move
+    left = [f"state:{name}" for name in sorted((current - new) | (current & entered))]
+    came = [f"state:{name}" for name in sorted(entered)]
+    old_stage, stage = (definition.states[top].stage if top else None), definition.states[state].stage
+    if old_stage != stage:
+        if old_stage is not None:
+            left.append(f"stage:{old_stage}")
+        came.append(f"stage:{stage}")
+    return left, came
+
+
 def visits(definition: ProcessDefinition, case: Case) -> dict[str, list[Visit]]:
     """Visits of every state and stage, keyed 'state:<id>' and 'stage:<id>'."""
     found: dict[str, list[Visit]] = {}
     open_: dict[str, Visit] = {}
-
-    def enter(scope: str, event: Event) -> None:
-        open_[scope] = Visit(scope, event.seq, event.at)
-
-    def leave(scope: str, event: Event) -> None:
-        visit = open_.pop(scope)
-        found.setdefault(scope, []).append(Visit(scope, visit.entered_seq, visit.entered_at, event.seq, event.at))
-
     current: set[str] = set()  # the states the case is in: its top-level state and its regions' states
     top: str | None = None
     for event in case.history:
-        if event.kind == "migrated" and "active" in (event.data or {}):  # a new version's regions start
-            state, new = str((event.data or {})["state"]), {str((event.data or {})["state"])}
-            new |= {str(leaf) for leaf in (event.data or {})["active"]}
-            entered = new - current
-        elif event.kind in ("started", "fired") and event.dest:
-            state, new = configuration_after(event)
-            entered = new if event.dest == state else {event.dest}  # entering a state starts all its regions
-        else:
+        move = move_of(event, current)
+        if move is None:
             continue
-        for left in sorted((current - new) | (current & entered)):
-            leave(f"state:{left}", event)
-        old_stage = definition.states[top].stage if top else None
-        for name in sorted(entered):
-            enter(f"state:{name}", event)
-        stage = definition.states[state].stage
-        if old_stage != stage:
-            if old_stage is not None:
-                leave(f"stage:{old_stage}", event)
-            enter(f"stage:{stage}", event)
-        current, top = new, state
+        left, came = scope_changes(definition, current, top, move)
+        for scope in left:
+            visit = open_.pop(scope)
+            found.setdefault(scope, []).append(Visit(scope, visit.entered_seq, visit.entered_at, event.seq, event.at))
+        for scope in came:
+            open_[scope] = Visit(scope, event.seq, event.at)
+        top, current = move[0], move[1]
     for scope, visit in open_.items():
         found.setdefault(scope, []).append(visit)
     return found
@@ -127,6 +180,10 @@ def configuration_after(event: Event) -> tuple[str, set[str]]:
 
 def _field_value(case: Case, ref: FieldRef, upto: int | None = None) -> tuple[datetime, bool] | None:
     """The latest value of a date/date-time field (submitted before event `upto`), and whether date-only."""
+    if upto is None:  # the latest version is on the snapshot: no need to read every version
+        latest = case.latest(ref.document)
+        raw = None if latest is None else latest.data.get(ref.field)
+        return parse_instant(raw) if isinstance(raw, str) else None
     for version in reversed(case.documents.get(ref.document, ())):
         if upto is not None and version.seq >= upto:
             continue
@@ -161,18 +218,14 @@ def _occurrences(case: Case, action: Action, visit: Visit) -> Iterator[Event]:
 
 
 def _anchor(
-    deadline: Deadline, case: Case, visit: Visit, calendar: WorkingCalendar | None
+    deadline: Deadline, case: Case, past: Past, visit: Visit, calendar: WorkingCalendar | None
 ) -> tuple[datetime, bool] | None:
     anchor = deadline.after
     if anchor.kind == "entered":
         return visit.entered_at, False
     if anchor.kind == "event":
-        fired = [
-            e
-            for e in case.history
-            if e.kind == "fired" and e.trigger == anchor.trigger and (visit.left_seq is None or e.seq < visit.left_seq)
-        ]
-        return (fired[-1].at, False) if fired else None
+        fired = past.last_fired(anchor.trigger, visit.left_seq)
+        return (fired, False) if fired else None
     assert anchor.field is not None
     found = _field_value(case, anchor.field, upto=visit.left_seq)
     return None if found is None else (_localised(found[0], calendar), found[1])
@@ -181,6 +234,7 @@ def _anchor(
 def _within(
     deadline: Deadline,
     case: Case,
+    past: Past,
     visit: Visit,
     key: str,
     owner: str | None,
@@ -191,15 +245,12 @@ def _within(
     met = visit.left_at if deadline.met_by.kind == "leave" else None
     met_by = None
     if deadline.met_by.kind == "leave" and visit.left_seq is not None:
-        leaving = next(e for e in case.history if e.seq == visit.left_seq)
-        met_by = leaving.actor
+        met_by = past.actor_of(visit.left_seq)
     elif deadline.met_by.kind != "leave":
-        first = next(_occurrences(case, deadline.met_by, visit), None)
-        met, met_by = (first.at, first.actor) if first else (None, None)
-    base = Obligation(key, deadline, visit.scope, owner, "waiting", visit.entered_at, met_at=met, met_by=met_by)
-    anchor = _anchor(deadline, case, visit, calendar)
+        met, met_by = next(past.occurrences(deadline.met_by, visit), (None, None))
+    anchor = _anchor(deadline, case, past, visit, calendar)
     if anchor is None:
-        return base
+        return Obligation(key, deadline, visit.scope, owner, "waiting", visit.entered_at, met_at=met, met_by=met_by)
     due = add(anchor[0], deadline.within, calendar, date_only=anchor[1])
     provisional = bool(calendar and deadline.within.unit == "working_days" and calendar.provisional(due.date()))
     if met is not None:
@@ -215,7 +266,7 @@ def _within(
 
 def _recurring(
     deadline: Deadline,
-    case: Case,
+    past: Past,
     visit: Visit,
     key: str,
     owner: str | None,
@@ -224,7 +275,7 @@ def _recurring(
 ) -> Iterator[Obligation]:
     assert deadline.per is not None and deadline.action is not None
     end_of_scope = visit.left_at or now
-    times = [e.at for e in _occurrences(case, deadline.action, visit)]
+    times = [at for at, _ in past.occurrences(deadline.action, visit)]
     starts = [visit.entered_at]
     while len(starts) <= MAX_PERIODS * 10:
         nxt = add(starts[-1], deadline.per, calendar)
@@ -285,25 +336,53 @@ def obligations(
     current_only: bool = False,
 ) -> list[Obligation]:
     """Every obligation of the case (or only those of the scopes it is in now), in time order."""
+    return judged(definition, case, visits(definition, case), HistoryPast(case), calendar, now, current_only)
+
+
+_DECLARED: dict[str, dict[str, tuple[tuple[Deadline, ...], str | None]]] = {}  # by definition content hash
+
+
+def declared(definition: ProcessDefinition) -> dict[str, tuple[tuple[Deadline, ...], str | None]]:
+    """Scope → (its deadlines, the owner who answers for them), for every scope that declares any."""
+    known = _DECLARED.get(definition.content_hash)
+    if known is None:
+        known = {f"state:{s.id}": (tuple(s.deadlines), s.owner) for s in definition.states.values() if s.deadlines}
+        known.update((f"stage:{g.id}", (tuple(g.deadlines), None)) for g in definition.stages if g.deadlines)
+        _DECLARED[definition.content_hash] = known
+    return known
+
+
+def judged(
+    definition: ProcessDefinition,
+    case: Case,
+    scopes: dict[str, list[Visit]],
+    past: Past,
+    calendar: WorkingCalendar | None,
+    now: datetime,
+    current_only: bool,
+    *,
+    lead_times: bool = True,
+) -> list[Obligation]:
+    """The obligations of the given visits, judged on `past`, in time order (`lead_times`: also the
+    lead-time records of each submission, which are on record and never open)."""
     result: list[Obligation] = []
-    scopes = visits(definition, case)
     state = definition.states[case.state]
-    declared = [(f"state:{s.id}", s.deadlines, s.owner) for s in definition.states.values()]
-    declared += [(f"stage:{g.id}", g.deadlines, None) for g in definition.stages]
-    for scope, deadlines, owner in declared:
-        if not deadlines or scope not in scopes:
+    declaring = declared(definition)
+    for scope, found in scopes.items():
+        if scope not in declaring:
             continue
-        for visit in scopes[scope]:
+        deadlines, owner = declaring[scope]
+        for visit in found:
             if current_only and visit.left_seq is not None:
                 continue
             who = owner or (state.owner if visit.left_seq is None else None)
             for deadline in deadlines:
                 key = f"{deadline.id}@{visit.entered_seq}"
                 if deadline.kind == "within":
-                    result.append(_within(deadline, case, visit, key, who, calendar, now))
+                    result.append(_within(deadline, case, past, visit, key, who, calendar, now))
                 elif deadline.kind == "recurring":
-                    result.extend(_recurring(deadline, case, visit, key, who, calendar, now))
-                else:
+                    result.extend(_recurring(deadline, past, visit, key, who, calendar, now))
+                elif lead_times:
                     result.extend(_lead_time(deadline, case, visit, key, who, calendar))
     return sorted(result, key=lambda o: (o.due_at or o.opened_at, o.key))
 

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from engine.canonical import JCS, canonical_bytes, canonical_json, plain, scan
+from engine.history import History, Versions
 
 EventKind = Literal[
     "started",
@@ -131,10 +132,17 @@ class Case:
     entered_seq: int = 1  # the event by which the case entered its current state
     data: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     documents: Mapping[str, tuple[DocumentVersion, ...]] = field(default_factory=lambda: _EMPTY)
-    history: tuple[Event, ...] = ()
+    history: Sequence[Event] = ()  # a tuple, or a `History` a store reads only when someone looks
     # Inside a state with regions: each active leaf state (in region order) → the event that entered it.
     # Empty when the state has no regions, so a flat case is just `state` as before.
     leaves: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+    # The snapshot: what a step needs, folded from the events as they come, so a step never reads the history.
+    head: str | None = None  # the hash of the last event
+    latest_versions: Mapping[str, DocumentVersion] = field(default_factory=lambda: _EMPTY)
+    doers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _EMPTY)  # step_keys → people, latest last
+    involved: tuple[str, ...] = ()  # every person who acted (not the system) or was given the work, first seen first
+    recent: tuple[Event, ...] = ()  # sign-off, assignment and escalation events since entering `state`
+    trail: Mapping[str, Any] | None = None  # deadline bookkeeping (engine.deadlines.trail); None: rebuild it
 
     @property
     def configuration(self) -> tuple[str, ...]:
@@ -146,8 +154,7 @@ class Case:
         return self.leaves.get(state, self.entered_seq)
 
     def latest(self, document: str) -> DocumentVersion | None:
-        versions = self.documents.get(document)
-        return versions[-1] if versions else None
+        return self.latest_versions.get(document)
 
 
 GENESIS = "0" * 64
@@ -222,7 +229,7 @@ def seal(event: Event, case: Case | None) -> Event:
     """
     if event.hash is not None:
         raise ValueError(f"event {event.seq} of case {event.case_id} is already sealed")
-    previous = case.history[-1].hash if case is not None and case.history else None
+    previous = case.head if case is not None else None
     object.__setattr__(event, "prev_hash", previous or GENESIS)
     object.__setattr__(event, "hash", event_digest(event))
     return event
@@ -239,11 +246,24 @@ def performs(event: Event, kind: str, name: str) -> bool:
     return kind == "fire" and event.kind == "fired" and event.trigger == name
 
 
+def step_keys(event: Event) -> tuple[str, ...]:
+    """The steps an event takes, as `performs` names them: `start`, `fire:T`, `submit:D`, `approve:S`,
+    `reject:S` and `sign:S` (either verdict). The snapshot keeps who took each (`Case.doers`)."""
+    if event.kind == "started":
+        return ("start",)
+    if event.kind == "fired":
+        return (f"fire:{event.trigger}",)
+    if event.kind == "submitted":
+        return (f"submit:{event.document}",)
+    if event.kind == "signed":
+        data = event.data or _EMPTY
+        return (f"{data.get('verdict')}:{data.get('state')}", f"sign:{data.get('state')}")
+    return ()
+
+
 def current_assignment(case: Case) -> Assignment | None:
     """The assignment made for the case's current state, if any (older ones ended when it left their state)."""
-    for event in reversed(case.history):
-        if event.seq < case.entered_seq:
-            return None
+    for event in reversed(case.recent):
         if event.kind in ASSIGNMENT_KINDS:
             data = event.data or _EMPTY
             person = data.get("person")
@@ -256,6 +276,30 @@ def current_assignment(case: Case) -> Assignment | None:
                 data.get("back_to"),
             )
     return None
+
+
+def all_versions(events: Sequence[Event]) -> dict[str, tuple[DocumentVersion, ...]]:
+    """Every version of every document the events stored, in order (what `Versions` reads on first look)."""
+    found: dict[str, tuple[DocumentVersion, ...]] = {}
+    for event in events:
+        if event.kind in ("submitted", "computed") and event.document is not None:
+            found[event.document] = (*found.get(event.document, ()), document_version(event))
+    return found
+
+
+def document_version(event: Event) -> DocumentVersion:
+    """The document version a `submitted` or `computed` event stores."""
+    assert event.document is not None and event.document_version is not None and event.document_hash is not None
+    return DocumentVersion(
+        document=event.document,
+        version=event.document_version,
+        data=event.data or _EMPTY,
+        hash=event.document_hash,
+        actor=event.actor,
+        role=event.role,
+        at=event.at,
+        seq=event.seq,
+    )
 
 
 def apply(case: Case | None, event: Event) -> Case:
@@ -275,6 +319,9 @@ def apply(case: Case | None, event: Event) -> Case:
             data=MappingProxyType(dict((event.data or {}).get("data", {}))),
             history=(event,),
             leaves=MappingProxyType({str(leaf): event.seq for leaf in (event.data or {}).get("active", ())}),
+            head=event.hash,
+            doers=MappingProxyType({"start": (event.actor,)}),
+            involved=(event.actor,) if event.actor != SYSTEM else (),
         )
     if case is None:
         raise ValueError(f"event {event.kind} for case {event.case_id} before it started")
@@ -290,21 +337,13 @@ def apply(case: Case | None, event: Event) -> Case:
         return _next(case, event, definition_hash=event.definition_hash, leaves=leaves)
     if event.kind in NOTE_KINDS or event.kind in ROUND_KINDS:
         return _next(case, event)
-    # submitted / computed
-    assert event.document is not None and event.document_version is not None and event.document_hash is not None
-    version = DocumentVersion(
-        document=event.document,
-        version=event.document_version,
-        data=event.data or _EMPTY,
-        hash=event.document_hash,
-        actor=event.actor,
-        role=event.role,
-        at=event.at,
-        seq=event.seq,
-    )
+    version = document_version(event)  # submitted / computed
+    latest = MappingProxyType({**case.latest_versions, version.document: version})
+    if type(case.history) is History:  # every version stays in the history, read when someone asks
+        return _next(case, event, latest=latest)
     documents = dict(case.documents)
-    documents[event.document] = (*documents.get(event.document, ()), version)
-    return _next(case, event, documents=MappingProxyType(documents))
+    documents[version.document] = (*documents.get(version.document, ()), version)
+    return _next(case, event, documents=MappingProxyType(documents), latest=latest)
 
 
 def _fired(case: Case, event: Event) -> Case:
@@ -321,6 +360,9 @@ def _fired(case: Case, event: Event) -> Case:
     return _next(case, event, state=state, entered_seq=entered, leaves=MappingProxyType(leaves))
 
 
+_RECENT_KINDS = frozenset((*ROUND_KINDS, *ASSIGNMENT_KINDS, "escalated"))
+
+
 def _next(
     case: Case,
     event: Event,
@@ -330,8 +372,18 @@ def _next(
     entered_seq: int | None = None,
     documents: Mapping[str, tuple[DocumentVersion, ...]] | None = None,
     leaves: Mapping[str, int] | None = None,
+    latest: Mapping[str, DocumentVersion] | None = None,
 ) -> Case:
     """The case one event later (positional construction: this is the hot path of every change)."""
+    if type(case.history) is History:  # `type`, not `isinstance`: an ABC's check costs on this hot path
+        history: Sequence[Event] = case.history.then(event)
+        documents = Versions(history, latest or case.latest_versions, all_versions)
+    else:
+        history = (*case.history, event)
+    entered = entered_seq or case.entered_seq
+    recent = case.recent if entered == case.entered_seq else ()
+    if event.kind in _RECENT_KINDS:
+        recent = (*recent, event)
     return Case(
         case.id,
         case.process_id,
@@ -340,11 +392,61 @@ def _next(
         event.seq,
         case.created_at,
         event.at,
-        entered_seq or case.entered_seq,
+        entered,
         case.data,
         case.documents if documents is None else documents,
-        (*case.history, event),
+        history,
         case.leaves if leaves is None else leaves,
+        event.hash,
+        case.latest_versions if latest is None else latest,
+        _took(case.doers, event),
+        _involve(case.involved, event),
+        recent,
+        case.trail,
+    )
+
+
+def _took(doers: Mapping[str, tuple[str, ...]], event: Event) -> Mapping[str, tuple[str, ...]]:
+    keys = step_keys(event)
+    if not keys:
+        return doers
+    taken = dict(doers)
+    for key in keys:
+        taken[key] = (*(p for p in taken.get(key, ()) if p != event.actor), event.actor)
+    return MappingProxyType(taken)
+
+
+def _involve(people: tuple[str, ...], event: Event) -> tuple[str, ...]:
+    found = [event.actor] if event.actor != SYSTEM else []
+    person = (event.data or _EMPTY).get("person") if event.kind in ASSIGNMENT_KINDS else None
+    if person:
+        found.append(str(person))
+    new = [p for p in found if p not in people]
+    return (*people, *dict.fromkeys(new)) if new else people
+
+
+def with_trail(case: Case, trail: Mapping[str, Any] | None) -> Case:
+    """The case with its deadline bookkeeping replaced (`dataclasses.replace` is slow on this hot path)."""
+    c = case
+    return Case(
+        c.id,
+        c.process_id,
+        c.definition_hash,
+        c.state,
+        c.version,
+        c.created_at,
+        c.updated_at,
+        c.entered_seq,
+        c.data,
+        c.documents,
+        c.history,
+        c.leaves,
+        c.head,
+        c.latest_versions,
+        c.doers,
+        c.involved,
+        c.recent,
+        trail,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from engine.definition.model import AssignmentRule, ProcessDefinition
 from engine.people.roles import day_of
 from engine.people_records import Roster
-from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event, EventKind, performs, seal
+from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event, EventKind, seal
 from engine.store.base import Store
 
 
@@ -79,10 +79,11 @@ def _pick(rule: AssignmentRule, role: str, people: list[str], process: str, case
         return Choice(least, role, "least_loaded") if least else None
     if rule.rule == "keep" and rule.step is not None:
         step = rule.step
-        doer = next((e.actor for e in reversed(case.history) if performs(e, step.kind, step.name)), None)
+        doers = case.doers.get(f"{step.kind}:{step.name}")
+        doer = doers[-1] if doers else None
         if doer in people:
             return Choice(doer, role, f"keep ({step})")
-        starter = case.history[0].actor  # nobody did the step yet: whoever opened the case keeps it
+        starter = case.doers["start"][0]  # nobody did the step yet: whoever opened the case keeps it
         return Choice(starter, role, "keep (who started it)") if doer is None and starter in people else None
     if rule.rule == "by" and rule.lookup is not None:
         latest = case.latest(rule.lookup.document)

@@ -11,36 +11,22 @@ by the system. Cases that already have the document keep it (a new profile versi
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 
 from engine.errors import ConflictError
 from engine.records import Case, Event, apply
 from engine.runtime import policy
 from engine.runtime.compiled import CompiledProcess
-from engine.runtime.hooks import Hooks
-from engine.runtime.timekeeping import due_items
-from engine.store.base import DueItem, Store
+from engine.runtime.parts import EngineParts
 
 log = logging.getLogger("procflow.engine")
 TRIES = 3  # a case that keeps moving under us is left for its next submit
 
 
-class CatchUp:
-    store: Store
-    hooks: Hooks
-
-    def _compile(self, content_hash: str) -> CompiledProcess:
-        raise NotImplementedError
-
+class CatchUp(EngineParts):
     def _recompute(
         self, compiled: CompiledProcess, case: Case, target: str, shared: policy.Shared, at: datetime
     ) -> Event | None:
-        raise NotImplementedError
-
-    def _commit(
-        self, compiled: CompiledProcess, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None
-    ) -> None:
         raise NotImplementedError
 
     def _complete_waiting(self, process_id: str, document: str, at: datetime) -> list[str]:
@@ -86,6 +72,6 @@ class CatchUp:
                 case = apply(case, event)
         if not events:
             return False
-        self._commit(compiled, case, events, due_items(compiled, case, at))
+        case = self._commit(compiled, case, events, at)
         self.hooks.run(events, case)
         return True

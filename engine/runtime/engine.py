@@ -8,57 +8,52 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
 from engine.canonical import check_data, frozen_copy
 from engine.clock import Clock, SystemClock
-from engine.deadlines import Obligation
 from engine.definition.loader import from_bundle, to_bundle
 from engine.definition.model import ProcessDefinition
-from engine.documents import field_errors
 from engine.errors import (
     CaseClosed,
     CaseExists,
     CaseNotFound,
     ConflictError,
-    DocumentInvalid,
     ProcessNotFound,
     Refusal,
-    UnknownName,
 )
 from engine.people import roles, visibility
 from engine.people.admin import Team
 from engine.people.directory import Directory, open_directory
 from engine.people.roles import Acting
 from engine.records import (
-    NOTE_KINDS,
     SYSTEM,
     SYSTEM_ROLE,
     Actor,
     Case,
     DocumentVersion,
     Event,
-    EventKind,
     apply,
     seal,
 )
 from engine.render_context import render_context, render_footer
-from engine.runtime import matching, policy, signing, transfer
+from engine.runtime import policy, signing
 from engine.runtime.catch_up import CatchUp
 from engine.runtime.compiled import CompiledProcess
-from engine.runtime.computed import compute
+from engine.runtime.document_ops import DocumentOps
 from engine.runtime.follow_ops import FollowOps
 from engine.runtime.hooks import Hooks
-from engine.runtime.inbox import InboxEntry
-from engine.runtime.inbox import inbox as build_inbox
-from engine.runtime.outbox import Outbox, commit
+from engine.runtime.moving_ops import MovingOps
+from engine.runtime.outbox import Outbox
 from engine.runtime.policy import Option
 from engine.runtime.signoff_ops import SignoffOps
-from engine.runtime.timekeeping import Overdue, Timekeeper, due_items, lead_time_events
-from engine.store.base import DueItem, Store, open_store
+from engine.runtime.step import commit_step
+from engine.runtime.time_ops import TimeOps
+from engine.runtime.timekeeping import Timekeeper, lead_time_events
+from engine.store.base import Store, open_store
 
 RenderFormat = Literal["markdown", "html"]
 _SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
@@ -83,7 +78,7 @@ def retrying(action: Callable[[], T], *, attempts: int = 5, pause: float = 0.01)
     raise AssertionError("unreachable")
 
 
-class Engine(SignoffOps, FollowOps, CatchUp):
+class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
     """Runs cases of any registered process definition, for the people of a team directory."""
 
     def __init__(
@@ -196,16 +191,14 @@ class Engine(SignoffOps, FollowOps, CatchUp):
                 case = apply(case, computed)
         case = self._then(case, events, self._assign_next(compiled, case, event.at))
         try:
-            self._commit(compiled, case, events, due_items(compiled, case, event.at))
+            case = self._commit(compiled, case, events, event.at)
         except ConflictError:  # a new case's only conflict: its id is taken
             raise CaseExists(case.id) from None
         self.hooks.run(events, case)
         return case
 
-    def _commit(
-        self, compiled: CompiledProcess, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None
-    ) -> None:
-        commit(self.store, self.outbox, case, events, due, compiled.definition, compiled.calendar)
+    def _commit(self, compiled: CompiledProcess, case: Case, events: Sequence[Event], now: datetime) -> Case:
+        return commit_step(self.store, self.outbox, compiled, case, events, now)
 
     def _case(self, case: Case | str) -> tuple[Case, CompiledProcess]:
         current = self.store.get(case) if isinstance(case, str) else case
@@ -223,7 +216,7 @@ class Engine(SignoffOps, FollowOps, CatchUp):
         updated = apply(current, event)
         events = [event]
         updated = self._then(updated, events, self._assign_next(compiled, updated, event.at))
-        self._commit(compiled, updated, events, due_items(compiled, updated, event.at))
+        updated = self._commit(compiled, updated, events, event.at)
         self.hooks.run(events, updated)
         return updated
 
@@ -311,7 +304,7 @@ class Engine(SignoffOps, FollowOps, CatchUp):
                 events.append(event)
                 updated = apply(updated, event)
         updated = self._then(updated, events, self._returned(updated, acting.person, now))
-        self._commit(compiled, updated, events, due_items(compiled, updated, now))
+        updated = self._commit(compiled, updated, events, now)
         self.hooks.run(events, updated)
         return updated
 
@@ -345,69 +338,6 @@ class Engine(SignoffOps, FollowOps, CatchUp):
         compiled = self._compile(self._latest(process_id))
         self._spec(compiled, document)
         self._validated(compiled, document, data)
-
-    def _spec(self, compiled: CompiledProcess, document: str) -> Any:
-        if document not in compiled.definition.documents:
-            raise UnknownName("document", document, sorted(compiled.definition.documents))
-        return compiled.definition.documents[document]
-
-    def _validated(self, compiled: CompiledProcess, document: str, data: Any) -> tuple[dict[str, Any], str]:
-        """A private, JSON-safe copy of valid `data` and its hash; `DocumentInvalid` listing every error.
-
-        `InputError` (as from a data file) if `data` is not JSON data within the limits, before the schema sees it.
-        """
-        check_data(data)
-        errors = field_errors(compiled.validators[document], data)
-        if errors:
-            raise DocumentInvalid(document, errors)
-        return frozen_copy(data)
-
-    def _document_event(
-        self,
-        case: Case,
-        document: str,
-        data: dict[str, Any],
-        digest: str,
-        acting: Acting,
-        at: datetime,
-        kind: Literal["submitted", "computed"] = "submitted",
-    ) -> Event:
-        versions = case.documents.get(document, ())
-        return seal(
-            Event(
-                case_id=case.id,
-                seq=case.version + 1,
-                kind=kind,
-                at=at,
-                actor=acting.person,
-                role=acting.role,
-                definition_hash=case.definition_hash,
-                document=document,
-                document_version=len(versions) + 1,
-                document_hash=digest,
-                data=MappingProxyType(data),
-                basis=acting.basis or None,
-            ),
-            case,
-        )
-
-    def _recompute(
-        self, compiled: CompiledProcess, case: Case, target: str, shared: policy.Shared, at: datetime
-    ) -> Event | None:
-        spec = compiled.definition.documents[target]
-        assert spec.computed is not None
-        view = policy.latest_data(case, shared)
-        if any(name not in view for name in spec.computed.inputs):
-            return None  # computed once every input is present
-        result = compute(compiled.computed[target], view, case.data)
-        errors = field_errors(compiled.validators[target], result)
-        if errors:
-            raise DocumentInvalid(target, errors)
-        plain, digest = frozen_copy(result)
-        latest = case.latest(target)
-        if latest is not None and latest.hash == digest:
-            return None  # unchanged: no new version
-        return self._document_event(case, target, plain, digest, _SYSTEM, at, "computed")
 
     def cases(
         self,
@@ -455,126 +385,6 @@ class Engine(SignoffOps, FollowOps, CatchUp):
     def versions(self, process_id: str) -> list[tuple[str, str, str]]:
         """Stored versions of a process: (content hash, process id, version label), oldest first."""
         return self.store.definitions(process_id)
-
-    # --- moving cases ---------------------------------------------------------------
-
-    def export_case(self, case: Case | str) -> dict[str, Any]:
-        """Everything needed to rebuild the case in another store, as JSON-ready data."""
-        current, _ = self._case(case)
-        return transfer.export_case(self.store, current)
-
-    def import_case(self, data: Any) -> Case:
-        """Rebuild an exported case here; its definition versions and shared documents come along."""
-        check_data(data)
-        definitions, shared, case = transfer.read_export(data)
-        if self._exists(case.id):
-            raise Refusal(f"case {case.id} already exists in this store; nothing was imported")
-        for definition in definitions:
-            self.register(definition)
-        known = {(v.document, v.hash) for versions in self.store.shared(case.process_id).values() for v in versions}
-        for version in shared:
-            if (version.document, version.hash) not in known:
-                self.store.publish(case.process_id, version)
-        compiled = self._compile(case.definition_hash)
-        keys = matching.match_keys(compiled.definition, case, case.history)  # old news: no messages; its keys
-        self.store.commit(case, case.history, due_items(compiled, case, self.clock.now()), keys=keys)
-        return case
-
-    def _exists(self, case_id: str) -> bool:
-        try:
-            self.store.get(case_id)
-        except CaseNotFound:
-            return False
-        return True
-
-    def check_migration(self, case: Case | str, target_hash: str) -> transfer.MigrationCheck:
-        current, compiled = self._case(case)
-        return transfer.check_migration(current, compiled.definition, self._compile(target_hash).definition)
-
-    def migrate(self, case: Case | str, target_hash: str, actor: Actor, *, force: bool = False) -> Case:
-        """Move the case to another version of its process, after a check; refused unless safe or forced."""
-        current, compiled = self._case(case)
-        target = self._compile(target_hash)
-        if target.definition.id != current.process_id:
-            raise Refusal(f"{target_hash[:12]} is a version of {target.definition.id!r}, not of {current.process_id!r}")
-        report = transfer.check_migration(current, compiled.definition, target.definition)
-        if report.problems and not force:
-            raise transfer.MigrationRefused(report)
-        acting = self.acting(actor, current.process_id, sorted(compiled.definition.roles), f"migrate {current.id}")
-        event = seal(
-            Event(
-                current.id,
-                current.version + 1,
-                "migrated",
-                self.clock.now(),
-                acting.person,
-                acting.role,
-                target.definition.content_hash,
-                data=MappingProxyType(
-                    {
-                        "from": current.definition_hash,
-                        "to": target.definition.content_hash,
-                        "forced": force,
-                        "problems": list(report.problems),
-                    }
-                    | transfer.regions_after(current, target.definition)
-                ),
-                basis=acting.basis,
-            ),
-            current,
-        )
-        updated = apply(current, event)
-        self._commit(target, updated, [event], due_items(target, updated, event.at))
-        self.hooks.run([event], updated)
-        return updated
-
-    # --- deadlines -------------------------------------------------------------------
-
-    def note(self, case: Case | str, kind: EventKind, data: Mapping[str, Any], actor: Actor) -> Case:
-        """Put a note on a case's record (a kind that changes no state or document, e.g. `recalendared`)
-        and re-index its due times, so a note about new calendar data also moves what the worker waits for."""
-        current, compiled = self._case(case)
-        if kind not in NOTE_KINDS:
-            raise ValueError(f"{kind!r} is not a note (notes: {', '.join(NOTE_KINDS)})")
-        plain, _ = frozen_copy(dict(data))
-        event = seal(
-            Event(
-                current.id,
-                current.version + 1,
-                kind,
-                self.clock.now(),
-                actor.user,
-                actor.role or "",
-                current.definition_hash,
-                data=MappingProxyType(plain),
-            ),
-            current,
-        )
-        updated = apply(current, event)
-        self._commit(compiled, updated, [event], due_items(compiled, updated, event.at))
-        self.hooks.run([event], updated)
-        return updated
-
-    def deadlines(self, case: Case | str, now: datetime | None = None) -> list[Obligation]:
-        """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue."""
-        current, _ = self._case(case)
-        return self._time.status(current, now or self.clock.now())
-
-    def inbox(self, person: str, now: datetime | None = None, *, limit: int = 20) -> list[InboxEntry]:
-        """Every case where `person` has work now (held, queued for their roles, or of whom they cover),
-        escalated first, then by due time, from the store's work index; then sign-offs awaiting their role."""
-        at = now or self.clock.now()
-        compiled_for = lambda case: self._compile(case.definition_hash)  # noqa: E731
-        newest = [self.definition(process) for process in sorted({p for _, p, _ in self.store.definitions()})]
-        return build_inbox(self.store, self.directory, compiled_for, self._time.status, person, at, limit, newest)
-
-    def overdue(self, now: datetime | None = None) -> list[Overdue]:
-        """Every open obligation past due, across all cases, earliest due first (from the store's due index)."""
-        return self._time.overdue(now or self.clock.now())
-
-    def tick(self, now: datetime | None = None, *, case_ids: Iterable[str] | None = None) -> list[Event]:
-        """Record each reminder and escalation due by `now` (once), and run their hooks."""
-        return self._time.tick(now or self.clock.now(), case_ids)
 
     # --- rendering ---------------------------------------------------------------------
 

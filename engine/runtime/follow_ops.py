@@ -8,19 +8,13 @@ never reveals a case; to anyone else the case is not found.
 
 from __future__ import annotations
 
-from engine.clock import Clock
 from engine.people import following
-from engine.people.directory import Directory
 from engine.people.roles import active_person
 from engine.records import Case
-from engine.store.base import Store
+from engine.runtime.parts import EngineParts
 
 
-class FollowOps:
-    store: Store
-    clock: Clock
-    directory: Directory
-
+class FollowOps(EngineParts):
     def get(self, case_id: str, *, viewer: str | None = None) -> Case:
         raise NotImplementedError
 

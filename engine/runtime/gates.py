@@ -27,7 +27,7 @@ from engine.errors import (
 )
 from engine.expressions import CALENDAR_KEY, Expression
 from engine.guards import InstantView, explain
-from engine.records import SYSTEM_ROLE, Actor, Case, DocumentVersion, performs
+from engine.records import SYSTEM_ROLE, Actor, Case, DocumentVersion
 from engine.runtime.machine import Cursor, Gate
 from engine.runtime.signoff import current_round
 
@@ -61,7 +61,7 @@ class Attempt(Cursor):
 def latest_data(case: Case, shared: Shared) -> dict[str, Mapping[str, Any]]:
     """document id → data of its latest version, shared documents included."""
     view = {name: versions[-1].data for name, versions in shared.items() if versions}
-    view.update((name, versions[-1].data) for name, versions in case.documents.items() if versions)
+    view.update((name, version.data) for name, version in case.latest_versions.items())
     return view
 
 
@@ -86,9 +86,8 @@ def check_separation(definition: ProcessDefinition, case: Case, kind: str, name:
     for rule in definition.separation:
         if rule.may_not.kind != kind or rule.may_not.name != name:
             continue
-        for event in case.history:
-            if event.actor == actor.user and performs(event, rule.did.kind, rule.did.name):
-                raise DutiesNotSeparated(actor.user, f"{kind} {name}", rule.id, f"{rule.did.kind} {rule.did.name}")
+        if actor.user in case.doers.get(f"{rule.did.kind}:{rule.did.name}", ()):  # who took it, from the snapshot
+            raise DutiesNotSeparated(actor.user, f"{kind} {name}", rule.id, f"{rule.did.kind} {rule.did.name}")
 
 
 def check_role(move: CompiledTransition, actor: Actor) -> None:

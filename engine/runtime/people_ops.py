@@ -7,37 +7,20 @@ so of two managers reassigning one case at once, one wins and the other gets `Co
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime
 
-from engine.clock import Clock
 from engine.errors import DirectoryRefused, Refusal, RoleNotHeld
 from engine.people import assignment
 from engine.people.assignment import Choice
-from engine.people.directory import Directory
 from engine.people.roles import held_roles, resolve
 from engine.people_records import ADMIN_ROLE
 from engine.records import Actor, Assignment, Case, Event, EventKind, apply, current_assignment
 from engine.runtime.compiled import CompiledProcess
-from engine.runtime.hooks import Hooks
-from engine.runtime.timekeeping import due_items
-from engine.store.base import DueItem, Store
+from engine.runtime.parts import EngineParts
 
 
-class PeopleOps:
-    store: Store
-    directory: Directory
-    clock: Clock
-    hooks: Hooks
-
-    def _case(self, case: Case | str) -> tuple[Case, CompiledProcess]:
-        raise NotImplementedError
-
-    def _commit(
-        self, compiled: CompiledProcess, case: Case, events: Sequence[Event], due: Sequence[DueItem] | None
-    ) -> None:
-        raise NotImplementedError
-
+class PeopleOps(EngineParts):
     # --- the named points engine.py calls -----------------------------------------------------
 
     @staticmethod
@@ -204,6 +187,6 @@ class PeopleOps:
         role = actor.role or (choice.role if kind != "reassigned" else "manager")
         event = assignment.event_for(case, kind, choice, now, actor=actor.user, role=role, basis=basis, extra=extra)
         updated = apply(case, event)
-        self._commit(compiled, updated, [event], due_items(compiled, updated, now))  # the outbox hears of it
+        updated = self._commit(compiled, updated, [event], now)  # the outbox hears of it
         self.hooks.run([event], updated)
         return updated

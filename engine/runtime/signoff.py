@@ -60,8 +60,8 @@ def current_round(definition: ProcessDefinition, case: Case, state: str) -> Roun
     since = case.entered(state)
     signers = list(rule.signers)
     signed = []
-    for event in case.history[since:]:  # history[since:] is every event after the one that entered
-        if event.kind not in ROUND_KINDS or (event.data or {}).get("state") != state:
+    for event in case.recent:  # the snapshot's events since the case entered its top-level state
+        if event.seq <= since or event.kind not in ROUND_KINDS or (event.data or {}).get("state") != state:
             continue
         role = str((event.data or {}).get("signer", ""))
         if event.kind == "signer_added" and role not in signers:

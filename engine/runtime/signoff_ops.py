@@ -7,24 +7,17 @@ events, and the move a deciding verdict makes, in one transaction with the versi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
 from engine.errors import CaseClosed, Refusal
-from engine.people.roles import Acting
 from engine.records import Actor, Case, Event, apply
 from engine.runtime import policy, signing
 from engine.runtime.compiled import CompiledProcess
 from engine.runtime.people_ops import PeopleOps
-from engine.runtime.timekeeping import due_items
 
 
 class SignoffOps(PeopleOps):
-    def acting(
-        self, actor: Actor, process_id: str, allowed: Sequence[str], action: str, at: datetime | None = None
-    ) -> Acting:
-        raise NotImplementedError
-
     def sign(
         self, case: Case | str, verdict: str, actor: Actor, *, comment: str = "", state: str | None = None
     ) -> Case:
@@ -110,6 +103,6 @@ class SignoffOps(PeopleOps):
             updated = apply(updated, event)
         if updated.state != current.state:  # the round decided a move: the next state's work goes to someone
             updated = self._then(updated, made, self._assign_next(compiled, updated, made[-1].at))
-        self._commit(compiled, updated, made, due_items(compiled, updated, made[-1].at))
+        updated = self._commit(compiled, updated, made, made[-1].at)
         self.hooks.run(made, updated)
         return updated

@@ -1,10 +1,11 @@
 """The engine's side of deadlines: lead-time rules at submit, the store's due index, overdue, reminders, escalations.
 
 Deadline *status* is a pure function of the history (`engine.deadlines`); this
-module turns it into actions. After every commit the case's open obligations
-go into the store's due index, so finding due work is an indexed query, never a
-scan of every case. `tick` records each reminder and escalation once, as an
-event in the case history, and runs the hooks after commit.
+module turns it into actions. Each commit keeps the case's deadline trail
+(`engine.deadline_trail`) from the events at hand and puts its open obligations
+into the store's due index, so neither a step nor finding due work reads a
+history or scans every case. `tick` records each reminder and escalation once,
+as an event in the case history, and runs the hooks after commit.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from engine import deadlines
+from engine import deadline_trail, deadlines
 from engine.deadlines import Obligation, parse_instant
 from engine.errors import ConflictError, Refusal
 from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event, apply, seal
 from engine.runtime.compiled import CompiledProcess
+from engine.runtime.due import late, open_obligations, trailed
 from engine.runtime.hooks import Hooks
-from engine.runtime.outbox import Outbox, commit
-from engine.store.base import DueItem, Store
+from engine.runtime.outbox import Outbox
+from engine.runtime.step import commit_step
+from engine.store.base import Store
 
 
 class LeadTimeViolation(Refusal):
@@ -89,50 +92,6 @@ def _zone(compiled: CompiledProcess) -> Any:
     return compiled.calendar.zone if compiled.calendar else UTC
 
 
-def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueItem] | None:
-    """The case's open obligations as the store indexes them (None when its process has no deadlines)."""
-    if not compiled.has_deadlines:
-        return None
-    recorded = deadlines.recorded_alerts(case)
-    items = []
-    for obligation in deadlines.obligations(compiled.definition, case, compiled.calendar, now, current_only=True):
-        running_period = (
-            obligation.deadline.kind == "recurring" and obligation.due_at is not None and obligation.due_at > now
-        )
-        if obligation.due_at is None or not (
-            obligation.status in ("open", "overdue") or _late(obligation) or running_period
-        ):
-            continue
-        pending = [
-            a.at
-            for a in deadlines.alerts(obligation, compiled.calendar, recorded)
-            if a.kind != "reminded" or obligation.status == "open"  # a reminder for late work is never sent
-        ]
-        if running_period:
-            pending.append(obligation.due_at)  # met early or not: the period's end starts the next one
-        if obligation.status == "missed" and not pending:
-            continue  # a past recurring miss with nothing left to do
-        if obligation.status == "open" and not running_period:
-            pending.append(obligation.due_at)
-        items.append(
-            DueItem(
-                case.id,
-                obligation.key,
-                case.process_id,
-                obligation.deadline.id,
-                case.state,
-                obligation.owner,
-                obligation.due_at,
-                min(pending) if pending else None,
-            )
-        )
-    return items
-
-
-def _late(obligation: Obligation) -> bool:
-    return obligation.status == "overdue" or (obligation.deadline.kind == "recurring" and obligation.status == "missed")
-
-
 Reassign = Callable[[CompiledProcess, Case, str, datetime], Event | None]
 
 
@@ -158,9 +117,8 @@ class Timekeeper:
         for case_id in dict.fromkeys(item.case_id for item in self.store.due(now)):
             case = self.store.get(case_id)
             compiled = self._compiled_for(case)
-            current = deadlines.obligations(compiled.definition, case, compiled.calendar, now, current_only=True)
-            for obligation in current:
-                if not _late(obligation) or obligation.due_at is None or obligation.due_at > now:
+            for obligation in open_obligations(compiled, case, now):
+                if not late(obligation) or obligation.due_at is None or obligation.due_at > now:
                     continue
                 group = (case.id, obligation.key.split("#")[0])
                 earlier = found.get(group)
@@ -187,11 +145,12 @@ class Timekeeper:
     def _tick_case(self, case: Case, now: datetime) -> list[Event]:
         compiled = self._compiled_for(case)
         calendar = compiled.calendar
-        recorded = deadlines.recorded_alerts(case)
+        case = trailed(compiled, case)
+        recorded = deadline_trail.recorded_alerts(case)
         events: list[Event] = []
         updated = case
-        for obligation in deadlines.obligations(compiled.definition, case, calendar, now, current_only=True):
-            if obligation.status not in ("open", "overdue") and not _late(obligation):
+        for obligation in open_obligations(compiled, case, now):
+            if obligation.status not in ("open", "overdue") and not late(obligation):
                 continue
             for alert in deadlines.alerts(obligation, calendar, recorded):
                 if alert.at > now or (alert.kind == "reminded" and obligation.status != "open"):
@@ -227,7 +186,6 @@ class Timekeeper:
                     if moved is not None:
                         updated = apply(updated, moved)
                         events.append(moved)
-        due = due_items(compiled, updated, now)
-        commit(self.store, self.outbox, updated, events, due, compiled.definition, compiled.calendar)
+        updated = commit_step(self.store, self.outbox, compiled, updated, events, now)
         self.hooks.run(events, updated)
         return events

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.records import ASSIGNMENT_KINDS, SYSTEM, Case, current_assignment
+from engine.records import Case, current_assignment
 
 BOARD_PAGE = 20  # cards per column a board shows before "more"
 
@@ -67,12 +67,8 @@ def first_document(case: Case) -> tuple[str, Mapping[str, Any]] | None:
 
 
 def involved(case: Case) -> set[str]:
-    """Everyone who acted in the case or was given its work."""
-    people = {e.actor for e in case.history if e.actor != SYSTEM}
-    for event in case.history:
-        if event.kind in ASSIGNMENT_KINDS and isinstance(event.data, Mapping) and event.data.get("person"):
-            people.add(str(event.data["person"]))
-    return people
+    """Everyone who acted in the case or was given its work (kept on the case as its events come)."""
+    return set(case.involved)
 
 
 def shown(case: Case, only: BoardFilter | None) -> bool:

@@ -170,10 +170,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
         return [event_row(e) for _, case in sorted(self._cases.items()) for e in case.history]
 
     def heads(self) -> list[Head]:
-        return [
-            Head(c.id, c.version, c.history[-1].hash if c.history else None)
-            for c in sorted(self._cases.values(), key=lambda c: c.id)
-        ]
+        return [Head(c.id, c.version, c.head) for c in sorted(self._cases.values(), key=lambda c: c.id)]
 
     def event_case_ids(self) -> list[str]:
         return sorted(case_id for case_id, case in self._cases.items() if case.history)

@@ -2,16 +2,23 @@
 
 A step's version is its place in `MIGRATIONS` (1–3 tables, claims, hash chains; 4 the server's records; 5 the
 outbox; 6 evidence; 7 the people directory; 8 the match-key index; 9 who follows a case; 10 each person's own
-settings). The stores apply the steps a store lacks, all in one transaction, and refuse a store newer than
-`SCHEMA_VERSION`.
+settings; 11 the case snapshots). The stores apply the steps a store lacks, all in one transaction, and refuse a
+store newer than `SCHEMA_VERSION`. A step is SQL text, or a function of the transaction for what SQL alone cannot
+do (the snapshots are backfilled by replaying each case).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from engine.store.access_sql import SETTINGS, V7
 from engine.store.follows_sql import MIGRATION as _FOLLOWS
 from engine.store.matches import MIGRATION as _MATCH_KEYS
+from engine.store.snapshots import backfill
 from engine.store.sql_outbox import MIGRATION as _V8
+
+Step = str | Callable[[Any], None]
 
 _V1 = [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -79,7 +86,7 @@ _V4 = [  # people: the directory's own hash chain, the grant each action rested 
     "CREATE TABLE rotation (pool TEXT PRIMARY KEY, person TEXT NOT NULL)",
 ]
 
-MIGRATIONS: list[tuple[str, list[str]]] = [
+MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ("create the tables", _V1),
     ("add worker claims and heartbeats", _V2),
     ("chain each case's events by hash; checkpoints", _V3),
@@ -92,5 +99,6 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("the match-key index inbound events find their case by (engine/store/matches.py)", _MATCH_KEYS),
     ("who follows a case, or chose not to (engine/store/follows_sql.py)", _FOLLOWS),
     ("each person's own settings: language, time zone, notification choices", SETTINGS),
+    ("each case row's snapshot (engine/store/snapshots.py), backfilled by replaying its events", [backfill]),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -27,6 +27,7 @@ from engine.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from engine.store.outbox import OutboxMessage
 from engine.store.people_sql import PeopleTables
 from engine.store.records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_dict, version_to_dict
+from engine.store.snapshots import agrees_with_chain, case_from_snapshot, snapshot_json
 from engine.store.sql_outbox import SQLOutbox, insert_outbox
 
 
@@ -100,7 +101,10 @@ class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, B
                 )
             for _title, statements in MIGRATIONS[version:]:
                 for statement in statements:
-                    tx.execute(statement)
+                    if isinstance(statement, str):
+                        tx.execute(statement)
+                    else:
+                        statement(tx)
             if version < SCHEMA_VERSION:
                 tx.execute(
                     "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = ?",
@@ -171,12 +175,13 @@ class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, B
         expected = case.version - len(events)
         columns = ", ".join(EVENT_FIELDS)
         marks = ", ".join("?" for _ in EVENT_FIELDS)
+        snapshot = snapshot_json(case)
 
         def work(tx: Tx) -> None:
             if expected == 0:  # a new case: a duplicate id fails on the primary key
                 tx.execute(
-                    "INSERT INTO cases (id, process_id, definition_hash, state, version, created_at, updated_at, head) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO cases (id, process_id, definition_hash, state, version, created_at, updated_at, head, "
+                    "snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         case.id,
                         case.process_id,
@@ -185,18 +190,20 @@ class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, B
                         case.version,
                         utc(case.created_at),
                         utc(case.updated_at),
-                        case.history[-1].hash if case.history else None,
+                        case.head,
+                        snapshot,
                     ),
                 )
             elif not tx.count(  # the version check and the write in one statement
-                "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ? "
+                "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ? "
                 "WHERE id = ? AND version = ?",
                 (
                     case.state,
                     case.version,
                     utc(case.updated_at),
                     case.definition_hash,
-                    case.history[-1].hash if case.history else None,
+                    case.head,
+                    snapshot,
                     case.id,
                     expected,
                 ),
@@ -295,13 +302,26 @@ class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, B
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def get(self, case_id: str) -> Case:
-        events = self.raw_events(case_id)
-        if not events:
+        """The case from its row's snapshot (one read, whatever the length of its history), checked against
+        the last stored event in the same statement; a snapshot that ends elsewhere is refused, not trusted."""
+        rows = self._read(
+            "SELECT cases.snapshot, events.seq, events.hash FROM cases LEFT JOIN events ON events.case_id = cases.id "
+            "AND events.seq = (SELECT MAX(seq) FROM events WHERE case_id = ?) WHERE cases.id = ?",
+            (case_id, case_id),
+        )
+        if not rows or rows[0][1] is None:
             raise CaseNotFound(case_id)
+        text, last_seq, last_hash = rows[0]
         try:
-            return replay(events)
-        except ValueError as exc:
-            raise StoreError(f"the history of case {case_id} is damaged ({exc}); run 'procflow verify'") from None
+            case = case_from_snapshot(text, lambda: self.raw_events(case_id))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"the snapshot of case {case_id} cannot be read ({exc}); run 'procflow verify'") from None
+        if not agrees_with_chain(case, last_seq, last_hash):
+            raise StoreError(
+                f"the snapshot of case {case_id} says version {case.version}, but its history ends at event "
+                f"{last_seq}; the history is the truth and nothing was changed: run 'procflow verify'"
+            )
+        return case
 
     def cases_with_events(self, process_id: str) -> Iterator[Case]:
         """Every case of a process, replayed from one ordered read of their events (by case id)."""

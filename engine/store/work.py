@@ -7,7 +7,6 @@ role's queue), its earliest open due time, and the last escalation in its curren
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from engine.people_records import WorkItem
 from engine.records import ASSIGNMENT_KINDS, Case, Event, current_assignment
@@ -20,20 +19,15 @@ def work_item(case: Case, due: Sequence[DueItem] | None) -> WorkItem | None:
     assignment = current_assignment(case)
     if assignment is None:
         return None
-    escalated: datetime | None = None
-    for event in reversed(case.history):
-        if event.seq < case.entered_seq:
-            break
-        if event.kind == "escalated":
-            escalated = event.at
-            break
+    escalated = next((e.at for e in reversed(case.recent) if e.kind == "escalated"), None)
+    since = next(e.at for e in case.recent if e.seq == assignment.seq)
     return WorkItem(
         case.id,
         case.process_id,
         case.state,
         assignment.person,
         assignment.role,
-        case.history[assignment.seq - 1].at,
+        since,
         min((d.due_at for d in due), default=None) if due else None,
         escalated,
     )

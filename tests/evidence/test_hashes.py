@@ -18,7 +18,8 @@ from engine import Engine, ProcessDefinition, open_store
 from engine.audit import verify
 from engine.canonical import JCS, LEGACY, canonical_bytes, digest, jcs
 from engine.definition.loader import from_bundle, to_bundle
-from engine.records import Event, event_digest, event_values
+from engine.records import Event, event_digest, event_values, replay
+from engine.store.snapshots import snapshot_json
 from tests.conftest import REQUESTER, ROOT, seat
 
 json_values = st.recursive(
@@ -78,6 +79,8 @@ def test_events_sealed_before_v5_keep_verifying_under_their_recorded_scheme(
         ),
     )
     store._write("old", lambda tx: tx.execute("UPDATE cases SET head = ?", (legacy_hash,)))
+    backfilled = snapshot_json(replay(store.raw_events(case.id)))  # the snapshot the migration to snapshots writes
+    store._write("old", lambda tx: tx.execute("UPDATE cases SET snapshot = ?", (backfilled,)))
     assert store.raw_events(case.id)[0].hash_scheme == LEGACY
     assert verify(store).ok
     later = engine.submit(case.id, "request", {"item": "desk", "amount": 3}, REQUESTER)  # new events: scheme 2

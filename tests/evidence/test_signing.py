@@ -15,8 +15,9 @@ from engine.canonical import digest
 from engine.cli.main import main
 from engine.errors import InputError, StoreError
 from engine.evidence import keys, signing
-from engine.records import GENESIS, event_digest
+from engine.records import GENESIS, event_digest, replay
 from engine.store.base import Store
+from engine.store.snapshots import snapshot_json
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -43,6 +44,8 @@ def rewrite_and_rechain(store: Any, case_id: str, seq: int, actor: str) -> None:
         )
         previous = digest
     sql(store, "UPDATE cases SET head = ? WHERE id = ?", previous, case_id)
+    snapshot = snapshot_json(replay(store.raw_events(case_id)))  # the careful attacker rewrites the snapshot too
+    sql(store, "UPDATE cases SET snapshot = ? WHERE id = ?", snapshot, case_id)
     reseal_checkpoints(store)
 
 

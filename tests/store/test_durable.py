@@ -54,8 +54,9 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:  # a version-1 store: undo settings, follows, match keys, people, …, 3, 2
+    def downgrade(tx: object) -> None:  # a version-1 store: undo snapshots, settings, follows, match keys, …, 3, 2
         for statement in (
+            "ALTER TABLE cases DROP COLUMN snapshot",
             "DROP TABLE person_settings",
             "DROP TABLE match_keys",
             "DELETE FROM meta WHERE key = 'match_keys_backfill'",

@@ -133,9 +133,11 @@ def test_a_tail_truncated_with_its_head_is_caught_by_a_checkpoint(history: tuple
     sql(store, "UPDATE cases SET version = 4, head = ?, state = 'review' WHERE id = ?", fifth.hash, case_id)
     verdict = verify(store, digest_written_down=digest[:32])
     assert [p for p in verdict.problems] == [
+        f"case {case_id}: its snapshot cannot be trusted: the snapshot of case {case_id} says version 6, but its "
+        "history ends at event 4; the history is the truth and nothing was changed: run 'procflow verify'",
         f"case {case_id}: event 6, recorded in checkpoint {number}, is no longer in its history "
-        "(the tail was truncated or rewritten)"
-    ]
+        "(the tail was truncated or rewritten)",
+    ]  # the snapshot, written with each event, still says 6: the attacker missed it, and so did not the checkpoint
 
 
 def test_an_edited_checkpoint_or_a_wrong_digest_is_caught(history: tuple[SQLStore, str]) -> None:

@@ -1,0 +1,168 @@
+"""Deadline bookkeeping a step keeps on the case, so its open obligations are found without reading history.
+
+The trail is plain JSON on the case snapshot (`Case.trail`), updated from each event as it is committed:
+the visits of the states and stage the case is in now, the steps taken in them that some deadline counts
+(only the first, for a deadline met by a step; every one, for a recurring deadline), the last move by each
+trigger a deadline is anchored on, and the reminders and escalations recorded in those visits. It holds
+nothing older than the earliest current visit, so it stays the size of the current visit whatever the age
+of the case.
+
+`engine.deadlines` judges obligations on it exactly as on the history (`open_obligations` equals the
+history's current obligations; a test checks every step of every scenario). It is rebuilt from the history
+(`from_history`) only when missing — a store migrated from before trails, an imported case — or made under
+another version of the process (after a migration), and by `verify` and the replay tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from engine.calendars import WorkingCalendar
+from engine.deadlines import ALERT_KINDS, Obligation, Visit, declared, judged, move_of, scope_changes
+from engine.definition.model import ProcessDefinition
+from engine.definition.values import Action
+from engine.records import Case, Event, step_keys
+
+Trail = Mapping[str, Any]
+
+
+Counted = tuple[frozenset[str], frozenset[str], frozenset[str]]
+_COUNTED: dict[str, Counted] = {}  # by definition content hash: frozen data, so worked out once
+
+
+def _counted(definition: ProcessDefinition) -> Counted:
+    """The steps deadlines count once (met by), every time (recurring), and the triggers they are anchored on."""
+    known = _COUNTED.get(definition.content_hash)
+    if known is not None:
+        return known
+    first, every, anchors = set(), set(), set()
+    declared = [d for s in definition.states.values() for d in s.deadlines]
+    for deadline in declared + [d for g in definition.stages for d in g.deadlines]:
+        if deadline.kind == "within" and deadline.met_by.kind != "leave":
+            first.add(_key(deadline.met_by))
+        if deadline.kind == "recurring" and deadline.action is not None:
+            every.add(_key(deadline.action))
+        if deadline.after.kind == "event":
+            anchors.add(deadline.after.trigger)
+    known = _COUNTED[definition.content_hash] = (frozenset(first - every), frozenset(every), frozenset(anchors))
+    return known
+
+
+def _key(action: Action) -> str:
+    return f"{action.kind}:{action.name}"
+
+
+def advance(definition: ProcessDefinition, trail: Trail | None, event: Event) -> Trail:
+    """The trail after `event` (the first event of a case starts one from nothing); the same trail when the
+    event moves nothing and no deadline counts it."""
+    first, every, anchors = _counted(definition)
+    keys = [k for k in step_keys(event) if k in every or k in first]
+    anchored = event.kind == "fired" and event.trigger in anchors
+    current: set[str] = set(trail["in"]) if trail else set()
+    move = move_of(event, current)
+    if trail is not None and move is None and not keys and not anchored and event.kind not in ALERT_KINDS:
+        return trail
+    top: str | None = trail["top"] if trail else None
+    visits: dict[str, list[Any]] = dict(trail["visits"]) if trail else {}
+    steps: list[list[Any]] = list(trail["steps"]) if trail else []
+    alerts: list[list[Any]] = list(trail["alerts"]) if trail else []
+    fired: dict[str, str] = dict(trail["fired"]) if trail else {}
+    at = event.at.isoformat()
+    if move is not None:
+        left, came = scope_changes(definition, current, top, move)
+        for scope in left:
+            visits.pop(scope, None)
+        for scope in came:
+            visits[scope] = [event.seq, at]
+        top, current = move[0], move[1]
+        floor = min(v[0] for v in visits.values())  # nothing older than the earliest visit can count again
+        steps = [s for s in steps if s[0] > floor]
+        alerts = [a for a in alerts if a[3] > floor]
+    for key in keys:
+        if key in every or not _counted_in_every_visit(key, steps, visits):
+            steps.append([event.seq, at, event.actor, key])
+    if anchored:
+        fired[str(event.trigger)] = at
+    if event.kind in ALERT_KINDS:
+        data = event.data or {}
+        alerts.append([event.kind, str(data.get("key")), int(data.get("rule", 0)), event.seq])
+    return {
+        "definition": event.definition_hash,
+        "top": top,
+        "in": sorted(current),
+        "visits": visits,
+        "steps": steps,
+        "alerts": alerts,
+        "fired": fired,
+    }
+
+
+def _counted_in_every_visit(key: str, steps: Sequence[Sequence[Any]], visits: Mapping[str, Sequence[Any]]) -> bool:
+    """Whether every current visit already has its first occurrence of `key` (a later one changes nothing)."""
+    return all(any(s[3] == key and s[0] > v[0] for s in steps) for v in visits.values())
+
+
+def from_history(definition: ProcessDefinition, history: Sequence[Event]) -> Trail | None:
+    """The trail folded over a whole history (a case migrated, imported, or from before trails)."""
+    trail: Trail | None = None
+    for event in history:
+        trail = advance(definition, trail, event)
+    return trail
+
+
+def kept(definition: ProcessDefinition, case: Case, events: Sequence[Event]) -> Trail | None:
+    """The trail of `case` after `events` (already applied to it): advanced from the one it had, or rebuilt
+    from the history when it had none or one made under another version of the process."""
+    trail = case.trail
+    if trail is None or trail.get("definition") != case.definition_hash or any(e.kind == "migrated" for e in events):
+        return from_history(definition, case.history)
+    for event in events:
+        trail = advance(definition, trail, event)
+    return trail
+
+
+class TrailPast:
+    """`Past` read from the trail (current visits only)."""
+
+    def __init__(self, trail: Trail) -> None:
+        self.trail = trail
+
+    def occurrences(self, action: Action, visit: Visit) -> Iterator[tuple[datetime, str]]:
+        key = _key(action)
+        for seq, at, actor, step in self.trail["steps"]:
+            if step == key and visit.holds(seq):
+                yield datetime.fromisoformat(at), actor
+
+    def last_fired(self, trigger: str, before: int | None) -> datetime | None:
+        at = self.trail["fired"].get(trigger)
+        return None if at is None else datetime.fromisoformat(at)
+
+    def actor_of(self, seq: int) -> str:
+        raise AssertionError("a trail keeps only the visits still open")
+
+
+def open_obligations(
+    definition: ProcessDefinition, case: Case, calendar: WorkingCalendar | None, now: datetime
+) -> list[Obligation]:
+    """The obligations of the scopes the case is in now, judged on its trail (lead-time records left out:
+    they are met or breached when submitted, never open)."""
+    trail = case.trail
+    if trail is None:
+        raise ValueError(f"case {case.id} has no deadline trail; keep it with `kept` first")
+    declaring = declared(definition)
+    scopes = {
+        scope: [Visit(scope, seq, datetime.fromisoformat(at))]
+        for scope, (seq, at) in trail["visits"].items()
+        if scope in declaring
+    }
+    if not scopes:
+        return []
+    return judged(definition, case, scopes, TrailPast(trail), calendar, now, True, lead_times=False)
+
+
+def recorded_alerts(case: Case) -> set[tuple[str, str, int]]:
+    """The reminders and escalations recorded in the current visits: (kind, obligation key, rule)."""
+    assert case.trail is not None
+    return {(kind, key, rule) for kind, key, rule, _ in case.trail["alerts"]}

@@ -1,0 +1,82 @@
+"""What a commit writes to the due index: the case's deadline trail kept from the events at hand, and the
+open obligations judged on it, so a step never reads the case's history to find what is due."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from engine import deadline_trail
+from engine.deadlines import Obligation, alerts
+from engine.records import Case, Event, with_trail
+from engine.runtime.compiled import CompiledProcess
+from engine.store.base import DueItem
+
+
+def settled(
+    compiled: CompiledProcess, case: Case, events: Sequence[Event], now: datetime
+) -> tuple[Case, list[DueItem] | None]:
+    """The case after `events` with its deadline trail kept, and its due items (None: no deadlines)."""
+    if not compiled.has_deadlines:
+        return case, None
+    case = with_trail(case, deadline_trail.kept(compiled.definition, case, events))
+    return case, due_items(compiled, case, now)
+
+
+def trailed(compiled: CompiledProcess, case: Case) -> Case:
+    """The case with its deadline trail: its own, or rebuilt from its history when it has none (a store
+    migrated from before trails, an imported case)."""
+    if case.trail is not None:
+        return case
+    return with_trail(case, deadline_trail.from_history(compiled.definition, case.history))
+
+
+def open_obligations(compiled: CompiledProcess, case: Case, now: datetime) -> list[Obligation]:
+    """The obligations of the scopes the case is in now, judged on its trail."""
+    return deadline_trail.open_obligations(compiled.definition, trailed(compiled, case), compiled.calendar, now)
+
+
+def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueItem] | None:
+    """The case's open obligations as the store indexes them (None when its process has no deadlines);
+    from the trail `settled` keeps."""
+    if not compiled.has_deadlines:
+        return None
+    case = trailed(compiled, case)
+    recorded = deadline_trail.recorded_alerts(case)
+    items = []
+    for obligation in open_obligations(compiled, case, now):
+        running_period = (
+            obligation.deadline.kind == "recurring" and obligation.due_at is not None and obligation.due_at > now
+        )
+        if obligation.due_at is None or not (
+            obligation.status in ("open", "overdue") or late(obligation) or running_period
+        ):
+            continue
+        pending = [
+            a.at
+            for a in alerts(obligation, compiled.calendar, recorded)
+            if a.kind != "reminded" or obligation.status == "open"  # a reminder for late work is never sent
+        ]
+        if running_period:
+            pending.append(obligation.due_at)  # met early or not: the period's end starts the next one
+        if obligation.status == "missed" and not pending:
+            continue  # a past recurring miss with nothing left to do
+        if obligation.status == "open" and not running_period:
+            pending.append(obligation.due_at)
+        items.append(
+            DueItem(
+                case.id,
+                obligation.key,
+                case.process_id,
+                obligation.deadline.id,
+                case.state,
+                obligation.owner,
+                obligation.due_at,
+                min(pending) if pending else None,
+            )
+        )
+    return items
+
+
+def late(obligation: Obligation) -> bool:
+    return obligation.status == "overdue" or (obligation.deadline.kind == "recurring" and obligation.status == "missed")
