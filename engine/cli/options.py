@@ -4,20 +4,20 @@ and the engine a command runs on."""
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from engine.clock import Clock, FixedClock, SystemClock
-from engine.definition.model import ProcessDefinition
 from engine.errors import InputError, UsageError
-from engine.notify import DirectoryRecipients, Notifier, NotifyConfig, load_config
-from engine.notify.config import config_path
-from engine.people.directory import StoreDirectory
 from engine.records import Actor
-from engine.runtime.engine import Engine
 from engine.store.base import default_url, open_store
+
+if TYPE_CHECKING:  # the engine, the outbox and the loader are imported by the commands that use them
+    from engine.definition.model import ProcessDefinition
+    from engine.notify import NotifyConfig
+    from engine.runtime.engine import Engine
 
 # argparse has no public name for what add_subparsers returns
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -137,19 +137,30 @@ def engine_for(args: argparse.Namespace) -> Engine:
     """The engine on the store `--db` names, on the clock `--now` fixes (or the real one), telling people of its
     events through the outbox when a notify configuration is given: the configuration's contacts if it lists
     any, else the people of the team directory (with the configuration's choices for them)."""
+    from engine.clock import Clock, FixedClock, SystemClock
+    from engine.people.directory import StoreDirectory
+    from engine.runtime.engine import Engine
+
     clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
     config = notify_config(args)
     store = open_store(args.db)
     directory = StoreDirectory(store)
     outbox = None
     if config is not None:
+        from engine.notify import DirectoryRecipients, Notifier
+
         recipients = config.contacts if config.contacts else DirectoryRecipients(directory, config.preferences)
         outbox = Notifier(recipients, config.channels, config.default_channels)
     return Engine(store, clock=clock, outbox=outbox, directory=directory)
 
 
 def notify_config(args: argparse.Namespace) -> NotifyConfig | None:
-    """The notify configuration `--notify` (or $PROCFLOW_NOTIFY) names; None when there is none."""
+    """The notify configuration `--notify` (or $PROCFLOW_NOTIFY) names; None when there is none. The outbox
+    package is imported only when one is named: most commands tell nobody."""
+    if not getattr(args, "notify", None) and not os.environ.get("PROCFLOW_NOTIFY"):
+        return None
+    from engine.notify.config import config_path, load_config
+
     path = config_path(getattr(args, "notify", None))
     return load_config(path) if path else None
 
