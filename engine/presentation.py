@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from engine.deadlines import Obligation
 from engine.definition.model import Deadline, ProcessDefinition, Requirement, State, Text
 from engine.records import ASSIGNMENT_KINDS, ROUND_KINDS, Case, Event, current_assignment
+from engine.store.base import CaseSummary
 
 
 def _t(text: Text, lang: str | None) -> str:
@@ -138,8 +139,8 @@ def zone_of(definition: ProcessDefinition) -> tzinfo:
     return ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
 
 
-def case_row(case: Case, definition: ProcessDefinition) -> dict[str, Any]:
-    """A case as one line of a list: where it stands and who owns that."""
+def case_row(case: Case | CaseSummary, definition: ProcessDefinition) -> dict[str, Any]:
+    """A case as one line of a list: where it stands and who owns that (from its store row: no history)."""
     return {
         "id": case.id,
         "process": case.process_id,

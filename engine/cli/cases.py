@@ -11,9 +11,10 @@ from engine.cli.options import (
     Subcommands,
     engine_for,
     load_process,
+    positive,
     viewer,
 )
-from engine.cli.output import emit, print_json
+from engine.cli.output import emit, print_json, stream_json
 from engine.datafiles import read_data
 from engine.errors import InputError
 from engine.presentation import case_row, describe_case, describe_event, describe_obligation, obligation_line, zone_of
@@ -83,6 +84,8 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("--stage", help="stage id (needs --process)")
     p.add_argument("--role", help="cases whose current state this role owns (needs --process)")
     p.add_argument("--overdue", action="store_true", help="only cases with an obligation past due (at --now)")
+    p.add_argument("--limit", type=positive, metavar="N", help="at most N cases (default: all, printed as read)")
+    p.add_argument("--after", metavar="CASE", help="start after this case: the next page of an earlier list")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_list)
 
@@ -197,22 +200,21 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
-    ids = engine.cases(
+    found = engine.case_rows(
         args.process,
         state=args.state,
         stage=args.stage,
         role=args.role,
         overdue_at=engine.clock.now() if args.overdue else None,
         viewer=viewer(args),
+        after=args.after,
+        limit=args.limit,
     )
-    rows = []
-    for case_id in ids:
-        case = engine.get(case_id)
-        definition = engine.definition(case.process_id, case.definition_hash)
-        rows.append(case_row(case, definition))
+    rows = (case_row(case, engine.definition(case.process_id, case.definition_hash)) for case in found)
     if args.json:
-        print_json(rows, out)
-    for row in [] if args.json else rows:
+        stream_json(rows, out)
+        return 0
+    for row in rows:
         print(
             f"{row['id']:<20} {row['process']}@{row['version']:<8} {row['stage']:<14} {row['state']:<22} "
             f"{row['owner'] or '-'}",

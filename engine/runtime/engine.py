@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
@@ -51,11 +51,12 @@ from engine.runtime.computed import compute
 from engine.runtime.hooks import Hooks
 from engine.runtime.inbox import InboxEntry
 from engine.runtime.inbox import inbox as build_inbox
+from engine.runtime.listing import CaseFilter, Checks, listed
 from engine.runtime.outbox import Outbox, commit
 from engine.runtime.policy import Option
 from engine.runtime.signoff_ops import SignoffOps
 from engine.runtime.timekeeping import Overdue, Timekeeper, due_items, lead_time_events
-from engine.store.base import DueItem, Store, open_store
+from engine.store.base import CaseSummary, DueItem, Store, open_store
 
 RenderFormat = Literal["markdown", "html"]
 _SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
@@ -411,38 +412,28 @@ class Engine(SignoffOps):
         overdue_at: datetime | None = None,
         viewer: str | None = None,
     ) -> list[str]:
-        """Ids of the cases matching every filter given. Stage and role (the owner of the state) are read
-        from the process's newest version; `overdue_at` keeps cases with an obligation past due then."""
-        states: set[str] | None = {state} if state else None
-        if stage or role:
-            if process_id is None:
-                raise Refusal("filtering by stage or role needs a process (--process)")
-            definition = self.definition(process_id)
-            matching = {
-                s.id
-                for s in definition.states.values()
-                if (stage is None or s.stage == stage) and (role is None or s.owner == role)
-            }
-            states = matching if states is None else states & matching
-        inside = self._region_state(process_id, state) if state else None
-        if inside is not None:  # the store indexes top-level states: ask for the enclosing one, then look inside
-            states = {inside} if states is None or state in states else states & {inside}
-        found = self.store.case_ids(process_id=process_id, states=None if states is None else sorted(states))
-        if inside is not None:
-            found = [case_id for case_id in found if state in self.store.get(case_id).leaves]
-        if overdue_at is not None:
-            late = {item.case.id for item in self.overdue(overdue_at)}
-            found = [case_id for case_id in found if case_id in late]
-        if viewer is not None:
-            found = [case_id for case_id in found if self.sees(viewer, self.store.get(case_id))]
-        return found
+        """Ids of the cases matching every filter given, oldest first (the rows of `case_rows`)."""
+        found = self.case_rows(process_id, state=state, stage=stage, role=role, overdue_at=overdue_at, viewer=viewer)
+        return [row.id for row in found]
 
-    def _region_state(self, process_id: str | None, state: str) -> str | None:
-        """The state whose region holds `state` (in the process's newest version), or None."""
-        if process_id is None:
-            return None
-        spec = self.definition(process_id).states.get(state)
-        return spec.parent if spec is not None else None
+    def case_rows(
+        self,
+        process_id: str | None = None,
+        *,
+        state: str | None = None,
+        stage: str | None = None,
+        role: str | None = None,
+        overdue_at: datetime | None = None,
+        viewer: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CaseSummary]:
+        """The case rows matching every filter given, oldest first, after the case `after`, at most `limit`;
+        read a page at a time from the store's index (stage and role from the process's newest version;
+        `overdue_at` keeps cases with an obligation past due then). See `runtime/listing.py`."""
+        wanted = CaseFilter(process_id, state, stage, role, overdue_at, viewer)
+        checks = Checks(self.definition, self._time.late, self.sees)
+        return listed(self.store, wanted, checks, after=after, limit=limit)
 
     def versions(self, process_id: str) -> list[tuple[str, str, str]]:
         """Stored versions of a process: (content hash, process id, version label), oldest first."""

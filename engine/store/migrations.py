@@ -8,6 +8,7 @@ transaction, and refuse a store newer than `SCHEMA_VERSION`.
 from __future__ import annotations
 
 from engine.store.access_sql import V7
+from engine.store.listing_sql import MIGRATION as _LISTING
 from engine.store.sql_outbox import MIGRATION as _V8
 
 _V1 = [
@@ -85,5 +86,6 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("the notification outbox (engine/store/sql_outbox.py)", _V8),
     ("evidence: hash schemes per event, signed checkpoints", _V5),
     ("the people directory, the grant behind each action, the inbox index", _V4),
+    ("case lists paged by creation, per process and state (engine/store/listing_sql.py)", _LISTING),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

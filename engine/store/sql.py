@@ -20,6 +20,7 @@ from engine.errors import CaseNotFound, ConflictError, StoreError
 from engine.records import Case, DocumentVersion, Event, replay
 from engine.store.access_sql import AccessQueries
 from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
+from engine.store.listing_sql import ListingQueries
 from engine.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from engine.store.outbox import OutboxMessage
 from engine.store.people_sql import PeopleTables
@@ -37,7 +38,7 @@ class Tx(Protocol):
         ...
 
 
-class SQLStore(SQLOutbox, AccessQueries, PeopleTables, ABC):
+class SQLStore(SQLOutbox, AccessQueries, PeopleTables, ListingQueries, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str
