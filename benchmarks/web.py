@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
-from run import Row  # noqa: E402
-from server import _per_call, _prepare, _start_server  # noqa: E402
+from rounds import compare, print_table  # noqa: E402
+from server import _prepare, _start_server, calls  # noqa: E402
 
 from engine.server.api_auth import SESSION_COOKIE  # noqa: E402
 
@@ -44,15 +44,18 @@ def main(argv: list[str] | None = None) -> int:
         with httpx.Client(base_url=base, cookies={SESSION_COOKIE: token}, timeout=30) as client:
             server = _start_server(url, port, base)
             try:
-                page = _per_call(client, lambda c: c.get(f"/app/cases/{CASE}?role=player"), n, rounds)
-                api = _per_call(client, lambda c: c.get(f"/api/cases/{CASE}"), n, rounds)
+                row = compare(
+                    f"(w1) GET case page at {cases:,} cases vs GET /api/cases/ID",
+                    ours=calls(client, lambda c: c.get(f"/app/cases/{CASE}?role=player"), n),
+                    floor=calls(client, lambda c: c.get(f"/api/cases/{CASE}"), n),
+                    rounds=rounds,
+                    limit=3.0,
+                    per=n,
+                )
             finally:
                 server.terminate()
                 server.join(10)
-    row = Row(f"(w1) GET case page at {cases:,} cases vs GET /api/cases/ID", page * 1e6, api * 1e6, "µs", 3.0)
-    verdict = "yes" if row.ok else "NO"
-    print(f"{row.name:<58} {row.value:>8.0f}µs {row.floor:>8.0f}µs {row.ratio:>5.2f}× ≤{row.target:g}×  {verdict}")
-    return 0 if row.ok else 1
+    return 0 if print_table([row]) else 1
 
 
 if __name__ == "__main__":
