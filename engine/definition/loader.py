@@ -9,6 +9,7 @@ without the files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from pathlib import Path as FsPath
 from typing import Any
 from urllib.parse import urldefrag
 
+from engine import disk_cache
 from engine.canonical import JCS, LEGACY, digest
 from engine.definition import check_cache, messages
 from engine.definition.builder import build
@@ -173,14 +175,30 @@ def from_bundle(bundle: Mapping[str, Any]) -> ProcessDefinition:
         definition = _assemble(
             bundle["process"], bundle["schemas"], bundle["templates"], name, bundle["source_text"], scheme
         )
-        source = read_yaml(bundle["source_text"], name).data
+        same_source = _source_matches(bundle["source_text"], bundle["process"], name)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise refuse(f"the stored definition is malformed: {exc}") from None
     if definition.content_hash != bundle["content_hash"]:
         raise refuse("the stored definition does not match its content hash")
-    if source != bundle["process"]:
+    if not same_source:
         raise refuse("the stored source text does not match the stored definition")
     return definition
+
+
+def _source_matches(text: str, process: Mapping[str, Any], name: str) -> bool:
+    """Whether the stored YAML text reads as the stored process. Parsing it again is most of what rebuilding a
+    stored definition costs, and the answer depends on those two and the reader's code only: a match is
+    remembered on disk (`disk_cache`, kind `sources`) under a hash of all three, so a command reading the same
+    stored definition again skips the parse; a text or process edited since has another hash."""
+    reader = FsPath(__file__).with_name("reader.py")
+    parts = (disk_cache.code_fingerprint(reader), text, json.dumps(process, sort_keys=True, default=repr))
+    key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    if disk_cache.read_json("sources", key) is True:
+        return True
+    same = bool(read_yaml(text, name).data == process)
+    if same:
+        disk_cache.write_json("sources", key, True)
+    return same
 
 
 class _Resources:

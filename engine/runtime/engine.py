@@ -13,9 +13,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
+from engine import calendars
 from engine.canonical import check_data, frozen_copy
 from engine.clock import Clock, SystemClock
-from engine.deadlines import Obligation
+from engine.deadlines import Obligation, obligations
 from engine.definition.loader import from_bundle, to_bundle
 from engine.definition.model import ProcessDefinition
 from engine.documents import field_errors
@@ -102,6 +103,7 @@ class Engine(SignoffOps):
         self.outbox = outbox
         self.directory: Directory = open_directory(directory, self.store) if isinstance(directory, str) else directory
         self._compiled: dict[str, CompiledProcess] = {}
+        self._read: dict[str, ProcessDefinition] = {}  # stored definitions not compiled (yet)
         self._time = Timekeeper(
             self.store, self.hooks, lambda case: self._compile(case.definition_hash), outbox, reassign=self._reassign
         )
@@ -115,8 +117,8 @@ class Engine(SignoffOps):
         return definition
 
     def definition(self, process_id: str, content_hash: str | None = None) -> ProcessDefinition:
-        """A stored definition: the given version, or the newest of the process."""
-        return self._compile(content_hash or self._latest(process_id)).definition
+        """A stored definition: the given version, or the newest of the process (read, not compiled)."""
+        return self._definition(content_hash or self._latest(process_id))
 
     def _latest(self, process_id: str) -> str:
         found = self.store.latest_definition(process_id)
@@ -124,10 +126,21 @@ class Engine(SignoffOps):
             raise StoreError(f"process {process_id!r} is not registered in the store; load its YAML file first")
         return found
 
+    def _definition(self, content_hash: str) -> ProcessDefinition:
+        """A stored definition without compiling it: a status, a list or a visibility check needs its words and
+        rules, not its machine, validators and expressions (compiling is most of a command's start-up)."""
+        compiled = self._compiled.get(content_hash)
+        if compiled is not None:
+            return compiled.definition
+        found = self._read.get(content_hash)
+        if found is None:
+            found = self._read[content_hash] = from_bundle(self.store.load_definition(content_hash))
+        return found
+
     def _compile(self, content_hash: str) -> CompiledProcess:
         compiled = self._compiled.get(content_hash)
         if compiled is None:
-            compiled = CompiledProcess.compile(from_bundle(self.store.load_definition(content_hash)))
+            compiled = CompiledProcess.compile(self._definition(content_hash))
             self._compiled[content_hash] = compiled
         return compiled
 
@@ -142,7 +155,7 @@ class Engine(SignoffOps):
 
     def sees(self, person: str, case: Case) -> bool:
         """Whether `person` may see `case` by the visibility the process declares for their roles."""
-        definition = self._compile(case.definition_hash).definition
+        definition = self._definition(case.definition_hash)
         return visibility.may_see(definition, self.directory.roster(), person, case, self.clock.now())
 
     def start(
@@ -247,7 +260,7 @@ class Engine(SignoffOps):
     @property
     def team(self) -> Team:
         """Changes to the directory, checked against the roles of every registered process."""
-        roles = {r for h, _, _ in self.store.definitions() for r in self._compile(h).definition.roles}
+        roles = {r for h, _, _ in self.store.definitions() for r in self._definition(h).roles}
         return Team(self.directory, roles)
 
     def acting(
@@ -538,9 +551,12 @@ class Engine(SignoffOps):
         return updated
 
     def deadlines(self, case: Case | str, now: datetime | None = None) -> list[Obligation]:
-        """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue."""
-        current, _ = self._case(case)
-        return self._time.status(current, now or self.clock.now())
+        """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue. Needs the
+        definition and its calendar only, so a status does not compile the process."""
+        current = self.store.get(case) if isinstance(case, str) else case
+        definition = self._definition(current.definition_hash)
+        calendar = calendars.for_declaration(definition.calendar)
+        return obligations(definition, current, calendar, now or self.clock.now())
 
     def inbox(self, person: str, now: datetime | None = None, *, limit: int = 20) -> list[InboxEntry]:
         """Every case where `person` has work now (held, queued for their roles, or of whom they cover),
