@@ -15,22 +15,22 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag
 
 from engine import disk_cache
 from engine.canonical import JCS, LEGACY, digest
 from engine.definition import check_cache, messages
 from engine.definition.builder import build
-from engine.definition.checks import Context, Finding, run_checks
-from engine.definition.integration_checks import integration_checks
 from engine.definition.model import ProcessDefinition
 from engine.definition.reader import Marked, read_yaml
-from engine.definition.schema_check import check_structure
 from engine.documents import SchemaSet, base_uri, refs
 from engine.errors import DefinitionError, Problem, UnreadableFile
 from engine.files import read_bounded, shown
 from engine.rendering import Renderer, included_templates
+
+if TYPE_CHECKING:
+    from engine.definition.checks import Finding
 
 BUNDLE_FORMAT = 1
 
@@ -88,6 +88,11 @@ def check(
     cached = None if problems or resources.problems else check_cache.lookup(entry)
     if cached is not None:
         return CheckResult(_assemble(marked.data, resources.schemas, resources.templates, name, raw.decode()), cached)
+    # the checks are imported here: rebuilding a stored definition (`from_bundle`, every command) needs none
+    from engine.definition.checks import Context, run_checks
+    from engine.definition.integration_checks import integration_checks
+    from engine.definition.schema_check import check_structure
+
     structure = check_structure(marked)
     problems.extend(structure)
     if structure:
