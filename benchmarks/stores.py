@@ -198,12 +198,15 @@ def bench_persisted(n: int, rounds: int) -> list[Row]:
         assert traced(probe) == list(FIRE_STATEMENTS), traced(probe)
         probe.store.close()
 
-        def ours_sqlite() -> float:
-            engine = engine_on(sqlite_url(), base / f"o{next(turn)}")
-            try:
-                return fires_per_second(engine, n) * n
-            finally:
-                engine.store.close()
+        def ours_on(fresh: Callable[[], str]) -> Callable[[], float]:
+            def run() -> float:
+                engine = engine_on(fresh(), base / f"o{next(turn)}")
+                try:
+                    return fires_per_second(engine, n) * n
+                finally:
+                    engine.store.close()
+
+            return run
 
         def floor_sqlite() -> float:
             url = sqlite_url()
@@ -211,7 +214,7 @@ def bench_persisted(n: int, rounds: int) -> list[Row]:
             return floor_fires(SQLiteDriver(url.removeprefix("sqlite:///")), cases, n)[1]
 
         note = "floor: UPDATE cases, INSERT INTO events, DELETE FROM work in one transaction (as traced)"
-        rows = [compare("(h) persisted fire() on SQLite vs its statements alone", ours=ours_sqlite,
+        rows = [compare("(h) persisted fire() on SQLite vs its statements alone", ours=ours_on(sqlite_url),
                         floor=floor_sqlite, rounds=rounds, limit=2.5, per=n, note=note)]  # fmt: skip
         if pg_url() is None:
             print(f"PostgreSQL rows skipped: no server at {PG}")
@@ -224,13 +227,6 @@ def bench_persisted(n: int, rounds: int) -> list[Row]:
             made.append(url)
             return url
 
-        def ours_pg() -> float:
-            engine = engine_on(fresh_pg(), base / f"o{next(turn)}")
-            try:
-                return fires_per_second(engine, n) * n
-            finally:
-                engine.store.close()
-
         def floor_pg() -> float:
             url = fresh_pg()
             cases = _prepared(url, base / f"f{next(turn)}", 50)
@@ -242,7 +238,7 @@ def bench_persisted(n: int, rounds: int) -> list[Row]:
 
         try:
             rows.append(compare("(i) persisted fire() on PostgreSQL vs the same statements by psycopg",
-                                ours=ours_pg, floor=floor_pg, rounds=rounds, limit=2.0, per=n,
+                                ours=ours_on(fresh_pg), floor=floor_pg, rounds=rounds, limit=2.0, per=n,
                                 note="floor: the same statements on the same tables, psycopg alone"))  # fmt: skip
         finally:
             for url in made:
