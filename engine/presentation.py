@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -137,6 +138,20 @@ def describe_event(event: Event, zone: tzinfo = UTC) -> str:
 def zone_of(definition: ProcessDefinition) -> tzinfo:
     """The time zone a process's instants are shown in."""
     return ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
+
+
+def case_rows(
+    cases: Iterable[Case | CaseSummary], definition_of: Callable[[str, str], ProcessDefinition]
+) -> Iterator[dict[str, Any]]:
+    """`case_row` for each case as it comes (a list is printed while it is read), the words of each (version,
+    state) looked up once per list, not once per row."""
+    words: dict[tuple[str, str], dict[str, Any]] = {}
+    for case in cases:
+        key = (case.definition_hash, case.state)
+        if key not in words:
+            row = case_row(case, definition_of(case.process_id, case.definition_hash))
+            words[key] = {k: v for k, v in row.items() if k not in ("id", "updated_at")}
+        yield {"id": case.id, **words[key], "updated_at": case.updated_at.isoformat()}
 
 
 def case_row(case: Case | CaseSummary, definition: ProcessDefinition) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from engine.cli.options import (
 from engine.cli.output import emit, print_json, stream_json
 from engine.datafiles import read_data
 from engine.errors import InputError
-from engine.presentation import case_row, describe_case, describe_event, describe_obligation, obligation_line, zone_of
+from engine.presentation import case_rows, describe_case, describe_event, describe_obligation, obligation_line, zone_of
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
@@ -210,7 +210,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         after=args.after,
         limit=args.limit,
     )
-    rows = (case_row(case, engine.definition(case.process_id, case.definition_hash)) for case in found)
+    rows = case_rows(found, engine.definition)
     if args.json:
         stream_json(rows, out)
         return 0
