@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, nodes
+from jinja2 import BaseLoader, Environment, StrictUndefined, Template, TemplateError, TemplateNotFound, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.runtime import Macro
 from markupsafe import Markup
@@ -89,8 +89,7 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-_PAGE = Environment(autoescape=True).from_string(
-    """<!DOCTYPE html>
+_PAGE = """<!DOCTYPE html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}
 table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em}
@@ -100,7 +99,12 @@ footer{color:#666;font-size:.9em;border-top:1px solid #ccc;margin-top:2em}</styl
 <footer>{{ footer }}</footer>
 </body></html>
 """
-)
+
+
+@cache
+def _page() -> Template:
+    """The HTML page around a rendered document: compiled on the first HTML render, not at import."""
+    return Environment(autoescape=True).from_string(_PAGE)
 
 
 class Renderer:
@@ -185,7 +189,7 @@ class Renderer:
     def render_html(self, name: str, context: Mapping[str, Any], footer: str, title: str, lang: str) -> str:
         markdown = self.render_markdown(name, context, footer)
         body = markdown.rsplit("\n---\n", 1)[0]
-        return _PAGE.render(title=title, lang=lang, body=Markup(_markdown().render(body)), footer=footer)
+        return _page().render(title=title, lang=lang, body=Markup(_markdown().render(body)), footer=footer)
 
 
 def _collect(
@@ -248,4 +252,4 @@ def included_templates(source: str) -> list[str]:
 
 def markdown_page(markdown: str, title: str, lang: str) -> str:
     """A standalone HTML page from Markdown (raw HTML in it is escaped)."""
-    return _PAGE.render(title=title, lang=lang, body=Markup(_markdown().render(markdown)), footer="procflow")
+    return _page().render(title=title, lang=lang, body=Markup(_markdown().render(markdown)), footer="procflow")
