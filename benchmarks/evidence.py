@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from run import Row, median_time  # noqa: E402
+from rounds import Row, compare, print_table, timed  # noqa: E402
 
 from engine import Actor, Engine, FixedClock, load, open_store  # noqa: E402
 from engine.cli.main import main as cli  # noqa: E402
@@ -80,10 +80,10 @@ def bench_verify(cases: int, per_case: int, rounds: int) -> Row:
             verdict = signing.verify_trusted(store, trusted)
             assert verdict.ok and verdict.events == cases * per_case, verdict.problems[:3]
 
-        base = median_time(floor, rounds)
-        seconds = median_time(trusted_verify, rounds)
-    return Row(f"verify --trust, {cases:,} cases x {per_case} events (SQLite)", seconds * 1e3, base * 1e3, "ms", 3.0,
-               "floor: one SELECT of the same rows and hashlib over each row's bytes")  # fmt: skip
+        note = "floor: one SELECT of the same rows and hashlib over each row's bytes"
+        name = f"(v) verify --trust, {cases:,} cases x {per_case} events (SQLite)"
+        return compare(name, ours=timed(trusted_verify), floor=timed(floor), rounds=rounds, limit=3.0, unit="ms",
+                       note=note)  # fmt: skip
 
 
 def _clone(engine: Engine, source: Case, case_id: str) -> None:
@@ -143,10 +143,10 @@ def bench_backtest(cases: int, rounds: int) -> Row:
             result = backtest(engine, proposed, now)
             assert result.cases == cases and not result.refused, result.refused[:3]
 
-        base = median_time(simulate, rounds)
-        seconds = median_time(run_backtest, rounds)
-    note = "floor: the same recorded actions replayed through an in-memory engine (what simulate does)"
-    return Row(f"backtest, {cases:,} sales cases", seconds * 1e3, base * 1e3, "ms", 1.5, note)
+        note = "floor: the same recorded actions replayed through an in-memory engine (what simulate does)"
+        name = f"(bt) backtest, {cases:,} sales cases"
+        return compare(name, ours=timed(run_backtest), floor=timed(simulate), rounds=rounds, limit=1.5, unit="ms",
+                       note=note, warmup=0)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,13 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_verify(1_000 if args.quick else 10_000, 20, rounds),
         bench_backtest(args.backtest_cases or (100 if args.quick else 1_000), 1),
     ]
-    print(f"{'benchmark':<58} {'value':>10} {'floor':>10} {'ratio':>7} {'target':>7}  ok")
-    for row in rows:
-        target = f"≤{row.target:g}×"
-        verdict = "yes" if row.ok else "NO"
-        print(f"{row.name:<58} {row.value:>8.0f}ms {row.floor:>8.0f}ms {row.ratio:>6.2f}× {target:>7}  {verdict}")
-        print(f"  {row.note}")
-    return 0 if all(row.ok for row in rows) else 1
+    return 0 if print_table(rows) else 1
 
 
 if __name__ == "__main__":

@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import smtplib
-import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from run import PLAYER, Row, pingpong_definition, staffed  # noqa: E402
+from rounds import Row, Spread, compare, print_table  # noqa: E402
+from run import PLAYER, pingpong_definition, staffed  # noqa: E402
 from stores import drop, pg_url  # noqa: E402
 
 from engine import Engine, FixedClock, open_store  # noqa: E402
@@ -79,21 +80,27 @@ def _fires(url: str, folder: Path, n: int, told: bool) -> float:
 
 
 def bench_fire(kind: str, n: int, rounds: int) -> Row | None:
-    plain: list[float] = []
-    told: list[float] = []
-    for _ in range(rounds):  # alternate, so drift on a shared machine hits both alike
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            for sample, outbox in ((plain, False), (told, True)):
+    """fire() writing two outbox messages vs the same fire() with no outbox, each round on fresh stores."""
+    if kind == "postgres" and pg_url() is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+
+        def side(outbox: bool) -> Callable[[], float]:
+            def run() -> float:
                 url = _url(kind, folder)
-                if url is None:
-                    return None
-                sample.append(_fires(url, folder / uuid.uuid4().hex, n, outbox))
-                if kind == "postgres":
-                    drop(url)
-    label = {"sqlite": "(n1)", "postgres": "(n1)", "memory": "(n2)"}[kind]
-    name = f"{label} fire() on {kind} writing 2 outbox messages vs none"
-    return Row(name, statistics.median(told) * 1e6, statistics.median(plain) * 1e6, "µs", 1.3)
+                assert url is not None
+                try:
+                    return _fires(url, folder / uuid.uuid4().hex, n, outbox) * n
+                finally:
+                    if kind == "postgres":
+                        drop(url)
+
+            return run
+
+        label = {"sqlite": "(n1)", "postgres": "(n1)", "memory": "(n2)"}[kind]
+        name = f"{label} fire() on {kind} writing 2 outbox messages vs none"
+        return compare(name, ours=side(True), floor=side(False), rounds=rounds, limit=1.3, per=n)
 
 
 def _url(kind: str, folder: Path) -> str | None:
@@ -154,14 +161,8 @@ def bench_delivery(n: int, floor: float, port: int, workers: int) -> Row:
             elapsed = time.perf_counter() - start
     assert sent == n, (sent, n)
     note = f"{n / elapsed:,.0f} messages/s with {workers} worker(s); the bare loop sends {1 / floor:,.0f}/s"
-    return Row(
-        f"(n3) deliver {n} mails to a local SMTP sink, {workers} worker(s)",
-        elapsed / n * 1e3,
-        floor * 1e3,
-        "ms",
-        1e9,  # no target: shown beside its floor
-        note,
-    )
+    name = f"(n3) deliver {n} mails to a local SMTP sink, {workers} worker(s)"
+    return Row(name, Spread.of([elapsed / n * 1e3]), Spread.of([floor * 1e3]), "ms", None, note)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,20 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += [bench_delivery(mails, floor, port, workers) for workers in (1, 2)]
     finally:
         sink.stop()
-    print(f"{'benchmark':<62} {'value':>10} {'floor':>10} {'ratio':>7} {'target':>7}  ok")
-    for row in rows:
-        print(
-            f"{row.name:<62} {row.value:>8.2f}{row.unit[:2]:>2} {row.floor:>10.2f} {row.ratio:>6.2f}× "
-            + (
-                f"{'≤' + format(row.target, 'g') + '×':>7}  {'yes' if row.ok else 'NO'}"
-                if row.target < 1e6
-                else "      -"
-            )
-        )
-    for row in rows:
-        if row.note:
-            print(f"  {row.name.split(')')[0]}): {row.note}")
-    return 0
+    return 0 if print_table(rows) else 1
 
 
 if __name__ == "__main__":

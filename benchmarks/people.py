@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
+
+from rounds import Row, compare, timed
 
 from engine import Actor, Engine, FixedClock, load
 from engine.people import assignment
@@ -78,41 +81,30 @@ def _fill(engine: Engine, cases: int) -> None:
         engine.store.commit(case, [started, held], due_items(compiled, case, at))
 
 
-def bench_inbox(small: int, large: int, rounds: int) -> list[object]:
+def bench_inbox(small: int, large: int, rounds: int) -> list[Row]:
     """engine.inbox(person) on SQLite with 50 people, at `large` vs `small` open cases; and its absolute time."""
-    from run import Row, median_time
-
     with tempfile.TemporaryDirectory() as folder:
-        times = {}
+        engines = {}
+        now = T0 + timedelta(days=1)
         for count in (small, large):
             engine = _desk(Path(folder) / str(count), f"sqlite:///{folder}/inbox-{count}.db")
             _fill(engine, count)
-            now = T0 + timedelta(days=1)
             assert engine.inbox("clerk07", now), "the inbox must list work"
-            times[count] = median_time(lambda engine=engine, now=now: engine.inbox("clerk07", now), rounds)
-    return [
-        Row(
+            engines[count] = engine
+        row = compare(
             f"(p) inbox() with {large:,} open cases vs {small:,} (50 people)",
-            times[large] * 1e3,
-            times[small] * 1e3,
-            "ms",
-            1.5,
-        ),
-        Row(
-            f"(p) inbox() with {large:,} open cases, absolute",
-            times[large] * 1e3,
-            1.0,
-            "ms",
-            20.0,
-            "target: under 20 ms on SQLite (the 20 most urgent of the person’s ~2,000 cases)",
-        ),
-    ]
+            ours=timed(lambda: engines[large].inbox("clerk07", now)),
+            floor=timed(lambda: engines[small].inbox("clerk07", now)),
+            rounds=rounds,
+            limit=1.5,
+            unit="ms",
+        )
+    note = "target: under 20 ms on SQLite (the 20 most urgent of the person’s ~2,000 cases)"
+    return [row, Row(f"(p) inbox() with {large:,} open cases, absolute", row.ours, None, "ms", 20.0, note)]
 
 
-def bench_fire_checked(n: int, rounds: int) -> object:
+def bench_fire_checked(n: int, rounds: int) -> Row:
     """fire() on SQLite, resolving the person's role from the directory, vs fire() with that check skipped."""
-    from run import Row
-
     with tempfile.TemporaryDirectory() as folder:
         engine = _desk(Path(folder), f"sqlite:///{folder}/fire.db")
         actor = Actor("clerk03")
@@ -127,14 +119,18 @@ def bench_fire_checked(n: int, rounds: int) -> object:
             for _ in range(max(1, n // (2 * len(cases)))):
                 for i, case in enumerate(cases):  # case objects passed on, as a caller holding them would
                     cases[i] = engine.fire(engine.fire(case, "finish", actor), "reopen", actor)
-            return (time.perf_counter() - start) / n
+            return time.perf_counter() - start
 
-        samples_on, samples_off = [], []
-        for _ in range(rounds):  # interleaved, so drift on a shared machine hits both
+        def with_check(acting: object) -> Callable[[], float]:
+            def run() -> float:
+                engine.acting = acting  # type: ignore[method-assign,assignment]
+                return walk()
+
+            return run
+
+        try:
+            name = "(q) fire() on SQLite with the directory check vs without"
+            row = compare(name, ours=with_check(checked), floor=with_check(unchecked), rounds=rounds, limit=1.3, per=n)
+        finally:
             engine.acting = checked  # type: ignore[method-assign]
-            samples_on.append(walk())
-            engine.acting = unchecked  # type: ignore[method-assign,assignment]
-            samples_off.append(walk())
-        engine.acting = checked  # type: ignore[method-assign]
-    on, off = sorted(samples_on)[rounds // 2], sorted(samples_off)[rounds // 2]
-    return Row("(q) fire() on SQLite with the directory check vs without", on * 1e6, off * 1e6, "µs", 1.3)
+    return row

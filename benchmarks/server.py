@@ -15,7 +15,6 @@ import argparse
 import json
 import multiprocessing
 import random
-import statistics
 import sys
 import tempfile
 import threading
@@ -29,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
-from run import PLAYER, Row, pingpong_definition  # noqa: E402
+from rounds import compare, print_table  # noqa: E402
+from run import PLAYER, pingpong_definition, staffed  # noqa: E402
 from stores import T0  # noqa: E402
 
 from engine import Engine, FixedClock, open_store  # noqa: E402
@@ -45,7 +45,7 @@ def _move(turn: int) -> dict[str, str]:
 
 def _prepare(url: str, folder: Path, cases: int) -> str:
     """A store with `cases` pingpong cases and a write token (returned)."""
-    engine = Engine(open_store(url), clock=FixedClock(T0))
+    engine = staffed(Engine(open_store(url), clock=FixedClock(T0)), PLAYER)
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     for i in range(cases):
         engine.start("pingpong", PLAYER, case_id=f"case-{i:08d}")
@@ -72,29 +72,33 @@ def _serve(url: str, port: int, bare: bytes) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def _per_call(client: httpx.Client, call: Callable[[httpx.Client], httpx.Response], n: int, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
+def calls(client: httpx.Client, call: Callable[[httpx.Client], httpx.Response], n: int) -> Callable[[], float]:
+    """A side of a row: `n` requests, each answered 200; its seconds."""
+
+    def side() -> float:
         started = time.perf_counter()
         for _ in range(n):
             response = call(client)
             assert response.status_code == 200, response.text
-        times.append((time.perf_counter() - started) / n)
-    return statistics.median(times)
+        return time.perf_counter() - started
+
+    return side
 
 
-def _library_fire(url: str, folder: Path, n: int, rounds: int) -> float:
-    engine = Engine(open_store(url), clock=FixedClock(T0))
+def _library_fires(url: str, folder: Path, n: int) -> tuple[Callable[[], float], Engine]:
+    """`n` library fire() calls by case id on a store of its own (the work the POST wraps), and its engine."""
+    engine = staffed(Engine(open_store(url), clock=FixedClock(T0)), PLAYER)
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     case_id = engine.start("pingpong", PLAYER).id
-    times = []
-    for _ in range(rounds):
+    turn = iter(range(1 << 30))
+
+    def side() -> float:
         started = time.perf_counter()
-        for i in range(n):
-            engine.fire(case_id, "go" if i % 2 == 0 else "back", PLAYER)
-        times.append((time.perf_counter() - started) / n)
-    engine.store.close()
-    return statistics.median(times)
+        for _ in range(n):
+            engine.fire(case_id, "go" if next(turn) % 2 == 0 else "back", PLAYER)
+        return time.perf_counter() - started
+
+    return side, engine
 
 
 def _load(base: str, token: str, cases: int, seconds: float, clients: int = 16) -> tuple[float, float, int, int]:
@@ -142,42 +146,40 @@ def main(argv: list[str] | None = None) -> int:
         token = _prepare(url, folder, cases)
         port = 8000 + random.randrange(20_000)
         base = f"http://127.0.0.1:{port}"
+        (folder / "library").mkdir()
+        library, library_engine = _library_fires(f"sqlite:///{folder / 'library.db'}", folder / "library", n)
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
             server = _start_server(url, port, base)
             try:
-                status = _per_call(client, lambda c: c.get("/api/cases/case-00000042"), n, rounds)
-                bare_get = _per_call(client, lambda c: c.get("/bare"), n, rounds)
-                turn = iter(range(1 << 30))
-                fire = _per_call(
-                    client,
-                    lambda c: c.post(
-                        "/api/cases/case-00000007/fire",
-                        json={"trigger": "go" if next(turn) % 2 == 0 else "back", "role": "player"},
-                    ),
-                    n,
-                    rounds,
+                status = compare(
+                    f"(a) GET case status at {cases:,} cases vs bare handler",
+                    ours=calls(client, lambda c: c.get("/api/cases/case-00000042"), n),
+                    floor=calls(client, lambda c: c.get("/bare"), n),
+                    rounds=rounds,
+                    limit=2.0,
+                    per=n,
                 )
-                bare_post = _per_call(
-                    client, lambda c: c.post("/bare", json={"trigger": "go", "role": "player"}), n, rounds
+                turn = iter(range(1 << 30))
+                bare_post = calls(client, lambda c: c.post("/bare", json={"trigger": "go", "role": "player"}), n)
+                fire = compare(
+                    "(b) POST fire (SQLite) vs library fire() + bare POST",
+                    ours=calls(client, lambda c: c.post(FIRE, json=_move(next(turn))), n),
+                    floor=lambda: library() + bare_post(),
+                    rounds=rounds,
+                    limit=1.5,
+                    per=n,
                 )
                 p50, p99, requests, errors = _load(base, token, cases, seconds)
             finally:
                 server.terminate()
                 server.join(10)
-        (folder / "library").mkdir()
-        library = _library_fire(f"sqlite:///{folder / 'library.db'}", folder / "library", n, rounds)
-    rows = [
-        Row(f"(a) GET case status at {cases:,} cases vs bare handler", status * 1e6, bare_get * 1e6, "µs", 2.0),
-        Row("(b) POST fire (SQLite) vs library fire() + bare POST", fire * 1e6, (library + bare_post) * 1e6, "µs", 1.5),
-    ]
-    for row in rows:
-        verdict = "yes" if row.ok else "NO"
-        print(f"{row.name:<58} {row.value:>8.0f}µs {row.floor:>8.0f}µs {row.ratio:>5.2f}× ≤{row.target:g}×  {verdict}")
+                library_engine.store.close()
+    ok = print_table([status, fire])
     print(
         f"(c) 16 clients for {seconds:g}s: {requests:,} requests, p50 {p50 * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms, "
         f"{errors} errors  {'yes' if errors == 0 else 'NO'}"
     )
-    return 0 if all(row.ok for row in rows) and errors == 0 else 1
+    return 0 if ok and errors == 0 else 1
 
 
 def _status_json(url: str, case_id: str) -> bytes:

@@ -26,13 +26,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
-from run import (  # noqa: E402
-    PLAYER,
-    Row,
-    interleaved,
-    staffed,
-)
-from server import _per_call, _prepare, _start_server  # noqa: E402
+from rounds import Row, compare, print_table  # noqa: E402
+from run import PLAYER  # noqa: E402
+from server import _prepare, _start_server, calls  # noqa: E402
 from stores import T0  # noqa: E402
 
 from engine import Engine, FixedClock, load, open_store  # noqa: E402
@@ -88,15 +84,13 @@ def _board_row(client: httpx.Client, url: str, cases: int, n: int, rounds: int) 
             for _ in range(n):
                 for states in (["a"], ["b"]):
                     store.board_column("deals", states, limit=20)
-            return (time.perf_counter() - started) / n
+            return time.perf_counter() - started
 
-        def page() -> float:
-            return _per_call(client, lambda c: c.get("/app/board?process=deals&scope=all"), n, 1)
-
-        floor, ours = interleaved(queries, page, rounds)
+        page = calls(client, lambda c: c.get("/app/board?process=deals&scope=all"), n)
+        name = f"(w2) GET board at {cases:,} deals vs its SQL"
+        return compare(name, ours=page, floor=queries, rounds=rounds, limit=2.0, per=n)
     finally:
         store.close()
-    return Row(f"(w2) GET board at {cases:,} deals vs its SQL", ours * 1e6, floor * 1e6, "µs", 2.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,8 +101,6 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         url = f"sqlite:///{folder / 'served.db'}"
-        seated = staffed(Engine(open_store(url), clock=FixedClock(T0)), PLAYER)  # acting needs a directory person
-        seated.store.close()
         token = _prepare(url, folder, cases)
         _prepare_deals(url, folder, cases)
         port = 8000 + random.randrange(20_000)
@@ -116,20 +108,19 @@ def main(argv: list[str] | None = None) -> int:
         with httpx.Client(base_url=base, cookies={SESSION_COOKIE: token}, timeout=30) as client:
             server = _start_server(url, port, base)
             try:
-                page = _per_call(client, lambda c: c.get(f"/app/cases/{CASE}?role=player"), n, rounds)
-                api = _per_call(client, lambda c: c.get(f"/api/cases/{CASE}"), n, rounds)
+                row = compare(
+                    f"(w1) GET case page at {cases:,} cases vs GET /api/cases/ID",
+                    ours=calls(client, lambda c: c.get(f"/app/cases/{CASE}?role=player"), n),
+                    floor=calls(client, lambda c: c.get(f"/api/cases/{CASE}"), n),
+                    rounds=rounds,
+                    limit=3.0,
+                    per=n,
+                )
                 board = _board_row(client, url, cases, 3 if args.quick else 2, rounds)
             finally:
                 server.terminate()
                 server.join(10)
-    rows = [
-        Row(f"(w1) GET case page at {cases:,} cases vs GET /api/cases/ID", page * 1e6, api * 1e6, "µs", 3.0),
-        board,
-    ]
-    for row in rows:
-        verdict = "yes" if row.ok else "NO"
-        print(f"{row.name:<58} {row.value:>8.0f}µs {row.floor:>8.0f}µs {row.ratio:>5.2f}× ≤{row.target:g}×  {verdict}")
-    return 0 if all(row.ok for row in rows) else 1
+    return 0 if print_table([row, board]) else 1
 
 
 if __name__ == "__main__":

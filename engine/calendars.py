@@ -21,17 +21,22 @@ year ahead) are computed from holidays and weekends alone and flagged
 from __future__ import annotations
 
 import bisect
+import hashlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import holidays
-
+from engine import disk_cache
 from engine.errors import ProcflowError
 from engine.suggest import did_you_mean
+
+if TYPE_CHECKING:  # imported when a calendar's year is first computed: importing every country costs ~80 ms
+    import holidays
 
 
 class CalendarError(ProcflowError):
@@ -51,27 +56,52 @@ class WorkingCalendar(Protocol):
 
 @dataclass
 class OfficialCalendar:
-    """Working days from the `holidays` package for one country, in one time zone."""
+    """Working days from the `holidays` package for one country, in one time zone.
+
+    Each year's working days are computed once from the package and kept on disk (`disk_cache`, kind
+    `calendars`), in an entry named by the country, the package's version and this module's code, so a command
+    that needs a deadline does not import the package again; an entry that is missing, corrupt or of another
+    country is recomputed."""
 
     country: str
     zone: ZoneInfo
     cutoff: time | None = None
     _days: dict[int, list[int]] = field(default_factory=dict, repr=False)  # year → ordinals of working days
-    _source: holidays.HolidayBase = field(init=False, repr=False)
+    _loaded: holidays.HolidayBase | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._source = holidays.country_holidays(self.country)
-        special = getattr(self._source, "special_public_holidays", None) or {}
-        self.arranged_until: int | None = None
-        if special:  # a country with yearly arrangements: is any of them a weekend make-up day?
-            latest = max(special)
-            self._source.is_working_day(date(latest, 1, 1))  # loads that year
-            if any(d.year == latest for d in getattr(self._source, "weekend_workdays", ())):
-                self.arranged_until = latest
+        self._entry = _entry_name(self.country)
+        known = disk_cache.read_json("calendars", self._entry) if self._entry else None
+        facts = _checked(known, self.country)
+        if facts is None:
+            source = self._source
+            self._range = (getattr(source, "start_year", 1), getattr(source, "end_year", 9999))
+            self.arranged_until = _arranged_until(source)
+            self._save()
+        else:
+            self._range, self.arranged_until, self._days = facts
+
+    @property
+    def _source(self) -> holidays.HolidayBase:
+        if self._loaded is None:
+            import holidays
+
+            self._loaded = holidays.country_holidays(self.country)
+        return self._loaded
+
+    def _save(self) -> None:
+        if self._entry:
+            entry = {
+                "country": self.country,
+                "range": list(self._range),
+                "arranged_until": self.arranged_until,
+                "years": {str(year): days for year, days in self._days.items()},
+            }
+            disk_cache.write_json("calendars", self._entry, entry)
 
     def _year(self, year: int) -> list[int]:
         if year not in self._days:
-            first, last = getattr(self._source, "start_year", 1), getattr(self._source, "end_year", 9999)
+            first, last = self._range
             if not first <= year <= last:
                 raise CalendarError(
                     f"the holidays package has no {self.country} calendar for {year} (it covers {first}–{last})"
@@ -79,6 +109,7 @@ class OfficialCalendar:
             start = date(year, 1, 1).toordinal()
             end = date(year + 1, 1, 1).toordinal()
             self._days[year] = [o for o in range(start, end) if self._source.is_working_day(date.fromordinal(o))]
+            self._save()
         return self._days[year]
 
     def is_working_day(self, day: date) -> bool:
@@ -104,6 +135,51 @@ class OfficialCalendar:
         return self.arranged_until is not None and day.year > self.arranged_until
 
 
+def _arranged_until(source: holidays.HolidayBase) -> int | None:
+    """The last year whose official arrangement is published, for a country with yearly arrangements: the
+    latest year of special holidays if it has a weekend make-up day; else None (nothing is provisional)."""
+    special = getattr(source, "special_public_holidays", None) or {}
+    if not special:
+        return None
+    latest = max(special)
+    source.is_working_day(date(latest, 1, 1))  # loads that year
+    return latest if any(d.year == latest for d in getattr(source, "weekend_workdays", ())) else None
+
+
+def _entry_name(country: str) -> str | None:
+    """The cache entry of a country's calendar under the installed `holidays` and this code; None when the
+    package's version cannot be told without importing it (then nothing is cached)."""
+    version = _holidays_version()
+    if version is None:
+        return None
+    code = disk_cache.code_fingerprint(Path(__file__))
+    return hashlib.sha256(f"{country}\0{version}\0{code}".encode()).hexdigest()[:40] + ".json"
+
+
+@cache
+def _holidays_version() -> str | None:
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return None
+    found = list(Path(spec.origin).parent.parent.glob("holidays-*.dist-info"))
+    return found[0].name.removeprefix("holidays-").removesuffix(".dist-info") if len(found) == 1 else None
+
+
+def _checked(entry: Any, country: str) -> tuple[tuple[int, int], int | None, dict[int, list[int]]] | None:
+    """A cache entry's facts if it is a well-formed entry for `country`; None for anything else."""
+    try:
+        first, last = (int(x) for x in entry["range"])
+        arranged = entry["arranged_until"]
+        years = {int(year): [int(o) for o in days] for year, days in entry["years"].items()}
+        if entry["country"] != country or not (arranged is None or isinstance(arranged, int)):
+            return None
+        if any(days != sorted(days) for days in years.values()):
+            return None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return (first, last), arranged, years
+
+
 Factory = Callable[[str, ZoneInfo, time | None], WorkingCalendar]
 _PROVIDERS: dict[str, Factory] = {"holidays": lambda country, zone, cutoff: OfficialCalendar(country, zone, cutoff)}
 
@@ -114,6 +190,8 @@ def register_calendar(name: str, factory: Factory) -> None:
 
 
 def known_countries() -> list[str]:
+    import holidays
+
     return sorted(holidays.list_supported_countries())
 
 
@@ -131,6 +209,8 @@ def _zones() -> frozenset[str]:
 
 def calendar_problems(country: str, timezone: str) -> list[tuple[str, str]]:
     """(key, message) for an unusable calendar declaration; empty when fine."""
+    import holidays
+
     problems = []
     if country not in holidays.list_supported_countries():
         problems.append(("country", f"unknown country code {country!r}{did_you_mean(country, known_countries())}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from engine.definition.values import Duration, Text
 from engine.i18n import instant, iso, pad, translator
 from engine.narration import describe_event
 from engine.records import Case, current_assignment
+from engine.store.base import CaseSummary
 
 
 def _t(text: Text, lang: str | None) -> str:
@@ -154,8 +156,25 @@ def zone_of(definition: ProcessDefinition) -> tzinfo:
     return ZoneInfo(definition.calendar.timezone) if definition.calendar else UTC
 
 
-def case_row(case: Case, definition: ProcessDefinition, zone: tzinfo = UTC) -> dict[str, Any]:
-    """A case as one line of a list: where it stands and who owns that."""
+def case_rows(
+    cases: Iterable[Case | CaseSummary], definition_of: Callable[[str, str], ProcessDefinition]
+) -> Iterator[dict[str, Any]]:
+    """`case_row` for each case as it comes (a list is printed while it is read), the words of each (version,
+    state) looked up once per list, not once per row; times in each process's own zone."""
+    words: dict[tuple[str, str], tuple[dict[str, Any], tzinfo]] = {}
+    for case in cases:
+        key = (case.definition_hash, case.state)
+        if key not in words:
+            definition = definition_of(case.process_id, case.definition_hash)
+            row = case_row(case, definition)
+            words[key] = ({k: v for k, v in row.items() if k not in ("id", "updated_at")}, zone_of(definition))
+        shown, zone = words[key]
+        yield {"id": case.id, **shown, "updated_at": iso(case.updated_at, zone)}
+
+
+def case_row(case: Case | CaseSummary, definition: ProcessDefinition, zone: tzinfo | None = None) -> dict[str, Any]:
+    """A case as one line of a list: where it stands and who owns that (from its store row: no history); its
+    time in `zone`, else in the process's own."""
     return {
         "id": case.id,
         "process": case.process_id,
@@ -163,7 +182,7 @@ def case_row(case: Case, definition: ProcessDefinition, zone: tzinfo = UTC) -> d
         "state": case.state,
         "stage": definition.stage_of(case.state).id,
         "owner": definition.states[case.state].owner,
-        "updated_at": iso(case.updated_at, zone),
+        "updated_at": iso(case.updated_at, zone or zone_of(definition)),
     }
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, nodes
+from jinja2 import BaseLoader, Environment, StrictUndefined, Template, TemplateError, TemplateNotFound, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.runtime import Macro
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 from engine import render_budget, template_checks
 from engine.errors import RenderError
@@ -81,9 +84,15 @@ def _cell_safe(value: Any) -> Any:
     return value.replace("|", "\\|") if isinstance(value, str) and not isinstance(value, _Rendered) else value
 
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
-_PAGE = Environment(autoescape=True).from_string(
-    """<!DOCTYPE html>
+@cache
+def _markdown() -> MarkdownIt:
+    """The Markdown-to-HTML converter, built on the first HTML render (most commands render none)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+_PAGE = """<!DOCTYPE html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}
 table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em}
@@ -93,7 +102,12 @@ footer{color:#666;font-size:.9em;border-top:1px solid #ccc;margin-top:2em}</styl
 <footer>{{ footer }}</footer>
 </body></html>
 """
-)
+
+
+@cache
+def _page() -> Template:
+    """The HTML page around a rendered document: compiled on the first HTML render, not at import."""
+    return Environment(autoescape=True).from_string(_PAGE)
 
 
 class Renderer:
@@ -179,7 +193,7 @@ class Renderer:
     def render_html(self, name: str, context: Mapping[str, Any], footer: str, title: str, lang: str) -> str:
         markdown = self.render_markdown(name, context, footer)
         body = markdown.rsplit("\n---\n", 1)[0]
-        return _PAGE.render(title=title, lang=lang, body=Markup(_MARKDOWN.render(body)), footer=footer)
+        return _page().render(title=title, lang=lang, body=Markup(_markdown().render(body)), footer=footer)
 
 
 def _collect(
@@ -242,4 +256,4 @@ def included_templates(source: str) -> list[str]:
 
 def markdown_page(markdown: str, title: str, lang: str) -> str:
     """A standalone HTML page from Markdown (raw HTML in it is escaped)."""
-    return _PAGE.render(title=title, lang=lang, body=Markup(_MARKDOWN.render(markdown)), footer="procflow")
+    return _page().render(title=title, lang=lang, body=Markup(_markdown().render(markdown)), footer="procflow")

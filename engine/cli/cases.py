@@ -13,14 +13,15 @@ from engine.cli.options import (
     engine_for,
     language,
     load_process,
+    positive,
     viewer,
 )
-from engine.cli.output import emit, print_json
+from engine.cli.output import emit, print_json, stream_json
 from engine.datafiles import read_data
 from engine.errors import InputError
 from engine.i18n import columns, instant, pad, translator
 from engine.narration import describe_event
-from engine.presentation import case_row, describe_case, describe_obligation, obligation_line, zone_of
+from engine.presentation import case_rows, describe_case, describe_obligation, obligation_line, zone_of
 from engine.records import Event
 
 
@@ -86,6 +87,8 @@ def register(sub: Subcommands, parents: Parents) -> None:
     p.add_argument("--stage", help="stage id (needs --process)")
     p.add_argument("--role", help="cases whose current state this role owns (needs --process)")
     p.add_argument("--overdue", action="store_true", help="only cases with an obligation past due (at --now)")
+    p.add_argument("--limit", type=positive, metavar="N", help="at most N cases (default: all, printed as read)")
+    p.add_argument("--after", metavar="CASE", help="start after this case: the next page of an earlier list")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_list)
 
@@ -230,29 +233,29 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine = engine_for(args)
-    ids = engine.cases(
+    found = engine.case_rows(
         args.process,
         state=args.state,
         stage=args.stage,
         role=args.role,
         overdue_at=engine.clock.now() if args.overdue else None,
         viewer=viewer(args),
+        after=args.after,
+        limit=args.limit,
     )
-    rows = []
-    for case_id in ids:
-        case = engine.get(case_id)
-        definition = engine.definition(case.process_id, case.definition_hash)
-        rows.append(case_row(case, definition, zone_of(definition)))
+    rows = case_rows(found, engine.definition)
     if args.json:
-        print_json(rows, out)
-        return 0
-    if not rows:
-        filtered = any((args.process, args.state, args.stage, args.role, args.overdue))
-        print("no case matches these filters" if filtered else "no cases in this store yet", file=out)
+        stream_json(rows, out)
         return 0
     line = "{:<20} {:<14} {:<14} {:<22} {}"
-    print(line.format("CASE", "PROCESS", "STAGE", "STATE", "OWNER"), file=out)
-    for row in rows:
+    shown = 0
+    for row in rows:  # streamed: the header comes with the first row
+        if not shown:
+            print(line.format("CASE", "PROCESS", "STAGE", "STATE", "OWNER"), file=out)
+        shown += 1
         process = f"{row['process']}@{row['version']}"
         print(line.format(row["id"], process, row["stage"], row["state"], row["owner"] or "-"), file=out)
+    if not shown:
+        filtered = any((args.process, args.state, args.stage, args.role, args.overdue))
+        print("no case matches these filters" if filtered else "no cases in this store yet", file=out)
     return 0

@@ -16,47 +16,42 @@ from typing import TextIO
 from engine import terminal
 from engine.errors import ProcflowError
 
+# Which area module registers each subcommand, so a call imports only its own area (and what that imports):
+# `procflow status` never loads the server, PostgreSQL, Graphviz or the reports. A test checks the table
+# against what the areas register.
+AREAS: dict[str, tuple[str, ...]] = {
+    "definitions": ("validate", "show", "graph", "handbook", "simulate", "diff"),
+    "cases": ("start", "submit", "publish", "fire", "status", "available", "render", "history", "list"),
+    "signoffs": ("sign", "signers"),
+    "time": ("overdue", "tick", "worker"),
+    "audit": ("verify", "audit", "report", "checkpoint"),
+    "evidence": ("keygen", "calendar", "authority", "backtest", "verify-bundle"),
+    "admin": ("export", "import", "versions", "migrate", "demo"),
+    "notify": ("outbox",),
+    "following": ("follow", "unfollow", "followers"),
+    "server": ("serve", "account", "token", "integration"),
+    "team": ("team",),
+    "work": ("assign", "claim", "release", "delegate", "transfer", "inbox"),
+    "project": ("init", "completion"),
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    """Every area's subcommands. The areas are imported here, not at the top, so `--version` imports none."""
-    from engine.cli import (
-        admin,
-        audit,
-        cases,
-        definitions,
-        evidence,
-        following,
-        notify,
-        project,
-        server,
-        signoffs,
-        team,
-        time,
-        work,
-    )
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The subcommands: only the named command's area when `argv` starts with a known command, every area
+    otherwise (top-level help, a mistyped command: the message lists them all)."""
+    import importlib
+
     from engine.cli.options import Parents, Parser, add_language
     from engine.cli.teach import teach
 
+    command = next(iter(argv or ()), "")
+    areas = [area for area, commands in AREAS.items() if command in commands] or list(AREAS)
     parser = Parser(prog="procflow", description="Run declarative YAML business processes.")
     parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     parents = Parents.build()
-    for area in (
-        definitions,
-        cases,
-        signoffs,
-        time,
-        audit,
-        evidence,
-        admin,
-        notify,
-        following,
-        server,
-        team,
-        work,
-        project,
-    ):
-        area.register(sub, parents)
+    for area in areas:
+        importlib.import_module(f"engine.cli.{area}").register(sub, parents)
     add_language(parser)
     teach(dict(sub.choices))
     return parser
@@ -70,11 +65,12 @@ def version_line() -> str:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = terminal.tolerant(out or sys.stdout), terminal.tolerant(err or sys.stderr)
-    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:  # answered before any command is imported
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before any command is imported
         print(version_line(), file=out)
         return 0
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
         terminal.refuse_undecodable(args)
         run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
         return run(args, out, err)

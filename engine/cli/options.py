@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from engine.clock import Clock, FixedClock, SystemClock
-from engine.definition.model import ProcessDefinition
 from engine.errors import InputError, ProcflowError, UsageError
 from engine.files import STDIN
 from engine.i18n import zone_named
-from engine.notify import DirectoryRecipients, Notifier, NotifyConfig, load_config
-from engine.notify.config import config_path
-from engine.people.directory import StoreDirectory
 from engine.records import Actor
-from engine.runtime.engine import Engine
 from engine.store.base import Store, default_url, open_store
+
+if TYPE_CHECKING:  # the engine, the outbox and the loader are imported by the commands that use them
+    from engine.definition.model import ProcessDefinition
+    from engine.notify import NotifyConfig
+    from engine.runtime.engine import Engine
 
 # argparse has no public name for what add_subparsers returns
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -182,6 +182,10 @@ def engine_for(args: argparse.Namespace) -> Engine:
     """The engine on the store `--db` names, on the clock `--now` fixes (or the real one), telling people of its
     events through the outbox when a notify configuration is given: the configuration's contacts if it lists
     any, else the people of the team directory (with the configuration's choices for them)."""
+    from engine.clock import Clock, FixedClock, SystemClock
+    from engine.people.directory import StoreDirectory
+    from engine.runtime.engine import Engine
+
     store = open_store(args.db, create=not reads_only(args))
     now: datetime | None = getattr(args, "now", None)
     if now is not None and now.tzinfo is None:
@@ -197,6 +201,8 @@ def engine_for(args: argparse.Namespace) -> Engine:
     directory = StoreDirectory(store)
     outbox = None
     if config is not None:
+        from engine.notify import DirectoryRecipients, Notifier
+
         own = DirectoryRecipients(directory, config.preferences, store=store)  # people's own settings first
         recipients = config.contacts if config.contacts else own
         outbox = Notifier(recipients, config.channels, config.default_channels, follows=store.following)
@@ -219,7 +225,12 @@ def reads_only(args: argparse.Namespace) -> bool:
 
 
 def notify_config(args: argparse.Namespace) -> NotifyConfig | None:
-    """The notify configuration `--notify` (or $PROCFLOW_NOTIFY) names; None when there is none."""
+    """The notify configuration `--notify` (or $PROCFLOW_NOTIFY) names; None when there is none. The outbox
+    package is imported only when one is named: most commands tell nobody."""
+    if not getattr(args, "notify", None) and not os.environ.get("PROCFLOW_NOTIFY"):
+        return None
+    from engine.notify.config import config_path, load_config
+
     path = config_path(getattr(args, "notify", None))
     return load_config(path) if path else None
 

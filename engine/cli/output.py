@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,3 +33,13 @@ def print_json(value: Any, out: TextIO) -> None:
     """JSON as every command prints it: UTF-8 text (not escapes), indented, one trailing newline."""
     json.dump(value, out, ensure_ascii=False, indent=2)
     out.write("\n")
+
+
+def stream_json(values: Iterable[Any], out: TextIO) -> None:
+    """A JSON array written item by item (a list of 100,000 cases is never held whole), in `print_json`'s shape."""
+    first = True
+    for value in values:
+        out.write("[\n  " if first else ",\n  ")
+        out.write(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+        first = False
+    out.write("[]\n" if first else "\n]\n")

@@ -9,27 +9,28 @@ without the files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag
 
+from engine import disk_cache
 from engine.canonical import JCS, LEGACY, digest
 from engine.definition import check_cache, messages
 from engine.definition.builder import build
-from engine.definition.check_context import Context, Finding
-from engine.definition.checks import run_checks
-from engine.definition.integration_checks import integration_checks
 from engine.definition.model import ProcessDefinition
 from engine.definition.reader import Marked, read_yaml
-from engine.definition.schema_check import check_structure
 from engine.documents import SchemaSet, base_uri, refs
 from engine.errors import DefinitionError, Problem, UnreadableFile
 from engine.files import read_bounded, shown
 from engine.rendering import Renderer, included_templates
+
+if TYPE_CHECKING:
+    from engine.definition.check_context import Finding
 
 BUNDLE_FORMAT = 1
 
@@ -87,6 +88,12 @@ def check(
     cached = None if problems or resources.problems else check_cache.lookup(entry)
     if cached is not None:
         return CheckResult(_assemble(marked.data, resources.schemas, resources.templates, name, raw.decode()), cached)
+    # the checks are imported here: rebuilding a stored definition (`from_bundle`, every command) needs none
+    from engine.definition.check_context import Context
+    from engine.definition.checks import run_checks
+    from engine.definition.integration_checks import integration_checks
+    from engine.definition.schema_check import check_structure
+
     structure = check_structure(marked)
     problems.extend(structure)
     if structure:
@@ -174,14 +181,30 @@ def from_bundle(bundle: Mapping[str, Any]) -> ProcessDefinition:
         definition = _assemble(
             bundle["process"], bundle["schemas"], bundle["templates"], name, bundle["source_text"], scheme
         )
-        source = read_yaml(bundle["source_text"], name).data
+        same_source = _source_matches(bundle["source_text"], bundle["process"], name)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise refuse(f"the stored definition is malformed: {exc}") from None
     if definition.content_hash != bundle["content_hash"]:
         raise refuse("the stored definition does not match its content hash")
-    if source != bundle["process"]:
+    if not same_source:
         raise refuse("the stored source text does not match the stored definition")
     return definition
+
+
+def _source_matches(text: str, process: Mapping[str, Any], name: str) -> bool:
+    """Whether the stored YAML text reads as the stored process. Parsing it again is most of what rebuilding a
+    stored definition costs, and the answer depends on those two and the reader's code only: a match is
+    remembered on disk (`disk_cache`, kind `sources`) under a hash of all three, so a command reading the same
+    stored definition again skips the parse; a text or process edited since has another hash."""
+    reader = FsPath(__file__).with_name("reader.py")
+    parts = (disk_cache.code_fingerprint(reader), text, json.dumps(process, sort_keys=True, default=repr))
+    key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    if disk_cache.read_json("sources", key) is True:
+        return True
+    same = bool(read_yaml(text, name).data == process)
+    if same:
+        disk_cache.write_json("sources", key, True)
+    return same
 
 
 class _Resources:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
@@ -46,6 +46,7 @@ from engine.runtime.compiled import CompiledProcess
 from engine.runtime.document_ops import DocumentOps
 from engine.runtime.follow_ops import FollowOps
 from engine.runtime.hooks import Hooks
+from engine.runtime.listing import CaseFilter, Checks, listed
 from engine.runtime.moving_ops import MovingOps
 from engine.runtime.outbox import Outbox
 from engine.runtime.policy import Option
@@ -53,7 +54,7 @@ from engine.runtime.signoff_ops import SignoffOps
 from engine.runtime.step import commit_step
 from engine.runtime.time_ops import TimeOps
 from engine.runtime.timekeeping import Timekeeper, lead_time_events
-from engine.store.base import Store, open_store
+from engine.store.base import CaseSummary, Store, open_store
 
 RenderFormat = Literal["markdown", "html"]
 _SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
@@ -99,6 +100,7 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
         self.outbox = outbox
         self.directory: Directory = open_directory(directory, self.store) if isinstance(directory, str) else directory
         self._compiled: dict[str, CompiledProcess] = {}
+        self._read: dict[str, ProcessDefinition] = {}  # stored definitions not compiled (yet)
         self._time = Timekeeper(
             self.store, self.hooks, lambda case: self._compile(case.definition_hash), outbox, reassign=self._reassign
         )
@@ -112,8 +114,8 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
         return definition
 
     def definition(self, process_id: str, content_hash: str | None = None) -> ProcessDefinition:
-        """A stored definition: the given version, or the newest of the process."""
-        return self._compile(content_hash or self._latest(process_id)).definition
+        """A stored definition: the given version, or the newest of the process (read, not compiled)."""
+        return self._definition(content_hash or self._latest(process_id))
 
     def _latest(self, process_id: str) -> str:
         found = self.store.latest_definition(process_id)
@@ -121,10 +123,21 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
             raise ProcessNotFound(process_id)
         return found
 
+    def _definition(self, content_hash: str) -> ProcessDefinition:
+        """A stored definition without compiling it: a status, a list or a visibility check needs its words and
+        rules, not its machine, validators and expressions (compiling is most of a command's start-up)."""
+        compiled = self._compiled.get(content_hash)
+        if compiled is not None:
+            return compiled.definition
+        found = self._read.get(content_hash)
+        if found is None:
+            found = self._read[content_hash] = from_bundle(self.store.load_definition(content_hash))
+        return found
+
     def _compile(self, content_hash: str) -> CompiledProcess:
         compiled = self._compiled.get(content_hash)
         if compiled is None:
-            compiled = CompiledProcess.compile(from_bundle(self.store.load_definition(content_hash)))
+            compiled = CompiledProcess.compile(self._definition(content_hash))
             self._compiled[content_hash] = compiled
         return compiled
 
@@ -139,7 +152,7 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
 
     def sees(self, person: str, case: Case) -> bool:
         """Whether `person` may see `case` by the visibility the process declares for their roles."""
-        definition = self._compile(case.definition_hash).definition
+        definition = self._definition(case.definition_hash)
         return visibility.may_see(definition, self.directory.roster(), person, case, self.clock.now())
 
     def start(
@@ -245,7 +258,7 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
     @property
     def team(self) -> Team:
         """Changes to the directory, checked against the roles of every registered process."""
-        roles = {r for h, _, _ in self.store.definitions() for r in self._compile(h).definition.roles}
+        roles = {r for h, _, _ in self.store.definitions() for r in self._definition(h).roles}
         return Team(self.directory, roles)
 
     def acting(
@@ -349,38 +362,28 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
         overdue_at: datetime | None = None,
         viewer: str | None = None,
     ) -> list[str]:
-        """Ids of the cases matching every filter given. Stage and role (the owner of the state) are read
-        from the process's newest version; `overdue_at` keeps cases with an obligation past due then."""
-        states: set[str] | None = {state} if state else None
-        if stage or role:
-            if process_id is None:
-                raise Refusal("filtering by stage or role needs a process (--process)")
-            definition = self.definition(process_id)
-            matching = {
-                s.id
-                for s in definition.states.values()
-                if (stage is None or s.stage == stage) and (role is None or s.owner == role)
-            }
-            states = matching if states is None else states & matching
-        inside = self._region_state(process_id, state) if state else None
-        if inside is not None:  # the store indexes top-level states: ask for the enclosing one, then look inside
-            states = {inside} if states is None or state in states else states & {inside}
-        found = self.store.case_ids(process_id=process_id, states=None if states is None else sorted(states))
-        if inside is not None:
-            found = [case_id for case_id in found if state in self.store.get(case_id).leaves]
-        if overdue_at is not None:
-            late = {item.case.id for item in self.overdue(overdue_at)}
-            found = [case_id for case_id in found if case_id in late]
-        if viewer is not None:
-            found = [case_id for case_id in found if self.sees(viewer, self.store.get(case_id))]
-        return found
+        """Ids of the cases matching every filter given, oldest first (the rows of `case_rows`)."""
+        found = self.case_rows(process_id, state=state, stage=stage, role=role, overdue_at=overdue_at, viewer=viewer)
+        return [row.id for row in found]
 
-    def _region_state(self, process_id: str | None, state: str) -> str | None:
-        """The state whose region holds `state` (in the process's newest version), or None."""
-        if process_id is None:
-            return None
-        spec = self.definition(process_id).states.get(state)
-        return spec.parent if spec is not None else None
+    def case_rows(
+        self,
+        process_id: str | None = None,
+        *,
+        state: str | None = None,
+        stage: str | None = None,
+        role: str | None = None,
+        overdue_at: datetime | None = None,
+        viewer: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CaseSummary]:
+        """The case rows matching every filter given, oldest first, after the case `after`, at most `limit`;
+        read a page at a time from the store's index (stage and role from the process's newest version;
+        `overdue_at` keeps cases with an obligation past due then). See `runtime/listing.py`."""
+        wanted = CaseFilter(process_id, state, stage, role, overdue_at, viewer)
+        checks = Checks(self.definition, self._time.late, self.sees)
+        return listed(self.store, wanted, checks, after=after, limit=limit)
 
     def versions(self, process_id: str) -> list[tuple[str, str, str]]:
         """Stored versions of a process: (content hash, process id, version label), oldest first."""

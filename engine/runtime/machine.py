@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from transitions import MachineError
-from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
 from engine.definition.model import ProcessDefinition, State, Transition
 
@@ -28,12 +28,19 @@ Gate = Callable[["Cursor"], bool]
 """One condition of a move, asked of the cursor; False means refused (the gate records why)."""
 
 
-class _State(NestedState):
-    separator = SEPARATOR
+@cache
+def _machine_class() -> type[Any]:
+    """`transitions`' hierarchical machine with our separator. Its module imports asyncio (~50 ms), so it is
+    loaded when the first machine is built, not by every command that imports the runtime."""
+    from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
+    class _State(NestedState):
+        separator = SEPARATOR
 
-class _Machine(HierarchicalMachine):
-    state_cls = _State
+    class _Machine(HierarchicalMachine):
+        state_cls = _State
+
+    return _Machine
 
 
 class Cursor:
@@ -94,7 +101,7 @@ class ProcessMachine:
             for t in definition.transitions
             for source in t.sources
         ]
-        self._machine = _Machine(
+        self._machine = _machine_class()(
             model=None,
             states=_tree(definition, (s for s in definition.states.values() if s.parent is None)),
             transitions=transitions,

@@ -30,6 +30,9 @@ class EngineParts:
     def _compile(self, content_hash: str) -> CompiledProcess:
         raise NotImplementedError
 
+    def _definition(self, content_hash: str) -> ProcessDefinition:
+        raise NotImplementedError
+
     def _commit(self, compiled: CompiledProcess, case: Case, events: Sequence[Event], now: datetime) -> Case:
         raise NotImplementedError
 

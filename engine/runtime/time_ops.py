@@ -8,8 +8,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from engine import calendars
 from engine.canonical import frozen_copy
-from engine.deadlines import Obligation
+from engine.deadlines import Obligation, obligations
 from engine.records import NOTE_KINDS, Actor, Case, Event, EventKind, apply, seal
 from engine.runtime.inbox import InboxEntry
 from engine.runtime.inbox import inbox as build_inbox
@@ -44,9 +45,12 @@ class TimeOps(EngineParts):
         return updated
 
     def deadlines(self, case: Case | str, now: datetime | None = None) -> list[Obligation]:
-        """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue."""
-        current, _ = self._case(case)
-        return self._time.status(current, now or self.clock.now())
+        """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue. Needs the
+        definition and its calendar only, so a status does not compile the process."""
+        current = self.store.get(case) if isinstance(case, str) else case
+        definition = self._definition(current.definition_hash)
+        calendar = calendars.for_declaration(definition.calendar)
+        return obligations(definition, current, calendar, now or self.clock.now())
 
     def inbox(self, person: str, now: datetime | None = None, *, limit: int = 20) -> list[InboxEntry]:
         """Every case where `person` has work now (held, queued for their roles, or of whom they cover),

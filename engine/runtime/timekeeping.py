@@ -113,18 +113,27 @@ class Timekeeper:
 
     def overdue(self, now: datetime) -> list[Overdue]:
         """Open obligations past due; a recurring deadline's missed periods in one visit count as one entry."""
-        found: dict[tuple[str, str], Overdue] = {}
+        found: list[Overdue] = []
         for case_id in dict.fromkeys(item.case_id for item in self.store.due(now)):
-            case = self.store.get(case_id)
-            compiled = self._compiled_for(case)
-            for obligation in open_obligations(compiled, case, now):
-                if not late(obligation) or obligation.due_at is None or obligation.due_at > now:
-                    continue
-                group = (case.id, obligation.key.split("#")[0])
-                earlier = found.get(group)
-                missed = earlier.missed_periods + 1 if earlier else 1
-                found[group] = Overdue(case, obligation, now - obligation.due_at, missed)
-        return sorted(found.values(), key=lambda o: (o.obligation.due_at, o.case.id, o.obligation.key))
+            found.extend(self._overdue_in(self.store.get(case_id), now))
+        return sorted(found, key=lambda o: (o.obligation.due_at, o.case.id, o.obligation.key))
+
+    def late(self, case: Case, now: datetime) -> bool:
+        """Whether the case has an obligation past due at `now` (the rule `overdue` lists by)."""
+        return bool(self._overdue_in(case, now))
+
+    def _overdue_in(self, case: Case, now: datetime) -> list[Overdue]:
+        compiled = self._compiled_for(case)
+        found: dict[str, Overdue] = {}
+        for obligation in open_obligations(compiled, case, now):
+            if not late(obligation) or obligation.due_at is None or obligation.due_at > now:
+                continue
+            group = obligation.key.split("#")[0]
+            earlier = found.get(group)
+            found[group] = Overdue(
+                case, obligation, now - obligation.due_at, earlier.missed_periods + 1 if earlier else 1
+            )
+        return list(found.values())
 
     def tick(self, now: datetime, case_ids: Iterable[str] | None = None) -> list[Event]:
         """Record (once) every reminder and escalation due by `now` — in `case_ids`, or in every case the due

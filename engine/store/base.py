@@ -41,6 +41,19 @@ class DueItem:
     alert_at: datetime | None  # the next reminder, due time or escalation still to act on
 
 
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """A case as its row in the store says it (no history): what a list shows, read without replaying events."""
+
+    id: str
+    process_id: str
+    definition_hash: str
+    state: str  # the top-level state; inside regions, the enclosing one
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
 class Head(NamedTuple):
     """Where a case's history ends: its version (events so far) and the hash of its last event."""
 
@@ -137,6 +150,20 @@ class Store(Protocol):
         """One pipeline-board column in one query: how many cases of the process are in `states`, the sum of
         their deal amounts and the first `limit` cards, stalest first; `only` keeps the cases a person may
         pick (engine/store/board.py says the rules)."""
+        ...
+
+    def case_page(
+        self,
+        *,
+        process_id: str | None = None,
+        states: Sequence[str] | None = None,
+        due_by: datetime | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[CaseSummary]:
+        """Up to `limit` case rows, oldest first (by creation, then id), after the case `after` (keyset paging:
+        a page costs the same at any depth); optionally of one process, in some top-level states, or with an open
+        obligation due by `due_by`. Filters, order and paging are in the query, on an index."""
         ...
 
     def definitions(self, process_id: str | None = None) -> list[tuple[str, str, str]]:

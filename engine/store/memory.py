@@ -18,6 +18,7 @@ from engine.records import Case, DocumentVersion, Event
 from engine.store.access_memory import MemoryAccess
 from engine.store.base import (
     NO_CHECKPOINT,
+    CaseSummary,
     Checkpoint,
     DueItem,
     Head,
@@ -132,6 +133,43 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
             for case in sorted(self._cases.values(), key=lambda c: (c.created_at, c.id))
             if (process_id is None or case.process_id == process_id) and (states is None or case.state in states)
         ]
+
+    def case_page(
+        self,
+        *,
+        process_id: str | None = None,
+        states: Sequence[str] | None = None,
+        due_by: datetime | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[CaseSummary]:
+        if after is not None and after not in self._cases:
+            raise CaseNotFound(after)
+        start = None if after is None else (self._cases[after].created_at, after)
+        rows = []
+        for case in sorted(list(self._cases.values()), key=lambda c: (c.created_at, c.id)):
+            if start is not None and (case.created_at, case.id) <= start:
+                continue
+            if (process_id is not None and case.process_id != process_id) or (
+                states is not None and case.state not in states
+            ):
+                continue
+            if due_by is not None and not any(item.due_at <= due_by for item in self._due.get(case.id, ())):
+                continue
+            rows.append(
+                CaseSummary(
+                    case.id,
+                    case.process_id,
+                    case.definition_hash,
+                    case.state,
+                    case.version,
+                    case.created_at,
+                    case.updated_at,
+                )
+            )
+            if len(rows) == limit:
+                break
+        return rows
 
     def cases(self, *, process_id: str | None = None, state: str | None = None) -> Iterator[Case]:
         for case in list(self._cases.values()):

@@ -2,7 +2,7 @@
 
 A step's version is its place in `MIGRATIONS` (1–3 tables, claims, hash chains; 4 the server's records; 5 the
 outbox; 6 evidence; 7 the people directory; 8 the match-key index; 9 who follows a case; 10 each person's own
-settings; 11 the case snapshots). The stores apply the steps a store lacks, all in one transaction, and refuse a
+settings; 11 the case snapshots; 12 the case-list indexes). The stores apply the steps a store lacks, all in one transaction, and refuse a
 store newer than `SCHEMA_VERSION`. A step is SQL text, or a function of the transaction for what SQL alone cannot
 do (the snapshots are backfilled by replaying each case).
 """
@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.store.access_sql import SETTINGS, V7
 from engine.store.follows_sql import MIGRATION as _FOLLOWS
+from engine.store.listing_sql import MIGRATION as _LISTING
 from engine.store.matches import MIGRATION as _MATCH_KEYS
 from engine.store.snapshots import backfill
 from engine.store.sql_outbox import MIGRATION as _V8
@@ -100,5 +101,6 @@ MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ("who follows a case, or chose not to (engine/store/follows_sql.py)", _FOLLOWS),
     ("each person's own settings: language, time zone, notification choices", SETTINGS),
     ("each case row's snapshot (engine/store/snapshots.py), backfilled by replaying its events", [backfill]),
+    ("case lists paged by creation, per process and state (engine/store/listing_sql.py)", _LISTING),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

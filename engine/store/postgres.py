@@ -66,6 +66,7 @@ class _Tx:
 
 class PostgresStore(SQLStore):
     skip_locked = " FOR UPDATE OF due SKIP LOCKED"
+    explain = "EXPLAIN "
     outbox_skip_locked = " FOR UPDATE SKIP LOCKED"
 
     @staticmethod

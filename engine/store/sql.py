@@ -22,6 +22,7 @@ from engine.store.access_sql import AccessQueries
 from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
 from engine.store.board_sql import BoardQueries
 from engine.store.follows_sql import SQLFollows
+from engine.store.listing_sql import ListingQueries
 from engine.store.matches import MatchKey, SQLMatches
 from engine.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from engine.store.outbox import OutboxMessage
@@ -41,7 +42,7 @@ class Tx(Protocol):
         ...
 
 
-class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, BoardQueries, ABC):
+class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, BoardQueries, ListingQueries, ABC):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from engine.definition import loader
+from engine.definition import checks, loader
 
 
 @pytest.fixture
 def checks_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[int]:
     monkeypatch.setenv("PROCFLOW_CACHE_DIR", str(tmp_path / "cache"))
     calls: list[int] = []
-    real = loader.run_checks
+    real = checks.run_checks  # the loader imports the checks when it runs them
 
-    def counting(context: loader.Context) -> list[object]:
+    def counting(context: checks.Context) -> list[object]:
         calls.append(1)
         return real(context)
 
-    monkeypatch.setattr(loader, "run_checks", counting)
+    monkeypatch.setattr(checks, "run_checks", counting)
     return calls
 
 

@@ -160,13 +160,13 @@ def test_the_configuration_comes_from_transitions(
     """With the call into `transitions` replaced by a lookup of the move's destination, the case would enter
     `fulfilment` with no regions running and `close` would pass its join: both are the machine's doing."""
     calls: list[str] = []
-    original = machine_module._Machine.trigger_event
+    original = machine_module._machine_class().trigger_event
 
     def spy(self: Any, model: Any, trigger: str, *args: Any, **kwargs: Any) -> Any:
         calls.append(trigger)
         return original(self, model, trigger, *args, **kwargs)
 
-    monkeypatch.setattr(machine_module._Machine, "trigger_event", spy)
+    monkeypatch.setattr(machine_module._machine_class(), "trigger_event", spy)
     engine.fire(placed, "ship", WAREHOUSE)
     assert calls == ["ship"]
 

@@ -54,8 +54,10 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:  # a version-1 store: undo snapshots, settings, follows, match keys, …, 3, 2
+    def downgrade(tx: object) -> None:  # a version-1 store: undo lists, snapshots, settings, follows, …, 3, 2
         for statement in (
+            *(f"DROP INDEX {i}" for i in ("cases_by_created", "cases_by_process_created", "cases_by_state_created")),
+            "CREATE INDEX cases_by_state ON cases (process_id, state)",
             "ALTER TABLE cases DROP COLUMN snapshot",
             "DROP TABLE person_settings",
             "DROP TABLE match_keys",

@@ -1,0 +1,63 @@
+"""A command imports only what it uses: the area table is true, and `status`/`list` leave the server, PostgreSQL,
+Graphviz, Markdown and the reports unloaded (measured in a fresh interpreter, where nothing was imported before)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from engine.cli.main import AREAS
+from engine.cli.options import Parents, Parser
+from tests.conftest import MINI, Run
+
+HEAVY = ("engine.server", "psycopg", "graphviz", "markdown_it", "engine.reports", "starlette", "cryptography")
+
+
+def test_the_area_table_names_exactly_the_commands_each_area_registers() -> None:
+    for area, commands in AREAS.items():
+        parser = Parser(prog="procflow")
+        sub = parser.add_subparsers(parser_class=Parser)
+        importlib.import_module(f"engine.cli.{area}").register(sub, Parents.build())
+        assert tuple(sub.choices) == commands, area
+
+
+def test_a_known_command_builds_only_its_area_and_an_unknown_one_lists_every_command() -> None:
+    from engine.cli import build_parser
+
+    def commands(argv: list[str]) -> set[str]:
+        parser = build_parser(argv)
+        [found] = [a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return set(found)
+
+    assert commands(["status", "c1"]) == set(AREAS["cases"])
+    assert commands(["stauts"]) == {c for area in AREAS.values() for c in area}
+
+
+def _modules_after(argv: list[str], cwd: Path) -> tuple[int, list[str]]:
+    """The modules a fresh interpreter holds after running `procflow ARGV`, and the exit code."""
+    program = (
+        "import json, sys, io\nfrom engine.cli.main import main\n"
+        f"code = main({argv!r}, io.StringIO(), io.StringIO())\n"
+        "print(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+    code, modules = json.loads(done.stdout)
+    return code, modules
+
+
+def test_status_and_list_import_no_server_database_driver_diagram_or_report(run: Run, tmp_path: Path) -> None:
+    assert run("start", str(MINI), "--as", "rita:requester", "--id", "c1")[0] == 0
+    db = os.environ["PROCFLOW_DB"]
+    for argv in (["status", "c1", "--db", db], ["list", "--db", db], ["--version"]):
+        code, modules = _modules_after(argv, tmp_path)
+        assert code == 0, argv
+        loaded = [m for m in modules if m.split(".")[0] in {h.split(".")[0] for h in HEAVY} and m.startswith(HEAVY)]
+        assert loaded == [], f"procflow {argv[0]} imported {loaded}"
