@@ -145,6 +145,7 @@ def command_zone(args: argparse.Namespace, store: Store) -> tzinfo | None:
     """The zone of what the command names: its process file, case or process, else the one zone all stored
     processes share (UTC for an empty store); None when they do not share one."""
     from engine.presentation import zone_of
+    from engine.runtime.engine import Engine
 
     process = getattr(args, "process", None)
     if isinstance(process, str) and process.endswith((".yaml", ".yml")):
