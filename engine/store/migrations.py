@@ -2,9 +2,9 @@
 
 A step's version is its place in `MIGRATIONS` (1–3 tables, claims, hash chains; 4 the server's records; 5 the
 outbox; 6 evidence; 7 the people directory; 8 the match-key index; 9 who follows a case; 10 each person's own
-settings; 11 the case snapshots; 12 the case-list indexes). The stores apply the steps a store lacks, all in one transaction, and refuse a
-store newer than `SCHEMA_VERSION`. A step is SQL text, or a function of the transaction for what SQL alone cannot
-do (the snapshots are backfilled by replaying each case).
+settings; 11 the case-list indexes; 12 the case snapshots). The stores apply the steps a store lacks, all in one
+transaction, and refuse a store newer than `SCHEMA_VERSION`. A step is SQL text, or a function of the transaction
+for what SQL alone cannot do (the snapshots are backfilled by replaying each case).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ("the match-key index inbound events find their case by (engine/store/matches.py)", _MATCH_KEYS),
     ("who follows a case, or chose not to (engine/store/follows_sql.py)", _FOLLOWS),
     ("each person's own settings: language, time zone, notification choices", SETTINGS),
-    ("each case row's snapshot (engine/store/snapshots.py), backfilled by replaying its events", [backfill]),
     ("case lists paged by creation, per process and state (engine/store/listing_sql.py)", _LISTING),
+    ("each case row's snapshot (engine/store/snapshots.py), backfilled by replaying its events", [backfill]),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -84,7 +84,8 @@ def test_list_streams_json_and_pages_on_the_command_line(run: Run) -> None:
     assert code == 0 and [row["id"] for row in json.loads(out)] == ["c0", "c1", "c2"]
     assert out.startswith('[\n  {\n    "id"')  # the shape every command prints
     code, out, _ = run("list", "--after", "c0", "--limit", "1")
-    assert code == 0 and out.split()[0] == "c1" and len(out.splitlines()) == 1
+    header, *lines = out.splitlines()
+    assert code == 0 and header.split()[0] == "CASE" and [line.split()[0] for line in lines] == ["c1"]
     assert run("list", "--json", "--process", "none")[1] == "[]\n"
     code, _, err = run("list", "--after", "ghost")
     assert code == 4 and "no case 'ghost'" in err
