@@ -3,7 +3,7 @@ the shipped folders that [tool.setuptools.package-dir] maps into it from the top
 
 from setuptools import find_packages, setup
 
-PACKAGE = "engine"  # the import name; the source folder is engine/ whatever the import name is
+PACKAGE = "procflow"  # the import name; the source folder is engine/ whatever the import name is
 SHIPPED = ("processes", "schemas", "doc_templates")
 
 setup(

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from rounds import Row, compare, print_table  # noqa: E402
 
 FLOOR = [sys.executable, "-c", "import yaml, jinja2, jsonschema, transitions"]
-PROCFLOW = [sys.executable, "-m", "engine"]
+PROCFLOW = [sys.executable, "-m", "procflow"]
 TARGETED = {"version", "status"}
 
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else 7
     sys.path.insert(0, str(ROOT))
-    from engine.cli.main import AREAS
+    from procflow.cli.main import AREAS
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PROCFLOW_CACHE_DIR": os.environ.get("PROCFLOW_CACHE_DIR", "")}
     with tempfile.TemporaryDirectory() as scratch:

@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from rounds import Row, compare, print_table, timed  # noqa: E402
 from run import TIMED, staffed  # noqa: E402
 
-from engine import Actor, Engine, FixedClock, load, open_store  # noqa: E402
-from engine.cli.main import main as cli  # noqa: E402
-from engine.store.listing_sql import PAGE_COLUMNS  # noqa: E402
-from engine.store.records import utc  # noqa: E402
-from engine.store.sql import SQLStore  # noqa: E402
+from procflow import Actor, Engine, FixedClock, load, open_store  # noqa: E402
+from procflow.cli.main import main as cli  # noqa: E402
+from procflow.store.listing_sql import PAGE_COLUMNS  # noqa: E402
+from procflow.store.records import utc  # noqa: E402
+from procflow.store.sql import SQLStore  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 NOW = T0 + timedelta(days=20)

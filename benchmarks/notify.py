@@ -38,13 +38,13 @@ from rounds import Row, Spread, compare, print_table  # noqa: E402
 from run import PLAYER, pingpong_definition, staffed  # noqa: E402
 from stores import drop, pg_url  # noqa: E402
 
-from engine import Engine, FixedClock, open_store  # noqa: E402
-from engine.notify import Contacts, Delivery, Notifier, Recipient  # noqa: E402
-from engine.notify.channels.mail import SMTPChannel  # noqa: E402
-from engine.notify.delivery import outbox_of  # noqa: E402
-from engine.notify.sink import _free_port  # noqa: E402
-from engine.notify.wording import stored_wording  # noqa: E402
-from engine.store.base import Store  # noqa: E402
+from procflow import Engine, FixedClock, open_store  # noqa: E402
+from procflow.notify import Contacts, Delivery, Notifier, Recipient  # noqa: E402
+from procflow.notify.channels.mail import SMTPChannel  # noqa: E402
+from procflow.notify.delivery import outbox_of  # noqa: E402
+from procflow.notify.sink import _free_port  # noqa: E402
+from procflow.notify.wording import stored_wording  # noqa: E402
+from procflow.store.base import Store  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 TWO = Contacts([(Recipient(f"u{i}", f"User {i}", f"u{i}@example.com"), ("player",)) for i in range(2)])

@@ -14,11 +14,11 @@ from types import MappingProxyType
 
 from rounds import Row, compare, timed
 
-from engine import Actor, Engine, FixedClock, load
-from engine.people import assignment
-from engine.people.roles import Acting
-from engine.records import Event, apply, seal
-from engine.runtime.timekeeping import due_items
+from procflow import Actor, Engine, FixedClock, load
+from procflow.people import assignment
+from procflow.people.roles import Acting
+from procflow.records import Event, apply, seal
+from procflow.runtime.timekeeping import due_items
 
 
 def _queue_yaml() -> str:
@@ -46,7 +46,7 @@ def _desk(folder: Path, url: str) -> Engine:
 
     (folder / "processes").mkdir(parents=True, exist_ok=True)
     (folder / "processes" / "desk.yaml").write_text(_queue_yaml())
-    from engine import open_store
+    from procflow import open_store
 
     engine = staffed(Engine(open_store(url), clock=FixedClock(T0)), *(Actor(p, "clerk") for p in PEOPLE))
     engine.register(load(folder / "processes" / "desk.yaml"))

@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT))
 import people  # noqa: E402
 from rounds import Row, Spread, absolute, compare, print_table, timed  # noqa: E402
 
-from engine import Actor, Engine, FixedClock, load  # noqa: E402
-from engine.documents import SchemaSet  # noqa: E402
-from engine.scenario import read_scenario  # noqa: E402
-from engine.store.memory import MemoryStore  # noqa: E402
+from procflow import Actor, Engine, FixedClock, load  # noqa: E402
+from procflow.documents import SchemaSet  # noqa: E402
+from procflow.scenario import read_scenario  # noqa: E402
+from procflow.store.memory import MemoryStore  # noqa: E402
 
 HEADER = """\
 procflow: 1
@@ -118,8 +118,8 @@ class _Cursor:
 
 def staffed(engine: Engine, *actors: Actor) -> Engine:
     """Every action is a person's: grant each actor's role in the engine's directory first."""
-    from engine.people.admin import Team
-    from engine.people.cast import seat
+    from procflow.people.admin import Team
+    from procflow.people.cast import seat
 
     seat(Team(engine.directory), actors, engine.clock.now())
     return engine
@@ -353,8 +353,8 @@ def bench_working_days(rounds: int) -> Row:
 
     import holidays as holidays_package
 
-    from engine.calendars import add, official
-    from engine.definition.model import Duration
+    from procflow.calendars import add, official
+    from procflow.definition.model import Duration
 
     calendar = official("CN", "Asia/Shanghai")
     source = holidays_package.country_holidays("CN", years=[2025, 2026, 2027])
@@ -389,7 +389,7 @@ def bench_working_days(rounds: int) -> Row:
 
 def bench_overdue(small: int, large: int, overdue: int, rounds: int) -> Row:
     """engine.overdue() on SQLite with `overdue` cases late among `small` vs `large` open cases."""
-    from engine.store.sqlite import SQLiteStore
+    from procflow.store.sqlite import SQLiteStore
 
     def timed_store(folder: Path, open_cases: int) -> tuple[Engine, datetime]:
         (folder / "processes").mkdir(parents=True)
@@ -425,8 +425,8 @@ def bench_overdue(small: int, large: int, overdue: int, rounds: int) -> Row:
 def bench_review(cases: int, rounds: int) -> Row:
     """procflow report (HTML) over `cases` generated cases on SQLite, end to end; vs reading their events."""
     sys.path.insert(0, str(ROOT))
-    from engine.cli import main as cli
-    from engine.store.sqlite import SQLiteStore
+    from procflow.cli import main as cli
+    from procflow.store.sqlite import SQLiteStore
     from tests.review_data import generate
 
     with tempfile.TemporaryDirectory() as folder:

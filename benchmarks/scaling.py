@@ -53,7 +53,7 @@ class Count:
 
 
 def _procflow(url: str, case_ids: list[str], warmup: float, seconds: float, barrier: Barrier, out: Any) -> None:
-    from engine import Engine, open_store
+    from procflow import Engine, open_store
 
     engine = Engine(open_store(url))
     cases = [engine.get(i) for i in case_ids]

@@ -32,9 +32,9 @@ from rounds import compare, print_table  # noqa: E402
 from run import PLAYER, pingpong_definition, staffed  # noqa: E402
 from stores import T0  # noqa: E402
 
-from engine import Engine, FixedClock, open_store  # noqa: E402
-from engine.presentation import describe_case, describe_obligation, zone_of  # noqa: E402
-from engine.server import accounts, create_app  # noqa: E402
+from procflow import Engine, FixedClock, open_store  # noqa: E402
+from procflow.presentation import describe_case, describe_obligation, zone_of  # noqa: E402
+from procflow.server import accounts, create_app  # noqa: E402
 
 FIRE = "/api/cases/case-00000007/fire"
 

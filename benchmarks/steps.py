@@ -33,11 +33,11 @@ from transitions.extensions.nesting import HierarchicalMachine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import Actor, Engine, FixedClock, load, open_store  # noqa: E402
-from engine.definition.model import ProcessDefinition  # noqa: E402
-from engine.people.admin import Team  # noqa: E402
-from engine.people.cast import seat  # noqa: E402
-from engine.store.records import EVENT_FIELDS, utc  # noqa: E402
+from procflow import Actor, Engine, FixedClock, load, open_store  # noqa: E402
+from procflow.definition.model import ProcessDefinition  # noqa: E402
+from procflow.people.admin import Team  # noqa: E402
+from procflow.people.cast import seat  # noqa: E402
+from procflow.store.records import EVENT_FIELDS, utc  # noqa: E402
 
 PLAYER = Actor("p", "player")
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)

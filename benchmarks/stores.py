@@ -35,10 +35,10 @@ import psycopg  # noqa: E402
 from rounds import Row, Spread, compare, print_table, timed  # noqa: E402
 from run import PING_PONG, PLAYER, pingpong_definition, staffed  # noqa: E402
 
-from engine import Engine, FixedClock, open_store  # noqa: E402
-from engine.store.records import EVENT_FIELDS, utc  # noqa: E402
-from engine.store.sql import SQLStore  # noqa: E402
-from engine.worker import Worker  # noqa: E402
+from procflow import Engine, FixedClock, open_store  # noqa: E402
+from procflow.store.records import EVENT_FIELDS, utc  # noqa: E402
+from procflow.store.sql import SQLStore  # noqa: E402
+from procflow.worker import Worker  # noqa: E402
 
 PG = os.environ.get("PROCFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)

@@ -31,8 +31,8 @@ from run import PLAYER  # noqa: E402
 from server import _prepare, _start_server, calls  # noqa: E402
 from stores import T0  # noqa: E402
 
-from engine import Engine, FixedClock, load, open_store  # noqa: E402
-from engine.server.api_auth import SESSION_COOKIE  # noqa: E402
+from procflow import Engine, FixedClock, load, open_store  # noqa: E402
+from procflow.server.api_auth import SESSION_COOKIE  # noqa: E402
 
 CASE = "case-00000042"
 DEALS = """\

@@ -1,6 +1,6 @@
 """procflow: run declarative YAML processes on `transitions`, with validated documents.
 
-from engine import Actor, Engine, load, open_store
+from procflow import Actor, Engine, load, open_store
 
 definition = load("processes/sales.yaml")
 engine = Engine(open_store("sqlite:///procflow.db"))
@@ -16,10 +16,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.clock import Clock, FixedClock, SystemClock
-    from engine.definition.loader import check, load
-    from engine.definition.model import ProcessDefinition
-    from engine.errors import (
+    from .clock import Clock, FixedClock, SystemClock
+    from .definition.loader import check, load
+    from .definition.model import ProcessDefinition
+    from .errors import (
         AlreadySigned,
         CaseClosed,
         CaseNotFound,
@@ -43,13 +43,13 @@ if TYPE_CHECKING:
         TriggerNotAvailable,
         UnknownName,
     )
-    from engine.records import Actor, Case, DocumentVersion, Event
-    from engine.runtime.engine import Engine, retrying
-    from engine.runtime.hooks import Hooks
-    from engine.runtime.policy import Option
-    from engine.store import Store, open_store
+    from .records import Actor, Case, DocumentVersion, Event
+    from .runtime.engine import Engine, retrying
+    from .runtime.hooks import Hooks
+    from .runtime.policy import Option
+    from .store import Store, open_store
 
-# The public names are imported when first used, so `import engine` (and so the command line, e.g. `--version`)
+# The public names are imported when first used, so `import procflow` (and so the command line, e.g. `--version`)
 # pays only for what it touches.
 _WHERE = {
     "Clock": ".clock",

@@ -1,5 +1,5 @@
-"""`python -m engine` runs the command line (the same as the `procflow` script)."""
+"""`python -m procflow` runs the command line (the same as the `procflow` script)."""
 
-from engine.cli.main import main_entry
+from .cli.main import main_entry
 
 main_entry()

@@ -1,6 +1,6 @@
 """Which running cases a change between two versions of a process affects, and how.
 
-`engine.diff` says what changed between two definitions; this says what that means for the cases still
+`procflow.diff` says what changed between two definitions; this says what that means for the cases still
 running under the old one: what would break if they moved (`check_migration`), and whether the state they
 stand in changed (its deadlines or requirements). The command line's `diff --cases` prints it; a server
 shows the same list.
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.definition.model import ProcessDefinition
-from engine.diff import Change
-from engine.runtime.transfer import check_migration
-from engine.store.base import Store
+from .definition.model import ProcessDefinition
+from .diff import Change
+from .runtime.transfer import check_migration
+from .store.base import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Proof that the history was not edited afterwards: per-case hash chains, heads, and checkpoints.
 
 Every event carries the hash of its case's previous event and its own hash
-over all its fields (`engine.records.seal`); the case row keeps the head
+over all its fields (`procflow.records.seal`); the case row keeps the head
 (the last hash). An edited, reordered or deleted event breaks its chain; a
 truncated tail no longer matches the head. To catch a tail truncated *together
 with* its head, `checkpoint` records every case's (version, head) under one
@@ -19,15 +19,15 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from engine.canonical import digest
-from engine.deadline_trail import from_history
-from engine.definition.loader import from_bundle
-from engine.errors import ProcflowError
-from engine.people_records import directory_chain_problem
-from engine.records import GENESIS, Event, event_digest, replay, stored_digest
-from engine.store.base import NO_CHECKPOINT, Store, checkpoint_seal
-from engine.store.records import event_from_row
-from engine.store.snapshots import mismatch
+from .canonical import digest
+from .deadline_trail import from_history
+from .definition.loader import from_bundle
+from .errors import ProcflowError
+from .people_records import directory_chain_problem
+from .records import GENESIS, Event, event_digest, replay, stored_digest
+from .store.base import NO_CHECKPOINT, Store, checkpoint_seal
+from .store.records import event_from_row
+from .store.snapshots import mismatch
 
 
 @dataclass

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from engine import disk_cache
-from engine.errors import ProcflowError
-from engine.suggest import did_you_mean
+from . import disk_cache
+from .errors import ProcflowError
+from .suggest import did_you_mean
 
 if TYPE_CHECKING:  # imported when a calendar's year is first computed: importing every country costs ~80 ms
     import holidays

@@ -27,7 +27,7 @@ from typing import Any
 
 import rfc8785
 
-from engine.errors import InputError
+from .errors import InputError
 
 MAX_NUMBER_DIGITS = 64
 MAX_DEPTH = 64

@@ -11,10 +11,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from engine.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, check_data, number_too_large
-from engine.definition.reader import MAX_BYTES, read_yaml
-from engine.errors import DefinitionError, InputError
-from engine.files import STDIN, read_bounded, shown
+from .canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, check_data, number_too_large
+from .definition.reader import MAX_BYTES, read_yaml
+from .errors import DefinitionError, InputError
+from .files import STDIN, read_bounded, shown
 
 
 def read_data(path: str | Path) -> Any:

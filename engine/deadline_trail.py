@@ -7,7 +7,7 @@ trigger a deadline is anchored on, and the reminders and escalations recorded in
 nothing older than the earliest current visit, so it stays the size of the current visit whatever the age
 of the case.
 
-`engine.deadlines` judges obligations on it exactly as on the history (`open_obligations` equals the
+`procflow.deadlines` judges obligations on it exactly as on the history (`open_obligations` equals the
 history's current obligations; a test checks every step of every scenario). It is rebuilt from the history
 (`from_history`) only when missing — a store migrated from before trails, an imported case — or made under
 another version of the process (after a migration), and by `verify` and the replay tests.
@@ -19,11 +19,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.calendars import WorkingCalendar
-from engine.deadlines import ALERT_KINDS, Obligation, Visit, declared, judged, move_of, scope_changes
-from engine.definition.model import ProcessDefinition
-from engine.definition.values import Action
-from engine.records import Case, Event, step_keys
+from .calendars import WorkingCalendar
+from .deadlines import ALERT_KINDS, Obligation, Visit, declared, judged, move_of, scope_changes
+from .definition.model import ProcessDefinition
+from .definition.values import Action
+from .records import Case, Event, step_keys
 
 Trail = Mapping[str, Any]
 

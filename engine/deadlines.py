@@ -11,7 +11,7 @@ recurring deadline, one period of that visit). Its status is one of:
 * `breach` — a soft lead-time rule was broken (the submission was accepted).
 
 What the rules read of the past comes through `Past`: the whole history here (for status, reports and
-`verify`), or the bounded bookkeeping a step keeps on the case (`engine.deadline_trail`), so finding a case's
+`verify`), or the bounded bookkeeping a step keeps on the case (`procflow.deadline_trail`), so finding a case's
 open obligations after a step never reads its history.
 """
 
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, Protocol
 
-from engine.calendars import WorkingCalendar, add
-from engine.definition.model import Deadline, ProcessDefinition
-from engine.definition.values import Action, Duration, FieldRef
-from engine.records import Case, Event, performs
+from .calendars import WorkingCalendar, add
+from .definition.model import Deadline, ProcessDefinition
+from .definition.values import Action, Duration, FieldRef
+from .records import Case, Event, performs
 
 Status = Literal["open", "overdue", "met", "late", "missed", "waiting", "breach"]
 MAX_PERIODS = 200

@@ -14,25 +14,25 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from engine import shipped
-from engine.clock import FixedClock
-from engine.definition.loader import load
-from engine.definition.model import ProcessDefinition
-from engine.errors import InputError
-from engine.notify import Delivery, DirectoryRecipients, Notifier, Preferences
-from engine.notify.channels.mail import SMTPChannel
-from engine.notify.delivery import outbox_of
-from engine.notify.sink import MailSink
-from engine.notify.wording import stored_wording
-from engine.people.cast import first_admin
-from engine.people.directory import StoreDirectory
-from engine.people.teamfile import read_team, team_drafts
-from engine.people_records import Person
-from engine.presentation import describe_deadline
-from engine.records import ASSIGNMENT_KINDS, Case
-from engine.runtime.engine import Engine
-from engine.scenario import StepResult, read_scenario, run_scenario
-from engine.store.base import open_store
+from . import shipped
+from .clock import FixedClock
+from .definition.loader import load
+from .definition.model import ProcessDefinition
+from .errors import InputError
+from .notify import Delivery, DirectoryRecipients, Notifier, Preferences
+from .notify.channels.mail import SMTPChannel
+from .notify.delivery import outbox_of
+from .notify.sink import MailSink
+from .notify.wording import stored_wording
+from .people.cast import first_admin
+from .people.directory import StoreDirectory
+from .people.teamfile import read_team, team_drafts
+from .people_records import Person
+from .presentation import describe_deadline
+from .records import ASSIGNMENT_KINDS, Case
+from .runtime.engine import Engine
+from .scenario import StepResult, read_scenario, run_scenario
+from .store.base import open_store
 
 DEAL_SCENARIOS = ("won.yaml", "nurture.yaml", "review_rejected.yaml", "lost.yaml", "lost_in_development.yaml")
 PEOPLE_SCENARIOS = ("lead_reassigned.yaml", "vacation_cover.yaml")  # work routed to people; a vacation cover

@@ -11,10 +11,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from engine.canonical import digest
-from engine.definition.model import Deadline, ProcessDefinition, Transition
-from engine.definition.values import Duration
-from engine.i18n import Translator, translator
+from .canonical import digest
+from .definition.model import Deadline, ProcessDefinition, Transition
+from .definition.values import Duration
+from .i18n import Translator, translator
 
 Kind = Literal["added", "removed", "changed", "renamed"]
 FORMAT_VERSION = 1

@@ -18,9 +18,9 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from engine.errors import DocumentInvalid, FieldError
-from engine.excerpts import excerpt, short_message
-from engine.patterns import FORMATS, UNSUPPORTED_HINT, linear
+from .errors import DocumentInvalid, FieldError
+from .excerpts import excerpt, short_message
+from .patterns import FORMATS, UNSUPPORTED_HINT, linear
 
 _DEFAULT_DRAFT = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
 LOCAL_BASE = "file:///procflow-schemas/"  # an identifier only: nothing is ever fetched

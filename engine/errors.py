@@ -105,7 +105,7 @@ class UnknownName(Refusal):
     """A trigger, document, process or case id that does not exist."""
 
     def __init__(self, kind: str, name: str, known: Sequence[str]) -> None:
-        from engine.suggest import did_you_mean
+        from .suggest import did_you_mean
 
         self.kind, self.name, self.known = kind, name, tuple(known)
         super().__init__(f"unknown {kind} {name!r}{did_you_mean(name, known)}")
@@ -264,7 +264,7 @@ class UnknownPerson(Refusal):
     """The actor is not a person of the directory (or has left)."""
 
     def __init__(self, person: str, known: Sequence[str], reason: str = "") -> None:
-        from engine.suggest import did_you_mean
+        from .suggest import did_you_mean
 
         self.person = person
         detail = reason or f"no person {person!r} in the team directory{did_you_mean(person, known)}"

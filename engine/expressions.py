@@ -23,8 +23,8 @@ from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.parser import Parser
 from jinja2.tests import TESTS as JINJA_TESTS
 
-from engine.errors import ExpressionError
-from engine.sandbox import BoundedSandbox
+from .errors import ExpressionError
+from .sandbox import BoundedSandbox
 
 NAMES = ("documents", "data", "state", "this")
 TOO_DEEP = "the expression is nested too deeply; split it up"

@@ -14,7 +14,7 @@ import os
 import stat
 import sys
 
-from engine.errors import UnreadableFile
+from .errors import UnreadableFile
 
 MAX_FILE_BYTES = 1 << 20  # a process file, schema, template, document or case export
 STDIN = "-"  # the file name that means standard input, wherever a user names a file to read

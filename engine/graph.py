@@ -10,8 +10,8 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 
-from engine.definition.model import ProcessDefinition, State
-from engine.errors import ProcflowError
+from .definition.model import ProcessDefinition, State
+from .errors import ProcflowError
 
 FORMATS = ("mermaid", "mermaid-state", "dot", "svg")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from jinja2 import nodes
 
-from engine import expressions
+from . import expressions
 
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
 _OPERATORS: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {

@@ -18,15 +18,15 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from engine import graph
-from engine.definition.model import Deadline, ProcessDefinition, Signoff
-from engine.errors import ProcflowError
-from engine.i18n import translator
-from engine.presentation import describe_deadline, outline
-from engine.rendering import Renderer
+from . import graph
+from .definition.model import Deadline, ProcessDefinition, Signoff
+from .errors import ProcflowError
+from .i18n import translator
+from .presentation import describe_deadline, outline
+from .rendering import Renderer
 
 _PAGE = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(
-    resources.files("engine").joinpath("handbook.html.j2").read_text("utf-8")
+    resources.files("procflow").joinpath("handbook.html.j2").read_text("utf-8")
 )
 
 
@@ -264,7 +264,7 @@ def _example(
 
 
 def scenarios_beside(process_file: Path, process_id: str) -> list[Mapping[str, Any]]:
-    from engine.scenario import read_scenario
+    from .scenario import read_scenario
 
     folder = process_file.parent / process_id / "scenarios"
     return [read_scenario(path) for path in sorted(folder.glob("*.yaml"))] if folder.is_dir() else []

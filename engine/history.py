@@ -1,8 +1,8 @@
 """A case's history and its documents' versions as a store reads them: on first look, not before.
 
-A step reads the case row's snapshot (engine.records: what a step needs) and never looks at the history;
+A step reads the case row's snapshot (procflow.records: what a step needs) and never looks at the history;
 history, audit and replay look, and these read it then, once. Generic over the record types, so
-`engine.records` builds on this module and not the other way round.
+`procflow.records` builds on this module and not the other way round.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.errors import UsageError
+from .errors import UsageError
 
 LANGUAGES = ("en", "zh-CN")
 DEFAULT = "en"
@@ -72,7 +72,7 @@ def choose(
 @cache
 def _catalog(lang: str) -> gettext.NullTranslations:
     """The compiled catalog of one language (untranslated entries fall back to the msgid)."""
-    folder = resources.files("engine").joinpath("locale", _CATALOG_DIRS[lang], "LC_MESSAGES")
+    folder = resources.files("procflow").joinpath("locale", _CATALOG_DIRS[lang], "LC_MESSAGES")
     with folder.joinpath("procflow.mo").open("rb") as handle:
         return gettext.GNUTranslations(handle)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 from typing import Any
 
-from engine.definition.model import ProcessDefinition
-from engine.i18n import Translator, instant, translator
-from engine.records import ASSIGNMENT_KINDS, ROUND_KINDS, SYSTEM_ROLE, Event
+from .definition.model import ProcessDefinition
+from .i18n import Translator, instant, translator
+from .records import ASSIGNMENT_KINDS, ROUND_KINDS, SYSTEM_ROLE, Event
 
 _NOTES = ("reminded", "escalated", "breach", "migrated", "recalendared")
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from engine.canonical import canonical_json, plain
+from .canonical import canonical_json, plain
 
 DirectoryKind = Literal["person_added", "person_changed", "granted", "revoked", "substituted", "reports_to", "left"]
 DIRECTORY_KINDS: tuple[str, ...] = DirectoryKind.__args__  # type: ignore[attr-defined]
@@ -103,7 +103,7 @@ def directory_digest(event: DirectoryEvent) -> str:
 
 
 def seal_directory(event: DirectoryEvent, previous: DirectoryEvent | None) -> DirectoryEvent:
-    """Chain a newly built directory event to the last one (the same idea as `engine.records.seal`)."""
+    """Chain a newly built directory event to the last one (the same idea as `procflow.records.seal`)."""
     if event.hash is not None:
         raise ValueError(f"directory event {event.seq} is already sealed")
     object.__setattr__(event, "prev_hash", previous.hash if previous is not None else GENESIS)
@@ -131,7 +131,7 @@ HeldKey = tuple[str, str | None, date]  # (person, process or None for every pro
 class Roster:
     """The directory now: the fold of its events. Owned and updated in place by whoever folds it.
 
-    It also remembers the roles each person was found to hold (`held`, kept by `engine.people.roles`): every
+    It also remembers the roles each person was found to hold (`held`, kept by `procflow.people.roles`): every
     action asks, and the directory changes seldom. The memo lives and dies with this fold, and `apply`
     empties it, so a change the directory writes (or reads from another process) is seen by the next action.
     """

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.deadlines import Obligation
-from engine.definition.model import Deadline, ProcessDefinition, Requirement, State
-from engine.definition.values import Duration, Text
-from engine.i18n import instant, iso, pad, translator
-from engine.narration import describe_event
-from engine.records import Case, current_assignment
-from engine.store.base import CaseSummary
+from .deadlines import Obligation
+from .definition.model import Deadline, ProcessDefinition, Requirement, State
+from .definition.values import Duration, Text
+from .i18n import instant, iso, pad, translator
+from .narration import describe_event
+from .records import Case, current_assignment
+from .store.base import CaseSummary
 
 
 def _t(text: Text, lang: str | None) -> str:

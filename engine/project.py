@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from engine import shipped
-from engine.errors import InputError
+from . import shipped
+from .errors import InputError
 
 FORMAT_SCHEMAS = ("process.schema.json", "scenario.schema.json")
 README = "project_readme.md"

@@ -17,8 +17,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-from engine.canonical import JCS, canonical_bytes, canonical_json, plain, scan
-from engine.history import History, Versions
+from .canonical import JCS, canonical_bytes, canonical_json, plain, scan
+from .history import History, Versions
 
 EventKind = Literal[
     "started",
@@ -142,7 +142,7 @@ class Case:
     doers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _EMPTY)  # step_keys → people, latest last
     involved: tuple[str, ...] = ()  # every person who acted (not the system) or was given the work, first seen first
     recent: tuple[Event, ...] = ()  # sign-off, assignment and escalation events since entering `state`
-    trail: Mapping[str, Any] | None = None  # deadline bookkeeping (engine.deadlines.trail); None: rebuild it
+    trail: Mapping[str, Any] | None = None  # deadline bookkeeping (procflow.deadlines.trail); None: rebuild it
 
     @property
     def configuration(self) -> tuple[str, ...]:

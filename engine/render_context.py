@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.definition.model import ProcessDefinition
-from engine.records import Case, DocumentVersion
+from .definition.model import ProcessDefinition
+from .records import Case, DocumentVersion
 
 
 def render_context(

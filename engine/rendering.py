@@ -21,12 +21,12 @@ from markupsafe import Markup
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-from engine import render_budget, template_checks
-from engine.errors import RenderError
-from engine.expressions import walk
-from engine.i18n import DEFAULT, translator
-from engine.render_budget import BudgetedCodeGenerator
-from engine.sandbox import BoundedSandbox
+from . import render_budget, template_checks
+from .errors import RenderError
+from .expressions import walk
+from .i18n import DEFAULT, translator
+from .render_budget import BudgetedCodeGenerator
+from .sandbox import BoundedSandbox
 
 UNSAFE_FILTERS = ("center", "indent", "wordwrap", "format", "xmlattr", "filesizeformat")
 _VALUE_TYPES = (str, bytes, list, dict, tuple, int, float)

@@ -21,17 +21,17 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 
-from engine.clock import FixedClock
-from engine.definition.model import ProcessDefinition
-from engine.definition.reader import read_yaml
-from engine.errors import DefinitionError, InputError, ProcflowError, Refusal
-from engine.files import read_bounded, shown
-from engine.patterns import FORMATS, linear
-from engine.people.cast import CAST_ADMIN, first_admin, seat
-from engine.people.teamfile import read_team, team_drafts
-from engine.people_records import Person
-from engine.records import SYSTEM, Actor, Case, current_assignment
-from engine.runtime.engine import Engine
+from .clock import FixedClock
+from .definition.model import ProcessDefinition
+from .definition.reader import read_yaml
+from .errors import DefinitionError, InputError, ProcflowError, Refusal
+from .files import read_bounded, shown
+from .patterns import FORMATS, linear
+from .people.cast import CAST_ADMIN, first_admin, seat
+from .people.teamfile import read_team, team_drafts
+from .people_records import Person
+from .records import SYSTEM, Actor, Case, current_assignment
+from .runtime.engine import Engine
 
 _STEP = re.compile(r"(\d+)(m|h|d)")
 _UNIT = {"m": "minutes", "h": "hours", "d": "days"}
@@ -61,7 +61,7 @@ class ScenarioResult:
 
 @cache
 def _validator() -> Validator:
-    text = resources.files("engine").joinpath("scenario.schema.json").read_text("utf-8")
+    text = resources.files("procflow").joinpath("scenario.schema.json").read_text("utf-8")
     return linear(Draft202012Validator)(json.loads(text), format_checker=FORMATS)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from engine.errors import InputError
+from .errors import InputError
 
 FOLDERS = ("processes", "schemas", "doc_templates")
 _PACKAGE = __name__.rpartition(".")[0]

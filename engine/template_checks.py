@@ -21,8 +21,8 @@ from jinja2.sandbox import (
     UNSAFE_METHOD_ATTRIBUTES,
 )
 
-from engine.expressions import walk
-from engine.suggest import did_you_mean
+from .expressions import walk
+from .suggest import did_you_mean
 
 UNSAFE_ATTRIBUTES = frozenset(
     UNSAFE_FUNCTION_ATTRIBUTES

@@ -17,8 +17,8 @@ import io
 import os
 from typing import TextIO
 
-from engine.canonical import has_lone_surrogate
-from engine.errors import UsageError
+from .canonical import has_lone_surrogate
+from .errors import UsageError
 
 _OUTPUT_ARGUMENTS = frozenset({"output", "out"})  # paths we create: they need not exist yet
 

@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
-from engine.errors import StoreError
-from engine.records import Event
-from engine.runtime.engine import Engine
+from .errors import StoreError
+from .records import Event
+from .runtime.engine import Engine
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Worker:
     after_round: Callable[[datetime], None] | None = None  # e.g. a signed checkpoint when one is due
     stop: threading.Event = field(default_factory=threading.Event)
     handled: int = 0
-    deliver: Callable[[datetime], Any] | None = None  # the outbox round (engine.notify), after the deadline round
+    deliver: Callable[[datetime], Any] | None = None  # the outbox round (procflow.notify), after the deadline round
 
     def __post_init__(self) -> None:
         self.started_at = self.engine.clock.now()

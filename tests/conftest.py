@@ -15,10 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from engine import Actor, Engine, FixedClock, ProcessDefinition, load
-from engine.people import cast
-from engine.people.admin import Team
-from engine.store import Store, open_store
+from procflow import Actor, Engine, FixedClock, ProcessDefinition, load
+from procflow.people import cast
+from procflow.people.admin import Team
+from procflow.store import Store, open_store
 
 # Tests never read or fill the user's check cache; each session gets its own.
 os.environ["PROCFLOW_CACHE_DIR"] = tempfile.mkdtemp(prefix="procflow-cache-")
@@ -186,7 +186,7 @@ Run = Callable[..., tuple[int, str, str]]
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     """run(*argv) → (exit code, stdout, stderr) of the command line in-process, on a scratch default store."""
-    from engine.cli import main
+    from procflow.cli import main
 
     monkeypatch.setenv("PROCFLOW_DB", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.chdir(tmp_path)

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
-from engine.definition.model import ProcessDefinition
-from engine.records import Case, Event, apply, seal
-from engine.store.base import Store
+from procflow.definition.model import ProcessDefinition
+from procflow.records import Case, Event, apply, seal
+from procflow.store.base import Store
 
 PEOPLE = {
     "bd_specialist": ["zhao_lei", "zheng_xiao", "wu_fan"],
@@ -54,8 +54,8 @@ def generate(
 
 def review_store(folder: Path, definition: ProcessDefinition, cases: int) -> str:
     """A SQLite store in `folder` with `definition` registered and `cases` generated cases; its URL."""
-    from engine.runtime.engine import Engine
-    from engine.store.base import open_store
+    from procflow.runtime.engine import Engine
+    from procflow.store.base import open_store
 
     url = f"sqlite:///{folder / 'review.db'}"
     engine = Engine(open_store(url))

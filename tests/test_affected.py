@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from engine import Engine, FixedClock, ProcessDefinition, load
-from engine.affected import AffectedCase, affected_cases
-from engine.diff import compare
+from procflow import Engine, FixedClock, ProcessDefinition, load
+from procflow.affected import AffectedCase, affected_cases
+from procflow.diff import compare
 from tests.conftest import APPROVER, REQUESTER
 
 NOW_REQUIRED = "'decision' is now required (to leave 'draft') but the case has none"

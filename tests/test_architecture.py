@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-PACKAGE = "engine"  # the import name of the package (setup.py's PACKAGE); its folder is engine/ whatever the name
+PACKAGE = "procflow"  # the import name of the package (setup.py's PACKAGE); its folder is engine/ whatever the name
 ENGINE = ROOT / "engine"
 CONCRETE_STORES = ("SQLStore", "SQLiteStore", "PostgresStore", "MemoryStore")
 
@@ -138,3 +138,20 @@ def test_no_concrete_store_is_named_outside_the_store_package() -> None:
         if name in path.read_text("utf-8")
     ]
     assert not leaks, "concrete stores named outside engine/store/ (talk to the Store protocol): " + ", ".join(leaks)
+
+
+def test_inside_the_package_every_import_of_it_is_relative() -> None:
+    """So the package works under any import name, and mypy checks the folder as it is (`files = ["engine"]`)."""
+    absolute = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted(ENGINE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and _ours(node.module))
+        or (isinstance(node, ast.Import) and any(_ours(alias.name) for alias in node.names))
+    ]
+    assert absolute == [], "import the package relatively inside it (from .records import Case): " + ", ".join(absolute)
+
+
+def _ours(module: str) -> bool:
+    """An absolute name of the package: its import name, or its folder's name (which no longer imports)."""
+    return any(module == name or module.startswith(name + ".") for name in (PACKAGE, ENGINE.name))

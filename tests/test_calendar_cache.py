@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import disk_cache
-from engine.calendars import OfficialCalendar, _entry_name
+from procflow import disk_cache
+from procflow.calendars import OfficialCalendar, _entry_name
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAYS = [date(2026, 1, 1), date(2026, 2, 14), date(2026, 2, 15), date(2026, 10, 1), date(2026, 10, 10)]

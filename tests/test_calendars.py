@@ -1,4 +1,4 @@
-"""Working days on official calendars and duration arithmetic (engine.calendars).
+"""Working days on official calendars and duration arithmetic (procflow.calendars).
 
 The China dates are the State Council's published arrangements for 2025
 (国办发明电〔2024〕12号) and 2026 (国办发明电〔2025〕7号); each is also checked
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendars import CalendarError, add, calendar_problems, official, working_days_between
-from engine.definition.values import Duration
+from procflow.calendars import CalendarError, add, calendar_problems, official, working_days_between
+from procflow.definition.values import Duration
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

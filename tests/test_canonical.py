@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import Engine
-from engine.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, canonical_json, check_data
-from engine.datafiles import read_data
-from engine.errors import InputError
+from procflow import Engine
+from procflow.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, canonical_json, check_data
+from procflow.datafiles import read_data
+from procflow.errors import InputError
 from tests.conftest import AUDITOR, REQUESTER
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from procflow.cli import main
 from tests.conftest import MINI, PROCESSES, Run
 
 
@@ -119,7 +119,7 @@ def test_help_documents_the_validate_output_format(capsys: pytest.CaptureFixture
 
 
 def test_every_subcommand_has_a_description_and_an_example() -> None:
-    from engine.cli import build_parser
+    from procflow.cli import build_parser
 
     parser = build_parser()
     [commands] = [a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine import Actor, Engine
-from engine.store import open_store
+from procflow import Actor, Engine
+from procflow.store import open_store
 from tests.conftest import PROCESSES, ROOT, Run, seat
 
 SIGNOFF = ROOT / "tests" / "fixtures" / "signoff" / "processes" / "signoff.yaml"

@@ -11,23 +11,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.cli.main import AREAS
-from engine.cli.options import Parents, Parser
+from procflow.cli.main import AREAS
+from procflow.cli.options import Parents, Parser
 from tests.conftest import MINI, Run
 
-HEAVY = ("engine.server", "psycopg", "graphviz", "markdown_it", "engine.reports", "starlette", "cryptography")
+HEAVY = ("procflow.server", "psycopg", "graphviz", "markdown_it", "procflow.reports", "starlette", "cryptography")
 
 
 def test_the_area_table_names_exactly_the_commands_each_area_registers() -> None:
     for area, commands in AREAS.items():
         parser = Parser(prog="procflow")
         sub = parser.add_subparsers(parser_class=Parser)
-        importlib.import_module(f"engine.cli.{area}").register(sub, Parents.build())
+        importlib.import_module(f"procflow.cli.{area}").register(sub, Parents.build())
         assert tuple(sub.choices) == commands, area
 
 
 def test_a_known_command_builds_only_its_area_and_an_unknown_one_lists_every_command() -> None:
-    from engine.cli import build_parser
+    from procflow.cli import build_parser
 
     def commands(argv: list[str]) -> set[str]:
         parser = build_parser(argv)
@@ -41,7 +41,7 @@ def test_a_known_command_builds_only_its_area_and_an_unknown_one_lists_every_com
 def _modules_after(argv: list[str], cwd: Path) -> tuple[int, list[str]]:
     """The modules a fresh interpreter holds after running `procflow ARGV`, and the exit code."""
     program = (
-        "import json, sys, io\nfrom engine.cli.main import main\n"
+        "import json, sys, io\nfrom procflow.cli.main import main\n"
         f"code = main({argv!r}, io.StringIO(), io.StringIO())\n"
         "print(json.dumps([code, sorted(sys.modules)]))\n"
     )

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, Engine, FixedClock, load
-from engine.cli import main
-from engine.files import MAX_FILE_BYTES
-from engine.scenario import read_scenario
-from engine.store import open_store
+from procflow import Actor, Engine, FixedClock, load
+from procflow.cli import main
+from procflow.files import MAX_FILE_BYTES
+from procflow.scenario import read_scenario
+from procflow.store import open_store
 from tests.conftest import MINI, PROCESSES, Run, seat
 from tests.test_deadlines import AM, BD, data_of, play_until
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.datafiles import parse_json, read_data
-from engine.definition.reader import MAX_BYTES, MAX_NUMBER_DIGITS
-from engine.errors import InputError
+from procflow.datafiles import parse_json, read_data
+from procflow.definition.reader import MAX_BYTES, MAX_NUMBER_DIGITS
+from procflow.errors import InputError
 
 Write = Callable[[str, bytes], Path]
 

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import Actor, Case, Engine, Event, FixedClock, ProcessDefinition, Refusal, load
-from engine.cli import main
-from engine.deadlines import Obligation
-from engine.demo import DEAL_SCENARIOS as DEMO_ORDER
-from engine.runtime.timekeeping import LeadTimeViolation
-from engine.scenario import read_scenario, run_scenario
-from engine.store import open_store
+from procflow import Actor, Case, Engine, Event, FixedClock, ProcessDefinition, Refusal, load
+from procflow.cli import main
+from procflow.deadlines import Obligation
+from procflow.demo import DEAL_SCENARIOS as DEMO_ORDER
+from procflow.runtime.timekeeping import LeadTimeViolation
+from procflow.scenario import read_scenario, run_scenario
+from procflow.store import open_store
 from tests.conftest import PROCESSES, ROOT, seat
 
 TIMED = ROOT / "tests" / "fixtures" / "timed" / "processes" / "timed.yaml"

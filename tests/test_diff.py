@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, Engine, load, open_store
-from engine.cli import main
+from procflow import Actor, Engine, load, open_store
+from procflow.cli import main
 from tests.conftest import PROCESSES, REQUESTER, seat
 
 SALES = PROCESSES / "sales.yaml"

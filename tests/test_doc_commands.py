@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, Engine, load
-from engine.cli.main import build_parser, main
-from engine.errors import UsageError
-from engine.store import open_store
+from procflow import Actor, Engine, load
+from procflow.cli.main import build_parser, main
+from procflow.errors import UsageError
+from procflow.store import open_store
 from tests.conftest import MINI, ROOT, seat
 
 DOCS = ROOT / "docs"

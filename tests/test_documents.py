@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from engine import DocumentInvalid, ProcessDefinition
-from engine.documents import SchemaSet, field_errors, validate
+from procflow import DocumentInvalid, ProcessDefinition
+from procflow.documents import SchemaSet, field_errors, validate
 from tests.definition.conftest import refuse_network
 
 RECORD = "complaint/complaint_record.schema.json"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine
-from engine.cli import main
-from engine.definition.loader import check
-from engine.definition.reader import read_yaml
-from engine.errors import DefinitionError
-from engine.store import open_store
+from procflow import Engine
+from procflow.cli import main
+from procflow.definition.loader import check
+from procflow.definition.reader import read_yaml
+from procflow.errors import DefinitionError
+from procflow.store import open_store
 from tests.conftest import MINI, REQUESTER, seat
 
 SECRETS = [f"{user}:$6${secrets.token_hex(40)}:19000:0:99999:7:::" for user in ("root", "daemon", "alice") * 30]

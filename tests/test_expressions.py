@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ExpressionError
-from engine.expressions import Expression, problems, references
+from procflow.errors import ExpressionError
+from procflow.expressions import Expression, problems, references
 
 CONTEXT: dict[str, Any] = {
     "documents": {

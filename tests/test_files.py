@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.definition.loader import check, load
-from engine.errors import InputError, UnreadableFile
-from engine.files import MAX_FILE_BYTES, read_bounded
+from procflow.definition.loader import check, load
+from procflow.errors import InputError, UnreadableFile
+from procflow.files import MAX_FILE_BYTES, read_bounded
 from tests.conftest import MINI, Run
 
 pytestmark = pytest.mark.timeout(60)  # a FIFO read without the guard blocks forever

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import ProcessDefinition, graph
-from engine.cli import main
-from engine.handbook import build, example_documents, scenarios_beside
+from procflow import ProcessDefinition, graph
+from procflow.cli import main
+from procflow.handbook import build, example_documents, scenarios_beside
 from tests.conftest import PROCESSES, chinese_font, headless_browser
 
 

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import Actor, Engine, FixedClock, load
-from engine.calendars import official
-from engine.errors import DocumentsMissing, GuardFailed
-from engine.expressions import CALENDAR_KEY, Expression
-from engine.guards import explain, instants, needed_documents
+from procflow import Actor, Engine, FixedClock, load
+from procflow.calendars import official
+from procflow.errors import DocumentsMissing, GuardFailed
+from procflow.expressions import CALENDAR_KEY, Expression
+from procflow.guards import explain, instants, needed_documents
 from tests.conftest import ROOT, seat
 
 PARALLEL = ROOT / "tests" / "fixtures" / "parallel" / "processes" / "parallel.yaml"

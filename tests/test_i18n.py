@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, ProcessDefinition, open_store
-from engine.cli import build_parser, main
-from engine.errors import UsageError
-from engine.i18n import choose, negotiate, translator
+from procflow import Engine, ProcessDefinition, open_store
+from procflow.cli import build_parser, main
+from procflow.errors import UsageError
+from procflow.i18n import choose, negotiate, translator
 from tests.catalogs import catalog_path, compiled, extracted, read
 from tests.review_data import PEOPLE, review_store
 
@@ -154,7 +154,7 @@ def test_an_en_run_carries_no_chinese_label_outside_user_data(
 
 
 def test_document_templates_write_money_and_dates_for_the_process_locale() -> None:
-    from engine.rendering import Renderer
+    from procflow.rendering import Renderer
 
     template = {"t.md.j2": "{{ doc.amount | money }} · {{ doc.day | date }} · {{ doc.amount | money('USD') }}"}
     zh = Renderer(template, "zh-CN").render_markdown("t.md.j2", {"doc": {"amount": 722000, "day": "2026-12-12"}}, "f")
@@ -174,7 +174,7 @@ def test_a_store_wide_command_speaks_the_environment_language(monkeypatch: pytes
 
 
 def test_tables_line_up_in_terminal_columns_whatever_the_language() -> None:
-    from engine.i18n import columns, pad
+    from procflow.i18n import columns, pad
 
     assert columns("未完成") == 6 and pad("未完成", 8) == "未完成  " and pad("missed", 8) == "missed  "
     assert pad("负责角色", 4) == "负责角色"  # never cut

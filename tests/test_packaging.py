@@ -1,7 +1,7 @@
 """The wheel, as a new user gets it: built offline, installed into a fresh virtualenv, run from an empty folder.
 
 The fresh venv sees the test environment's third-party packages through a .pth file (so nothing is downloaded), but
-not its editable procflow: the `engine` it imports must be the one inside the wheel, with the shipped processes,
+not its editable procflow: the `procflow` it imports must be the one inside the wheel, with the shipped processes,
 schemas and templates as package data.
 """
 
@@ -71,13 +71,14 @@ def sh(installed: Path, tmp_path: Path) -> Sh:
 
 def test_the_wheel_carries_the_shipped_files_and_the_type_marker(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
+    assert {n.split("/")[0] for n in names if ".dist-info/" not in n} == {"procflow"}  # one top-level name
     for path in (
-        "engine/py.typed",
-        "engine/processes/sales.yaml",
-        "engine/processes/sales/scenarios/won.yaml",
-        "engine/schemas/process.schema.json",
-        "engine/schemas/sales/lead_record.schema.json",
-        "engine/doc_templates/sales/lead_record.md.j2",
+        "procflow/py.typed",
+        "procflow/processes/sales.yaml",
+        "procflow/processes/sales/scenarios/won.yaml",
+        "procflow/schemas/process.schema.json",
+        "procflow/schemas/sales/lead_record.schema.json",
+        "procflow/doc_templates/sales/lead_record.md.j2",
     ):
         assert path in names, path
     shipped = {
@@ -86,7 +87,7 @@ def test_the_wheel_carries_the_shipped_files_and_the_type_marker(wheel: Path) ->
         for p in (ROOT / d).rglob("*")
         if p.is_file()
     }
-    assert {f"engine/{p}" for p in shipped} <= names
+    assert {f"procflow/{p}" for p in shipped} <= names
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
     assert "License-Expression: MIT" in text and "Classifier: Typing :: Typed" in text and "Keywords: workflow" in text
@@ -97,10 +98,18 @@ def test_the_wheel_carries_the_shipped_files_and_the_type_marker(wheel: Path) ->
 
 
 def test_the_installed_engine_is_the_wheels(sh: Sh, installed: Path) -> None:
-    where = sh("python -c 'import engine; print(engine.__file__)'").stdout.strip()
+    where = sh("python -c 'import procflow; print(procflow.__file__)'").stdout.strip()
     assert where.startswith(str(installed.parent)), where
+    folder_name = subprocess.run(  # the source folder's name is no import name: nothing to collide with
+        [str(installed / "python"), "-c", "import engine"],  # rename: keep
+        cwd=installed.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert folder_name.returncode != 0 and "No module named" in folder_name.stderr, folder_name.stderr
     assert sh("procflow --version").stdout.startswith("procflow ")
-    assert sh("python -m engine --version").stdout.startswith("procflow ")
+    assert sh("python -m procflow --version").stdout.startswith("procflow ")
 
 
 def test_a_new_user_runs_the_demo_and_starts_a_project_from_an_empty_folder(sh: Sh, tmp_path: Path) -> None:

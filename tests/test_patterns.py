@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import DocumentInvalid, Engine, load
-from engine.definition.loader import check
-from engine.documents import SchemaSet, field_errors
-from engine.errors import DefinitionError
-from engine.patterns import search
+from procflow import DocumentInvalid, Engine, load
+from procflow.definition.loader import check
+from procflow.documents import SchemaSet, field_errors
+from procflow.errors import DefinitionError
+from procflow.patterns import search
 from tests.conftest import AUDITOR, REQUESTER, line_of
 
 EVIL = "(a+)+$"  # exponential on "a"*n + "!" for a backtracking engine

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine import load, shipped
-from engine.errors import InputError, StoreError
-from engine.project import init_project, shipped_processes
-from engine.store import open_store
+import procflow
+from procflow import load, shipped
+from procflow.errors import InputError, StoreError
+from procflow.project import init_project, shipped_processes
+from procflow.store import open_store
 from tests.conftest import PROCESSES, ROOT, Run
 
 
@@ -111,15 +111,15 @@ def test_init_on_the_command_line(run: Run, tmp_path: Path) -> None:
 
 
 def test_version_everywhere(run: Run) -> None:
-    assert engine.__version__ and engine.__version__[0].isdigit()
-    assert run("--version")[1] == f"procflow {engine.__version__} (Python {sys.version.split()[0]})\n"
-    result = subprocess.run([sys.executable, "-m", "engine", "--version"], capture_output=True, text=True, timeout=60)
-    assert result.stdout.startswith(f"procflow {engine.__version__}")
+    assert procflow.__version__ and procflow.__version__[0].isdigit()
+    assert run("--version")[1] == f"procflow {procflow.__version__} (Python {sys.version.split()[0]})\n"
+    result = subprocess.run([sys.executable, "-m", "procflow", "--version"], capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith(f"procflow {procflow.__version__}")
 
 
 def test_python_dash_m_runs_a_command(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "engine", "validate", str(PROCESSES / "complaint.yaml")],
+        [sys.executable, "-m", "procflow", "validate", str(PROCESSES / "complaint.yaml")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -129,7 +129,7 @@ def test_python_dash_m_runs_a_command(tmp_path: Path) -> None:
 
 
 def test_the_package_is_typed() -> None:
-    assert (Path(engine.__file__).parent / "py.typed").is_file()
+    assert (Path(procflow.__file__).parent / "py.typed").is_file()
 
 
 def test_bash_completion_offers_every_command_and_its_options(run: Run) -> None:
@@ -153,8 +153,8 @@ def test_bash_completion_offers_every_command_and_its_options(run: Run) -> None:
 def test_a_postgresql_url_without_psycopg_names_the_extra() -> None:
     code = (
         "import sys; sys.modules['psycopg'] = None\n"
-        "from engine.store import open_store\n"
-        "from engine.errors import StoreError\n"
+        "from procflow.store import open_store\n"
+        "from procflow.errors import StoreError\n"
         "try:\n    open_store('postgresql://nobody@127.0.0.1:1/x')\n"
         "except StoreError as exc:\n    print(exc.message)\n"
     )
@@ -164,7 +164,7 @@ def test_a_postgresql_url_without_psycopg_names_the_extra() -> None:
 
 def test_sqlite_commands_do_not_import_psycopg(tmp_path: Path) -> None:
     code = (
-        "import sys\nfrom engine.cli import main\n"
+        "import sys\nfrom procflow.cli import main\n"
         f"main(['list', '--db', 'sqlite:///{tmp_path / 'x.db'}'])\n"
         "print('psycopg' in sys.modules)\n"
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine import Engine, FixedClock, ProcessDefinition
-from engine.render_context import render_context, render_footer
-from engine.store.memory import MemoryStore
+from procflow import Engine, FixedClock, ProcessDefinition
+from procflow.render_context import render_context, render_footer
+from procflow.store.memory import MemoryStore
 from tests.conftest import AUDITOR, REQUESTER, seat
 
 

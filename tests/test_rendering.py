@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, DefinitionError, Engine, FixedClock, RenderError, load
-from engine.store.memory import MemoryStore
+from procflow import Actor, DefinitionError, Engine, FixedClock, RenderError, load
+from procflow.store.memory import MemoryStore
 from tests.conftest import MINI, seat
 
 REQUESTER = Actor("rita", "requester")

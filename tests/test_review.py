@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, FixedClock, ProcessDefinition, open_store
-from engine.cli import main
-from engine.scenario import read_scenario, run_scenario
+from procflow import Engine, FixedClock, ProcessDefinition, open_store
+from procflow.cli import main
+from procflow.scenario import read_scenario, run_scenario
 from tests.conftest import PROCESSES, headless_browser
 from tests.review_data import review_store
 

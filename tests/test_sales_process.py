@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from engine import ProcessDefinition
+from procflow import ProcessDefinition
 from tests.conftest import PROCESSES, ROOT
 
 PROCEDURE = ROOT.parent / "shared" / "seed" / "sales-procedure.md"

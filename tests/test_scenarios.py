@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import DefinitionError, Engine, FixedClock, load
-from engine.cli import main
-from engine.scenario import read_scenario, run_scenario
-from engine.store import Store
-from engine.store.memory import MemoryStore
+from procflow import DefinitionError, Engine, FixedClock, load
+from procflow.cli import main
+from procflow.scenario import read_scenario, run_scenario
+from procflow.store import Store
+from procflow.store.memory import MemoryStore
 from tests.conftest import PROCESSES
 
 SCENARIOS = sorted(PROCESSES.glob("*/scenarios/*.yaml"))

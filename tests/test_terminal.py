@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from procflow.cli import main
 from tests.conftest import MINI, PROCESSES
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, ProcessDefinition, open_store
-from engine.cli import main
-from engine.clock import FixedClock
-from engine.records import Actor
+from procflow import Engine, ProcessDefinition, open_store
+from procflow.cli import main
+from procflow.clock import FixedClock
+from procflow.records import Actor
 from tests.conftest import seat
 
 BD = Actor("zhao_lei", "bd_specialist")

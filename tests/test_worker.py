@@ -11,8 +11,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from engine import Engine, FixedClock, load, open_store
-from engine.cli import main
+from procflow import Engine, FixedClock, load, open_store
+from procflow.cli import main
 from tests.conftest import ROOT, seat
 from tests.store.test_faults import CLERK, T0, TICKING
 
@@ -36,7 +36,7 @@ def test_sigterm_stops_the_worker_after_its_round(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     Engine(open_store(url)).register(load(TICKING))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "worker", "--db", url, "--interval", "0.2"],
+        [sys.executable, "-m", "procflow.cli", "worker", "--db", url, "--interval", "0.2"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stderr=subprocess.PIPE,

@@ -1,5 +1,5 @@
-"""`python -m engine.cli`."""
+"""`python -m procflow.cli`."""
 
-from engine.cli.main import main_entry
+from .main import main_entry
 
 main_entry()

@@ -6,15 +6,15 @@ import argparse
 import json
 from typing import TextIO
 
-from engine.cli.options import (
+from ..datafiles import read_data
+from ..errors import UsageError
+from .options import (
     Parents,
     Subcommands,
     engine_for,
     version_hash,
 )
-from engine.cli.output import emit
-from engine.datafiles import read_data
-from engine.errors import UsageError
+from .output import emit
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
@@ -100,7 +100,7 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.demo import run_demo
+    from ..demo import run_demo
 
     code = run_demo(out, db=args.db, output_dir=args.out, process=args.process, now=args.now)
     _demo_sign_ins(args, out)
@@ -112,7 +112,7 @@ def _demo_sign_ins(args: argparse.Namespace, out: TextIO) -> None:
     once (stored only as its argon2 hash), and the command that serves the store."""
     import secrets
 
-    from engine.server.accounts import set_password
+    from ..server.accounts import set_password
 
     engine = engine_for(args)
     now = engine.clock.now()

@@ -6,8 +6,11 @@ import argparse
 import json
 from typing import TextIO
 
-from engine.cli import evidence
-from engine.cli.options import (
+from ..errors import UsageError
+from ..i18n import translator
+from ..presentation import zone_of
+from . import evidence
+from .options import (
     Parents,
     Subcommands,
     engine_for,
@@ -16,10 +19,7 @@ from engine.cli.options import (
     language,
     viewer,
 )
-from engine.cli.output import emit
-from engine.errors import UsageError
-from engine.i18n import translator
-from engine.presentation import zone_of
+from .output import emit
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
@@ -65,7 +65,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine import audit
+    from .. import audit
 
     if args.trust:
         return evidence.verify_trusted(args, out, err)
@@ -85,7 +85,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.reports import case_audit
+    from ..reports import case_audit
 
     if args.bundle:
         return evidence.bundle(args, out, err)
@@ -99,7 +99,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.reports import review, review_page
+    from ..reports import review, review_page
 
     engine = engine_for(args)
     definition = engine.definition(args.process)
@@ -119,7 +119,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine import audit
+    from .. import audit
 
     if args.sign:
         return evidence.sign(args, out, err)

@@ -7,7 +7,13 @@ import os
 from datetime import datetime
 from typing import Any, TextIO
 
-from engine.cli.options import (
+from ..datafiles import read_data
+from ..errors import InputError
+from ..i18n import columns, instant, pad, translator
+from ..narration import describe_event
+from ..presentation import case_rows, describe_case, describe_obligation, obligation_line, zone_of
+from ..records import Event
+from .options import (
     Parents,
     Subcommands,
     engine_for,
@@ -16,13 +22,7 @@ from engine.cli.options import (
     positive,
     viewer,
 )
-from engine.cli.output import emit, print_json, stream_json
-from engine.datafiles import read_data
-from engine.errors import InputError
-from engine.i18n import columns, instant, pad, translator
-from engine.narration import describe_event
-from engine.presentation import case_rows, describe_case, describe_obligation, obligation_line, zone_of
-from engine.records import Event
+from .output import emit, print_json, stream_json
 
 
 def register(sub: Subcommands, parents: Parents) -> None:

@@ -7,7 +7,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.options import (
+from ..clock import FixedClock
+from ..definition.loader import check
+from ..definition.model import ProcessDefinition
+from ..definition.revisions import is_revision_spec, load_revision
+from ..errors import InputError, ProcflowError
+from ..i18n import translator
+from ..presentation import outline, zone_of
+from ..runtime.engine import Engine
+from .options import (
     Parents,
     Subcommands,
     engine_for,
@@ -16,15 +24,7 @@ from engine.cli.options import (
     process_path,
     version_hash,
 )
-from engine.cli.output import emit, print_json
-from engine.clock import FixedClock
-from engine.definition.loader import check
-from engine.definition.model import ProcessDefinition
-from engine.definition.revisions import is_revision_spec, load_revision
-from engine.errors import InputError, ProcflowError
-from engine.i18n import translator
-from engine.presentation import outline, zone_of
-from engine.runtime.engine import Engine
+from .output import emit, print_json
 
 VALIDATE_HELP = """\
 Check process files. Every problem is printed on one line, gcc style, so editors can jump to it:
@@ -122,7 +122,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine import graph
+    from .. import graph
 
     definition = load_process(args, args.file)
     emit(graph.render(definition, args.format, language(args, definition)), args.output, out)
@@ -130,7 +130,7 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine import handbook
+    from .. import handbook
 
     path = process_path(args.file)
     definition = load_process(args, path)
@@ -140,8 +140,8 @@ def cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.demo import print_step
-    from engine.scenario import read_scenario, run_scenario
+    from ..demo import print_step
+    from ..scenario import read_scenario, run_scenario
 
     definition = load_process(args, args.file)
     zone = zone_of(definition)
@@ -164,8 +164,8 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine import diff
-    from engine.affected import affected_cases
+    from .. import diff
+    from ..affected import affected_cases
 
     try:
         old = _definition_from(args.old, args)
@@ -178,7 +178,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         print_json(diff.as_json(old, new, changes), out)
     elif args.format == "html":
-        from engine.rendering import markdown_page
+        from ..rendering import markdown_page
 
         page = diff.as_text(old, new, changes, markdown=True, lang=lang)
         out.write(markdown_page(page, f"{new.id} · {new.title.get(lang)}", lang))

@@ -13,7 +13,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.options import (
+from ..errors import UsageError
+from ..i18n import instant
+from ..presentation import zone_of
+from ..store.base import Store
+from .options import (
     Parents,
     Parser,
     Subcommands,
@@ -23,11 +27,7 @@ from engine.cli.options import (
     in_zone,
     instant_or_date,
 )
-from engine.cli.output import emit, print_json
-from engine.errors import UsageError
-from engine.i18n import instant
-from engine.presentation import zone_of
-from engine.store.base import Store
+from .output import emit, print_json
 
 _DURATION = re.compile(r"^(\d+)(m|h|d)$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -70,7 +70,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
 
 
 def cmd_keygen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.evidence import keys
+    from ..evidence import keys
 
     public, kid = keys.generate(Path(args.key))
     print(f"wrote {args.key} (keep it secret, off the database host) and {public} (key {kid})", file=out)
@@ -95,8 +95,8 @@ def _register_calendar(sub: Subcommands, parents: Parents) -> None:
 
 
 def cmd_calendar_table(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.definition.loader import load
-    from engine.evidence import calendar
+    from ..definition.loader import load
+    from ..evidence import calendar
 
     definition = load(args.file)
     if definition.calendar is None:
@@ -110,7 +110,7 @@ def cmd_calendar_table(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
 
 
 def cmd_calendar_impact(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.evidence import calendar
+    from ..evidence import calendar
 
     if args.record and (args.holidays or args.actor is None):
         raise UsageError("--record needs --as USER:ROLE and the installed data (a proposal is not in force)")
@@ -143,8 +143,8 @@ def cmd_calendar_impact(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
 
 
 def cmd_authority(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.definition.loader import load
-    from engine.evidence import authority
+    from ..definition.loader import load
+    from ..evidence import authority
 
     findings = authority.check(load(args.file))
     if args.json:
@@ -171,8 +171,8 @@ def cmd_authority(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.definition.loader import load
-    from engine.evidence import backtest, backtest_report
+    from ..definition.loader import load
+    from ..evidence import backtest, backtest_report
 
     proposed = load(args.file)  # a file that does not validate stops here, before the store is opened
     engine = engine_for(args)
@@ -186,7 +186,7 @@ def cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_verify_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.evidence import bundle_check, keys
+    from ..evidence import bundle_check, keys
 
     verdict = bundle_check.verify_bundle(Path(args.bundle), [keys.load_public(Path(p)) for p in args.trust])
     for line in verdict.problems + verdict.notes:
@@ -200,7 +200,7 @@ def cmd_verify_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int
 
 def bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`audit CASE --bundle ZIP`."""
-    from engine.evidence.bundle import write_bundle
+    from ..evidence.bundle import write_bundle
 
     engine = engine_for(args)
     manifest = write_bundle(engine, args.case, Path(args.bundle), engine.clock.now())
@@ -210,7 +210,7 @@ def bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def sign(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`checkpoint --sign KEY [--introduce NEW.pub]`."""
-    from engine.evidence import keys, signing
+    from ..evidence import keys, signing
 
     engine = engine_for(args)
     key = keys.load_private(Path(args.sign))
@@ -226,7 +226,7 @@ def sign(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def verify_trusted(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """`verify --trust PUBKEY`."""
-    from engine.evidence import keys, signing
+    from ..evidence import keys, signing
 
     if args.checkpoint:
         raise UsageError("--trust and --checkpoint do not combine: a signed checkpoint needs no digest written down")
@@ -245,7 +245,7 @@ def verify_trusted(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def worker_hook(args: argparse.Namespace, store: Store) -> Callable[[datetime], None] | None:
     """The worker's after-round hook for `--checkpoint-every` (None without it)."""
-    from engine.evidence import keys, signing
+    from ..evidence import keys, signing
 
     if args.checkpoint_every is None:
         if args.sign:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from engine.cli.options import Parents, Subcommands, engine_for
-from engine.cli.output import print_json
+from .options import Parents, Subcommands, engine_for
+from .output import print_json
 
 
 def register(sub: Subcommands, parents: Parents) -> None:

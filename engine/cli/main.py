@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from engine import terminal
-from engine.errors import ProcflowError
+from .. import terminal
+from ..errors import ProcflowError
 
 # Which area module registers each subcommand, so a call imports only its own area (and what that imports):
 # `procflow status` never loads the server, PostgreSQL, Graphviz or the reports. A test checks the table
@@ -41,8 +41,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     otherwise (top-level help, a mistyped command: the message lists them all)."""
     import importlib
 
-    from engine.cli.options import Parents, Parser, add_language
-    from engine.cli.teach import teach
+    from .options import Parents, Parser, add_language
+    from .teach import teach
 
     command = next(iter(argv or ()), "")
     areas = [area for area, commands in AREAS.items() if command in commands] or list(AREAS)
@@ -51,14 +51,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     parents = Parents.build()
     for area in areas:
-        importlib.import_module(f"engine.cli.{area}").register(sub, parents)
+        importlib.import_module(f"procflow.cli.{area}").register(sub, parents)
     add_language(parser)
     teach(dict(sub.choices))
     return parser
 
 
 def version_line() -> str:
-    from engine import __version__
+    from .. import __version__
 
     return f"procflow {__version__} (Python {sys.version.split()[0]})"
 

@@ -7,16 +7,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from engine.cli.options import Parents, Subcommands, command_zone, engine_for, notify_config, positive
-from engine.cli.output import print_json
-from engine.errors import UsageError
-from engine.i18n import instant
-from engine.notify import Delivery
-from engine.notify.delivery import outbox_of
-from engine.notify.rows import row_view
-from engine.notify.wording import stored_wording
-from engine.store.base import Store
-from engine.store.outbox import STATUSES
+from ..errors import UsageError
+from ..i18n import instant
+from ..notify import Delivery
+from ..notify.delivery import outbox_of
+from ..notify.rows import row_view
+from ..notify.wording import stored_wording
+from ..store.base import Store
+from ..store.outbox import STATUSES
+from .options import Parents, Subcommands, command_zone, engine_for, notify_config, positive
+from .output import print_json
 
 
 def register(sub: Subcommands, parents: Parents) -> None:

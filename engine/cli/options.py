@@ -11,16 +11,16 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from engine.errors import InputError, ProcflowError, UsageError
-from engine.files import STDIN
-from engine.i18n import zone_named
-from engine.records import Actor
-from engine.store.base import Store, default_url, open_store
+from ..errors import InputError, ProcflowError, UsageError
+from ..files import STDIN
+from ..i18n import zone_named
+from ..records import Actor
+from ..store.base import Store, default_url, open_store
 
 if TYPE_CHECKING:  # the engine, the outbox and the loader are imported by the commands that use them
-    from engine.definition.model import ProcessDefinition
-    from engine.notify import NotifyConfig
-    from engine.runtime.engine import Engine
+    from ..definition.model import ProcessDefinition
+    from ..notify import NotifyConfig
+    from ..runtime.engine import Engine
 
 # argparse has no public name for what add_subparsers returns
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -129,14 +129,14 @@ def add_language(parser: argparse.ArgumentParser) -> None:
 
 def language(args: argparse.Namespace, definition: ProcessDefinition | None = None) -> str:
     """The language of this run: `--lang`, else the process's `locale`, else the environment."""
-    from engine import i18n
+    from .. import i18n
 
     return i18n.choose(getattr(args, "lang", None), definition.locale if definition else None)
 
 
 def in_zone(value: date | datetime, zone: tzinfo) -> datetime:
     """What the user typed, read in `zone` (a date: its midnight there; a time without offset: that time there)."""
-    from engine import i18n
+    from .. import i18n
 
     return i18n.read_instant(value, zone)
 
@@ -144,8 +144,8 @@ def in_zone(value: date | datetime, zone: tzinfo) -> datetime:
 def command_zone(args: argparse.Namespace, store: Store) -> tzinfo | None:
     """The zone of what the command names: its process file, case or process, else the one zone all stored
     processes share (UTC for an empty store); None when they do not share one."""
-    from engine.presentation import zone_of
-    from engine.runtime.engine import Engine
+    from ..presentation import zone_of
+    from ..runtime.engine import Engine
 
     process = getattr(args, "process", None)
     if isinstance(process, str) and process.endswith((".yaml", ".yml")):
@@ -165,7 +165,7 @@ def process_path(spec: str) -> Path:
     if path.is_file() or spec == STDIN:
         return path
     if spec.isidentifier() and not path.suffix:
-        from engine import shipped
+        from .. import shipped
 
         return shipped.process_file(spec)
     raise InputError(f"{spec}: no such file")
@@ -173,7 +173,7 @@ def process_path(spec: str) -> Path:
 
 def load_process(args: argparse.Namespace, spec: str | Path) -> ProcessDefinition:
     """Load a process file (or a shipped process by name) with the --schemas/--templates folders, if given."""
-    from engine.definition.loader import load
+    from ..definition.loader import load
 
     path = spec if isinstance(spec, Path) else process_path(spec)
     return load(path, schemas_dir=getattr(args, "schemas", None), templates_dir=getattr(args, "templates", None))
@@ -183,9 +183,9 @@ def engine_for(args: argparse.Namespace) -> Engine:
     """The engine on the store `--db` names, on the clock `--now` fixes (or the real one), telling people of its
     events through the outbox when a notify configuration is given: the configuration's contacts if it lists
     any, else the people of the team directory (with the configuration's choices for them)."""
-    from engine.clock import Clock, FixedClock, SystemClock
-    from engine.people.directory import StoreDirectory
-    from engine.runtime.engine import Engine
+    from ..clock import Clock, FixedClock, SystemClock
+    from ..people.directory import StoreDirectory
+    from ..runtime.engine import Engine
 
     store = open_store(args.db, create=not reads_only(args))
     now: datetime | None = getattr(args, "now", None)
@@ -202,7 +202,7 @@ def engine_for(args: argparse.Namespace) -> Engine:
     directory = StoreDirectory(store)
     outbox = None
     if config is not None:
-        from engine.notify import DirectoryRecipients, Notifier
+        from ..notify import DirectoryRecipients, Notifier
 
         own = DirectoryRecipients(directory, config.preferences, store=store)  # people's own settings first
         recipients = config.contacts if config.contacts else own
@@ -230,7 +230,7 @@ def notify_config(args: argparse.Namespace) -> NotifyConfig | None:
     package is imported only when one is named: most commands tell nobody."""
     if not getattr(args, "notify", None) and not os.environ.get("PROCFLOW_NOTIFY"):
         return None
-    from engine.notify.config import config_path, load_config
+    from ..notify.config import config_path, load_config
 
     path = config_path(getattr(args, "notify", None))
     return load_config(path) if path else None

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from engine.errors import InputError
+from ..errors import InputError
 
 
 def emit(text: str, output: str | None, out: TextIO) -> None:

@@ -11,7 +11,7 @@ import shlex
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.options import Parents, Subcommands
+from .options import Parents, Subcommands
 
 BASH = """\
 # bash completion for {prog}; load it with: eval "$({prog} completion bash)"
@@ -48,7 +48,7 @@ def register(sub: Subcommands, parents: Parents) -> None:
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.project import init_project
+    from ..project import init_project
 
     target = Path(args.folder)
     written = init_project(target, args.processes or ())
@@ -57,7 +57,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_completion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.cli.main import build_parser
+    from .main import build_parser
 
     out.write(bash_script(build_parser()))
     return 0

@@ -10,13 +10,13 @@ import sys
 from datetime import timedelta
 from typing import TextIO
 
-from engine.cli.options import Parents, Subcommands, engine_for
-from engine.definition.loader import load
-from engine.errors import InputError, UsageError
-from engine.runtime.engine import Engine
-from engine.server import accounts, integrations
-from engine.server.accounts import SCOPES
-from engine.server.acting import integration_person
+from ..definition.loader import load
+from ..errors import InputError, UsageError
+from ..runtime.engine import Engine
+from ..server import accounts, integrations
+from ..server.accounts import SCOPES
+from ..server.acting import integration_person
+from .options import Parents, Subcommands, engine_for
 
 _LIFETIME = re.compile(r"^([1-9][0-9]{0,3})([hdw])$")
 
@@ -78,8 +78,8 @@ def lifetime(text: str) -> timedelta:
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import uvicorn
 
-    from engine.server import ServerSettings, create_app
-    from engine.server.protocol import protocol_for
+    from ..server import ServerSettings, create_app
+    from ..server.protocol import protocol_for
 
     engine = engine_for(args)
     for path in args.process:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from engine.cli.options import Parents, Subcommands, engine_for
+from .options import Parents, Subcommands, engine_for
 
 
 def register(sub: Subcommands, parents: Parents) -> None:

@@ -11,12 +11,12 @@ import json
 from datetime import date
 from typing import Any, TextIO
 
-from engine.cli.options import Parents, Subcommands, engine_for
-from engine.definition.loader import load
-from engine.errors import DirectoryRefused, UsageError
-from engine.people.admin import Draft, add_person, grant, substitute
-from engine.people.teamfile import read_team, team_drafts
-from engine.people_records import Person, Roster
+from ..definition.loader import load
+from ..errors import DirectoryRefused, UsageError
+from ..people.admin import Draft, add_person, grant, substitute
+from ..people.teamfile import read_team, team_drafts
+from ..people_records import Person, Roster
+from .options import Parents, Subcommands, engine_for
 
 
 def _date(text: str) -> date:

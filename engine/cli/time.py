@@ -6,9 +6,12 @@ import argparse
 from datetime import UTC, timedelta
 from typing import TextIO
 
-from engine.cli import evidence
-from engine.cli.notify import delivery_for
-from engine.cli.options import (
+from ..i18n import instant, pad, translator
+from ..presentation import describe_obligation, span, status_word, zone_of
+from ..records import Event
+from . import evidence
+from .notify import delivery_for
+from .options import (
     Parents,
     Subcommands,
     command_zone,
@@ -16,10 +19,7 @@ from engine.cli.options import (
     language,
     positive,
 )
-from engine.cli.output import print_json
-from engine.i18n import instant, pad, translator
-from engine.presentation import describe_obligation, span, status_word, zone_of
-from engine.records import Event
+from .output import print_json
 
 
 def _print_alert(event: Event, out: TextIO) -> None:
@@ -94,7 +94,7 @@ def cmd_tick(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from engine.worker import Worker
+    from ..worker import Worker
 
     engine = engine_for(args)
     worker = Worker(

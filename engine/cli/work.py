@@ -12,11 +12,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TextIO
 
-from engine.cli.options import Parents, Subcommands, engine_for, language
-from engine.i18n import instant, translator
-from engine.presentation import status_word
-from engine.records import current_assignment
-from engine.runtime.engine import Engine
+from ..i18n import instant, translator
+from ..presentation import status_word
+from ..records import current_assignment
+from ..runtime.engine import Engine
+from .options import Parents, Subcommands, engine_for, language
 
 VERBS = (  # (verb, whether it names the person the case goes to, help)
     ("assign", True, "reassign a case to a person (a manager of its holder, or a directory admin)"),

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from engine.definition.messages import KINDS as MESSAGE_KINDS
-from engine.definition.model import (
+from .messages import KINDS as MESSAGE_KINDS
+from .model import (
     AssignmentRule,
     Calendar,
     Computed,
@@ -34,7 +34,7 @@ from engine.definition.model import (
     State,
     Transition,
 )
-from engine.definition.values import NO_TEXT, Action, Anchor, Duration, FieldRef, Text
+from .values import NO_TEXT, Action, Anchor, Duration, FieldRef, Text
 
 
 def _assignment(raw: Mapping[str, Any]) -> AssignmentRule:

@@ -21,8 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from engine.canonical import canonical_json
-from engine.errors import Problem
+from ..canonical import canonical_json
+from ..errors import Problem
 
 _CHECKING_CODE = (  # beside every module of definition/ (the checks are split over several, and grow)
     "definition/process.schema.json",

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from engine.definition.model import ProcessDefinition
-from engine.definition.reader import Path
-from engine.definition.values import Action, FieldRef
-from engine.documents import SchemaSet
-from engine.errors import Problem
-from engine.rendering import Renderer
-from engine.suggest import did_you_mean
+from ..documents import SchemaSet
+from ..errors import Problem
+from ..rendering import Renderer
+from ..suggest import did_you_mean
+from .model import ProcessDefinition
+from .reader import Path
+from .values import Action, FieldRef
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,20 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from engine.calendars import calendar_problems
-from engine.definition import messages
-from engine.definition.check_context import Check, Context, Finding, action_findings, field_findings
-from engine.definition.expression_checks import computed_checks, guard_checks
-from engine.definition.invariant_checks import invariant_checks
-from engine.definition.model import Deadline, ProcessDefinition, Requirement
-from engine.definition.names import reserved_names
-from engine.definition.people_checks import people_checks, separation_checks
-from engine.definition.reader import Path
-from engine.definition.regions import region_problems, state_path
-from engine.definition.signoffs import signoff_problems
-from engine.definition.values import Duration
-from engine.errors import Problem
-from engine.suggest import did_you_mean
+from ..calendars import calendar_problems
+from ..errors import Problem
+from ..suggest import did_you_mean
+from . import messages
+from .check_context import Check, Context, Finding, action_findings, field_findings
+from .expression_checks import computed_checks, guard_checks
+from .invariant_checks import invariant_checks
+from .model import Deadline, ProcessDefinition, Requirement
+from .names import reserved_names
+from .people_checks import people_checks, separation_checks
+from .reader import Path
+from .regions import region_problems, state_path
+from .signoffs import signoff_problems
+from .values import Duration
 
 
 def run_checks(context: Context) -> list[Finding | Problem]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine import expressions
-from engine.definition.check_context import Context, Finding
-from engine.definition.model import ProcessDefinition
-from engine.definition.reader import Path
-from engine.suggest import did_you_mean
+from .. import expressions
+from ..suggest import did_you_mean
+from .check_context import Context, Finding
+from .model import ProcessDefinition
+from .reader import Path
 
 
 def _expression_refs(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine.definition.check_context import Context, Finding, field_findings
+from .check_context import Context, Finding, field_findings
 
 
 def integration_checks(c: Context) -> Iterator[Finding]:

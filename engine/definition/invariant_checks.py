@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine.definition.check_context import Context, Finding
-from engine.suggest import did_you_mean
+from ..suggest import did_you_mean
+from .check_context import Context, Finding
 
 
 def invariant_checks(c: Context) -> Iterator[Finding]:

@@ -18,19 +18,19 @@ from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag
 
-from engine import disk_cache
-from engine.canonical import JCS, LEGACY, digest
-from engine.definition import check_cache, messages
-from engine.definition.builder import build
-from engine.definition.model import ProcessDefinition
-from engine.definition.reader import Marked, read_yaml
-from engine.documents import SchemaSet, base_uri, refs
-from engine.errors import DefinitionError, Problem, UnreadableFile
-from engine.files import read_bounded, shown
-from engine.rendering import Renderer, included_templates
+from .. import disk_cache
+from ..canonical import JCS, LEGACY, digest
+from ..documents import SchemaSet, base_uri, refs
+from ..errors import DefinitionError, Problem, UnreadableFile
+from ..files import read_bounded, shown
+from ..rendering import Renderer, included_templates
+from . import check_cache, messages
+from .builder import build
+from .model import ProcessDefinition
+from .reader import Marked, read_yaml
 
 if TYPE_CHECKING:
-    from engine.definition.check_context import Finding
+    from .check_context import Finding
 
 BUNDLE_FORMAT = 1
 
@@ -89,10 +89,10 @@ def check(
     if cached is not None:
         return CheckResult(_assemble(marked.data, resources.schemas, resources.templates, name, raw.decode()), cached)
     # the checks are imported here: rebuilding a stored definition (`from_bundle`, every command) needs none
-    from engine.definition.check_context import Context
-    from engine.definition.checks import run_checks
-    from engine.definition.integration_checks import integration_checks
-    from engine.definition.schema_check import check_structure
+    from .check_context import Context
+    from .checks import run_checks
+    from .integration_checks import integration_checks
+    from .schema_check import check_structure
 
     structure = check_structure(marked)
     problems.extend(structure)

@@ -3,7 +3,7 @@ they are, what they may use.
 
 The loader reads the files `declared_files` names into the bundle beside document templates; the checks
 refuse a template that does not parse or reads a name or field the message context does not have. The
-context itself is filled by `engine.notify.wording`; `CONTEXT` is its contract.
+context itself is filled by `procflow.notify.wording`; `CONTEXT` is its contract.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 
 from jinja2 import nodes
 
-from engine.definition.model import ProcessDefinition
-from engine.errors import Problem
-from engine.expressions import walk
-from engine.rendering import Renderer
+from ..errors import Problem
+from ..expressions import walk
+from ..rendering import Renderer
+from .model import ProcessDefinition
 
 KINDS = ("reminder", "escalation", "assignment", "move")
 CONTEXT: Mapping[str, tuple[str, ...]] = {

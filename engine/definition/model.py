@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from engine.definition.values import EMPTY, ENTERED, LEAVE, NO_TEXT, Action, Anchor, Duration, FieldRef, Text
+from .values import EMPTY, ENTERED, LEAVE, NO_TEXT, Action, Anchor, Duration, FieldRef, Text
 
 
 @dataclass(frozen=True)

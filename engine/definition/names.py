@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine.definition.model import ProcessDefinition
-from engine.definition.reader import Path
+from .model import ProcessDefinition
+from .reader import Path
 
 # the hierarchical machine adds `model`, `to_state` and `get_state`, and per state `on_enter_*` / `on_exit_*` /
 # `on_final_*` callbacks it would look up on the model

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine.definition.check_context import Context, Finding, action_findings
+from .check_context import Context, Finding, action_findings
 
 
 def separation_checks(c: Context) -> Iterator[Finding]:

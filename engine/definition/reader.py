@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from engine.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_VALUES, number_too_large
-from engine.errors import DefinitionError, Problem
+from ..canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_VALUES, number_too_large
+from ..errors import DefinitionError, Problem
 
 try:  # the C parser is about ten times faster and gives the same marks
     _Parser: Any = yaml.CSafeLoader

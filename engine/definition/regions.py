@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from engine.definition.model import ProcessDefinition, Region
-from engine.definition.reader import Path
+from .model import ProcessDefinition, Region
+from .reader import Path
 
 
 class Found(NamedTuple):

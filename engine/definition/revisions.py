@@ -15,9 +15,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from engine.definition.loader import load
-from engine.definition.model import ProcessDefinition
-from engine.errors import InputError, UsageError
+from ..errors import InputError, UsageError
+from .loader import load
+from .model import ProcessDefinition
 
 GIT_TIMEOUT_S = 60
 

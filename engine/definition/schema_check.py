@@ -16,11 +16,11 @@ from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 
-from engine.definition.reader import Marked, Path
-from engine.errors import Problem
-from engine.excerpts import excerpt, short_message
-from engine.patterns import linear
-from engine.suggest import did_you_mean
+from ..errors import Problem
+from ..excerpts import excerpt, short_message
+from ..patterns import linear
+from ..suggest import did_you_mean
+from .reader import Marked, Path
 
 _TYPE_NAMES = {
     "object": "a mapping (key: value lines)",
@@ -34,7 +34,7 @@ _TYPE_NAMES = {
 
 @cache
 def process_schema() -> dict[str, Any]:
-    text = resources.files("engine.definition").joinpath("process.schema.json").read_text("utf-8")
+    text = resources.files("procflow.definition").joinpath("process.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

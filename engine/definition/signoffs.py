@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine.definition.model import ProcessDefinition
-from engine.definition.regions import Found, state_path
-from engine.suggest import did_you_mean
+from ..suggest import did_you_mean
+from .model import ProcessDefinition
+from .regions import Found, state_path
 
 
 def signoff_problems(d: ProcessDefinition) -> Iterator[Found]:

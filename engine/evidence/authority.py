@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
-from engine.definition.model import ProcessDefinition
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.gates import CompiledTransition
+from ..definition.model import ProcessDefinition
+from ..runtime.compiled import CompiledProcess
+from ..runtime.gates import CompiledTransition
 
 
 @dataclass(frozen=True)

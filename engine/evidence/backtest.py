@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.clock import FixedClock
-from engine.deadlines import Obligation
-from engine.definition.model import ProcessDefinition
-from engine.errors import ProcflowError
-from engine.records import ROUND_KINDS, SYSTEM, Actor, Case, DocumentVersion, Event
-from engine.reports.review import version_figures as figures
-from engine.runtime.engine import Engine
-from engine.store.base import open_store
+from ..clock import FixedClock
+from ..deadlines import Obligation
+from ..definition.model import ProcessDefinition
+from ..errors import ProcflowError
+from ..records import ROUND_KINDS, SYSTEM, Actor, Case, DocumentVersion, Event
+from ..reports.review import version_figures as figures
+from ..runtime.engine import Engine
+from ..store.base import open_store
 
 MET, MISSED = ("met",), ("late", "missed", "overdue", "breach")
 

@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from engine.evidence.backtest import Backtest
-from engine.rendering import markdown_page
+from ..rendering import markdown_page
+from .backtest import Backtest
 
 
 def _at(value: datetime | None) -> str | None:

@@ -12,7 +12,7 @@ The pack holds, each as its own file listed with its SHA-256 and size in `manife
     checkpoint/signature.b64
     checkpoint/keys/N.json|.b64   the statements that handed signing from key to key before it
 
-`engine.evidence.bundle_check` and the standalone script in docs/ recompute all of it.
+`procflow.evidence.bundle_check` and the standalone script in docs/ recompute all of it.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError, StoreError
-from engine.evidence import calendar
-from engine.evidence.signing import durable
-from engine.records import Event
-from engine.runtime.engine import Engine
-from engine.store.records import event_to_dict
+from ..errors import InputError, StoreError
+from ..records import Event
+from ..runtime.engine import Engine
+from ..store.records import event_to_dict
+from . import calendar
+from .signing import durable
 
 FORMAT = "procflow-evidence/1"
 _STAMP = (1980, 1, 1, 0, 0, 0)  # fixed entry times: the same case gives the same bytes

@@ -21,14 +21,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from engine.audit import chain_problem
-from engine.canonical import digest
-from engine.evidence import calendar
-from engine.evidence.bundle import FORMAT
-from engine.evidence.keys import key_id
-from engine.evidence.signing import BadStatement, check_statement, successor
-from engine.records import Event
-from engine.store.records import event_from_dict
+from ..audit import chain_problem
+from ..canonical import digest
+from ..records import Event
+from ..store.records import event_from_dict
+from . import calendar
+from .bundle import FORMAT
+from .keys import key_id
+from .signing import BadStatement, check_statement, successor
 
 MAX_ENTRIES = 10_000
 MAX_ENTRY = 64 << 20  # bytes, uncompressed

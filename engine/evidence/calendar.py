@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.calendars import CalendarError, Declaration, WorkingCalendar, for_declaration, official, zone
-from engine.canonical import digest
-from engine.deadlines import obligations
-from engine.errors import InputError
-from engine.records import Actor
-from engine.runtime.engine import Engine
+from ..calendars import CalendarError, Declaration, WorkingCalendar, for_declaration, official, zone
+from ..canonical import digest
+from ..deadlines import obligations
+from ..errors import InputError
+from ..records import Actor
+from ..runtime.engine import Engine
 
 
 def source_version() -> str:

@@ -22,12 +22,12 @@ from typing import Any, Protocol, cast
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from engine import audit
-from engine.canonical import jcs
-from engine.errors import InputError, StoreError
-from engine.evidence.keys import key_id, parse_public, public_pem
-from engine.records import GENESIS, Event
-from engine.store.base import Store
+from .. import audit
+from ..canonical import jcs
+from ..errors import InputError, StoreError
+from ..records import GENESIS, Event
+from ..store.base import Store
+from .keys import key_id, parse_public, public_pem
 
 FORMAT = "procflow-signed-checkpoint/1"
 Heads = list[tuple[str, int, str | None]]

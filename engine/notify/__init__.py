@@ -6,12 +6,12 @@ comes through the `Recipients` Protocol (recipients.py): `DirectoryRecipients` (
 the team directory, `Contacts` from the notify configuration.
 """
 
-from engine.notify.channels import Channel, Envelope, channel_types, make_channel, register_channel
-from engine.notify.config import NotifyConfig, load_config
-from engine.notify.delivery import Backoff, Delivery, Outcome
-from engine.notify.directory import DirectoryRecipients
-from engine.notify.recipients import Contacts, Preferences, Recipient, Recipients
-from engine.notify.rules import Notifier
+from .channels import Channel, Envelope, channel_types, make_channel, register_channel
+from .config import NotifyConfig, load_config
+from .delivery import Backoff, Delivery, Outcome
+from .directory import DirectoryRecipients
+from .recipients import Contacts, Preferences, Recipient, Recipients
+from .rules import Notifier
 
 __all__ = [
     "Backoff",

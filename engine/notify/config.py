@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jsonschema import Draft202012Validator
 
-from engine.datafiles import read_data
-from engine.errors import InputError
-from engine.notify.channels import Channel, make_channel
-from engine.notify.delivery import Backoff
-from engine.notify.errors import NotifyConfigError
-from engine.notify.recipients import Contacts, Preferences, Recipient
+from ..datafiles import read_data
+from ..errors import InputError
+from .channels import Channel, make_channel
+from .delivery import Backoff
+from .errors import NotifyConfigError
+from .recipients import Contacts, Preferences, Recipient
 
 ENV = "PROCFLOW_NOTIFY"
 _CLOCK = "^([01][0-9]|2[0-3]):[0-5][0-9]$"

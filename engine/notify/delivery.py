@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from engine.errors import RenderError, StoreError
-from engine.notify.channels.base import Channel, Envelope
-from engine.notify.errors import DeliveryFailed
-from engine.notify.wording import Wording
-from engine.store.base import Store
-from engine.store.outbox import OutboxRow, OutboxStore
+from ..errors import RenderError, StoreError
+from ..store.base import Store
+from ..store.outbox import OutboxRow, OutboxStore
+from .channels.base import Channel, Envelope
+from .errors import DeliveryFailed
+from .wording import Wording
 
 DIGEST_SUBJECT = {"zh": "procflow：{n} 条通知", "en": "procflow: {n} messages"}
 

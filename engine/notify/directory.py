@@ -1,14 +1,14 @@
 """`Recipients` from the team directory: every person of it is a `Recipient`, told by the directory's grants.
 
 Who is asked, per event kind:
-* `reminded`, `escalated`: the person the case's work is assigned to (`engine.records.current_assignment`)
+* `reminded`, `escalated`: the person the case's work is assigned to (`procflow.records.current_assignment`)
   when the event notifies their role (or names no role); otherwise everyone who holds the notified role for
   the case's process at the event's instant — by a grant valid that day, or by covering for someone who does;
 * `assigned`, `claimed`, `reassigned`, `delegated`, `transferred`: the person the event's data names
   (`person`); work put in a role's queue (no person) is told to the role's holders, who may claim it;
 * `fired`: nobody — entering a state with an owner records an assignment, and that is what is told.
 Nobody is told of what they did themselves. A move is told to the case's followers who are active and may
-still see the case (`engine.people.visibility`).
+still see the case (`procflow.people.visibility`).
 
 The directory keeps no notification choices. A person's own settings (the web app's settings page, kept in the
 store: engine/people/settings.py) come first — their language, time zone and, when they chose any, their
@@ -22,18 +22,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
 
-from engine.definition.model import ProcessDefinition
-from engine.errors import UnknownPerson
-from engine.notify.config import preferences_from
-from engine.notify.recipients import Preferences, Recipient
-from engine.people import settings
-from engine.people.directory import Directory
-from engine.people.following import followers
-from engine.people.roles import held_roles
-from engine.people.visibility import may_see
-from engine.people_records import Person, Roster
-from engine.records import ASSIGNMENT_KINDS, Case, Event, current_assignment
-from engine.store.base import Store
+from ..definition.model import ProcessDefinition
+from ..errors import UnknownPerson
+from ..people import settings
+from ..people.directory import Directory
+from ..people.following import followers
+from ..people.roles import held_roles
+from ..people.visibility import may_see
+from ..people_records import Person, Roster
+from ..records import ASSIGNMENT_KINDS, Case, Event, current_assignment
+from ..store.base import Store
+from .config import preferences_from
+from .recipients import Preferences, Recipient
 
 ALERT_KINDS = ("reminded", "escalated")
 CHOICE_KEYS = ("channels", "digest", "quiet_hours")  # a person who set any of these chose how to be told

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.errors import InputError, ProcflowError
+from ..errors import InputError, ProcflowError
 
 
 class NotifyConfigError(InputError):

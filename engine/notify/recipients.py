@@ -1,6 +1,6 @@
 """Who hears of an event: the `Recipients` Protocol, and an implementation over a contacts file.
 
-The team directory backs `Recipients` for real (`engine.notify.directory.DirectoryRecipients`); for small
+The team directory backs `Recipients` for real (`procflow.notify.directory.DirectoryRecipients`); for small
 teams without one — and for tests — `Contacts` reads people from the notify configuration (see
 docs/notifications.md): each person with an email, chat handles, locale, time zone, the roles they hold and
 how they want to be told.
@@ -11,7 +11,7 @@ Who is asked, per event kind:
 * `assigned`, `claimed`, `reassigned`, …: the person the event's data names (`person`, `assignee` or `to`).
 
 A move of a case (`fired` into another state) is also told to the case's followers (`followers`): who they
-are is `engine.people.following`'s rule over the store's choices; each implementation says who of them it can
+are is `procflow.people.following`'s rule over the store's choices; each implementation says who of them it can
 reach (and, with a directory, who may still see the case).
 """
 
@@ -23,9 +23,9 @@ from datetime import time
 from types import MappingProxyType
 from typing import Protocol
 
-from engine.definition.model import ProcessDefinition
-from engine.people.following import followers
-from engine.records import Case, Event
+from ..definition.model import ProcessDefinition
+from ..people.following import followers
+from ..records import Case, Event
 
 NO_NAMES: Mapping[str, str] = MappingProxyType({})
 PERSON_KEYS = ("person", "assignee", "to")  # where an assignment event names its person

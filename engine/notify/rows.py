@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.errors import RenderError, StoreError
-from engine.notify.wording import Wording
-from engine.store.outbox import OutboxRow
+from ..errors import RenderError, StoreError
+from ..store.outbox import OutboxRow
+from .wording import Wording
 
 
 def row_view(row: OutboxRow, wording: Wording) -> dict[str, Any]:

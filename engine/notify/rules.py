@@ -1,6 +1,6 @@
 """The outbox rules: which messages an event causes — per person, per channel, when — as outbox rows.
 
-`Notifier` is the engine's `Outbox` (see `engine.runtime.outbox`): called before each commit, it returns the
+`Notifier` is the engine's `Outbox` (see `procflow.runtime.outbox`): called before each commit, it returns the
 rows to write in the same transaction. It chooses each person's template (their language) and fills the
 plain context now; rendering waits for delivery, so the event pays only for the choice.
 
@@ -15,13 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 
-from engine.calendars import WorkingCalendar
-from engine.definition.model import ProcessDefinition
-from engine.notify import schedule, wording
-from engine.notify.channels.base import Channel
-from engine.notify.recipients import Recipient, Recipients, is_move
-from engine.records import Case, Event
-from engine.store.outbox import OutboxMessage
+from ..calendars import WorkingCalendar
+from ..definition.model import ProcessDefinition
+from ..records import Case, Event
+from ..store.outbox import OutboxMessage
+from . import schedule, wording
+from .channels.base import Channel
+from .recipients import Recipient, Recipients, is_move
 
 
 def is_urgent(event: Event, definition: ProcessDefinition) -> bool:

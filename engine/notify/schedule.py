@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from engine.calendars import CalendarError, WorkingCalendar
-from engine.notify.recipients import Recipient
+from ..calendars import CalendarError, WorkingCalendar
+from .recipients import Recipient
 
 DAY_STARTS = time(9, 0)  # a message held over a non-working day goes out at this local time, or at quiet end
 MAX_DAYS = 400  # a calendar with no working day in a year is broken; stop looking

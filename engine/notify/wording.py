@@ -15,19 +15,19 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.definition.loader import from_bundle
-from engine.definition.model import Deadline, ProcessDefinition
-from engine.errors import RenderError
-from engine.notify.recipients import Recipient
-from engine.records import Case, Event, replay
-from engine.rendering import Renderer
-from engine.store.base import Store
-from engine.store.outbox import OutboxMessage
+from ..definition.loader import from_bundle
+from ..definition.model import Deadline, ProcessDefinition
+from ..errors import RenderError
+from ..records import Case, Event, replay
+from ..rendering import Renderer
+from ..store.base import Store
+from ..store.outbox import OutboxMessage
+from .recipients import Recipient
 
 log = logging.getLogger("procflow.notify")
 
 KINDS = ("reminder", "escalation", "assignment", "move")
-MOVE = "move"  # a case someone follows changed state: told to its followers (`engine.people.following`)
+MOVE = "move"  # a case someone follows changed state: told to its followers (`procflow.people.following`)
 DEFAULT_PREFIX = "procflow:"  # default templates live beside a definition's own, under this prefix
 EVENT_KINDS = {  # event kind → message kind
     "reminded": "reminder",
@@ -43,7 +43,7 @@ EVENT_KINDS = {  # event kind → message kind
 
 @cache
 def default_templates() -> Mapping[str, str]:
-    folder = resources.files("engine.notify") / "templates"
+    folder = resources.files("procflow.notify") / "templates"
     return {
         DEFAULT_PREFIX + item.name: item.read_text("utf-8") for item in folder.iterdir() if item.name.endswith(".j2")
     }

@@ -13,10 +13,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.errors import DirectoryRefused
-from engine.people.directory import Directory
-from engine.people.roles import held_roles
-from engine.people_records import (
+from ..errors import DirectoryRefused
+from ..people_records import (
     ADMIN_ROLE,
     DirectoryEvent,
     DirectoryKind,
@@ -26,6 +24,8 @@ from engine.people_records import (
     person_data,
     seal_directory,
 )
+from .directory import Directory
+from .roles import held_roles
 
 
 @dataclass(frozen=True)

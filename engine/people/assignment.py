@@ -15,11 +15,11 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from engine.definition.model import AssignmentRule, ProcessDefinition
-from engine.people.roles import day_of
-from engine.people_records import Roster
-from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event, EventKind, seal
-from engine.store.base import Store
+from ..definition.model import AssignmentRule, ProcessDefinition
+from ..people_records import Roster
+from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, EventKind, seal
+from ..store.base import Store
+from .roles import day_of
 
 
 @dataclass(frozen=True)

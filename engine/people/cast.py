@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from engine.people.admin import Draft, Team, add_person, grant
-from engine.people_records import ADMIN_ROLE, Person, Roster
-from engine.records import Actor
+from ..people_records import ADMIN_ROLE, Person, Roster
+from ..records import Actor
+from .admin import Draft, Team, add_person, grant
 
 CAST_ADMIN = "cast-admin"
 

@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from engine.errors import ConflictError, StoreError
-from engine.people_records import DirectoryEvent, Roster, directory_chain_problem
-from engine.store.base import Store
-from engine.suggest import did_you_mean
+from ..errors import ConflictError, StoreError
+from ..people_records import DirectoryEvent, Roster, directory_chain_problem
+from ..store.base import Store
+from ..suggest import did_you_mean
 
 
 class Directory(Protocol):

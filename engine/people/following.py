@@ -3,7 +3,7 @@ else who asked to; never someone who asked to stop.
 
 The store keeps only the explicit choices (`Store.following`: person → true or false); the defaults come from
 the case itself, so a case nobody touched costs nothing to keep. Seeing the case is the engine's visibility
-rule (`engine.people.visibility`): it is checked when someone asks to follow and again when a move is told,
+rule (`procflow.people.visibility`): it is checked when someone asks to follow and again when a move is told,
 so a person who lost sight of a case stops hearing of it.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine.records import SYSTEM, Case, current_assignment
+from ..records import SYSTEM, Case, current_assignment
 
 
 def by_default(case: Case) -> set[str]:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from engine.errors import RoleNotAllowed, RoleNotHeld, UnknownPerson
-from engine.people_records import Grant, Held, Person, Roster
-from engine.records import Actor
+from ..errors import RoleNotAllowed, RoleNotHeld, UnknownPerson
+from ..people_records import Grant, Held, Person, Roster
+from ..records import Actor
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ time zone, which the inbox, every web page and the notify worker read. Each key 
 leaves the directory's (or the notify configuration's) value in force.
 
 The notification choices are kept in the notify configuration's own words (`channels` per message kind, a
-`digest` hour per kind, `quiet_hours` as "22:00-07:00"), so `engine.notify` reads both the same way.
+`digest` hour per kind, `quiet_hours` as "22:00-07:00"), so `procflow.notify` reads both the same way.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jsonschema import Draft202012Validator
 
-from engine.errors import SettingsInvalid
-from engine.people_records import Person
-from engine.store.base import Store
+from ..errors import SettingsInvalid
+from ..people_records import Person
+from ..store.base import Store
 
 LOCALES = ("zh-CN", "en")
 MESSAGE_KINDS = ("reminder", "escalation", "assignment")  # the kinds the notify configuration knows

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.datafiles import read_data
-from engine.errors import InputError, RowProblem, TeamFileInvalid
-from engine.files import read_bounded
-from engine.people.admin import Draft, add_person, grant, substitute
-from engine.people_records import Roster, person_data, person_from
+from ..datafiles import read_data
+from ..errors import InputError, RowProblem, TeamFileInvalid
+from ..files import read_bounded
+from ..people_records import Roster, person_data, person_from
+from .admin import Draft, add_person, grant, substitute
 
 _CSV_COLUMNS = ("id", "name", "email", "locale", "timezone", "reports_to", "roles")
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.definition.model import ProcessDefinition
-from engine.people.roles import day_of, held_roles
-from engine.people_records import Roster
-from engine.records import Case, current_assignment
-from engine.store.board import BoardFilter, involved
+from ..definition.model import ProcessDefinition
+from ..people_records import Roster
+from ..records import Case, current_assignment
+from ..store.board import BoardFilter, involved
+from .roles import day_of, held_roles
 
 SCOPES = ("mine", "team", "all")  # the board's filters, narrowest first
 

@@ -13,16 +13,16 @@ from typing import Any
 
 from jinja2 import Environment
 
-from engine.audit import chain_problem
-from engine.i18n import Translator, instant, iso, translator
-from engine.narration import event_sentence
-from engine.presentation import describe_obligation, status_word
-from engine.records import SYSTEM, SYSTEM_ROLE, performs
-from engine.rendering import markdown_page
-from engine.runtime.engine import Engine
+from ..audit import chain_problem
+from ..i18n import Translator, instant, iso, translator
+from ..narration import event_sentence
+from ..presentation import describe_obligation, status_word
+from ..records import SYSTEM, SYSTEM_ROLE, performs
+from ..rendering import markdown_page
+from ..runtime.engine import Engine
 
 _TEMPLATE = Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True).from_string(
-    resources.files("engine.reports").joinpath("audit.md.j2").read_text("utf-8")
+    resources.files("procflow.reports").joinpath("audit.md.j2").read_text("utf-8")
 )
 
 

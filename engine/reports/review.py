@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine import calendars
-from engine.deadlines import obligations, visits
-from engine.definition.model import ProcessDefinition
-from engine.i18n import translator
-from engine.records import Case
-from engine.runtime.engine import Engine
+from .. import calendars
+from ..deadlines import obligations, visits
+from ..definition.model import ProcessDefinition
+from ..i18n import translator
+from ..records import Case
+from ..runtime.engine import Engine
 
 
 @dataclass(frozen=True)

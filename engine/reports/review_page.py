@@ -12,10 +12,10 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from engine.i18n import Translator, translator
+from ..i18n import Translator, translator
 
 _PAGE = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(
-    resources.files("engine.reports").joinpath("review.html.j2").read_text("utf-8")
+    resources.files("procflow.reports").joinpath("review.html.j2").read_text("utf-8")
 )
 
 

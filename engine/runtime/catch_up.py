@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from engine.errors import ConflictError
-from engine.records import Case, Event, apply
-from engine.runtime import policy
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.parts import EngineParts
+from ..errors import ConflictError
+from ..records import Case, Event, apply
+from . import policy
+from .compiled import CompiledProcess
+from .parts import EngineParts
 
 log = logging.getLogger("procflow.engine")
 TRIES = 3  # a case that keeps moving under us is left for its next submit

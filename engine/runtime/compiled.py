@@ -9,16 +9,16 @@ from typing import Any
 
 from jsonschema.protocols import Validator
 
-from engine import calendars, expressions
-from engine.calendars import WorkingCalendar
-from engine.definition.model import ComputedField, DocumentSpec, ProcessDefinition, Requirement
-from engine.documents import SchemaSet
-from engine.errors import ProcflowError
-from engine.expressions import Expression
-from engine.guards import needed_documents
-from engine.rendering import Renderer
-from engine.runtime.gates import CompiledTransition, gates
-from engine.runtime.machine import ProcessMachine
+from .. import calendars, expressions
+from ..calendars import WorkingCalendar
+from ..definition.model import ComputedField, DocumentSpec, ProcessDefinition, Requirement
+from ..documents import SchemaSet
+from ..errors import ProcflowError
+from ..expressions import Expression
+from ..guards import needed_documents
+from ..rendering import Renderer
+from .gates import CompiledTransition, gates
+from .machine import ProcessMachine
 
 
 @dataclass(frozen=True)

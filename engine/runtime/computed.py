@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.runtime.compiled import CompiledField
+from .compiled import CompiledField
 
 
 def compute(fields: tuple[CompiledField, ...], documents: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:

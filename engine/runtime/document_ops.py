@@ -7,14 +7,14 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-from engine.canonical import check_data, frozen_copy
-from engine.documents import field_errors
-from engine.errors import DocumentInvalid, UnknownName
-from engine.people.roles import Acting
-from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event, seal
-from engine.runtime import policy
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.computed import compute
+from ..canonical import check_data, frozen_copy
+from ..documents import field_errors
+from ..errors import DocumentInvalid, UnknownName
+from ..people.roles import Acting
+from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, seal
+from . import policy
+from .compiled import CompiledProcess
+from .computed import compute
 
 _SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
 

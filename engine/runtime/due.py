@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine import deadline_trail
-from engine.deadlines import Obligation, alerts
-from engine.records import Case, Event, with_trail
-from engine.runtime.compiled import CompiledProcess
-from engine.store.base import DueItem
+from .. import deadline_trail
+from ..deadlines import Obligation, alerts
+from ..records import Case, Event, with_trail
+from ..store.base import DueItem
+from .compiled import CompiledProcess
 
 
 def settled(

@@ -13,11 +13,11 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
-from engine.canonical import check_data, frozen_copy
-from engine.clock import Clock, SystemClock
-from engine.definition.loader import from_bundle, to_bundle
-from engine.definition.model import ProcessDefinition
-from engine.errors import (
+from ..canonical import check_data, frozen_copy
+from ..clock import Clock, SystemClock
+from ..definition.loader import from_bundle, to_bundle
+from ..definition.model import ProcessDefinition
+from ..errors import (
     CaseClosed,
     CaseExists,
     CaseNotFound,
@@ -25,11 +25,11 @@ from engine.errors import (
     ProcessNotFound,
     Refusal,
 )
-from engine.people import roles, visibility
-from engine.people.admin import Team
-from engine.people.directory import Directory, open_directory
-from engine.people.roles import Acting
-from engine.records import (
+from ..people import roles, visibility
+from ..people.admin import Team
+from ..people.directory import Directory, open_directory
+from ..people.roles import Acting
+from ..records import (
     SYSTEM,
     SYSTEM_ROLE,
     Actor,
@@ -39,22 +39,22 @@ from engine.records import (
     apply,
     seal,
 )
-from engine.render_context import render_context, render_footer
-from engine.runtime import policy, signing
-from engine.runtime.catch_up import CatchUp
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.document_ops import DocumentOps
-from engine.runtime.follow_ops import FollowOps
-from engine.runtime.hooks import Hooks
-from engine.runtime.listing import CaseFilter, Checks, listed
-from engine.runtime.moving_ops import MovingOps
-from engine.runtime.outbox import Outbox
-from engine.runtime.policy import Option
-from engine.runtime.signoff_ops import SignoffOps
-from engine.runtime.step import commit_step
-from engine.runtime.time_ops import TimeOps
-from engine.runtime.timekeeping import Timekeeper, lead_time_events
-from engine.store.base import CaseSummary, Store, open_store
+from ..render_context import render_context, render_footer
+from ..store.base import CaseSummary, Store, open_store
+from . import policy, signing
+from .catch_up import CatchUp
+from .compiled import CompiledProcess
+from .document_ops import DocumentOps
+from .follow_ops import FollowOps
+from .hooks import Hooks
+from .listing import CaseFilter, Checks, listed
+from .moving_ops import MovingOps
+from .outbox import Outbox
+from .policy import Option
+from .signoff_ops import SignoffOps
+from .step import commit_step
+from .time_ops import TimeOps
+from .timekeeping import Timekeeper, lead_time_events
 
 RenderFormat = Literal["markdown", "html"]
 _SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
@@ -91,7 +91,7 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
         outbox: Outbox | None = None,
         directory: Directory | str = "store",
     ) -> None:
-        """`outbox`: who hears of events (engine.notify; None: nobody). `directory`: where people and their
+        """`outbox`: who hears of events (procflow.notify; None: nobody). `directory`: where people and their
         grants come from — the store's own (default), a name given to `register_directory`, or a `Directory`.
         There is no mode without one: every actor is a person."""
         self.store: Store = store if store is not None else open_store("memory:")
@@ -323,7 +323,7 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
 
     def publish(self, process_id: str, document: str, data: Any, actor: Actor) -> DocumentVersion:
         """Store a new version of a shared document (seen by every case of the process); open cases whose
-        computed documents waited for it get them now (`engine.runtime.catch_up`)."""
+        computed documents waited for it get them now (`procflow.runtime.catch_up`)."""
         compiled = self._compile(self._latest(process_id))
         spec = self._spec(compiled, document)
         if not spec.shared:

@@ -8,10 +8,10 @@ never reveals a case; to anyone else the case is not found.
 
 from __future__ import annotations
 
-from engine.people import following
-from engine.people.roles import active_person
-from engine.records import Case
-from engine.runtime.parts import EngineParts
+from ..people import following
+from ..people.roles import active_person
+from ..records import Case
+from .parts import EngineParts
 
 
 class FollowOps(EngineParts):
@@ -27,7 +27,7 @@ class FollowOps(EngineParts):
         return self._choose(case, person, False)
 
     def followers(self, case: Case | str, *, viewer: str | None = None) -> list[str]:
-        """Who hears of the case's moves, by id (`engine.people.following`); for a `viewer`, only a case they see."""
+        """Who hears of the case's moves, by id (`procflow.people.following`); for a `viewer`, only a case they see."""
         current = self.get(case if isinstance(case, str) else case.id, viewer=viewer)
         return following.followers(current, self.store.following(current.id))
 

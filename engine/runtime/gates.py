@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from engine.calendars import WorkingCalendar
-from engine.definition.model import ProcessDefinition, Requirement, Transition
-from engine.errors import (
+from ..calendars import WorkingCalendar
+from ..definition.model import ProcessDefinition, Requirement, Transition
+from ..errors import (
     DocumentsMissing,
     DutiesNotSeparated,
     ExpressionError,
@@ -25,11 +25,11 @@ from engine.errors import (
     RoleNotAllowed,
     SignoffRefused,
 )
-from engine.expressions import CALENDAR_KEY, Expression
-from engine.guards import InstantView, explain
-from engine.records import SYSTEM_ROLE, Actor, Case, DocumentVersion
-from engine.runtime.machine import Cursor, Gate
-from engine.runtime.signoff import current_round
+from ..expressions import CALENDAR_KEY, Expression
+from ..guards import InstantView, explain
+from ..records import SYSTEM_ROLE, Actor, Case, DocumentVersion
+from .machine import Cursor, Gate
+from .signoff import current_round
 
 Shared = Mapping[str, tuple[DocumentVersion, ...]]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import get_args
 
-from engine.records import Case, Event, EventKind
+from ..records import Case, Event, EventKind
 
 Hook = Callable[[Event, Case], None]
 KINDS = (*get_args(EventKind), "*")

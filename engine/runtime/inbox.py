@@ -14,18 +14,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.deadlines import Obligation
-from engine.definition.model import ProcessDefinition
-from engine.people import settings
-from engine.people.directory import Directory
-from engine.people.roles import active_person, day_of
-from engine.people_records import Roster, WorkItem
-from engine.records import Actor, Case
-from engine.runtime import policy
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.signoff import current_round
-from engine.store.base import Store
-from engine.store.work import urgency
+from ..deadlines import Obligation
+from ..definition.model import ProcessDefinition
+from ..people import settings
+from ..people.directory import Directory
+from ..people.roles import active_person, day_of
+from ..people_records import Roster, WorkItem
+from ..records import Actor, Case
+from ..store.base import Store
+from ..store.work import urgency
+from . import policy
+from .compiled import CompiledProcess
+from .signoff import current_round
 
 
 @dataclass(frozen=True)

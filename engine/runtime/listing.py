@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.definition.model import ProcessDefinition
-from engine.errors import Refusal
-from engine.records import Case
-from engine.store.base import CaseSummary, Store
+from ..definition.model import ProcessDefinition
+from ..errors import Refusal
+from ..records import Case
+from ..store.base import CaseSummary, Store
 
 PAGE = 500  # rows per query when the caller pages through everything
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from transitions import MachineError
 
-from engine.definition.model import ProcessDefinition, State, Transition
+from ..definition.model import ProcessDefinition, State, Transition
 
 SEPARATOR = "."  # state ids never contain it (ids are [a-z0-9_])
 

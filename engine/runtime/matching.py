@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from engine.canonical import canonical_json
-from engine.definition.model import ProcessDefinition
-from engine.definition.values import FieldRef
-from engine.records import Case, Event
-from engine.store.base import Store
-from engine.store.matches import MatchKey
+from ..canonical import canonical_json
+from ..definition.model import ProcessDefinition
+from ..definition.values import FieldRef
+from ..records import Case, Event
+from ..store.base import Store
+from ..store.matches import MatchKey
 
 _SCALARS = (str, int, float, bool)
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from engine.canonical import check_data
-from engine.errors import CaseNotFound, Refusal
-from engine.records import Actor, Case, Event, apply, seal
-from engine.runtime import matching, transfer
-from engine.runtime.due import settled
-from engine.runtime.parts import EngineParts
+from ..canonical import check_data
+from ..errors import CaseNotFound, Refusal
+from ..records import Actor, Case, Event, apply, seal
+from . import matching, transfer
+from .due import settled
+from .parts import EngineParts
 
 
 class MovingOps(EngineParts):

@@ -1,4 +1,4 @@
-"""Where the engine asks who must hear of its events: an `Outbox` plugged in by a higher layer (`engine.notify`).
+"""Where the engine asks who must hear of its events: an `Outbox` plugged in by a higher layer (`procflow.notify`).
 
 The engine does not know people or channels. It hands each batch of events, before commit, to the outbox
 (if one is plugged in) and commits the messages it returns in the same store transaction as the events:
@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from engine.calendars import WorkingCalendar
-from engine.definition.model import ProcessDefinition
-from engine.records import Case, Event
-from engine.runtime.matching import match_keys
-from engine.store.base import DueItem, Store
-from engine.store.outbox import OutboxMessage
+from ..calendars import WorkingCalendar
+from ..definition.model import ProcessDefinition
+from ..records import Case, Event
+from ..store.base import DueItem, Store
+from ..store.outbox import OutboxMessage
+from .matching import match_keys
 
 
 class Outbox(Protocol):

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine.clock import Clock
-from engine.definition.model import ProcessDefinition
-from engine.people.directory import Directory
-from engine.people.roles import Acting
-from engine.records import Actor, Case, Event
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.hooks import Hooks
-from engine.runtime.timekeeping import Timekeeper
-from engine.store.base import Store
+from ..clock import Clock
+from ..definition.model import ProcessDefinition
+from ..people.directory import Directory
+from ..people.roles import Acting
+from ..records import Actor, Case, Event
+from ..store.base import Store
+from .compiled import CompiledProcess
+from .hooks import Hooks
+from .timekeeping import Timekeeper
 
 
 class EngineParts:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from engine.errors import DirectoryRefused, Refusal, RoleNotHeld
-from engine.people import assignment
-from engine.people.assignment import Choice
-from engine.people.roles import held_roles, resolve
-from engine.people_records import ADMIN_ROLE
-from engine.records import Actor, Assignment, Case, Event, EventKind, apply, current_assignment
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.parts import EngineParts
+from ..errors import DirectoryRefused, Refusal, RoleNotHeld
+from ..people import assignment
+from ..people.assignment import Choice
+from ..people.roles import held_roles, resolve
+from ..people_records import ADMIN_ROLE
+from ..records import Actor, Assignment, Case, Event, EventKind, apply, current_assignment
+from .compiled import CompiledProcess
+from .parts import EngineParts
 
 
 class PeopleOps(EngineParts):
@@ -126,7 +126,7 @@ class PeopleOps(EngineParts):
     def leave(self, person: str, by: Actor) -> list[tuple[str, str | None]]:
         """A person leaves the team: recorded in the directory, then each open case of theirs reassigned by the
         process's rules (each an event). Returns (case id, new holder or None for the queue)."""
-        from engine.people.admin import Draft, Team
+        from ..people.admin import Draft, Team
 
         now = self.clock.now()
         Team(self.directory).change(by.user, [Draft("left", {"person": person, "on": now.date().isoformat()})], now)

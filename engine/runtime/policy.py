@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from engine.errors import DocumentsMissing, ExpressionError, GuardFailed, Refusal, TriggerNotAvailable, UnknownName
-from engine.records import Actor, Case, Event, seal
-from engine.runtime import gates
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.gates import Attempt, CompiledTransition, Shared, check_separation, guard_context, latest_data
-from engine.runtime.machine import Configuration, NotAvailable
+from ..errors import DocumentsMissing, ExpressionError, GuardFailed, Refusal, TriggerNotAvailable, UnknownName
+from ..records import Actor, Case, Event, seal
+from . import gates
+from .compiled import CompiledProcess
+from .gates import Attempt, CompiledTransition, Shared, check_separation, guard_context, latest_data
+from .machine import Configuration, NotAvailable
 
 __all__ = [
     "Option",

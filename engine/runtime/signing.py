@@ -11,13 +11,13 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
-from engine.definition.values import VERDICTS
-from engine.errors import Refusal, SignoffRefused
-from engine.records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event, apply, seal
-from engine.runtime import policy
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.policy import Option, Shared
-from engine.runtime.signoff import Round, check_change, check_sign, current_round
+from ..definition.values import VERDICTS
+from ..errors import Refusal, SignoffRefused
+from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event, apply, seal
+from . import policy
+from .compiled import CompiledProcess
+from .policy import Option, Shared
+from .signoff import Round, check_change, check_sign, current_round
 
 __all__ = ["Round", "change", "options", "round_here", "sign"]
 _SYSTEM = Actor(SYSTEM, SYSTEM_ROLE)

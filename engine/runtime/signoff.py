@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from engine.definition.model import ProcessDefinition, Signoff
-from engine.definition.values import VERDICTS
-from engine.errors import AlreadySigned, RoundClosed, SignoffRefused
-from engine.records import ROUND_KINDS, Actor, Case, Event
+from ..definition.model import ProcessDefinition, Signoff
+from ..definition.values import VERDICTS
+from ..errors import AlreadySigned, RoundClosed, SignoffRefused
+from ..records import ROUND_KINDS, Actor, Case, Event
 
 Outcome = Literal["open", "approved", "rejected"]
 

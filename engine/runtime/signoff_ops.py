@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from engine.errors import CaseClosed, Refusal
-from engine.records import Actor, Case, Event, apply
-from engine.runtime import policy, signing
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.people_ops import PeopleOps
+from ..errors import CaseClosed, Refusal
+from ..records import Actor, Case, Event, apply
+from . import policy, signing
+from .compiled import CompiledProcess
+from .people_ops import PeopleOps
 
 
 class SignoffOps(PeopleOps):

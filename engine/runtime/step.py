@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine.records import Case, Event
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.due import settled
-from engine.runtime.outbox import Outbox, commit
-from engine.store.base import Store
+from ..records import Case, Event
+from ..store.base import Store
+from .compiled import CompiledProcess
+from .due import settled
+from .outbox import Outbox, commit
 
 
 def commit_step(

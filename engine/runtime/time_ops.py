@@ -8,14 +8,14 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from engine import calendars
-from engine.canonical import frozen_copy
-from engine.deadlines import Obligation, obligations
-from engine.records import NOTE_KINDS, Actor, Case, Event, EventKind, apply, seal
-from engine.runtime.inbox import InboxEntry
-from engine.runtime.inbox import inbox as build_inbox
-from engine.runtime.parts import EngineParts
-from engine.runtime.timekeeping import Overdue
+from .. import calendars
+from ..canonical import frozen_copy
+from ..deadlines import Obligation, obligations
+from ..records import NOTE_KINDS, Actor, Case, Event, EventKind, apply, seal
+from .inbox import InboxEntry
+from .inbox import inbox as build_inbox
+from .parts import EngineParts
+from .timekeeping import Overdue
 
 
 class TimeOps(EngineParts):

@@ -1,8 +1,8 @@
 """The engine's side of deadlines: lead-time rules at submit, the store's due index, overdue, reminders, escalations.
 
-Deadline *status* is a pure function of the history (`engine.deadlines`); this
+Deadline *status* is a pure function of the history (`procflow.deadlines`); this
 module turns it into actions. Each commit keeps the case's deadline trail
-(`engine.deadline_trail`) from the events at hand and puts its open obligations
+(`procflow.deadline_trail`) from the events at hand and puts its open obligations
 into the store's due index, so neither a step nor finding due work reads a
 history or scans every case. `tick` records each reminder and escalation once,
 as an event in the case history, and runs the hooks after commit.
@@ -16,16 +16,16 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from engine import deadline_trail, deadlines
-from engine.deadlines import Obligation, parse_instant
-from engine.errors import ConflictError, Refusal
-from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event, apply, seal
-from engine.runtime.compiled import CompiledProcess
-from engine.runtime.due import late, open_obligations, trailed
-from engine.runtime.hooks import Hooks
-from engine.runtime.outbox import Outbox
-from engine.runtime.step import commit_step
-from engine.store.base import Store
+from .. import deadline_trail, deadlines
+from ..deadlines import Obligation, parse_instant
+from ..errors import ConflictError, Refusal
+from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, apply, seal
+from ..store.base import Store
+from .compiled import CompiledProcess
+from .due import late, open_obligations, trailed
+from .hooks import Hooks
+from .outbox import Outbox
+from .step import commit_step
 
 
 class LeadTimeViolation(Refusal):

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.definition.loader import from_bundle
-from engine.definition.model import ProcessDefinition
-from engine.errors import InputError, Refusal
-from engine.records import Case, replay
-from engine.store.base import Store
-from engine.store.records import event_from_dict, event_to_dict, version_from_dict, version_to_dict
+from ..definition.loader import from_bundle
+from ..definition.model import ProcessDefinition
+from ..errors import InputError, Refusal
+from ..records import Case, replay
+from ..store.base import Store
+from ..store.records import event_from_dict, event_to_dict, version_from_dict, version_to_dict
 
 EXPORT_FORMAT = 1
 

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from engine.server.problems import ApiProblem
-from engine.server.settings import ServerSettings
-from engine.store.access import TokenRecord
-from engine.store.base import Store
+from ..store.access import TokenRecord
+from ..store.base import Store
+from .problems import ApiProblem
+from .settings import ServerSettings
 
 SCOPES = ("read", "write", "admin")
 SESSION_COOKIE = "procflow_session"

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.definition.model import ProcessDefinition
-from engine.errors import ProcflowError
-from engine.records import Actor, Case
+from ..definition.model import ProcessDefinition
+from ..errors import ProcflowError
+from ..records import Actor, Case
 
 if TYPE_CHECKING:
-    from engine.runtime.engine import Engine
+    from ..runtime.engine import Engine
 
 
 def actor_for(person: str, definition: ProcessDefinition, requested_role: str | None) -> Actor:
@@ -45,7 +45,7 @@ def may_see(engine: Engine, person: str, case: Case) -> bool:
 def roles_held(engine: Engine, person: str, definition: ProcessDefinition) -> list[str]:
     """The roles of `definition` that `person` holds now (grants and covers), in the process's order; none for a
     person the directory does not know (the engine refuses them when they act)."""
-    from engine.people.roles import held_roles
+    from ..people.roles import held_roles
 
     try:
         held = {h.role for h in held_roles(engine.directory.roster(), person, definition.id, engine.clock.now())}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from engine.server import attachments
-from engine.server.endpoint import Call, Endpoint, json_response
-from engine.server.problems import ApiProblem
+from . import attachments
+from .endpoint import Call, Endpoint, json_response
+from .problems import ApiProblem
 
 
 def upload(call: Call) -> Response:

@@ -10,13 +10,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from engine.runtime.engine import Engine
-from engine.server import accounts, csrf
-from engine.server.accounts import SCOPES, Principal
-from engine.server.endpoint import Call, Endpoint, json_response, page
-from engine.server.problems import ApiProblem
-from engine.server.settings import ServerSettings
-from engine.store.access import TokenRecord
+from ..runtime.engine import Engine
+from ..store.access import TokenRecord
+from . import accounts, csrf
+from .accounts import SCOPES, Principal
+from .endpoint import Call, Endpoint, json_response, page
+from .problems import ApiProblem
+from .settings import ServerSettings
 
 SESSION_COOKIE = accounts.SESSION_COOKIE
 

@@ -11,14 +11,14 @@ from typing import Any
 
 from starlette.responses import Response
 
-from engine.errors import ConflictError
-from engine.narration import describe_event
-from engine.presentation import case_row, describe_case, describe_obligation, zone_of
-from engine.records import Actor, Case, Event
-from engine.runtime.timekeeping import Overdue
-from engine.server import acting, attachments
-from engine.server.endpoint import Call, Endpoint, check_if_match, etag, json_response, page
-from engine.server.problems import ApiProblem
+from ..errors import ConflictError
+from ..narration import describe_event
+from ..presentation import case_row, describe_case, describe_obligation, zone_of
+from ..records import Actor, Case, Event
+from ..runtime.timekeeping import Overdue
+from . import acting, attachments
+from .endpoint import Call, Endpoint, check_if_match, etag, json_response, page
+from .problems import ApiProblem
 
 ROLE = {
     "type": "string",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from engine.server.endpoint import Call, Endpoint, json_response
+from .endpoint import Call, Endpoint, json_response
 
 
 def _answer(call: Call, case_id: str, followers: list[str]) -> Response:

@@ -2,7 +2,7 @@
 dead ones again, set some aside — what `procflow outbox list / retry / discard` does, for an operator.
 
 Admin scope only: a message shows who is told what about which case, across every case. Rows are shown as the
-CLI shows them (`engine.notify.rows`); pages follow the store's own order with the last key as the cursor, so a
+CLI shows them (`procflow.notify.rows`); pages follow the store's own order with the last key as the cursor, so a
 page of a long outbox costs a page.
 """
 
@@ -13,14 +13,14 @@ from typing import Any
 
 from starlette.responses import Response
 
-from engine.notify.delivery import outbox_of
-from engine.notify.rows import row_view
-from engine.notify.wording import stored_wording
-from engine.server.endpoint import Call, Endpoint, cursor_after, cursor_for, json_response, page_limit
-from engine.server.problems import ApiProblem
-from engine.store.outbox import STATUSES
+from ..notify.delivery import outbox_of
+from ..notify.rows import row_view
+from ..notify.wording import stored_wording
+from ..store.outbox import STATUSES
+from .endpoint import Call, Endpoint, cursor_after, cursor_for, json_response, page_limit
+from .problems import ApiProblem
 
-KEY = re.compile("[0-9a-f]{32}")  # a message key (`engine.store.outbox.message_key`): a cursor names one
+KEY = re.compile("[0-9a-f]{32}")  # a message key (`procflow.store.outbox.message_key`): a cursor names one
 MAX_KEYS = 1000  # keys (or their start) one retry or discard may name
 
 

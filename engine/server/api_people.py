@@ -14,10 +14,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from engine.runtime.inbox import InboxEntry
-from engine.server.api_cases import ROLE, case_actor, written
-from engine.server.endpoint import Call, Endpoint, cursor_after, cursor_for, json_response, page_limit
-from engine.server.problems import ApiProblem
+from ..runtime.inbox import InboxEntry
+from .api_cases import ROLE, case_actor, written
+from .endpoint import Call, Endpoint, cursor_after, cursor_for, json_response, page_limit
+from .problems import ApiProblem
 
 
 def _entry_key(entry: InboxEntry) -> str:

@@ -8,14 +8,14 @@ from typing import Any
 
 from starlette.responses import Response
 
-from engine import audit as proof
-from engine import diff as differ
-from engine.definition.model import ProcessDefinition
-from engine.presentation import zone_of
-from engine.reports import case_audit, review
-from engine.server import acting
-from engine.server.endpoint import Call, Endpoint, json_response, page
-from engine.server.problems import ApiProblem
+from .. import audit as proof
+from .. import diff as differ
+from ..definition.model import ProcessDefinition
+from ..presentation import zone_of
+from ..reports import case_audit, review
+from . import acting
+from .endpoint import Call, Endpoint, json_response, page
+from .problems import ApiProblem
 
 
 def _processes(call: Call) -> list[str]:

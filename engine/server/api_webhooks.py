@@ -8,13 +8,13 @@ from typing import Any
 
 from starlette.responses import Response
 
-from engine.definition.model import InboundEvent, Integration, ProcessDefinition
-from engine.errors import UnknownName
-from engine.records import Case
-from engine.runtime.matching import matching_cases
-from engine.server import acting, integrations
-from engine.server.endpoint import Call, Endpoint, idempotent, json_response
-from engine.server.problems import ApiProblem
+from ..definition.model import InboundEvent, Integration, ProcessDefinition
+from ..errors import UnknownName
+from ..records import Case
+from ..runtime.matching import matching_cases
+from . import acting, integrations
+from .endpoint import Call, Endpoint, idempotent, json_response
+from .problems import ApiProblem
 
 
 def _declaring(call: Call, name: str, event: str) -> tuple[ProcessDefinition, Integration, InboundEvent]:

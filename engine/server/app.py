@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine.errors import ProcflowError
-from engine.runtime.engine import Engine
-from engine.server import (
+from ..errors import ProcflowError
+from ..runtime.engine import Engine
+from . import (
     api_attachments,
     api_auth,
     api_cases,
@@ -31,11 +31,11 @@ from engine.server import (
     openapi,
     web,
 )
-from engine.server.attachments import open_backend
-from engine.server.endpoint import Context, Endpoint, asgi, json_response
-from engine.server.logs import AccessLog
-from engine.server.problems import ApiProblem, internal_problem, problem_response
-from engine.server.settings import ServerSettings
+from .attachments import open_backend
+from .endpoint import Context, Endpoint, asgi, json_response
+from .logs import AccessLog
+from .problems import ApiProblem, internal_problem, problem_response
+from .settings import ServerSettings
 
 LOG = logging.getLogger("procflow.server")
 VERSION = "1"

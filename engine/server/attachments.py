@@ -21,12 +21,12 @@ from typing import Any, Protocol
 
 import filetype
 
-from engine.definition.model import DocumentSpec
-from engine.records import Case
-from engine.server.problems import ApiProblem
-from engine.store.access import AttachmentRecord
-from engine.store.base import Store
-from engine.suggest import did_you_mean
+from ..definition.model import DocumentSpec
+from ..records import Case
+from ..store.access import AttachmentRecord
+from ..store.base import Store
+from ..suggest import did_you_mean
+from .problems import ApiProblem
 
 REFERENCE = re.compile(r"^sha256:([0-9a-f]{64})$")
 DEFAULT_MAX = 10 << 20

@@ -10,8 +10,8 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-from engine.server.problems import ApiProblem
-from engine.server.settings import ServerSettings
+from .problems import ApiProblem
+from .settings import ServerSettings
 
 
 async def read_body(request: Request, limit: int, timeout: float) -> bytes:

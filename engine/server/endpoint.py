@@ -21,16 +21,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from engine.errors import ProcflowError
-from engine.records import Case
-from engine.runtime.engine import Engine
-from engine.server import acting, csrf
-from engine.server.accounts import SESSION_COOKIE, Principal
-from engine.server.attachments import AttachmentBackend
-from engine.server.bodies import parse_json, read_body
-from engine.server.problems import ApiProblem, internal_problem, problem_response
-from engine.server.settings import ServerSettings
-from engine.store.access import IdempotencyRecord
+from ..errors import ProcflowError
+from ..records import Case
+from ..runtime.engine import Engine
+from ..store.access import IdempotencyRecord
+from . import acting, csrf
+from .accounts import SESSION_COOKIE, Principal
+from .attachments import AttachmentBackend
+from .bodies import parse_json, read_body
+from .problems import ApiProblem, internal_problem, problem_response
+from .settings import ServerSettings
 
 LOG = logging.getLogger("procflow.server")
 JSON_TYPE = "application/json"

@@ -27,16 +27,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from engine.people.admin import Draft, add_person, grant
-from engine.people_records import Person
-from engine.server.acting import integration_person
-from engine.server.problems import ApiProblem
-from engine.server.settings import ServerSettings
-from engine.store.access import IntegrationRecord
-from engine.store.base import Store
+from ..people.admin import Draft, add_person, grant
+from ..people_records import Person
+from ..store.access import IntegrationRecord
+from ..store.base import Store
+from .acting import integration_person
+from .problems import ApiProblem
+from .settings import ServerSettings
 
 if TYPE_CHECKING:
-    from engine.runtime.engine import Engine
+    from ..runtime.engine import Engine
 
 SIGNATURE_HEADER = "procflow-signature"
 TIMESTAMP_HEADER = "procflow-timestamp"

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from engine.server.endpoint import Endpoint
-from engine.server.problems import PROBLEM_TYPE
+from .endpoint import Endpoint
+from .problems import PROBLEM_TYPE
 
 _PROBLEM = {
     "type": "object",

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from engine.errors import (
+from ..errors import (
     CaseNotFound,
     ConflictError,
     DefinitionError,

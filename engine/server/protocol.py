@@ -17,8 +17,8 @@ import json
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from engine.server.problems import PROBLEM_TYPE, TYPE_BASE
-from engine.server.settings import ServerSettings
+from .problems import PROBLEM_TYPE, TYPE_BASE
+from .settings import ServerSettings
 
 _PROBLEM = json.dumps(
     {

@@ -4,16 +4,16 @@ The PostgreSQL store is imported only when a `postgresql://` URL is opened: psyc
 (`procflow[postgres]`), and importing it would slow every command down.
 """
 
-from engine.errors import StoreError
-from engine.store import memory, sqlite  # noqa: F401 - registers the store kinds
-from engine.store.base import Checkpoint, DueItem, Head, Store, WorkerBeat, open_store, register_store
+from ..errors import StoreError
+from . import memory, sqlite  # noqa: F401 - registers the store kinds
+from .base import Checkpoint, DueItem, Head, Store, WorkerBeat, open_store, register_store
 
 POSTGRES_EXTRA = "pip install 'procflow[postgres]'"
 
 
 def _open_postgres(url: str) -> Store:
     try:
-        from engine.store import postgres
+        from . import postgres
     except ImportError as exc:
         raise StoreError(
             f"a PostgreSQL store needs psycopg, which is not installed ({exc.name or exc}); install the postgres "

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from engine.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
+from .access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
 
 
 class MemoryAccess:

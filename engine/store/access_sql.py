@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
-from engine.store.records import utc
+from .access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
+from .records import utc
 
 if TYPE_CHECKING:
-    from engine.store.sql import Tx
+    from .sql import Tx
 
 V7 = [  # the HTTP server: accounts, login failures, API tokens, integrations, idempotency keys, attachments
     "CREATE TABLE accounts (person TEXT PRIMARY KEY, password_hash TEXT NOT NULL, updated_at TEXT NOT NULL)",

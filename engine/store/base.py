@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from engine.canonical import digest
-from engine.errors import StoreError
-from engine.people_records import DirectoryEvent, WorkItem
-from engine.records import Case, DocumentVersion, Event
-from engine.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
-from engine.store.board import BoardColumn, BoardFilter
-from engine.store.matches import MatchKey
-from engine.store.outbox import OutboxMessage
-from engine.suggest import did_you_mean
+from ..canonical import digest
+from ..errors import StoreError
+from ..people_records import DirectoryEvent, WorkItem
+from ..records import Case, DocumentVersion, Event
+from ..suggest import did_you_mean
+from .access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
+from .board import BoardColumn, BoardFilter
+from .matches import MatchKey
+from .outbox import OutboxMessage
 
 DEFAULT_URL = "sqlite:///procflow.db"
 
@@ -66,9 +66,9 @@ class Checkpoint(NamedTuple):
     """A seal over every case's head at one moment, chained to the previous checkpoint by `prev`."""
 
     number: int
-    at: str  # fixed-width UTC text (`engine.store.records.utc`), exactly as sealed
+    at: str  # fixed-width UTC text (`procflow.store.records.utc`), exactly as sealed
     cases: int
-    root: str  # `engine.audit.heads_root` of the heads it recorded
+    root: str  # `procflow.audit.heads_root` of the heads it recorded
     prev: str  # the previous checkpoint's hash (NO_CHECKPOINT for the first)
     hash: str  # `checkpoint_seal` of the fields above
 
@@ -181,7 +181,7 @@ class Store(Protocol):
         ...
 
     def raw_event_rows(self) -> list[Sequence[Any]]:
-        """Every stored event of every case as its row (`engine.store.records.EVENT_FIELDS` order, `data` as the
+        """Every stored event of every case as its row (`procflow.store.records.EVENT_FIELDS` order, `data` as the
         JSON text kept), by case id and seq, in one read: `verify` hashes each as stored."""
         ...
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.records import Case, current_assignment
+from ..records import Case, current_assignment
 
 BOARD_PAGE = 20  # cards per column a board shows before "more"
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.records import ASSIGNMENT_KINDS
-from engine.store.board import BoardCard, BoardColumn, BoardFilter, no_column
+from ..records import ASSIGNMENT_KINDS
+from .board import BoardCard, BoardColumn, BoardFilter, no_column
 
 
 def _marks(values: Sequence[Any]) -> str:

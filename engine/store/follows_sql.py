@@ -1,7 +1,7 @@
 """The SQL stores' record of who chose to follow a case, or to stop following it: one row per (case, person).
 
 A mixin of `SQLStore`, like the outbox and people tables. The row keeps the latest choice only (`following`
-true or false), because that is all the rules ask (`engine.people.following`): the starter and the assignee
+true or false), because that is all the rules ask (`procflow.people.following`): the starter and the assignee
 follow by default, so an explicit "no" has to be kept as well as a "yes".
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.errors import CaseNotFound
-from engine.store.records import utc
+from ..errors import CaseNotFound
+from .records import utc
 
 MIGRATION = [  # who follows a case (or chose not to): read by the notifier at each move, by case id
     """CREATE TABLE follows (

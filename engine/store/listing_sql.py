@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.errors import CaseNotFound
-from engine.store.base import CaseSummary
-from engine.store.records import utc
+from ..errors import CaseNotFound
+from .base import CaseSummary
+from .records import utc
 
 MIGRATION = [  # lists ordered by creation, per process and per state, paged by (created_at, id)
     "CREATE INDEX cases_by_created ON cases (created_at, id)",

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from engine.store.sql import Tx
+    from .sql import Tx
 
 _PENDING = "match_keys_backfill"
 

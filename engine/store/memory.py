@@ -12,11 +12,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.errors import CaseNotFound, ConflictError, StoreError
-from engine.people_records import DirectoryEvent, WorkItem
-from engine.records import Case, DocumentVersion, Event
-from engine.store.access_memory import MemoryAccess
-from engine.store.base import (
+from ..errors import CaseNotFound, ConflictError, StoreError
+from ..people_records import DirectoryEvent, WorkItem
+from ..records import Case, DocumentVersion, Event
+from .access_memory import MemoryAccess
+from .base import (
     NO_CHECKPOINT,
     CaseSummary,
     Checkpoint,
@@ -26,12 +26,12 @@ from engine.store.base import (
     checkpoint_seal,
     register_store,
 )
-from engine.store.board import BoardColumn, BoardFilter, column_of
-from engine.store.matches import MatchKey, MemoryMatches
-from engine.store.memory_outbox import MemoryOutbox
-from engine.store.outbox import OutboxMessage
-from engine.store.records import event_row, utc
-from engine.store.work import rotations, urgency, work_item
+from .board import BoardColumn, BoardFilter, column_of
+from .matches import MatchKey, MemoryMatches
+from .memory_outbox import MemoryOutbox
+from .outbox import OutboxMessage
+from .records import event_row, utc
+from .work import rotations, urgency, work_item
 
 
 class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):

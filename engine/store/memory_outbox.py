@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine.store.outbox import OutboxMessage, OutboxRow, Status, keys_matching
+from .outbox import OutboxMessage, OutboxRow, Status, keys_matching
 
 
 class MemoryOutbox:

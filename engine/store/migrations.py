@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from engine.store.access_sql import SETTINGS, V7
-from engine.store.follows_sql import MIGRATION as _FOLLOWS
-from engine.store.listing_sql import MIGRATION as _LISTING
-from engine.store.matches import MIGRATION as _MATCH_KEYS
-from engine.store.snapshots import backfill
-from engine.store.sql_outbox import MIGRATION as _V8
+from .access_sql import SETTINGS, V7
+from .follows_sql import MIGRATION as _FOLLOWS
+from .listing_sql import MIGRATION as _LISTING
+from .matches import MIGRATION as _MATCH_KEYS
+from .snapshots import backfill
+from .sql_outbox import MIGRATION as _V8
 
 Step = str | Callable[[Any], None]
 

@@ -2,7 +2,7 @@
 
 A message is one (event, person, channel): its key is derived from those three, so a delivery that is retried
 after a crash carries the same key and a receiver (or a reader of the mail log) can recognise the duplicate.
-The store only keeps rows and hands them out; what a message says and how it travels is `engine.notify`'s job.
+The store only keeps rows and hands them out; what a message says and how it travels is `procflow.notify`'s job.
 
 States: `pending` (waiting for `next_at`, or held by a worker until `lease_until`), `sent`, `dead` (out of tries,
 or refused for good), `discarded` (by an operator). `attempts` counts claims, so a message that kills its

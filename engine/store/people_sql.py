@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine.errors import ConflictError
-from engine.people_records import DirectoryEvent, WorkItem
-from engine.records import Case, Event
-from engine.store.base import DueItem
-from engine.store.records import utc
-from engine.store.work import rotations, urgency, work_item
+from ..errors import ConflictError
+from ..people_records import DirectoryEvent, WorkItem
+from ..records import Case, Event
+from .base import DueItem
+from .records import utc
+from .work import rotations, urgency, work_item
 
 _WORK_COLUMNS = "case_id, process_id, state, person, role, since, due_at, escalated_at"
 

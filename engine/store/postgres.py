@@ -19,8 +19,8 @@ import psycopg
 from psycopg import sql as pgsql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from engine.errors import StoreError
-from engine.store.sql import SQLStore, Tx
+from ..errors import StoreError
+from .sql import SQLStore, Tx
 
 CONNECT_TIMEOUT_S = 5
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")

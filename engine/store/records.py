@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.canonical import JCS, LEGACY, canonical_json, jcs, plain
-from engine.records import DocumentVersion, Event, event_values
+from ..canonical import JCS, LEGACY, canonical_json, jcs, plain
+from ..records import DocumentVersion, Event, event_values
 
 EVENT_FIELDS = (
     "case_id",

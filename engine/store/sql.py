@@ -16,20 +16,20 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine.errors import CaseNotFound, ConflictError, StoreError
-from engine.records import Case, DocumentVersion, Event, replay
-from engine.store.access_sql import AccessQueries
-from engine.store.base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
-from engine.store.board_sql import BoardQueries
-from engine.store.follows_sql import SQLFollows
-from engine.store.listing_sql import ListingQueries
-from engine.store.matches import MatchKey, SQLMatches
-from engine.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from engine.store.outbox import OutboxMessage
-from engine.store.people_sql import PeopleTables
-from engine.store.records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_dict, version_to_dict
-from engine.store.snapshots import agrees_with_chain, case_from_snapshot, snapshot_json
-from engine.store.sql_outbox import SQLOutbox, insert_outbox
+from ..errors import CaseNotFound, ConflictError, StoreError
+from ..records import Case, DocumentVersion, Event, replay
+from .access_sql import AccessQueries
+from .base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
+from .board_sql import BoardQueries
+from .follows_sql import SQLFollows
+from .listing_sql import ListingQueries
+from .matches import MatchKey, SQLMatches
+from .migrations import MIGRATIONS, SCHEMA_VERSION
+from .outbox import OutboxMessage
+from .people_sql import PeopleTables
+from .records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_dict, version_to_dict
+from .snapshots import agrees_with_chain, case_from_snapshot, snapshot_json
+from .sql_outbox import SQLOutbox, insert_outbox
 
 
 class Tx(Protocol):

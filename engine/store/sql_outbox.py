@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine.store.outbox import STATUSES, OutboxMessage, OutboxRow, Status, keys_matching
+from .outbox import STATUSES, OutboxMessage, OutboxRow, Status, keys_matching
 
 COLUMNS = (
     "key, case_id, seq, person, channel, kind, deliver_at, payload, digest, urgent, "
@@ -66,7 +66,7 @@ def row_from(r: Sequence[Any]) -> OutboxRow:
 
 
 class SQLOutbox:
-    """The `OutboxStore` methods of a SQL store (see `engine.store.outbox`)."""
+    """The `OutboxStore` methods of a SQL store (see `procflow.store.outbox`)."""
 
     outbox_skip_locked = ""  # PostgreSQL: " FOR UPDATE SKIP LOCKED"
 

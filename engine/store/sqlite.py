@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.errors import StoreError
-from engine.store.base import register_store
-from engine.store.migrations import SCHEMA_VERSION
-from engine.store.sql import SQLStore, Tx
+from ..errors import StoreError
+from .base import register_store
+from .migrations import SCHEMA_VERSION
+from .sql import SQLStore, Tx
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.people_records import WorkItem
-from engine.records import ASSIGNMENT_KINDS, Case, Event, current_assignment
-from engine.store.base import DueItem
-from engine.store.records import utc
+from ..people_records import WorkItem
+from ..records import ASSIGNMENT_KINDS, Case, Event, current_assignment
+from .base import DueItem
+from .records import utc
 
 
 def work_item(case: Case, due: Sequence[DueItem] | None) -> WorkItem | None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from engine.definition.loader import CheckResult, check
-from engine.errors import Problem
+from procflow.definition.loader import CheckResult, check
+from procflow.errors import Problem
 from tests.conftest import ROOT, line_of
 
 MAXIMAL = Path(__file__).resolve().parent / "maximal.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.definition import checks, loader
+from procflow.definition import checks, loader
 
 
 @pytest.fixture

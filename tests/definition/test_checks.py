@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from engine.cli import main
-from engine.definition.loader import CheckResult
-from engine.errors import Problem
+from procflow.cli import main
+from procflow.definition.loader import CheckResult
+from procflow.errors import Problem
 from tests.conftest import line_of
 from tests.definition.conftest import at, find, position, refuse_network
 

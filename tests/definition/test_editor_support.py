@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from engine import check
+from procflow import check
 from tests.conftest import PROCESSES, ROOT
 
 SCHEMA: dict[str, Any] = json.loads((ROOT / "schemas" / "process.schema.json").read_text("utf-8"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from engine.definition.messages import CONTEXT, KINDS
+from procflow.definition.messages import CONTEXT, KINDS
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "process-format.md").read_text("utf-8")

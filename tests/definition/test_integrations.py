@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import ProcessDefinition, check
-from engine.definition.values import FieldRef
+from procflow import ProcessDefinition, check
+from procflow.definition.values import FieldRef
 from tests.conftest import line_of
 
 Edit = Callable[[str, str, str], Path]

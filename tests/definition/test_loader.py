@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from engine import DefinitionError, InputError, ProcessDefinition, load
-from engine.definition.loader import CheckResult, from_bundle, to_bundle
-from engine.documents import SchemaSet, field_errors
+from procflow import DefinitionError, InputError, ProcessDefinition, load
+from procflow.definition.loader import CheckResult, from_bundle, to_bundle
+from procflow.documents import SchemaSet, field_errors
 
 EditFile = Callable[[str, str, str], Path]
 COMPLAINT = "processes/complaint.yaml"

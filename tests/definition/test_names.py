@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from transitions import Machine
 
-from engine.definition.loader import check
-from engine.definition.names import reserved_reason
+from procflow.definition.loader import check
+from procflow.definition.names import reserved_reason
 from tests.definition.conftest import find
 
 

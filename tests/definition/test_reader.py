@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.definition.reader import MAX_BYTES, MAX_DEPTH, MAX_NODES, Marked, json_path, read_yaml
-from engine.errors import DefinitionError, Problem
+from procflow.definition.reader import MAX_BYTES, MAX_DEPTH, MAX_NODES, Marked, json_path, read_yaml
+from procflow.errors import DefinitionError, Problem
 
 
 def fatal(raw: bytes | str) -> list[Problem]:

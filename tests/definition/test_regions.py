@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.definition.loader import check
+from procflow.definition.loader import check
 from tests.conftest import ROOT, line_of
 
 PARALLEL = ROOT / "tests" / "fixtures" / "parallel" / "processes" / "parallel.yaml"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.definition.loader import load
-from engine.definition.revisions import is_revision_spec, load_revision
-from engine.errors import InputError, UsageError
+from procflow.definition.loader import load
+from procflow.definition.revisions import is_revision_spec, load_revision
+from procflow.errors import InputError, UsageError
 from tests.conftest import MINI
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from engine.definition.builder import build
-from engine.definition.loader import check
-from engine.definition.reader import read_yaml
-from engine.definition.schema_check import check_structure, process_schema
-from engine.errors import Problem
+from procflow.definition.builder import build
+from procflow.definition.loader import check
+from procflow.definition.reader import read_yaml
+from procflow.definition.schema_check import check_structure, process_schema
+from procflow.errors import Problem
 from tests.conftest import ROOT
 from tests.definition.conftest import MAXIMAL, SCHEMAS, TEMPLATES, at, find, position
 

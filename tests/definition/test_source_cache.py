@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from engine import ProcessDefinition, disk_cache
-from engine.definition import loader
-from engine.definition.loader import from_bundle, to_bundle
-from engine.errors import DefinitionError
+from procflow import ProcessDefinition, disk_cache
+from procflow.definition import loader
+from procflow.definition.loader import from_bundle, to_bundle
+from procflow.errors import DefinitionError
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.evidence import keys
+from procflow.evidence import keys
 from tests.store.conftest import durable_url, history  # noqa: F401  (the fixtures, shared)
 
 

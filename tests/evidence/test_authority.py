@@ -7,9 +7,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from engine import load
-from engine.cli.main import main
-from engine.evidence import authority
+from procflow import load
+from procflow.cli.main import main
+from procflow.evidence import authority
 from tests.conftest import PROCESSES
 
 SALES = PROCESSES / "sales.yaml"
@@ -83,7 +83,7 @@ def test_an_invariant_naming_nothing_is_a_located_error(edit: Callable[[str, str
 
 
 def test_diff_reports_a_changed_invariant(edit: Callable[[str, str, str], Path]) -> None:
-    from engine.diff import compare
+    from procflow.diff import compare
 
     moved = edit("processes/sales.yaml", "no_single_person: {from: negotiation, to: customer}",
                  "no_single_person: {from: opportunity, to: customer}")  # fmt: skip

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, FixedClock, load, open_store
-from engine.cli.main import main
-from engine.scenario import read_scenario, run_scenario
+from procflow import Engine, FixedClock, load, open_store
+from procflow.cli.main import main
+from procflow.scenario import read_scenario, run_scenario
 from tests.conftest import PROCESSES
 
 NOW = "2026-12-01T00:00:00+00:00"

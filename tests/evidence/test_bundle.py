@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from engine import Engine, FixedClock, open_store
-from engine.cli.main import main
-from engine.evidence import keys, signing
-from engine.evidence.bundle_check import verify_bundle
-from engine.records import GENESIS, event_digest
-from engine.scenario import read_scenario, run_scenario
-from engine.store.records import event_from_dict, event_to_dict
+from procflow import Engine, FixedClock, open_store
+from procflow.cli.main import main
+from procflow.evidence import keys, signing
+from procflow.evidence.bundle_check import verify_bundle
+from procflow.records import GENESIS, event_digest
+from procflow.scenario import read_scenario, run_scenario
+from procflow.store.records import event_from_dict, event_to_dict
 from tests.conftest import PROCESSES
 
 
@@ -36,7 +36,7 @@ def won(tmp_path: Path, keypair: tuple[Path, Path]) -> tuple[str, str]:
     scenario = read_scenario(PROCESSES / "sales" / "scenarios" / "won.yaml")
     clock = FixedClock(datetime.fromisoformat(scenario["start"]))
     engine = Engine(open_store(url), clock=clock)
-    from engine import load
+    from procflow import load
 
     engine.register(load(PROCESSES / "sales.yaml"))
     result = run_scenario(scenario, engine, clock, "sales")

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from engine import Engine, FixedClock, load, open_store
-from engine import calendars as calendars_module
-from engine.audit import verify
-from engine.cli.main import main
-from engine.evidence import calendar, keys, signing
-from engine.evidence.bundle_check import verify_bundle
-from engine.scenario import read_scenario, run_scenario
+from procflow import Engine, FixedClock, load, open_store
+from procflow import calendars as calendars_module
+from procflow.audit import verify
+from procflow.cli.main import main
+from procflow.evidence import calendar, keys, signing
+from procflow.evidence.bundle_check import verify_bundle
+from procflow.scenario import read_scenario, run_scenario
 from tests.conftest import PROCESSES
 
 SALES = PROCESSES / "sales.yaml"

@@ -14,12 +14,12 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import Engine, ProcessDefinition, open_store
-from engine.audit import verify
-from engine.canonical import JCS, LEGACY, canonical_bytes, digest, jcs
-from engine.definition.loader import from_bundle, to_bundle
-from engine.records import Event, event_digest, event_values, replay
-from engine.store.snapshots import snapshot_json
+from procflow import Engine, ProcessDefinition, open_store
+from procflow.audit import verify
+from procflow.canonical import JCS, LEGACY, canonical_bytes, digest, jcs
+from procflow.definition.loader import from_bundle, to_bundle
+from procflow.records import Event, event_digest, event_values, replay
+from procflow.store.snapshots import snapshot_json
 from tests.conftest import REQUESTER, ROOT, seat
 
 json_values = st.recursive(
@@ -109,8 +109,8 @@ def test_an_unknown_scheme_is_refused() -> None:
 
 @given(st.dictionaries(st.text(max_size=6), json_values, max_size=4), st.text(max_size=8))
 def test_a_stored_row_hashes_as_stored_to_the_events_own_hash(data: dict[str, Any], actor: str) -> None:
-    from engine.records import seal, stored_digest
-    from engine.store.sql import event_row
+    from procflow.records import seal, stored_digest
+    from procflow.store.sql import event_row
 
     event = seal(
         Event("c-1", 1, "submitted", datetime(2026, 3, 2, tzinfo=UTC), actor, "r", "d" * 64,

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from engine import audit
-from engine.canonical import digest
-from engine.cli.main import main
-from engine.errors import InputError, StoreError
-from engine.evidence import keys, signing
-from engine.records import GENESIS, event_digest, replay
-from engine.store.base import Store
-from engine.store.snapshots import snapshot_json
+from procflow import audit
+from procflow.canonical import digest
+from procflow.cli.main import main
+from procflow.errors import InputError, StoreError
+from procflow.evidence import keys, signing
+from procflow.records import GENESIS, event_digest, replay
+from procflow.store.base import Store
+from procflow.store.snapshots import snapshot_json
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -104,7 +104,7 @@ def test_the_cli_signs_and_verifies_and_names_the_case_and_event(
 def test_events_after_the_signed_checkpoint_are_checked_by_their_chain(
     history: tuple[Store, str], keypair: tuple[Path, Path], mini: Any
 ) -> None:
-    from engine import Engine
+    from procflow import Engine
     from tests.conftest import REQUESTER
 
     store, _ = history

@@ -23,8 +23,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.notify import Envelope, Recipient, make_channel
-from engine.notify.errors import DeliveryFailed, NotifyConfigError
+from procflow.notify import Envelope, Recipient, make_channel
+from procflow.notify.errors import DeliveryFailed, NotifyConfigError
 from tests.notify.conftest import Sink, free_port
 
 SECRET = "SEC0123456789abcdef"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, FixedClock, load
-from engine.notify import Delivery, Notifier, load_config
-from engine.notify.config import NotifyConfig
-from engine.notify.wording import stored_wording
-from engine.scenario import read_scenario
-from engine.store import Store, open_store
-from engine.store.outbox import OutboxStore
+from procflow import Engine, FixedClock, load
+from procflow.notify import Delivery, Notifier, load_config
+from procflow.notify.config import NotifyConfig
+from procflow.notify.wording import stored_wording
+from procflow.scenario import read_scenario
+from procflow.store import Store, open_store
+from procflow.store.outbox import OutboxStore
 from tests.conftest import PROCESSES, drop_pg_schema, pg_url_for_test, seat
 from tests.notify.conftest import SMTPServer, free_port
 from tests.store.test_faults import CLERK, T0, TICKING

@@ -7,9 +7,9 @@ import re
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from engine.cli import main
-from engine.store import open_store
-from engine.store.outbox import OutboxStore
+from procflow.cli import main
+from procflow.store import open_store
+from procflow.store.outbox import OutboxStore
 
 
 def test_the_demo_mails_its_reminders_to_a_local_sink_and_prints_where_they_are(tmp_path: Path) -> None:

@@ -9,16 +9,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from engine import Engine, FixedClock, load
-from engine.cli.options import engine_for
-from engine.demo import import_team
-from engine.notify import Contacts, Delivery, DirectoryRecipients, Notifier, load_config
-from engine.notify.wording import stored_wording
-from engine.people.directory import StoreDirectory
-from engine.records import SYSTEM, SYSTEM_ROLE, Event, EventKind, current_assignment
-from engine.scenario import read_scenario
-from engine.store import open_store
-from engine.store.outbox import OutboxStore
+from procflow import Engine, FixedClock, load
+from procflow.cli.options import engine_for
+from procflow.demo import import_team
+from procflow.notify import Contacts, Delivery, DirectoryRecipients, Notifier, load_config
+from procflow.notify.wording import stored_wording
+from procflow.people.directory import StoreDirectory
+from procflow.records import SYSTEM, SYSTEM_ROLE, Event, EventKind, current_assignment
+from procflow.scenario import read_scenario
+from procflow.store import open_store
+from procflow.store.outbox import OutboxStore
 from tests.conftest import PROCESSES
 from tests.notify.conftest import SMTPServer
 from tests.store.test_faults import T0

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from engine import CaseNotFound, ConflictError, Engine, FixedClock, ProcessDefinition, load
-from engine.errors import UnknownPerson
-from engine.notify import DirectoryRecipients, Notifier
-from engine.notify.channels.mail import SMTPChannel
-from engine.notify.wording import stored_wording
-from engine.people.admin import Team, add_person
-from engine.people.cast import CAST_ADMIN
-from engine.people.directory import StoreDirectory
-from engine.people_records import Person
-from engine.records import Actor
-from engine.store.base import Store
-from engine.store.outbox import OutboxRow, OutboxStore
+from procflow import CaseNotFound, ConflictError, Engine, FixedClock, ProcessDefinition, load
+from procflow.errors import UnknownPerson
+from procflow.notify import DirectoryRecipients, Notifier
+from procflow.notify.channels.mail import SMTPChannel
+from procflow.notify.wording import stored_wording
+from procflow.people.admin import Team, add_person
+from procflow.people.cast import CAST_ADMIN
+from procflow.people.directory import StoreDirectory
+from procflow.people_records import Person
+from procflow.records import Actor
+from procflow.store.base import Store
+from procflow.store.outbox import OutboxRow, OutboxStore
 from tests.conftest import APPROVER, AUDITOR, MINI, REQUESTER, Run, seat
 
 MAIL = SMTPChannel("mail", {"host": "127.0.0.1", "port": 1, "security": "none"})  # rows only: nothing is sent

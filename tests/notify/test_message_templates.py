@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import load
-from engine.definition.loader import check
-from engine.errors import DefinitionError
+from procflow import load
+from procflow.definition.loader import check
+from procflow.errors import DefinitionError
 from tests.conftest import line_of
 
 SALES = "processes/sales.yaml"
@@ -90,9 +90,9 @@ def test_a_declared_move_template_is_carried_and_checked_like_the_others(
 
 
 def test_procflows_default_message_templates_use_only_what_a_message_has() -> None:
-    from engine.definition.messages import CONTEXT, KINDS, _unknown_reads
-    from engine.notify.wording import DEFAULT_PREFIX, default_templates
-    from engine.rendering import Renderer
+    from procflow.definition.messages import CONTEXT, KINDS, _unknown_reads
+    from procflow.notify.wording import DEFAULT_PREFIX, default_templates
+    from procflow.rendering import Renderer
 
     defaults = default_templates()
     renderer = Renderer(dict(defaults))

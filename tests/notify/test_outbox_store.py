@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import Engine, FixedClock, load
-from engine.errors import ConflictError
-from engine.records import apply
-from engine.store import Store
-from engine.store.outbox import OutboxMessage, OutboxStore, message_key
+from procflow import Engine, FixedClock, load
+from procflow.errors import ConflictError
+from procflow.records import apply
+from procflow.store import Store
+from procflow.store.outbox import OutboxMessage, OutboxStore, message_key
 from tests.conftest import seat
 from tests.store.test_faults import CLERK, T0, TICKING
 

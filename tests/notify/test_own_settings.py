@@ -7,12 +7,12 @@ import io
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from engine import Engine, FixedClock, load
-from engine.demo import import_team
-from engine.notify import DirectoryRecipients, Preferences
-from engine.notify.schedule import deliver_at
-from engine.people import settings
-from engine.store import open_store
+from procflow import Engine, FixedClock, load
+from procflow.demo import import_team
+from procflow.notify import DirectoryRecipients, Preferences
+from procflow.notify.schedule import deliver_at
+from procflow.people import settings
+from procflow.store import open_store
 from tests.conftest import PROCESSES
 from tests.store.test_faults import T0
 

@@ -12,15 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import Engine, FixedClock, ProcessDefinition, load
-from engine.calendars import for_declaration
-from engine.notify import Delivery, Notifier, load_config
-from engine.notify.config import NotifyConfig
-from engine.notify.wording import Wording, stored_wording
-from engine.records import SYSTEM, SYSTEM_ROLE, Case, Event
-from engine.scenario import read_scenario
-from engine.store import open_store
-from engine.store.outbox import OutboxMessage, OutboxStore
+from procflow import Engine, FixedClock, ProcessDefinition, load
+from procflow.calendars import for_declaration
+from procflow.notify import Delivery, Notifier, load_config
+from procflow.notify.config import NotifyConfig
+from procflow.notify.wording import Wording, stored_wording
+from procflow.records import SYSTEM, SYSTEM_ROLE, Case, Event
+from procflow.scenario import read_scenario
+from procflow.store import open_store
+from procflow.store.outbox import OutboxMessage, OutboxStore
 from tests.conftest import PROCESSES, seat
 from tests.notify.conftest import PEOPLE, SMTPServer
 from tests.store.test_faults import CLERK, TICKING

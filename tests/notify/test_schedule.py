@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.calendars import official
-from engine.notify import Preferences, Recipient
-from engine.notify.schedule import deliver_at, in_quiet_hours
+from procflow.calendars import official
+from procflow.notify import Preferences, Recipient
+from procflow.notify.schedule import deliver_at, in_quiet_hours
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CN = official("CN", "Asia/Shanghai")

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from engine import Engine, FixedClock, load, open_store
-from engine.cli import main
-from engine.notify import Notifier, load_config
-from engine.store.outbox import OutboxStore
+from procflow import Engine, FixedClock, load, open_store
+from procflow.cli import main
+from procflow.notify import Notifier, load_config
+from procflow.store.outbox import OutboxStore
 from tests.conftest import ROOT, seat
 from tests.notify.conftest import SMTPServer, free_port
 from tests.store.test_faults import CLERK, T0, TICKING
@@ -89,7 +89,7 @@ def test_kill_9_mid_delivery_loses_nothing_and_repeats_only_under_the_same_key(
     store = open_store(url)
     assert isinstance(store, OutboxStore)
     subprocess.run(  # record the escalations (20 messages) without delivering
-        [sys.executable, "-m", "engine.cli", "tick", "--db", url, "--now", (T0 + timedelta(days=3)).isoformat()],
+        [sys.executable, "-m", "procflow.cli", "tick", "--db", url, "--now", (T0 + timedelta(days=3)).isoformat()],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "PROCFLOW_NOTIFY": str(config_file)},
         check=True,
@@ -98,7 +98,18 @@ def test_kill_9_mid_delivery_loses_nothing_and_repeats_only_under_the_same_key(
     assert len(store.outbox_list()) == 20
     smtp.sink.delay = 0.15
     worker = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "worker", "--db", url, "--notify", str(config_file), "--interval", "0.1"],
+        [
+            sys.executable,
+            "-m",
+            "procflow.cli",
+            "worker",
+            "--db",
+            url,
+            "--notify",
+            str(config_file),
+            "--interval",
+            "0.1",
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, Engine, load
-from engine.people import admin
+from procflow import Actor, Engine, load
+from procflow.people import admin
 from tests.conftest import AUDITOR, REQUESTER, seat
 
 RULES = """assignment:

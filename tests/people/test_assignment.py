@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, ConflictError, DefinitionError, Engine, Refusal, load, open_store
-from engine.errors import DirectoryRefused, RoleNotHeld, UnknownPerson
-from engine.people import admin
-from engine.people_records import Person
-from engine.store import Store
+from procflow import Actor, ConflictError, DefinitionError, Engine, Refusal, load, open_store
+from procflow.errors import DirectoryRefused, RoleNotHeld, UnknownPerson
+from procflow.people import admin
+from procflow.people_records import Person
+from procflow.store import Store
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 from tests.people.conftest import BEA, CY, REQUEST, RULES, holder, sent
 

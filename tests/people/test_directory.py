@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from engine import ConflictError, Engine, FixedClock, StoreError
-from engine.audit import verify
-from engine.errors import DirectoryRefused
-from engine.people import admin
-from engine.people.admin import Draft, Team
-from engine.people.directory import StoreDirectory, open_directory, register_directory
-from engine.people_records import ADMIN_ROLE, DirectoryEvent, Person, directory_digest, seal_directory
-from engine.store import Store, open_store
+from procflow import ConflictError, Engine, FixedClock, StoreError
+from procflow.audit import verify
+from procflow.errors import DirectoryRefused
+from procflow.people import admin
+from procflow.people.admin import Draft, Team
+from procflow.people.directory import StoreDirectory, open_directory, register_directory
+from procflow.people_records import ADMIN_ROLE, DirectoryEvent, Person, directory_digest, seal_directory
+from procflow.store import Store, open_store
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, Engine, load
-from engine.people import admin
-from engine.people_records import Person
-from engine.store import Store
+from procflow import Actor, Engine, load
+from procflow.people import admin
+from procflow.people_records import Person
+from procflow.store import Store
 from tests.conftest import APPROVER, REQUESTER, ROOT
 from tests.people.conftest import sent
 

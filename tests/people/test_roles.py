@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from engine import Actor, Engine, FixedClock, ProcessDefinition, RoleNotAllowed
-from engine.errors import RoleNotHeld, UnknownPerson
-from engine.people import admin
-from engine.people.admin import Draft
-from engine.people.roles import held_roles
-from engine.people_records import Person
-from engine.reports import case_audit
+from procflow import Actor, Engine, FixedClock, ProcessDefinition, RoleNotAllowed
+from procflow.errors import RoleNotHeld, UnknownPerson
+from procflow.people import admin
+from procflow.people.admin import Draft
+from procflow.people.roles import held_roles
+from procflow.people_records import Person
+from procflow.reports import case_audit
 from tests.conftest import AUDITOR, REQUESTER
 
 
@@ -102,13 +102,13 @@ def test_a_person_who_left_can_no_longer_act(office: Engine, clock: FixedClock) 
 
 
 def test_old_events_with_self_declared_roles_stay_valid_history(office: Engine) -> None:
-    from engine.audit import chain_problem
+    from procflow.audit import chain_problem
 
     case = office.start("mini", REQUESTER)
     old = case.history[0]
     from dataclasses import replace
 
-    from engine.records import event_digest
+    from procflow.records import event_digest
 
     legacy = replace(old, basis=None, hash=None)
     object.__setattr__(legacy, "hash", event_digest(legacy))  # as written before the directory existed

@@ -9,13 +9,13 @@ from datetime import datetime
 
 import pytest
 
-from engine import Actor, Engine, FixedClock, load
-from engine.demo import import_team
-from engine.errors import SettingsInvalid
-from engine.people import settings
-from engine.people_records import Person
-from engine.scenario import read_scenario
-from engine.store import Store
+from procflow import Actor, Engine, FixedClock, load
+from procflow.demo import import_team
+from procflow.errors import SettingsInvalid
+from procflow.people import settings
+from procflow.people_records import Person
+from procflow.scenario import read_scenario
+from procflow.store import Store
 from tests.conftest import PROCESSES
 from tests.people.conftest import sent
 from tests.test_deadlines import play_until

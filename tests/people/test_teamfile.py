@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Engine, ProcessDefinition
-from engine.cli import main
-from engine.errors import TeamFileInvalid
-from engine.people.teamfile import read_team, team_drafts
-from engine.store import Store
+from procflow import Engine, ProcessDefinition
+from procflow.cli import main
+from procflow.errors import TeamFileInvalid
+from procflow.people.teamfile import read_team, team_drafts
+from procflow.store import Store
 from tests.conftest import PROCESSES
 
 TEAM = PROCESSES / "sales" / "team.yaml"

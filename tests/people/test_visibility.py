@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, CaseNotFound, Engine, load, open_store
-from engine.cli import main
-from engine.people import admin
+from procflow import Actor, CaseNotFound, Engine, load, open_store
+from procflow.cli import main
+from procflow.people import admin
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 from tests.people.conftest import BEA, CY, RULES, sent
 

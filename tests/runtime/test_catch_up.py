@@ -4,8 +4,8 @@ its grade when the customer profile is), in each open case, once."""
 
 from __future__ import annotations
 
-from engine import Actor, Engine, ProcessDefinition
-from engine.scenario import read_scenario
+from procflow import Actor, Engine, ProcessDefinition
+from procflow.scenario import read_scenario
 from tests.conftest import AUDITOR, PROCESSES, REQUESTER, seat
 from tests.test_deadlines import BD, data_of
 

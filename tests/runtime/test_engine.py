@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine import (
+from procflow import (
     Actor,
     CaseClosed,
     ConflictError,

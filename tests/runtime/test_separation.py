@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, DutiesNotSeparated, Engine, load
-from engine.diff import compare
+from procflow import Actor, DutiesNotSeparated, Engine, load
+from procflow.diff import compare
 from tests.conftest import AUDITOR, REQUESTER, seat
 
 RULE = """separation:
@@ -49,7 +49,7 @@ def test_the_same_person_may_not_take_both_steps_even_in_another_role(separated:
 
 
 def test_rules_name_real_steps_and_changes_show_in_the_diff(mini, mini_copy: Callable[[str, str], Path]) -> None:
-    from engine import check
+    from procflow import check
 
     broken = check(mini_copy("roles:\n  requester:", RULE.replace("submit:decision", "submit:desicion")))
     assert any("unknown document 'desicion'; did you mean 'decision'?" in p.message for p in broken.errors)

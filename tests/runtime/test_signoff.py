@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from engine import Actor, Engine, load
-from engine.definition.loader import check
-from engine.errors import (
+from procflow import Actor, Engine, load
+from procflow.definition.loader import check
+from procflow.errors import (
     AlreadySigned,
     ConflictError,
     DutiesNotSeparated,
     RoundClosed,
     SignoffRefused,
 )
-from engine.records import Case
+from procflow.records import Case
 from tests.conftest import ROOT, line_of, seat
 
 SIGNOFF = ROOT / "tests" / "fixtures" / "signoff" / "processes" / "signoff.yaml"
@@ -207,7 +207,7 @@ def test_sign_off_mistakes_are_load_errors_at_their_place(
 
 
 def test_the_history_reads_each_sign_off_and_change_of_signers(engine: Engine, review: Case) -> None:
-    from engine.narration import describe_event
+    from procflow.narration import describe_event
 
     case = engine.add_signer(review, "auditor", MAX)
     case = engine.sign(case, "reject", FAY, comment="no budget")
@@ -220,8 +220,8 @@ def test_the_history_reads_each_sign_off_and_change_of_signers(engine: Engine, r
 
 
 def test_diff_and_handbook_read_the_sign_off(tmp_path: Path) -> None:
-    from engine.diff import compare
-    from engine.handbook import build
+    from procflow.diff import compare
+    from procflow.handbook import build
 
     old = load(variant(tmp_path))
     new = load(variant(tmp_path / "b", ALL, "      mode: quorum\n      quorum: 2\n"))

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from engine import Actor, Engine, ProcessDefinition, load
-from engine.definition.loader import check
-from engine.errors import (
+from procflow import Actor, Engine, ProcessDefinition, load
+from procflow.definition.loader import check
+from procflow.errors import (
     ConflictError,
     DocumentsMissing,
     GuardFailed,
@@ -19,10 +19,10 @@ from engine.errors import (
     RoleNotAllowed,
     TriggerNotAvailable,
 )
-from engine.records import Case, replay
-from engine.runtime import machine as machine_module
-from engine.runtime.compiled import CompiledProcess, IndexDisagrees, check_index
-from engine.runtime.gates import CompiledTransition
+from procflow.records import Case, replay
+from procflow.runtime import machine as machine_module
+from procflow.runtime.compiled import CompiledProcess, IndexDisagrees, check_index
+from procflow.runtime.gates import CompiledTransition
 from tests.conftest import ROOT, line_of, seat
 
 PARALLEL = ROOT / "tests" / "fixtures" / "parallel" / "processes" / "parallel.yaml"
@@ -249,7 +249,7 @@ def test_migration_check_refuses_a_case_in_a_region_state_the_target_lacks(
 
 
 def test_diff_names_regions_added_removed_and_joined_differently(parallel: ProcessDefinition, tmp_path: Path) -> None:
-    from engine.diff import compare
+    from procflow.diff import compare
 
     narrower = load(
         _copy(tmp_path, "    owner: clerk\n    regions:", "    owner: clerk\n    join: [goods]\n    regions:")
@@ -259,7 +259,7 @@ def test_diff_names_regions_added_removed_and_joined_differently(parallel: Proce
 
 
 def test_the_handbook_shows_regions_side_by_side(parallel: ProcessDefinition) -> None:
-    from engine.handbook import build
+    from procflow.handbook import build
 
     page = build(parallel, lang="en")
     assert "Runs side by side" in page and "Goods (Picking → Shipped → Delivered)" in page

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, ProcessDefinition, Refusal, load, open_store
-from engine.cli import main
-from engine.runtime.transfer import MigrationRefused
+from procflow import Engine, ProcessDefinition, Refusal, load, open_store
+from procflow.cli import main
+from procflow.runtime.transfer import MigrationRefused
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 
 Copy = Callable[[str, str], Path]

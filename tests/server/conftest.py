@@ -18,10 +18,10 @@ import httpx
 import pytest
 import uvicorn
 
-from engine import Engine, FixedClock, ProcessDefinition
-from engine.server import ServerSettings, accounts, create_app
-from engine.server.protocol import protocol_for
-from engine.store import Store, open_store
+from procflow import Engine, FixedClock, ProcessDefinition
+from procflow.server import ServerSettings, accounts, create_app
+from procflow.server.protocol import protocol_for
+from procflow.store import Store, open_store
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 from tests.store.conftest import durable_url  # noqa: F401 - the store per kind (SQLite, PostgreSQL)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from engine import Engine
-from engine.cli.main import main
-from engine.store import open_store
+from procflow import Engine
+from procflow.cli.main import main
+from procflow.store import open_store
 from tests.conftest import REQUESTER, seat
 
 

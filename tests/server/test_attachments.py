@@ -12,13 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from engine import Actor, ProcessDefinition
-from engine.people.admin import Draft
-from engine.people.cast import CAST_ADMIN
-from engine.server.attachments import FilesystemBackend, open_backend
-from engine.server.problems import ApiProblem
-from engine.store import open_store
-from engine.store.access import AttachmentRecord
+from procflow import Actor, ProcessDefinition
+from procflow.people.admin import Draft
+from procflow.people.cast import CAST_ADMIN
+from procflow.server.attachments import FilesystemBackend, open_backend
+from procflow.server.problems import ApiProblem
+from procflow.store import open_store
+from procflow.store.access import AttachmentRecord
 from tests.conftest import seat
 from tests.server.conftest import Served
 from tests.server.test_webhooks import data_of

@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from engine.server import accounts, csrf
+from procflow.server import accounts, csrf
 from tests.server.conftest import PASSWORD, Served
 
 PROBLEM = "application/problem+json"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from engine import Actor, ProcessDefinition
+from procflow import Actor, ProcessDefinition
 from tests.conftest import seat
 from tests.server.conftest import Served
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 
-from engine import Engine, open_store
-from engine.cli import main
-from engine.server import create_app
+from procflow import Engine, open_store
+from procflow.cli import main
+from procflow.server import create_app
 from tests.conftest import PROCESSES
 from tests.server.conftest import TEST_SETTINGS, free_port, serve
 

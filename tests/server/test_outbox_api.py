@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from engine import FixedClock, ProcessDefinition
-from engine.server import create_app
-from engine.store import open_store
+from procflow import FixedClock, ProcessDefinition
+from procflow.server import create_app
+from procflow.store import open_store
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 from tests.notify.test_following import REQUEST, notifying, people_with_mail
 from tests.server.conftest import TEST_SETTINGS, Served, free_port, serve

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine import Actor, Engine, FixedClock, load
-from engine.people import admin
-from engine.people_records import Person
-from engine.store import open_store
+from procflow import Actor, Engine, FixedClock, load
+from procflow.people import admin
+from procflow.people_records import Person
+from procflow.store import open_store
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, seat
 from tests.people.conftest import QUEUE, RULES, sent
 from tests.people.test_inbox import TIMED

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import (
+from procflow.errors import (
     CaseClosed,
     CaseNotFound,
     ConflictError,
@@ -27,9 +27,9 @@ from engine.errors import (
     TriggerNotAvailable,
     UnknownName,
 )
-from engine.server.bodies import parse_json
-from engine.server.problems import ApiProblem, problem
-from engine.server.settings import ServerSettings
+from procflow.server.bodies import parse_json
+from procflow.server.problems import ApiProblem, problem
+from procflow.server.settings import ServerSettings
 
 ERRORS = [
     (UnknownName("case", "c-1", ["c-2"]), 404, {"kind": "case", "name": "c-1", "known": ["c-2"]}),

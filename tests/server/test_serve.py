@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine import Engine
-from engine.cli.main import main
-from engine.server.app import create_app, endpoints
-from engine.store import open_store
+from procflow import Engine
+from procflow.cli.main import main
+from procflow.server.app import create_app, endpoints
+from procflow.store import open_store
 from tests.conftest import MINI, REQUESTER, seat
 from tests.server.conftest import Served, free_port
 
@@ -45,7 +45,7 @@ def test_procflow_serve_answers_and_stops_gracefully(tmp_path: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "serve", "--db", db, "--port", str(port), "--process", str(MINI)],
+        [sys.executable, "-m", "procflow.cli", "serve", "--db", db, "--port", str(port), "--process", str(MINI)],
         stderr=subprocess.PIPE,
         text=True,
     )

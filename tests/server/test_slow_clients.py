@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from engine import Engine, FixedClock
-from engine.store import open_store
+from procflow import Engine, FixedClock
+from procflow.store import open_store
 from tests.conftest import REQUESTER, seat
 from tests.server.conftest import TEST_SETTINGS, Served, serving
 

@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from engine import Actor, Engine, ProcessDefinition
-from engine.cli.main import main
-from engine.people.admin import Draft
-from engine.people.cast import CAST_ADMIN
-from engine.scenario import read_scenario
-from engine.server import integrations
-from engine.store import open_store
+from procflow import Actor, Engine, ProcessDefinition
+from procflow.cli.main import main
+from procflow.people.admin import Draft
+from procflow.people.cast import CAST_ADMIN
+from procflow.scenario import read_scenario
+from procflow.server import integrations
+from procflow.store import open_store
 from tests.conftest import PROCESSES, seat
 from tests.server.conftest import Served
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, ProcessDefinition, open_store
-from engine.store.sql import SQLStore
+from procflow import Engine, ProcessDefinition, open_store
+from procflow.store.sql import SQLStore
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, drop_pg_schema, pg_url_for_test, seat
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from engine.store import Store
-from engine.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
+from procflow.store import Store
+from procflow.store.access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import Engine, ProcessDefinition, StoreError, open_store
-from engine.store.migrations import SCHEMA_VERSION
-from engine.store.sql import SQLStore
+from procflow import Engine, ProcessDefinition, StoreError, open_store
+from procflow.store.migrations import SCHEMA_VERSION
+from procflow.store.sql import SQLStore
 from tests.conftest import AUDITOR, REQUESTER, seat
 
 
@@ -98,7 +98,7 @@ WRITERS, CASES = 8, 1_000
 def _burst(url: str, case_ids: list[str], seed: int) -> int:
     import random
 
-    from engine import Engine, open_store, retrying
+    from procflow import Engine, open_store, retrying
 
     engine = Engine(open_store(url))
     order = list(case_ids)

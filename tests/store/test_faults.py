@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, Engine, FixedClock, StoreError, load, open_store
-from engine.store.sql import SQLStore
-from engine.worker import Worker
+from procflow import Actor, Engine, FixedClock, StoreError, load, open_store
+from procflow.store.sql import SQLStore
+from procflow.worker import Worker
 from tests.conftest import ROOT, seat
 
 TICKING = ROOT / "tests" / "fixtures" / "ticking" / "processes" / "ticking.yaml"
@@ -36,7 +36,7 @@ def seeded(durable_url: str, cases: int) -> tuple[Engine, list[str]]:
 
 BURST = """
 import os, sys
-from engine import Actor, Engine, open_store
+from procflow import Actor, Engine, open_store
 durable_url, acks, ids = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 engine = Engine(open_store(durable_url))
 clerk = Actor("c", "clerk")
@@ -86,8 +86,8 @@ def test_kill_9_mid_burst_loses_no_acknowledged_write(durable_url: str, tmp_path
 def _work(durable_url: str, now_iso: str, name: str, delay: float) -> int:
     from datetime import datetime, timedelta
 
-    from engine import Engine, open_store
-    from engine.worker import Worker
+    from procflow import Engine, open_store
+    from procflow.worker import Worker
 
     worker = Worker(Engine(open_store(durable_url)), name=name, batch=25, lease=timedelta(seconds=30))
     now = datetime.fromisoformat(now_iso)

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from engine import CaseNotFound, Engine, FixedClock, load
-from engine.store.base import Store
-from engine.store.sql import SQLStore
+from procflow import CaseNotFound, Engine, FixedClock, load
+from procflow.store.base import Store
+from procflow.store.sql import SQLStore
 from tests.conftest import Run, seat
 from tests.store.test_faults import CLERK, T0, TICKING
 

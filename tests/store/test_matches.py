@@ -3,9 +3,9 @@ a backfill never overwrites a key a commit wrote."""
 
 from __future__ import annotations
 
-from engine import Engine
-from engine.store import Store
-from engine.store.matches import MatchKey
+from procflow import Engine
+from procflow.store import Store
+from procflow.store.matches import MatchKey
 from tests.conftest import REQUESTER
 
 KEY = "documents.signed_contract.contract_no"

@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from engine import Actor, CaseNotFound, ConflictError, Engine, FixedClock, ProcessDefinition, load
-from engine.audit import checkpoint, heads_root, verify
-from engine.errors import CaseExists
-from engine.records import stored_digest
-from engine.store import base
-from engine.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
-from engine.store.board import BoardFilter
-from engine.store.records import event_from_row, event_row, utc
-from engine.worker import Worker
+from procflow import Actor, CaseNotFound, ConflictError, Engine, FixedClock, ProcessDefinition, load
+from procflow.audit import checkpoint, heads_root, verify
+from procflow.errors import CaseExists
+from procflow.records import stored_digest
+from procflow.store import base
+from procflow.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
+from procflow.store.board import BoardFilter
+from procflow.store.records import event_from_row, event_row, utc
+from procflow.worker import Worker
 from tests.conftest import APPROVER, REQUESTER, seat
 from tests.store.test_faults import CLERK, T0, TICKING
 
@@ -49,7 +49,7 @@ def protocol_gaps(kind: type) -> list[str]:
 def registered_kinds() -> list[type]:
     """Every store kind `open_store` knows: a bound `from_url`'s class, or (PostgreSQL, whose driver is an optional
     extra and so imported on first use) the class its lazy opener opens."""
-    from engine.store.postgres import PostgresStore
+    from procflow.store.postgres import PostgresStore
 
     kinds = [getattr(opener, "__self__", PostgresStore) for opener in base._OPENERS.values()]
     return list(dict.fromkeys(kinds))
@@ -61,7 +61,7 @@ def test_every_registered_store_kind_has_every_protocol_method(kind: type) -> No
 
 
 def test_the_gap_finder_names_a_missing_method_and_a_changed_one() -> None:
-    from engine.store.memory import MemoryStore
+    from procflow.store.memory import MemoryStore
 
     class Lagging(MemoryStore):
         claim = None  # type: ignore[assignment]

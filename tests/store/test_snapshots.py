@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from engine import Actor, Engine, FixedClock, load, open_store
-from engine.audit import verify
-from engine.deadline_trail import from_history, open_obligations
-from engine.deadlines import obligations
-from engine.errors import StoreError
-from engine.records import SYSTEM, SYSTEM_ROLE, Case, replay
-from engine.scenario import StepResult, read_scenario, run_scenario
-from engine.store import Store
-from engine.store.migrations import SCHEMA_VERSION
-from engine.store.snapshots import mismatch
-from engine.store.sql import SQLStore
+from procflow import Actor, Engine, FixedClock, load, open_store
+from procflow.audit import verify
+from procflow.deadline_trail import from_history, open_obligations
+from procflow.deadlines import obligations
+from procflow.errors import StoreError
+from procflow.records import SYSTEM, SYSTEM_ROLE, Case, replay
+from procflow.scenario import StepResult, read_scenario, run_scenario
+from procflow.store import Store
+from procflow.store.migrations import SCHEMA_VERSION
+from procflow.store.snapshots import mismatch
+from procflow.store.sql import SQLStore
 from tests.conftest import APPROVER, AUDITOR, PROCESSES, REQUESTER, seat
 
 SCENARIOS = sorted(PROCESSES.glob("*/scenarios/*.yaml"))

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine, ProcessDefinition
-from engine.audit import checkpoint, verify
-from engine.cli import main
-from engine.records import event_digest
-from engine.store.records import EVENT_FIELDS
-from engine.store.sql import SQLStore
+from procflow import Engine, ProcessDefinition
+from procflow.audit import checkpoint, verify
+from procflow.cli import main
+from procflow.records import event_digest
+from procflow.store.records import EVENT_FIELDS
+from procflow.store.sql import SQLStore
 from tests.conftest import REQUESTER, seat
 
 
@@ -180,7 +180,7 @@ def test_verify_of_a_foreign_database_is_a_clear_message(tmp_path: Path) -> None
 def test_an_edited_event_in_the_memory_store_is_caught_too(mini: ProcessDefinition) -> None:
     from dataclasses import replace
 
-    from engine.store.memory import MemoryStore
+    from procflow.store.memory import MemoryStore
 
     store = MemoryStore()
     engine = seat(Engine(store), REQUESTER)

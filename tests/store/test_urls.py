@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from engine import StoreError, open_store
-from engine.store.postgres import PostgresStore, _take_schema
+from procflow import StoreError, open_store
+from procflow.store.postgres import PostgresStore, _take_schema
 from tests.conftest import PG_URL, drop_pg_schema, pg_url_for_test, postgres_unreachable
 
 

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from engine.notify.errors import NotifyConfigError
-from engine.notify.recipients import Recipient
-from engine.suggest import did_you_mean
+from ...suggest import did_you_mean
+from ..errors import NotifyConfigError
+from ..recipients import Recipient
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from typing import Any
 
-from engine.notify.channels.base import Envelope, register_channel, secret
-from engine.notify.errors import DeliveryFailed, NotifyConfigError
-from engine.notify.recipients import Recipient
-from engine.rendering import markdown_page
+from ...rendering import markdown_page
+from ..errors import DeliveryFailed, NotifyConfigError
+from ..recipients import Recipient
+from .base import Envelope, register_channel, secret
 
 SECURITY = ("starttls", "tls", "none")
 

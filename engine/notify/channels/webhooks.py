@@ -27,9 +27,9 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from engine.notify.channels.base import Envelope, handle, register_channel, secret
-from engine.notify.errors import DeliveryFailed, NotifyConfigError
-from engine.notify.recipients import Recipient
+from ..errors import DeliveryFailed, NotifyConfigError
+from ..recipients import Recipient
+from .base import Envelope, handle, register_channel, secret
 
 TIMEOUT_S = 15.0
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from engine.server.endpoint import Context
-from engine.server.web import case, inbox, overview, preferences, processes, review, signin, team
-from engine.server.web.common import HOME, PREFIX, Handler, redirect, web_page
+from ..endpoint import Context
+from . import case, inbox, overview, preferences, processes, review, signin, team
+from .common import HOME, PREFIX, Handler, redirect, web_page
 
 STATIC = Path(__file__).with_name("static")
 

@@ -12,15 +12,15 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from engine.definition.model import DocumentSpec, ProcessDefinition
-from engine.errors import DocumentInvalid, ProcflowError, UnknownName
-from engine.narration import event_sentence
-from engine.presentation import describe_obligation
-from engine.records import Actor, Case
-from engine.server import acting, attachments
-from engine.server.problems import ApiProblem, status_of
-from engine.server.web import forms, uploads, work
-from engine.server.web.common import DOCUMENT_CSP, PREFIX, Web, redirect
+from ...definition.model import DocumentSpec, ProcessDefinition
+from ...errors import DocumentInvalid, ProcflowError, UnknownName
+from ...narration import event_sentence
+from ...presentation import describe_obligation
+from ...records import Actor, Case
+from .. import acting, attachments
+from ..problems import ApiProblem, status_of
+from . import forms, uploads, work
+from .common import DOCUMENT_CSP, PREFIX, Web, redirect
 
 
 def visible_case(web: Web) -> Case:

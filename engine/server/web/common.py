@@ -15,23 +15,23 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from engine.errors import ProcflowError
-from engine.people import settings
-from engine.runtime.engine import Engine
-from engine.server import csrf
-from engine.server.api_auth import SESSION_COOKIE
-from engine.server.bodies import read_body
-from engine.server.endpoint import Context
-from engine.server.problems import ApiProblem, status_of
-from engine.server.web import uploads
-from engine.server.web.labels import LABELS, locale_of
+from ...errors import ProcflowError
+from ...people import settings
+from ...runtime.engine import Engine
+from .. import csrf
+from ..api_auth import SESSION_COOKIE
+from ..bodies import read_body
+from ..endpoint import Context
+from ..problems import ApiProblem, status_of
+from . import uploads
+from .labels import LABELS, locale_of
 
 LOG = logging.getLogger("procflow.web")
 UTC_ZONE = ZoneInfo("UTC")
 PREFIX = "/app"
 HOME = f"{PREFIX}/inbox"  # where signing in leads: my work now
 TEMPLATES = Environment(
-    loader=PackageLoader("engine.server.web", "templates"),
+    loader=PackageLoader("procflow.server.web", "templates"),
     autoescape=True,  # every value typed by anyone is text on every page
     undefined=StrictUndefined,
     trim_blocks=True,

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from engine.documents import SchemaSet, base_uri, refs
-from engine.errors import FieldError
+from ...documents import SchemaSet, base_uri, refs
+from ...errors import FieldError
 
 ITEM = "__i__"  # the index placeholder of an array's row template (the page's script replaces it)
 _INDEX = re.compile(r"\[(\d+)\]")

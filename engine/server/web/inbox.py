@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
 
-from engine.calendars import for_declaration, working_days_between
-from engine.definition.model import ProcessDefinition
-from engine.runtime.inbox import InboxEntry
-from engine.server import acting
-from engine.server.web.common import Web
+from ...calendars import for_declaration, working_days_between
+from ...definition.model import ProcessDefinition
+from ...runtime.inbox import InboxEntry
+from .. import acting
+from .common import Web
 
 GROUPS = ("overdue", "today", "later")
 

@@ -9,20 +9,20 @@ from typing import Any
 from markupsafe import Markup
 from starlette.responses import Response
 
-from engine import graph, handbook
-from engine.calendars import for_declaration
-from engine.definition.model import ProcessDefinition
-from engine.errors import ProcflowError
-from engine.people import visibility
-from engine.presentation import zone_of
-from engine.reports import case_audit
-from engine.server import acting
-from engine.server.problems import ApiProblem
-from engine.server.web import team
-from engine.server.web.case import visible_case
-from engine.server.web.common import DOCUMENT_CSP, Web
-from engine.server.web.processes import known_process
-from engine.store.board import BOARD_PAGE
+from ... import graph, handbook
+from ...calendars import for_declaration
+from ...definition.model import ProcessDefinition
+from ...errors import ProcflowError
+from ...people import visibility
+from ...presentation import zone_of
+from ...reports import case_audit
+from ...store.board import BOARD_PAGE
+from .. import acting
+from ..problems import ApiProblem
+from . import team
+from .case import visible_case
+from .common import DOCUMENT_CSP, Web
+from .processes import known_process
 
 STALE_AFTER = 5  # working days since a case's last event before its card is marked stale
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from engine.errors import SettingsInvalid
-from engine.people import settings
-from engine.people.settings import LOCALES, MESSAGE_KINDS
-from engine.server.web.common import PREFIX, Web, redirect
+from ...errors import SettingsInvalid
+from ...people import settings
+from ...people.settings import LOCALES, MESSAGE_KINDS
+from .common import PREFIX, Web, redirect
 
 NONE = "none"  # the channel choice "do not tell me": an empty channel list
 HOURS = tuple(f"{hour:02d}:00" for hour in range(24))

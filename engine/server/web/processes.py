@@ -1,5 +1,5 @@
-"""The process pages beyond the overview: a semantic diff between any two stored versions (`engine.diff`) and
-the process's scenarios run against its newest version (`engine.scenario`), within a time budget."""
+"""The process pages beyond the overview: a semantic diff between any two stored versions (`procflow.diff`) and
+the process's scenarios run against its newest version (`procflow.scenario`), within a time budget."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any
 
 from starlette.responses import Response
 
-from engine import diff, shipped
-from engine.definition.model import ProcessDefinition
-from engine.errors import InputError, ProcflowError
-from engine.scenario import ScenarioResult, read_scenario, run_within
-from engine.server.problems import ApiProblem
-from engine.server.web.common import Web
+from ... import diff, shipped
+from ...definition.model import ProcessDefinition
+from ...errors import InputError, ProcflowError
+from ...scenario import ScenarioResult, read_scenario, run_within
+from ..problems import ApiProblem
+from .common import Web
 
 SCENARIO_BUDGET = timedelta(seconds=10)  # wall time one page may spend running scenarios
 _KEPT_RUNS = 16  # complete runs remembered (by version and files), so a reload does not run them again

@@ -1,4 +1,4 @@
-"""The review page (复盘): the review report (`engine.reports.review`) for a period and a team, with its charts,
+"""The review page (复盘): the review report (`procflow.reports.review`) for a period and a team, with its charts,
 and the same figures as a CSV download for spreadsheets.
 
 The period's dates are days in the process's time zone (from the first day's midnight to the midnight after
@@ -14,16 +14,16 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from engine.definition.model import ProcessDefinition
-from engine.errors import InputError
-from engine.i18n import translator
-from engine.presentation import zone_of
-from engine.records import Case
-from engine.reports import review, review_page
-from engine.server.web.common import Web
-from engine.server.web.processes import known_process
-from engine.server.web.spreadsheet import rewritten
-from engine.store.board import involved
+from ...definition.model import ProcessDefinition
+from ...errors import InputError
+from ...i18n import translator
+from ...presentation import zone_of
+from ...records import Case
+from ...reports import review, review_page
+from ...store.board import involved
+from .common import Web
+from .processes import known_process
+from .spreadsheet import rewritten
 
 DEFAULT_DAYS = 30
 

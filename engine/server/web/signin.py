@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from engine.server import accounts, csrf
-from engine.server.api_auth import SESSION_COOKIE, set_session_cookie
-from engine.server.problems import ApiProblem
-from engine.server.web.common import HOME, PREFIX, Web, redirect
+from .. import accounts, csrf
+from ..api_auth import SESSION_COOKIE, set_session_cookie
+from ..problems import ApiProblem
+from .common import HOME, PREFIX, Web, redirect
 
 
 def _next(web: Web) -> str:

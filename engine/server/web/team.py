@@ -14,13 +14,13 @@ from datetime import date
 
 from starlette.responses import Response
 
-from engine.errors import InputError, ProcflowError
-from engine.people.admin import Draft, add_person, grant, substitute
-from engine.people.roles import held_roles
-from engine.people_records import ADMIN_ROLE, Person
-from engine.server import integrations
-from engine.server.problems import ApiProblem, status_of
-from engine.server.web.common import PREFIX, Web, redirect
+from ...errors import InputError, ProcflowError
+from ...people.admin import Draft, add_person, grant, substitute
+from ...people.roles import held_roles
+from ...people_records import ADMIN_ROLE, Person
+from .. import integrations
+from ..problems import ApiProblem, status_of
+from .common import PREFIX, Web, redirect
 
 
 def is_admin(web: Web) -> bool:

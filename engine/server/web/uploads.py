@@ -2,7 +2,7 @@
 
 Multipart bodies are parsed with the standard library's MIME parser (no extra dependency for one form field
 type), after `read_body` has bounded their size; the number of parts is bounded too. The upload's bytes are
-judged by `engine.server.attachments` (type sniffed, size per field), exactly as the API's upload.
+judged by `procflow.server.attachments` (type sniffed, size per field), exactly as the API's upload.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from email import message_from_bytes
 from email.policy import HTTP
 from urllib.parse import parse_qsl
 
-from engine.server.problems import ApiProblem
+from ..problems import ApiProblem
 
 MAX_PARTS = 1000  # a form with more fields than this is not one of ours
 FILE_PREFIX = "file:"  # a file input's name: file:<the field's JSON path>

@@ -13,12 +13,12 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from engine.definition.model import ProcessDefinition
-from engine.people.assignment import members
-from engine.records import Actor, Case, current_assignment
-from engine.runtime.policy import Option
-from engine.server.problems import ApiProblem
-from engine.server.web.common import PREFIX, Web, redirect
+from ...definition.model import ProcessDefinition
+from ...people.assignment import members
+from ...records import Actor, Case, current_assignment
+from ...runtime.policy import Option
+from ..problems import ApiProblem
+from .common import PREFIX, Web, redirect
 
 VERBS = ("claim", "release", "delegate", "transfer", "assign")
 

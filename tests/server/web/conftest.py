@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from engine import Actor, Engine, FixedClock, ProcessDefinition
-from engine.server import accounts, create_app
-from engine.store import Store, open_store
+from procflow import Actor, Engine, FixedClock, ProcessDefinition
+from procflow.server import accounts, create_app
+from procflow.store import Store, open_store
 from tests.conftest import required_tool, seat
 from tests.server.conftest import PASSWORD, TEST_SETTINGS, free_port, serve
 
@@ -120,8 +120,8 @@ def demo_site(tmp_path: Path, clock: FixedClock, sales: ProcessDefinition) -> It
     customer profile published by the sales manager, and a password for the people the tests sign in as."""
     import io
 
-    from engine import shipped
-    from engine.demo import import_team
+    from procflow import shipped
+    from procflow.demo import import_team
 
     store = open_store(f"sqlite:///{tmp_path / 'demo.db'}")
     engine = Engine(store, clock=clock)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from engine import Actor
-from engine.server import accounts
+from procflow import Actor
+from procflow.server import accounts
 from tests.conftest import seat
 from tests.server.conftest import PASSWORD
 from tests.server.web.conftest import Site, shot, sign_in, weight

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from engine.documents import field_errors
-from engine.errors import FieldError
-from engine.server.web import forms
+from procflow.documents import field_errors
+from procflow.errors import FieldError
+from procflow.server.web import forms
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCHEMA: dict[str, Any] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from engine import Actor
+from procflow import Actor
 from tests.server.web.conftest import Site, shot, sign_in
 from tests.server.web.test_browser import LEAD, UNLABELLED
 

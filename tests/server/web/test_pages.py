@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 
-from engine import Actor
-from engine.people.admin import Draft
-from engine.people.cast import CAST_ADMIN
-from engine.server import accounts, web
-from engine.server.web import labels
+from procflow import Actor
+from procflow.people.admin import Draft
+from procflow.people.cast import CAST_ADMIN
+from procflow.server import accounts, web
+from procflow.server.web import labels
 from tests.conftest import seat
 from tests.server.conftest import PASSWORD
 from tests.server.web.conftest import Site

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from engine import Actor, load
-from engine.server.web import processes
+from procflow import Actor, load
+from procflow.server.web import processes
 from tests.conftest import seat
 from tests.server.web.conftest import Site, shot, sign_in
 from tests.server.web.test_pages import _signed_in
@@ -99,7 +99,7 @@ def test_process_pages_in_the_browser(
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_the_overview_pages_speak_both_languages_and_refuse_unknown_names(site: Site, lang: str) -> None:
-    from engine.people_records import ADMIN_ROLE
+    from procflow.people_records import ADMIN_ROLE
 
     seat(site.engine, Actor("bea", ADMIN_ROLE))
     client, _ = _signed_in(site)

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from engine import Actor
-from engine.people.admin import Draft
-from engine.people.cast import CAST_ADMIN
-from engine.server.web.spreadsheet import BOM, csv_bytes, inert
+from procflow import Actor
+from procflow.people.admin import Draft
+from procflow.people.cast import CAST_ADMIN
+from procflow.server.web.spreadsheet import BOM, csv_bytes, inert
 from tests.conftest import seat
 from tests.server.web.conftest import Site, shot, sign_in
 from tests.server.web.test_browser import LEAD
@@ -100,7 +100,7 @@ def test_the_csv_export_opens_in_a_spreadsheet_and_runs_nothing(reviewed: Site) 
 
 
 def test_the_review_page_in_the_browser(page: Any, reviewed: Site, tmp_path: Path) -> None:
-    from engine.server import accounts
+    from procflow.server import accounts
     from tests.server.conftest import PASSWORD
 
     accounts.set_password(reviewed.store, "mara", PASSWORD, reviewed.clock.now())

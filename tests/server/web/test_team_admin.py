@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from engine import Actor
-from engine.people_records import ADMIN_ROLE
-from engine.server import accounts
+from procflow import Actor
+from procflow.people_records import ADMIN_ROLE
+from procflow.server import accounts
 from tests.conftest import seat
 from tests.server.conftest import PASSWORD
 from tests.server.web.conftest import Site, shot, sign_in

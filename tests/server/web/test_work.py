@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine import Actor
-from engine.people import settings
-from engine.records import current_assignment
-from engine.scenario import read_scenario, run_scenario
-from engine.shipped import process_file
+from procflow import Actor
+from procflow.people import settings
+from procflow.records import current_assignment
+from procflow.scenario import read_scenario, run_scenario
+from procflow.shipped import process_file
 from tests.server.web.conftest import Site, shot, weight
 from tests.server.web.test_browser import SCRIPT, UNLABELLED, _fill_lead
 
