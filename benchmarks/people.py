@@ -18,7 +18,7 @@ from procflow import Actor, Engine, FixedClock, load
 from procflow.people import assignment
 from procflow.people.roles import Acting
 from procflow.records import Event, apply, seal
-from procflow.runtime.timekeeping import due_items
+from procflow.runtime.due import settled
 
 
 def _queue_yaml() -> str:
@@ -78,7 +78,8 @@ def _fill(engine: Engine, cases: int) -> None:
         choice = assignment.Choice(PEOPLE[(i * 7) % 50], "clerk", "round_robin", "desk:clerk")
         held = assignment.event_for(case, "assigned", choice, at, basis="rule round_robin")
         case = apply(case, held)
-        engine.store.commit(case, [started, held], due_items(compiled, case, at))
+        case, due = settled(compiled, case, [started, held], at)
+        engine.store.commit(case, [started, held], due)
 
 
 def bench_inbox(small: int, large: int, rounds: int) -> list[Row]:

@@ -5,6 +5,8 @@
 
 (w1) GET /app/cases/ID (the server-rendered page: stage path, moves with their reasons, deadlines, forms,
      timeline) ≤ 3× GET /api/cases/ID (status with deadlines) on the same server, store and case, at N cases.
+(w3) GET /app/inbox (the signed-in person's work, grouped, due times in working days) ≤ 3× GET /api/inbox (the
+     same entries as JSON) for a person with work in all N cases (the inbox reads the store's work index).
 (w2) GET /app/board (two columns, N deal cases each with an amount, half in each) ≤ 2× the board's own SQL
      (Store.board_column for each column, in-process on the same SQLite file): the page adds HTTP, the
      session, stale marks and rendering, never a read of every case.
@@ -116,11 +118,19 @@ def main(argv: list[str] | None = None) -> int:
                     limit=3.0,
                     per=n,
                 )
+                inbox = compare(
+                    f"(w3) GET inbox page at {cases:,} cases vs GET /api/inbox",
+                    ours=calls(client, lambda c: c.get("/app/inbox"), n),
+                    floor=calls(client, lambda c: c.get("/api/inbox"), n),
+                    rounds=rounds,
+                    limit=3.0,
+                    per=n,
+                )
                 board = _board_row(client, url, cases, 3 if args.quick else 2, rounds)
             finally:
                 server.terminate()
                 server.join(10)
-    return 0 if print_table([row, board]) else 1
+    return 0 if print_table([row, inbox, board]) else 1
 
 
 if __name__ == "__main__":
