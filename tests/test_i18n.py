@@ -6,6 +6,7 @@ from __future__ import annotations
 import html as htmllib
 import io
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -102,10 +103,11 @@ def _labels_shown(page: str, definition: ProcessDefinition) -> str:
     return re.sub(r"\((?:[a-z0-9_]+)\)", " ", text) if ids else text
 
 
-def _english_labels(text: str) -> list[str]:
+def _english_labels(text: str, msgids: Iterable[str] | None = None) -> list[str]:
+    """The catalog's English strings (or those of `msgids`) found in `text`, each piece between its fields."""
     found = []
-    for message in read("en"):
-        for fragment in re.split(r"\{\w+\}", str(message.id or "")):
+    for msgid in (str(m.id or "") for m in read("en")) if msgids is None else msgids:
+        for fragment in re.split(r"\{\w+\}", msgid):
             words = fragment.strip(" ,.;:()%\"'–")
             if len(words) >= 3 and re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", text):
                 found.append(words)

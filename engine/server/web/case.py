@@ -15,7 +15,7 @@ from starlette.responses import Response
 from ...definition.model import DocumentSpec, ProcessDefinition
 from ...errors import DocumentInvalid, ProcflowError, UnknownName
 from ...narration import event_sentence
-from ...presentation import describe_obligation
+from ...presentation import describe_obligation, status_word
 from ...records import Actor, Case
 from .. import acting, attachments
 from ..problems import ApiProblem, status_of
@@ -99,7 +99,10 @@ def show(web: Web, kept: Mapping[str, tuple[Any, Any]] | None = None, message: s
         process_title=definition.title.get(web.lang),
         state_title=definition.states[case.state].title.get(web.lang),
         stages=[(s.id, s.title.get(web.lang), s.id == here) for s in definition.stages],
-        deadlines=[describe_obligation(o, now, zone, web.lang) for o in engine.deadlines(case, now)],
+        deadlines=[
+            {**shown, "status_word": status_word(shown["status"], web.lang)}
+            for shown in (describe_obligation(o, now, zone, web.lang) for o in engine.deadlines(case, now))
+        ],
         timeline=[
             (
                 e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),

@@ -24,7 +24,7 @@ from ..bodies import read_body
 from ..endpoint import Context
 from ..problems import ApiProblem, status_of
 from . import uploads
-from .labels import LABELS, locale_of
+from .labels import labels, locale_of
 
 LOG = logging.getLogger("procflow.web")
 UTC_ZONE = ZoneInfo("UTC")
@@ -61,14 +61,14 @@ class Web:
         return self.context.engine
 
     @property
-    def t(self) -> dict[str, str]:
+    def t(self) -> Mapping[str, str]:
         """The page's words in the reader's language."""
-        return LABELS[self.lang]
+        return labels(self.lang)
 
     def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         secret = self.session or csrf.pre_session(self.request) or ""
         html = TEMPLATES.get_template(template).render(
-            t=LABELS[self.lang],
+            t=labels(self.lang),
             lang=self.lang,
             person=self.person,
             csrf_field=csrf.FIELD,
@@ -152,6 +152,6 @@ def web_page(context: Context, handler: Handler, signed_in: bool = True) -> Call
 def _error(request: Request, status: int, message: str) -> HTMLResponse:
     lang = locale_of(request)
     html = TEMPLATES.get_template("error.html").render(
-        t=LABELS[lang], lang=lang, person="", prefix=PREFIX, status=status, message=message, csrf_token=""
+        t=labels(lang), lang=lang, person="", prefix=PREFIX, status=status, message=message, csrf_token=""
     )
     return HTMLResponse(html, status, headers={"Content-Security-Policy": CSP})

@@ -8,6 +8,7 @@ is no working day wherever the reader sits); "today" is a due time with no worki
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +39,7 @@ class Row:
     covering: str | None
 
 
-def when(t: dict[str, str], at: datetime, zone: ZoneInfo, now: datetime) -> str:
+def when(t: Mapping[str, str], at: datetime, zone: ZoneInfo, now: datetime) -> str:
     """`at` as a weekday and clock time in `zone` ("Thu 09:00"), with the date when it is a week or more away."""
     local = at.astimezone(zone)
     weekday = t["weekdays"].split()[local.weekday()]
@@ -46,7 +47,9 @@ def when(t: dict[str, str], at: datetime, zone: ZoneInfo, now: datetime) -> str:
     return f"{weekday} {local.strftime('%m-%d ') if far else ''}{local.strftime('%H:%M')}"
 
 
-def due_text(t: dict[str, str], definition: ProcessDefinition, due_at: datetime, now: datetime, zone: ZoneInfo) -> str:
+def due_text(
+    t: Mapping[str, str], definition: ProcessDefinition, due_at: datetime, now: datetime, zone: ZoneInfo
+) -> str:
     """The due instant in working days from `now` on the process's calendar, the clock time in `zone`."""
     calendar = for_declaration(definition.calendar)
     clock = when(t, due_at, zone, now)

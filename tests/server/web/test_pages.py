@@ -86,15 +86,19 @@ def test_wrong_password_is_said_on_the_form_and_next_never_leaves_the_site(site:
 def test_the_language_follows_the_browser_and_refusals_are_pages(site: Site) -> None:
     client, _ = _signed_in(site)
     chinese = client.get("/app/board", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-    assert labels.ZH["board"] in chinese.text and labels.EN["board"] not in chinese.text
-    assert labels.EN["board"] in client.get("/app/board?lang=en", headers={"Accept-Language": "zh-CN"}).text
+    zh, en = labels.labels("zh-CN"), labels.labels("en")
+    assert zh["board"] == "销售漏斗看板" and zh["board"] in chinese.text and en["board"] not in chinese.text
+    assert en["board"] in client.get("/app/board?lang=en", headers={"Accept-Language": "zh-CN"}).text
+    assert en["board"] in client.get("/app/board", headers={"Accept-Language": "fr-FR, en-GB;q=0.8, zh;q=0.5"}).text
     missing = client.get("/app/cases/nobody-1")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
     assert "nobody-1" in missing.text
 
 
-def test_both_languages_have_every_label() -> None:
-    assert labels.EN.keys() == labels.ZH.keys()
+def test_both_languages_have_every_label_and_chinese_differs_from_english() -> None:
+    zh, en = labels.labels("zh-CN"), labels.labels("en")
+    assert zh.keys() == en.keys()
+    assert [key for key in en if key != "app" and zh[key] == en[key]] == []
 
 
 CONTRACT = {
