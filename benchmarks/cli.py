@@ -12,6 +12,7 @@ start-up goes (no target). The store is the demo's (SQLite, 12 sales cases).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -47,9 +48,9 @@ def _demo(folder: Path, env: dict[str, str]) -> tuple[str, str]:
     url = f"sqlite:///{folder / 'demo.db'}"
     subprocess.run([*PROCFLOW, "demo", "--db", url, "--out", str(folder / "out")], env=env, check=True,
                    capture_output=True, cwd=ROOT)  # fmt: skip
-    listed = subprocess.run([*PROCFLOW, "list", "--db", url, "--limit", "1"], env=env, check=True,
+    listed = subprocess.run([*PROCFLOW, "list", "--db", url, "--limit", "1", "--json"], env=env, check=True,
                             capture_output=True, text=True, cwd=ROOT).stdout  # fmt: skip
-    return url, listed.split()[0]
+    return url, str(json.loads(listed)[0]["id"])
 
 
 def main(argv: list[str] | None = None) -> int:
