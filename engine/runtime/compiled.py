@@ -5,20 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
-
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any
 
 from .. import calendars, expressions
 from ..calendars import WorkingCalendar
 from ..definition.model import ComputedField, DocumentSpec, ProcessDefinition, Requirement
-from ..documents import SchemaSet
 from ..errors import ProcflowError
 from ..expressions import Expression
 from ..guards import needed_documents
-from ..rendering import Renderer
 from .gates import CompiledTransition, gates
 from .machine import ProcessMachine
+
+if TYPE_CHECKING:  # a status or a list reads a case without compiling its process: no validators, no templates
+    from jsonschema.protocols import Validator
+
+    from ..rendering import Renderer
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class CompiledProcess:
 
     @classmethod
     def compile(cls, definition: ProcessDefinition) -> CompiledProcess:
+        from ..documents import SchemaSet
+        from ..rendering import Renderer
+
         schemas = SchemaSet(definition.schemas)
         moves: dict[str, dict[str, CompiledTransition]] = {state: {} for state in definition.states}
         for t in definition.transitions:
