@@ -18,7 +18,6 @@ from ..canonical import JCS, LEGACY, digest
 from ..errors import DefinitionError, Problem
 from .builder import build
 from .model import ProcessDefinition
-from .reader import read_yaml
 
 BUNDLE_FORMAT = 1
 
@@ -93,6 +92,8 @@ def _source_matches(text: str, process: Mapping[str, Any], name: str) -> bool:
     key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
     if disk_cache.read_json("sources", key) is True:
         return True
+    from .reader import read_yaml  # here: a remembered match needs no YAML parser
+
     same = bool(read_yaml(text, name).data == process)
     if same:
         disk_cache.write_json("sources", key, True)

@@ -7,18 +7,17 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .. import calendars, expressions
+from .. import calendars
 from ..calendars import WorkingCalendar
 from ..definition.model import ComputedField, DocumentSpec, ProcessDefinition, Requirement
 from ..errors import ProcflowError
-from ..expressions import Expression
-from ..guards import needed_documents
 from .gates import CompiledTransition, gates
 from .machine import ProcessMachine
 
-if TYPE_CHECKING:  # a status or a list reads a case without compiling its process: no validators, no templates
-    from jsonschema.protocols import Validator
+if TYPE_CHECKING:  # a status or a list reads a case without compiling its process: no validators, templates or
+    from jsonschema.protocols import Validator  # expressions are imported before `compile` runs
 
+    from ..expressions import Expression
     from ..rendering import Renderer
 
 
@@ -46,7 +45,10 @@ class CompiledProcess:
 
     @classmethod
     def compile(cls, definition: ProcessDefinition) -> CompiledProcess:
+        from .. import expressions
         from ..documents import SchemaSet
+        from ..expressions import Expression
+        from ..guards import needed_documents
         from ..rendering import Renderer
 
         schemas = SchemaSet(definition.schemas)
@@ -163,6 +165,8 @@ def _merge(first: tuple[Requirement, ...], second: tuple[Requirement, ...]) -> t
 
 
 def _compile_field(f: ComputedField) -> CompiledField:
+    from ..expressions import Expression
+
     if f.expression is not None:
         return CompiledField(f, Expression(f.expression), ())
     return CompiledField(f, None, tuple((Expression(r.when) if r.when else None, r.value) for r in f.rules))
