@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from .canonical import digest
 from .deadline_trail import from_history
-from .definition.loader import from_bundle
+from .definition.bundle import from_bundle
 from .errors import ProcflowError
 from .people_records import directory_chain_problem
 from .records import GENESIS, Event, event_digest, replay, stored_digest

@@ -7,7 +7,6 @@ import os
 from datetime import datetime
 from typing import Any, TextIO
 
-from ..datafiles import read_data
 from ..errors import InputError
 from ..i18n import columns, instant, pad, translator
 from ..narration import describe_event
@@ -94,6 +93,8 @@ def register(sub: Subcommands, parents: Parents) -> None:
 
 
 def cmd_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..datafiles import read_data  # here: reading a case needs no YAML parser
+
     engine = engine_for(args)
     data = read_data(args.data) if args.data else None
     if data is not None and not isinstance(data, dict):
@@ -107,6 +108,8 @@ def cmd_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..datafiles import read_data
+
     engine = engine_for(args)
     data = read_data(args.data)
     before = engine.get(args.case)
@@ -129,6 +132,8 @@ def _submitted_line(event: Event) -> str:
 
 
 def cmd_publish(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..datafiles import read_data
+
     engine = engine_for(args)
     version = engine.publish(args.process, args.document, read_data(args.data), args.actor)
     print(f"published {version.document} v{version.version} ({version.hash[:12]})", file=out)

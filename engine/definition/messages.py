@@ -9,14 +9,13 @@ context itself is filled by `procflow.notify.wording`; `CONTEXT` is its contract
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-from jinja2 import nodes
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
-from ..expressions import walk
-from ..rendering import Renderer
 from .model import ProcessDefinition
+
+if TYPE_CHECKING:  # the builder needs only `KINDS`: rebuilding a stored definition imports no template engine
+    from ..rendering import Renderer
 
 KINDS = ("reminder", "escalation", "assignment", "move")
 CONTEXT: Mapping[str, tuple[str, ...]] = {
@@ -79,6 +78,10 @@ def declared_files(data: Mapping[str, Any]) -> Iterator[tuple[str, Where]]:
 
 
 def _unknown_reads(renderer: Renderer, name: str, source: str) -> Iterator[tuple[int, str]]:
+    from jinja2 import nodes
+
+    from ..expressions import walk
+
     tree = renderer.env.parse(source, name)
     assigned = {n.name for n in walk(tree, (nodes.Name,)) if n.ctx in ("store", "param")}
     provided = assigned | set(CONTEXT) | set(renderer.env.globals) | {"loop", "caller", "varargs", "kwargs"}

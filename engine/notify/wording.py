@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..definition.loader import from_bundle
+from ..definition.bundle import from_bundle
 from ..definition.model import Deadline, ProcessDefinition
 from ..errors import RenderError
 from ..records import Case, Event, replay

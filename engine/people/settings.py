@@ -15,14 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from jsonschema import Draft202012Validator
 
 from ..errors import SettingsInvalid
 from ..people_records import Person
 from ..store.base import Store
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 LOCALES = ("zh-CN", "en")
 MESSAGE_KINDS = ("reminder", "escalation", "assignment")  # the kinds the notify configuration knows
@@ -50,7 +52,14 @@ SCHEMA: Mapping[str, Any] = {
         "quiet_hours": {"type": "string", "pattern": _CLOCK[:-1] + "-" + _CLOCK[1:]},
     },
 }
-_VALIDATOR = Draft202012Validator(dict(SCHEMA))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    """Built on first use: reading a person's settings (every inbox) needs no schema validator, only saving does."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(dict(SCHEMA))
 
 
 def check(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -58,7 +67,7 @@ def check(data: Mapping[str, Any]) -> dict[str, Any]:
     is wrong."""
     data = {key: value for key, value in data.items() if value not in (None, "", {})}
     problems: dict[str, str] = {}
-    for error in _VALIDATOR.iter_errors(data):
+    for error in _validator().iter_errors(data):
         key = str(error.absolute_path[0]) if error.absolute_path else "settings"
         problems.setdefault(key, error.message)
     zone = data.get("timezone")

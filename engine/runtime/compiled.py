@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.protocols import Validator
-
-from .. import calendars, expressions
+from .. import calendars
 from ..calendars import WorkingCalendar
 from ..definition.model import ComputedField, DocumentSpec, ProcessDefinition, Requirement
-from ..documents import SchemaSet
 from ..errors import ProcflowError
-from ..expressions import Expression
-from ..guards import needed_documents
-from ..rendering import Renderer
 from .gates import CompiledTransition, gates
 from .machine import ProcessMachine
+
+if TYPE_CHECKING:  # a status or a list reads a case without compiling its process: no validators, templates or
+    from jsonschema.protocols import Validator  # expressions are imported before `compile` runs
+
+    from ..expressions import Expression
+    from ..rendering import Renderer
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,12 @@ class CompiledProcess:
 
     @classmethod
     def compile(cls, definition: ProcessDefinition) -> CompiledProcess:
+        from .. import expressions
+        from ..documents import SchemaSet
+        from ..expressions import Expression
+        from ..guards import needed_documents
+        from ..rendering import Renderer
+
         schemas = SchemaSet(definition.schemas)
         moves: dict[str, dict[str, CompiledTransition]] = {state: {} for state in definition.states}
         for t in definition.transitions:
@@ -159,6 +165,8 @@ def _merge(first: tuple[Requirement, ...], second: tuple[Requirement, ...]) -> t
 
 
 def _compile_field(f: ComputedField) -> CompiledField:
+    from ..expressions import Expression
+
     if f.expression is not None:
         return CompiledField(f, Expression(f.expression), ())
     return CompiledField(f, None, tuple((Expression(r.when) if r.when else None, r.value) for r in f.rules))

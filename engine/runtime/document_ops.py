@@ -8,7 +8,6 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ..canonical import check_data, frozen_copy
-from ..documents import field_errors
 from ..errors import DocumentInvalid, UnknownName
 from ..people.roles import Acting
 from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, seal
@@ -30,6 +29,8 @@ class DocumentOps:
 
         `InputError` (as from a data file) if `data` is not JSON data within the limits, before the schema sees it.
         """
+        from ..documents import field_errors  # here: a command that only reads a case imports no schema validator
+
         check_data(data)
         errors = field_errors(compiled.validators[document], data)
         if errors:
@@ -73,6 +74,8 @@ class DocumentOps:
         view = policy.latest_data(case, shared)
         if any(name not in view for name in spec.computed.inputs):
             return None  # computed once every input is present
+        from ..documents import field_errors
+
         result = compute(compiled.computed[target], view, case.data)
         errors = field_errors(compiled.validators[target], result)
         if errors:

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from ..canonical import check_data, frozen_copy
 from ..clock import Clock, SystemClock
-from ..definition.loader import from_bundle, to_bundle
+from ..definition.bundle import from_bundle, to_bundle
 from ..definition.model import ProcessDefinition
 from ..errors import (
     CaseClosed,

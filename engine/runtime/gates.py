@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..calendars import WorkingCalendar
 from ..definition.model import ProcessDefinition, Requirement, Transition
@@ -25,11 +25,12 @@ from ..errors import (
     RoleNotAllowed,
     SignoffRefused,
 )
-from ..expressions import CALENDAR_KEY, Expression
-from ..guards import InstantView, explain
 from ..records import SYSTEM_ROLE, Actor, Case, DocumentVersion
 from .machine import Cursor, Gate
 from .signoff import current_round
+
+if TYPE_CHECKING:  # the expression language (Jinja2) is imported when a guard is evaluated: a status needs none
+    from ..expressions import Expression
 
 Shared = Mapping[str, tuple[DocumentVersion, ...]]
 
@@ -70,6 +71,9 @@ def guard_context(
 ) -> dict[str, Any]:
     """What a guard reads: documents (date-times as instants), case data, the state, `now` in the
     process's time zone, and the calendar its `working_days_to` counts on."""
+    from ..expressions import CALENDAR_KEY
+    from ..guards import InstantView
+
     context: dict[str, Any] = {
         "documents": InstantView(latest_data(case, shared)),
         "data": case.data,
@@ -182,6 +186,8 @@ def check_guard(
             ) from None
         raise
     if not holds:
+        from ..guards import explain
+
         raise GuardFailed(move.transition.trigger, move.guard.source, explain(move.guard.source, context))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..definition.loader import from_bundle
+from ..definition.bundle import from_bundle
 from ..definition.model import ProcessDefinition
 from ..errors import InputError, Refusal
 from ..records import Case, replay

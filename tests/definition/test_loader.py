@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from procflow import DefinitionError, InputError, ProcessDefinition, load
-from procflow.definition.loader import CheckResult, from_bundle, to_bundle
+from procflow.definition.bundle import from_bundle, to_bundle
+from procflow.definition.loader import CheckResult
 from procflow.documents import SchemaSet, field_errors
 
 EditFile = Callable[[str, str, str], Path]

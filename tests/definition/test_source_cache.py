@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from procflow import ProcessDefinition, disk_cache
-from procflow.definition import loader
-from procflow.definition.loader import from_bundle, to_bundle
+from procflow.definition import reader
+from procflow.definition.bundle import from_bundle, to_bundle
 from procflow.errors import DefinitionError
 
 
@@ -25,7 +25,7 @@ def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object) -> object:
         raise AssertionError("the source text was parsed again")
 
-    monkeypatch.setattr(loader, "read_yaml", refuse)
+    monkeypatch.setattr(reader, "read_yaml", refuse)
 
 
 def test_the_second_read_skips_the_parse_and_rebuilds_the_same_definition(
@@ -60,8 +60,8 @@ def test_changed_reader_code_misses_the_entry(bundle: dict[str, Any], monkeypatc
     from_bundle(bundle)
     monkeypatch.setattr(disk_cache, "code_fingerprint", lambda *files: "a newer reader")
     parsed: list[bool] = []
-    real = loader.read_yaml
-    monkeypatch.setattr(loader, "read_yaml", lambda *a: parsed.append(True) or real(*a))
+    real = reader.read_yaml
+    monkeypatch.setattr(reader, "read_yaml", lambda *a: parsed.append(True) or real(*a))
     from_bundle(bundle)
     assert parsed == [True]
 
@@ -70,7 +70,7 @@ def test_nothing_is_remembered_when_caching_is_off(bundle: dict[str, Any], monke
     monkeypatch.setenv("PROCFLOW_CACHE_DIR", "off")
     from_bundle(bundle)
     parsed: list[bool] = []
-    real = loader.read_yaml
-    monkeypatch.setattr(loader, "read_yaml", lambda *a: parsed.append(True) or real(*a))
+    real = reader.read_yaml
+    monkeypatch.setattr(reader, "read_yaml", lambda *a: parsed.append(True) or real(*a))
     from_bundle(bundle)
     assert parsed == [True]

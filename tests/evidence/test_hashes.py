@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from procflow import Engine, ProcessDefinition, open_store
 from procflow.audit import verify
 from procflow.canonical import JCS, LEGACY, canonical_bytes, digest, jcs
-from procflow.definition.loader import from_bundle, to_bundle
+from procflow.definition.bundle import from_bundle, to_bundle
 from procflow.records import Event, event_digest, event_values, replay
 from procflow.store.snapshots import snapshot_json
 from tests.conftest import REQUESTER, ROOT, seat
