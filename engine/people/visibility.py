@@ -86,7 +86,8 @@ def signers(definition: ProcessDefinition, case: Case) -> set[str]:
         if rule is None:
             continue
         found |= set(rule.signers)
-        for event in case.history[case.entered(state) :]:
-            if event.kind == "signer_added" and (event.data or {}).get("state") == state:
+        since = case.entered(state)
+        for event in case.recent:  # the snapshot's round events: a visibility check never reads the history
+            if event.seq > since and event.kind == "signer_added" and (event.data or {}).get("state") == state:
                 found.add(str((event.data or {}).get("signer", "")))
     return found
