@@ -2,7 +2,8 @@
 
 Comments, key order and layout never show; a renamed id whose title stayed is
 reported as a rename; permissions are reported as widened or narrowed, deadlines
-as stricter or looser, document schemas field by field.
+as stricter or looser, document schemas field by field. Presenting the changes
+(JSON, text, Markdown) is `diff_text`'s job.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from .definition.values import Duration
 from .i18n import Translator, translator
 
 Kind = Literal["added", "removed", "changed", "renamed"]
-FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -352,59 +352,3 @@ class _Differ:
                     b.title.get(),
                     details=tuple(details),
                 )
-
-
-def as_json(old: ProcessDefinition, new: ProcessDefinition, changes: list[Change]) -> dict[str, Any]:
-    """The stable, documented JSON shape (format 1)."""
-    return {
-        "format": FORMAT_VERSION,
-        "old": {"id": old.id, "version": old.version, "hash": old.content_hash},
-        "new": {"id": new.id, "version": new.version, "hash": new.content_hash},
-        "equal": not changes,
-        "changes": [asdict(c) | {"details": list(c.details)} for c in changes],
-    }
-
-
-def as_text(
-    old: ProcessDefinition,
-    new: ProcessDefinition,
-    changes: list[Change],
-    markdown: bool = False,
-    lang: str | None = None,
-) -> str:
-    """The changes for people, grouped by stage, in `lang` (the details as `compare` wrote them)."""
-    w = translator(lang)
-    head = f"{old.id} {old.version} ({old.content_hash[:12]}) → {new.version} ({new.content_hash[:12]})"
-    if not changes:
-        return w._("{head}: no semantic change", head=head) + "\n"
-    lines = [f"# {head}" if markdown else head]
-    groups: dict[str, list[Change]] = {}
-    for c in changes:
-        groups.setdefault(c.stage or w._("(process)"), []).append(c)
-    for stage, items in groups.items():
-        lines.append(f"\n## {stage}" if markdown else f"\n[{stage}]")
-        for c in items:
-            bullet = "- " if markdown else "  "
-            lines.append(f"{bullet}{_kind_words(c.kind, w)} {_element_words(c.element, w)} {c.id}: {c.title}")
-            lines += [f"{'  - ' if markdown else '      '}{d}" for d in c.details]
-    return "\n".join(lines) + "\n"
-
-
-def _kind_words(kind: str, w: Translator) -> str:
-    return {"added": w._("added"), "removed": w._("removed"), "changed": w._("changed"), "renamed": w._("renamed")}[
-        kind
-    ]
-
-
-def _element_words(element: str, w: Translator) -> str:
-    return {
-        "process": w._("process"),
-        "calendar": w._("calendar"),
-        "role": w._("role"),
-        "stage": w._("stage"),
-        "state": w._("state"),
-        "transition": w._("transition"),
-        "document": w._("document"),
-        "separation": w._("separation rule"),
-        "invariant": w._("invariant"),
-    }.get(element, element)

@@ -164,7 +164,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .. import diff
+    from .. import diff, diff_text
     from ..affected import affected_cases
 
     try:
@@ -176,14 +176,14 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     lang = "en" if args.json else language(args, new)  # the JSON format's words are English in every language
     changes = diff.compare(old, new, lang)
     if args.json:
-        print_json(diff.as_json(old, new, changes), out)
+        print_json(diff_text.as_json(old, new, changes), out)
     elif args.format == "html":
         from ..rendering import markdown_page
 
-        page = diff.as_text(old, new, changes, markdown=True, lang=lang)
+        page = diff_text.as_text(old, new, changes, markdown=True, lang=lang)
         out.write(markdown_page(page, f"{new.id} · {new.title.get(lang)}", lang))
     else:
-        out.write(diff.as_text(old, new, changes, markdown=args.format == "md", lang=lang))
+        out.write(diff_text.as_text(old, new, changes, markdown=args.format == "md", lang=lang))
     if args.cases and changes:
         print("\n" + translator(lang)._("running cases affected:"), file=out)
         for affected in affected_cases(engine_for(args).store, old, new, changes):

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from .. import audit as proof
 from .. import diff as differ
 from ..definition.model import ProcessDefinition
+from ..diff_text import as_json as diff_json
 from ..presentation import zone_of
 from ..reports import case_audit, review
 from . import acting
@@ -75,7 +76,7 @@ def diff(call: Call) -> Response:
     if not old:
         raise ApiProblem(400, "say which versions: ?from=VERSION&to=VERSION (to defaults to the newest)")
     a, b = _version(call, process_id, old), _version(call, process_id, new)
-    return json_response(differ.as_json(a, b, differ.compare(a, b)))
+    return json_response(diff_json(a, b, differ.compare(a, b)))
 
 
 def publish(call: Call) -> Response:
