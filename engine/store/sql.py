@@ -19,14 +19,16 @@ from typing import Any, Protocol
 from ..errors import CaseNotFound, ConflictError, StoreError
 from ..records import Case, DocumentVersion, Event, replay
 from .access_sql import AccessQueries
-from .base import NO_CHECKPOINT, Checkpoint, DueItem, Head, WorkerBeat, checkpoint_seal
+from .base import DueItem
 from .board_sql import BoardQueries
+from .checkpoints_sql import SQLCheckpoints
 from .follows_sql import SQLFollows
 from .listing_sql import ListingQueries
 from .matches import MatchKey, SQLMatches
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .outbox import OutboxMessage
 from .people_sql import PeopleTables
+from .queue_sql import SQLQueue
 from .records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_dict, version_to_dict
 from .snapshots import agrees_with_chain, case_from_snapshot, snapshot_json
 from .sql_outbox import SQLOutbox, insert_outbox
@@ -42,11 +44,21 @@ class Tx(Protocol):
         ...
 
 
-class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, BoardQueries, ListingQueries, ABC):
+class SQLStore(
+    SQLOutbox,
+    SQLFollows,
+    SQLCheckpoints,
+    SQLQueue,
+    AccessQueries,
+    PeopleTables,
+    SQLMatches,
+    BoardQueries,
+    ListingQueries,
+    ABC,
+):
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str
-    skip_locked = ""  # PostgreSQL: " FOR UPDATE OF due SKIP LOCKED", so workers pick disjoint candidates
 
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[Tx]: ...
@@ -257,50 +269,8 @@ class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, B
         """Every stored event row (EVENT_FIELDS order) of every case, by case and seq, in one read (to verify)."""
         return self._read(f"SELECT {', '.join(EVENT_FIELDS)} FROM events ORDER BY case_id, seq")
 
-    def heads(self) -> list[Head]:
-        return [Head(r[0], r[1], r[2]) for r in self._read("SELECT id, version, head FROM cases ORDER BY id")]
-
     def event_case_ids(self) -> list[str]:
         return [r[0] for r in self._read("SELECT DISTINCT case_id FROM events ORDER BY case_id")]
-
-    def add_checkpoint(self, at: datetime, root: str, heads: Sequence[tuple[str, int, str | None]]) -> tuple[int, str]:
-        def work(tx: Tx) -> tuple[int, str]:
-            last = tx.execute("SELECT number, hash FROM checkpoints ORDER BY number DESC LIMIT 1")
-            number, prev = (last[0][0] + 1, last[0][1]) if last else (1, NO_CHECKPOINT)
-            stamp = utc(at)
-            sealed = checkpoint_seal(number, stamp, root, prev, len(heads))
-            tx.execute(
-                "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)", (number, stamp, len(heads), root, prev, sealed)
-            )
-            for case_id, version, head in heads:
-                tx.execute("INSERT INTO checkpoint_heads VALUES (?, ?, ?, ?)", (number, case_id, version, head))
-            return number, sealed
-
-        result: tuple[int, str] = self._write("checkpoint", work)
-        return result
-
-    def checkpoints(self) -> list[Checkpoint]:
-        rows = self._read("SELECT number, at, cases, root, prev, hash FROM checkpoints ORDER BY number")
-        return [Checkpoint(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
-
-    def checkpoint_heads(self, number: int) -> list[Head]:
-        rows = self._read(
-            "SELECT case_id, version, head FROM checkpoint_heads WHERE number = ? ORDER BY case_id", (number,)
-        )
-        return [Head(r[0], r[1], r[2]) for r in rows]
-
-    def add_signed_checkpoint(self, number: int, key_id: str, statement: str, signature: str) -> None:
-        """Keep a checkpoint's signed statement (the signature is made outside the store, by the key holder)."""
-
-        def work(tx: Tx) -> None:
-            tx.execute("INSERT INTO signed_checkpoints VALUES (?, ?, ?, ?)", (number, key_id, statement, signature))
-
-        self._write("signed checkpoint", work)
-
-    def signed_checkpoints(self) -> list[tuple[int, str, str, str]]:
-        """(number, key id, statement, signature) of every signed checkpoint, oldest first."""
-        rows = self._read("SELECT number, key_id, statement, signature FROM signed_checkpoints ORDER BY number")
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def get(self, case_id: str) -> Case:
         """The case from its row's snapshot (one read, whatever the length of its history), checked against
@@ -361,74 +331,6 @@ class SQLStore(SQLOutbox, SQLFollows, AccessQueries, PeopleTables, SQLMatches, B
             "SELECT definition_hash, COUNT(*) FROM cases WHERE process_id = ? GROUP BY definition_hash", (process_id,)
         )
         return {r[0]: r[1] for r in rows}
-
-    # --- due index and worker claims ------------------------------------------------------
-
-    def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
-        column = "alert_at" if alerts else "due_at"
-        rows = self._read(
-            "SELECT case_id, key, process_id, deadline_id, state, owner, due_at, alert_at FROM due "
-            f"WHERE {column} <= ? ORDER BY {column}, case_id, key LIMIT ?",
-            (utc(before), 1 << 62 if limit is None else limit),
-        )
-        return [
-            DueItem(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                datetime.fromisoformat(r[6]),
-                datetime.fromisoformat(r[7]) if r[7] else None,
-            )
-            for r in rows
-        ]
-
-    def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int) -> list[str]:
-
-        def work(tx: Tx) -> list[str]:
-            rows = tx.execute(
-                "SELECT due.case_id FROM due LEFT JOIN claims ON claims.case_id = due.case_id "
-                "WHERE due.alert_at <= ? AND (claims.lease_until IS NULL OR claims.lease_until < ?) "
-                "ORDER BY due.alert_at, due.case_id LIMIT ?" + self.skip_locked,
-                (utc(now), utc(now), limit * 4),
-            )
-            taken = []
-            for case_id in list(dict.fromkeys(r[0] for r in rows))[:limit]:
-                won = tx.execute(  # atomic per row: of two workers upserting one claim, one sees RETURNING
-                    "INSERT INTO claims VALUES (?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
-                    "SET worker = excluded.worker, lease_until = excluded.lease_until "
-                    "WHERE claims.lease_until < ? RETURNING case_id",
-                    (case_id, worker, utc(lease_until), utc(now)),
-                )
-                if won:
-                    taken.append(case_id)
-            return taken
-
-        result: list[str] = self._write("claims", work)
-        return result
-
-    def release(self, worker: str, case_ids: Sequence[str]) -> None:
-        def work(tx: Tx) -> None:
-            for case_id in case_ids:
-                tx.execute("DELETE FROM claims WHERE case_id = ? AND worker = ?", (case_id, worker))
-
-        self._write("claims", work)
-
-    def heartbeat(self, worker: str, host: str, pid: int, started_at: datetime, now: datetime, handled: int) -> None:
-        def work(tx: Tx) -> None:
-            tx.execute(
-                "INSERT INTO workers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (worker) DO UPDATE "
-                "SET beat_at = ?, handled = ?",
-                (worker, host, pid, utc(started_at), utc(now), handled, utc(now), handled),
-            )
-
-        self._write("heartbeat", work)
-
-    def workers(self) -> list[WorkerBeat]:
-        rows = self._read("SELECT worker, host, pid, beat_at, handled FROM workers ORDER BY worker")
-        return [WorkerBeat(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     # --- shared documents ------------------------------------------------------------------
 
