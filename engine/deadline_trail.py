@@ -20,10 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from .calendars import WorkingCalendar
-from .deadlines import ALERT_KINDS, Obligation, Visit, declared, judged, move_of, scope_changes
+from .deadlines import ALERT_KINDS, Obligation, declared, judged
 from .definition.model import ProcessDefinition
 from .definition.values import Action
 from .records import Case, Event, step_keys
+from .visits import Visit, move_of, scope_changes
 
 Trail = Mapping[str, Any]
 

@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import calendars
-from ..deadlines import obligations, visits
+from ..deadlines import obligations
 from ..definition.model import ProcessDefinition
 from ..i18n import translator
 from ..records import Case
 from ..runtime.engine import Engine
+from ..visits import visits
 
 
 @dataclass(frozen=True)
