@@ -354,7 +354,7 @@ def bench_working_days(rounds: int) -> Row:
     import holidays as holidays_package
 
     from procflow.calendars import add, official
-    from procflow.definition.model import Duration
+    from procflow.definition.values import Duration
 
     calendar = official("CN", "Asia/Shanghai")
     source = holidays_package.country_holidays("CN", years=[2025, 2026, 2027])
