@@ -16,7 +16,7 @@ from ..records import SYSTEM, Case, current_assignment
 
 def by_default(case: Case) -> set[str]:
     """The starter (unless the system started it) and the person holding the case's work, if any."""
-    people = {case.history[0].actor} if case.history and case.history[0].actor != SYSTEM else set()
+    people = {p for p in case.doers.get("start", ()) if p != SYSTEM}  # the snapshot's starter: no history read
     held = current_assignment(case)
     if held is not None and held.person:
         people.add(held.person)
