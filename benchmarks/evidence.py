@@ -31,10 +31,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from rounds import Row, compare, print_table, timed  # noqa: E402
 
 from procflow import Actor, Engine, FixedClock, load, open_store  # noqa: E402
+from procflow.chain import seal  # noqa: E402
 from procflow.cli.main import main as cli  # noqa: E402
 from procflow.evidence import keys, signing  # noqa: E402
 from procflow.evidence.backtest import backtest  # noqa: E402
-from procflow.records import Case, Event, apply, seal  # noqa: E402
+from procflow.records import Case, Event, apply  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 SALES = ROOT / "processes" / "sales.yaml"

@@ -15,9 +15,10 @@ from types import MappingProxyType
 from rounds import Row, compare, timed
 
 from procflow import Actor, Engine, FixedClock, load
+from procflow.chain import seal
 from procflow.people import assignment
 from procflow.people.roles import Acting
-from procflow.records import Event, apply, seal
+from procflow.records import Event, apply
 from procflow.runtime.due import settled
 
 

@@ -1,7 +1,7 @@
 """Proof that the history was not edited afterwards: per-case hash chains, heads, and checkpoints.
 
 Every event carries the hash of its case's previous event and its own hash
-over all its fields (`procflow.records.seal`); the case row keeps the head
+over all its fields (`procflow.chain.seal`); the case row keeps the head
 (the last hash). An edited, reordered or deleted event breaks its chain; a
 truncated tail no longer matches the head. To catch a tail truncated *together
 with* its head, `checkpoint` records every case's (version, head) under one
@@ -20,11 +20,12 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 from .canonical import digest
+from .chain import GENESIS, event_digest, stored_digest
 from .deadline_trail import from_history
 from .definition.bundle import from_bundle
 from .errors import ProcflowError
 from .people_records import directory_chain_problem
-from .records import GENESIS, Event, event_digest, replay, stored_digest
+from .records import Event, replay
 from .store.base import NO_CHECKPOINT, Store, checkpoint_seal
 from .store.records import event_from_row
 from .store.snapshots import mismatch

@@ -103,7 +103,7 @@ def directory_digest(event: DirectoryEvent) -> str:
 
 
 def seal_directory(event: DirectoryEvent, previous: DirectoryEvent | None) -> DirectoryEvent:
-    """Chain a newly built directory event to the last one (the same idea as `procflow.records.seal`)."""
+    """Chain a newly built directory event to the last one (the same idea as `procflow.chain.seal`)."""
     if event.hash is not None:
         raise ValueError(f"directory event {event.seq} is already sealed")
     object.__setattr__(event, "prev_hash", previous.hash if previous is not None else GENESIS)

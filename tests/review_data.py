@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
+from procflow.chain import seal
 from procflow.definition.model import ProcessDefinition
-from procflow.records import Case, Event, apply, seal
+from procflow.records import Case, Event, apply
 from procflow.store.base import Store
 
 PEOPLE = {

@@ -24,8 +24,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from .. import audit
 from ..canonical import jcs
+from ..chain import GENESIS
 from ..errors import InputError, StoreError
-from ..records import GENESIS, Event
+from ..records import Event
 from ..store.base import Store
 from .keys import key_id, parse_public, public_pem
 

@@ -15,9 +15,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from ..chain import seal
 from ..definition.model import AssignmentRule, ProcessDefinition
 from ..people_records import Roster
-from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, EventKind, seal
+from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, EventKind
 from ..store.base import Store
 from .roles import day_of
 

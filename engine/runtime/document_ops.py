@@ -8,9 +8,10 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ..canonical import check_data, frozen_copy
+from ..chain import seal
 from ..errors import DocumentInvalid, UnknownName
 from ..people.roles import Acting
-from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, seal
+from ..records import SYSTEM, SYSTEM_ROLE, Case, Event
 from . import policy
 from .compiled import CompiledProcess
 from .computed import compute

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
 from ..canonical import check_data, frozen_copy
+from ..chain import seal
 from ..clock import Clock, SystemClock
 from ..definition.bundle import from_bundle, to_bundle
 from ..definition.model import ProcessDefinition
@@ -29,16 +30,7 @@ from ..people import roles, visibility
 from ..people.admin import Team
 from ..people.directory import Directory, open_directory
 from ..people.roles import Acting
-from ..records import (
-    SYSTEM,
-    SYSTEM_ROLE,
-    Actor,
-    Case,
-    DocumentVersion,
-    Event,
-    apply,
-    seal,
-)
+from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply
 from ..render_context import render_context, render_footer
 from ..store.base import CaseSummary, Store, open_store
 from . import policy, signing

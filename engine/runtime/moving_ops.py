@@ -8,8 +8,9 @@ from types import MappingProxyType
 from typing import Any
 
 from ..canonical import check_data
+from ..chain import seal
 from ..errors import CaseNotFound, Refusal
-from ..records import Actor, Case, Event, apply, seal
+from ..records import Actor, Case, Event, apply
 from . import matching, transfer
 from .due import settled
 from .parts import EngineParts

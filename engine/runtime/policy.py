@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
+from ..chain import seal
 from ..errors import DocumentsMissing, ExpressionError, GuardFailed, Refusal, TriggerNotAvailable, UnknownName
-from ..records import Actor, Case, Event, seal
+from ..records import Actor, Case, Event
 from . import gates
 from .compiled import CompiledProcess
 from .gates import Attempt, CompiledTransition, Shared, check_separation, guard_context, latest_data

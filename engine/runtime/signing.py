@@ -11,9 +11,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
+from ..chain import seal
 from ..definition.values import VERDICTS
 from ..errors import Refusal, SignoffRefused
-from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event, apply, seal
+from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event, apply
 from . import policy
 from .compiled import CompiledProcess
 from .policy import Option, Shared

@@ -10,8 +10,9 @@ from typing import Any
 
 from .. import calendars
 from ..canonical import frozen_copy
+from ..chain import seal
 from ..deadlines import Obligation, obligations
-from ..records import NOTE_KINDS, Actor, Case, Event, EventKind, apply, seal
+from ..records import NOTE_KINDS, Actor, Case, Event, EventKind, apply
 from .inbox import InboxEntry
 from .inbox import inbox as build_inbox
 from .parts import EngineParts

@@ -17,9 +17,10 @@ from types import MappingProxyType
 from typing import Any
 
 from .. import deadline_trail, deadlines
+from ..chain import seal
 from ..deadlines import Obligation, parse_instant
 from ..errors import ConflictError, Refusal
-from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, apply, seal
+from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, apply
 from ..store.base import Store
 from .compiled import CompiledProcess
 from .due import late, open_obligations, trailed

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..canonical import JCS, LEGACY, canonical_json, jcs, plain
-from ..records import DocumentVersion, Event, event_values
+from ..chain import event_values
+from ..records import DocumentVersion, Event
 
 EVENT_FIELDS = (
     "case_id",

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from procflow import Engine, FixedClock, open_store
+from procflow.chain import GENESIS, event_digest
 from procflow.cli.main import main
 from procflow.evidence import keys, signing
 from procflow.evidence.bundle_check import verify_bundle
-from procflow.records import GENESIS, event_digest
 from procflow.scenario import read_scenario, run_scenario
 from procflow.store.records import event_from_dict, event_to_dict
 from tests.conftest import PROCESSES

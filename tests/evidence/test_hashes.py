@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from procflow import Engine, ProcessDefinition, open_store
 from procflow.audit import verify
 from procflow.canonical import JCS, LEGACY, canonical_bytes, digest, jcs
+from procflow.chain import event_digest, event_values
 from procflow.definition.bundle import from_bundle, to_bundle
-from procflow.records import Event, event_digest, event_values, replay
+from procflow.records import Event, replay
 from procflow.store.snapshots import snapshot_json
 from tests.conftest import REQUESTER, ROOT, seat
 
@@ -109,7 +110,7 @@ def test_an_unknown_scheme_is_refused() -> None:
 
 @given(st.dictionaries(st.text(max_size=6), json_values, max_size=4), st.text(max_size=8))
 def test_a_stored_row_hashes_as_stored_to_the_events_own_hash(data: dict[str, Any], actor: str) -> None:
-    from procflow.records import seal, stored_digest
+    from procflow.chain import seal, stored_digest
     from procflow.store.sql import event_row
 
     event = seal(

@@ -12,10 +12,11 @@ import pytest
 
 from procflow import audit
 from procflow.canonical import digest
+from procflow.chain import GENESIS, event_digest
 from procflow.cli.main import main
 from procflow.errors import InputError, StoreError
 from procflow.evidence import keys, signing
-from procflow.records import GENESIS, event_digest, replay
+from procflow.records import replay
 from procflow.store.base import Store
 from procflow.store.snapshots import snapshot_json
 

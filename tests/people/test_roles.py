@@ -108,7 +108,7 @@ def test_old_events_with_self_declared_roles_stay_valid_history(office: Engine) 
     old = case.history[0]
     from dataclasses import replace
 
-    from procflow.records import event_digest
+    from procflow.chain import event_digest
 
     legacy = replace(old, basis=None, hash=None)
     object.__setattr__(legacy, "hash", event_digest(legacy))  # as written before the directory existed

@@ -16,8 +16,8 @@ import pytest
 
 from procflow import Actor, CaseNotFound, ConflictError, Engine, FixedClock, ProcessDefinition, load
 from procflow.audit import checkpoint, heads_root, verify
+from procflow.chain import stored_digest
 from procflow.errors import CaseExists
-from procflow.records import stored_digest
 from procflow.store import base
 from procflow.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
 from procflow.store.board import BoardFilter

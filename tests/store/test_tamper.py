@@ -12,8 +12,8 @@ import pytest
 
 from procflow import Engine, ProcessDefinition
 from procflow.audit import checkpoint, verify
+from procflow.chain import event_digest
 from procflow.cli import main
-from procflow.records import event_digest
 from procflow.store.records import EVENT_FIELDS
 from procflow.store.sql import SQLStore
 from tests.conftest import REQUESTER, seat
