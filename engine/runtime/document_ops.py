@@ -1,5 +1,6 @@
-"""How the engine makes a document version: the spec it names, the data checked against its schema, the
-sealed event that stores it, and a computed document recomputed from its inputs. A mixin of `Engine`."""
+"""How the engine makes a document version: submit one to a case, publish a shared one, validate data
+without writing; and beneath them the spec a name points to, the data checked against its schema, the sealed
+event that stores it, and a computed document recomputed from its inputs. A mixin of `Engine`."""
 
 from __future__ import annotations
 
@@ -9,17 +10,101 @@ from typing import Any, Literal
 
 from ..canonical import check_data, frozen_copy
 from ..chain import seal
-from ..errors import DocumentInvalid, UnknownName
+from ..errors import CaseClosed, DocumentInvalid, Refusal, UnknownName
 from ..people.roles import Acting
-from ..records import SYSTEM, SYSTEM_ROLE, Case, Event
+from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply
 from . import policy
 from .compiled import CompiledProcess
 from .computed import compute
+from .parts import EngineParts
+from .timekeeping import lead_time_events
 
 _SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
 
 
-class DocumentOps:
+class DocumentOps(EngineParts):
+    def submit(self, case: Case | str, document: str, data: Any, actor: Actor) -> Case:
+        """Validate and store a new version of a document; recompute documents that depend on it.
+
+        All or nothing: if the data, or a computation it triggers, is invalid, nothing is stored.
+        """
+        current, compiled = self._case(case)
+        spec = self._spec(compiled, document)
+        if spec.shared:
+            raise Refusal(f"{document!r} is shared by all cases of {current.process_id!r}; publish it instead")
+        if spec.computed is not None:
+            raise Refusal(f"{document!r} is computed by the engine from {', '.join(spec.computed.inputs)}")
+        acting = self.acting(actor, current.process_id, spec.produced_by, f"submit {document!r}")
+        policy.check_separation(compiled.definition, current, "submit", document, acting.actor)
+        if compiled.definition.states[current.state].final:
+            raise CaseClosed(current.id, current.state)
+        now = self.clock.now()
+        plain, digest = self._validated(compiled, document, data)
+        breaches = lead_time_events(compiled, current, document, plain, now) if compiled.has_deadlines else []
+        events = [self._document_event(current, document, plain, digest, acting, now)]
+        updated = apply(current, events[0])
+        for breach in breaches:  # soft lead-time rules: accepted, and the breach is on record
+            events.append(
+                seal(
+                    Event(
+                        updated.id,
+                        updated.version + 1,
+                        "breach",
+                        now,
+                        acting.person,
+                        acting.role,
+                        updated.definition_hash,
+                        document=document,
+                        data=MappingProxyType(breach),
+                        basis=acting.basis,
+                    ),
+                    updated,
+                )
+            )
+            updated = apply(updated, events[-1])
+        dependents = compiled.dependents.get(document, ())
+        shared = self.store.shared(current.process_id) if dependents and compiled.has_shared else {}
+        for target in dependents:
+            event = self._recompute(compiled, updated, target, shared, now)
+            if event is not None:
+                events.append(event)
+                updated = apply(updated, event)
+        updated = self._then(updated, events, self._returned(updated, acting.person, now))
+        updated = self._commit(compiled, updated, events, now)
+        self.hooks.run(events, updated)
+        return updated
+
+    def publish(self, process_id: str, document: str, data: Any, actor: Actor) -> DocumentVersion:
+        """Store a new version of a shared document (seen by every case of the process); open cases whose
+        computed documents waited for it get them now (`procflow.runtime.catch_up`)."""
+        compiled = self._compile(self._latest(process_id))
+        spec = self._spec(compiled, document)
+        if not spec.shared:
+            raise Refusal(f"{document!r} belongs to each case; submit it to a case instead")
+        acting = self.acting(actor, process_id, spec.produced_by, f"publish {document!r}")
+        plain, digest = self._validated(compiled, document, data)
+        previous = self.store.shared(process_id).get(document, ())
+        version = DocumentVersion(
+            document,
+            len(previous) + 1,
+            MappingProxyType(plain),
+            digest,
+            acting.person,
+            acting.role,
+            self.clock.now(),
+            0,
+        )
+        self.store.publish(process_id, version)
+        self._complete_waiting(process_id, document, version.at)
+        return version
+
+    def validate(self, process_id: str, document: str, data: Any) -> None:
+        """Raise `DocumentInvalid` (every error) if `data` is not a valid `document` of the process's newest
+        version; writes nothing. For callers that must check before a step they cannot undo (start + submit)."""
+        compiled = self._compile(self._latest(process_id))
+        self._spec(compiled, document)
+        self._validated(compiled, document, data)
+
     def _spec(self, compiled: CompiledProcess, document: str) -> Any:
         if document not in compiled.definition.documents:
             raise UnknownName("document", document, sorted(compiled.definition.documents))

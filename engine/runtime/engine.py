@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
@@ -30,23 +30,23 @@ from ..people import roles, visibility
 from ..people.admin import Team
 from ..people.directory import Directory, open_directory
 from ..people.roles import Acting
-from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply
+from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event, apply
 from ..render_context import render_context, render_footer
-from ..store.base import CaseSummary, Store, open_store
+from ..store.base import Store, open_store
 from . import policy, signing
 from .catch_up import CatchUp
 from .compiled import CompiledProcess
 from .document_ops import DocumentOps
 from .follow_ops import FollowOps
 from .hooks import Hooks
-from .listing import CaseFilter, Checks, listed
+from .listing_ops import ListingOps
 from .moving_ops import MovingOps
 from .outbox import Outbox
 from .policy import Option
 from .signoff_ops import SignoffOps
 from .step import commit_step
 from .time_ops import TimeOps
-from .timekeeping import Timekeeper, lead_time_events
+from .timekeeping import Timekeeper
 
 RenderFormat = Literal["markdown", "html"]
 _SYSTEM = Acting(SYSTEM, SYSTEM_ROLE, "")
@@ -71,7 +71,7 @@ def retrying(action: Callable[[], T], *, attempts: int = 5, pause: float = 0.01)
     raise AssertionError("unreachable")
 
 
-class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
+class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp, ListingOps):
     """Runs cases of any registered process definition, for the people of a team directory."""
 
     def __init__(
@@ -259,123 +259,6 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp):
         """The role the directory gives `actor` for `action` now (a grant or a cover), or the refusal naming
         the grant that is missing. Never the role the caller claims, unless the person holds it."""
         return roles.resolve(self.directory.roster(), actor, process_id, allowed, action, at or self.clock.now())
-
-    # --- documents -------------------------------------------------------------------
-
-    def submit(self, case: Case | str, document: str, data: Any, actor: Actor) -> Case:
-        """Validate and store a new version of a document; recompute documents that depend on it.
-
-        All or nothing: if the data, or a computation it triggers, is invalid, nothing is stored.
-        """
-        current, compiled = self._case(case)
-        spec = self._spec(compiled, document)
-        if spec.shared:
-            raise Refusal(f"{document!r} is shared by all cases of {current.process_id!r}; publish it instead")
-        if spec.computed is not None:
-            raise Refusal(f"{document!r} is computed by the engine from {', '.join(spec.computed.inputs)}")
-        acting = self.acting(actor, current.process_id, spec.produced_by, f"submit {document!r}")
-        policy.check_separation(compiled.definition, current, "submit", document, acting.actor)
-        if compiled.definition.states[current.state].final:
-            raise CaseClosed(current.id, current.state)
-        now = self.clock.now()
-        plain, digest = self._validated(compiled, document, data)
-        breaches = lead_time_events(compiled, current, document, plain, now) if compiled.has_deadlines else []
-        events = [self._document_event(current, document, plain, digest, acting, now)]
-        updated = apply(current, events[0])
-        for breach in breaches:  # soft lead-time rules: accepted, and the breach is on record
-            events.append(
-                seal(
-                    Event(
-                        updated.id,
-                        updated.version + 1,
-                        "breach",
-                        now,
-                        acting.person,
-                        acting.role,
-                        updated.definition_hash,
-                        document=document,
-                        data=MappingProxyType(breach),
-                        basis=acting.basis,
-                    ),
-                    updated,
-                )
-            )
-            updated = apply(updated, events[-1])
-        dependents = compiled.dependents.get(document, ())
-        shared = self.store.shared(current.process_id) if dependents and compiled.has_shared else {}
-        for target in dependents:
-            event = self._recompute(compiled, updated, target, shared, now)
-            if event is not None:
-                events.append(event)
-                updated = apply(updated, event)
-        updated = self._then(updated, events, self._returned(updated, acting.person, now))
-        updated = self._commit(compiled, updated, events, now)
-        self.hooks.run(events, updated)
-        return updated
-
-    def publish(self, process_id: str, document: str, data: Any, actor: Actor) -> DocumentVersion:
-        """Store a new version of a shared document (seen by every case of the process); open cases whose
-        computed documents waited for it get them now (`procflow.runtime.catch_up`)."""
-        compiled = self._compile(self._latest(process_id))
-        spec = self._spec(compiled, document)
-        if not spec.shared:
-            raise Refusal(f"{document!r} belongs to each case; submit it to a case instead")
-        acting = self.acting(actor, process_id, spec.produced_by, f"publish {document!r}")
-        plain, digest = self._validated(compiled, document, data)
-        previous = self.store.shared(process_id).get(document, ())
-        version = DocumentVersion(
-            document,
-            len(previous) + 1,
-            MappingProxyType(plain),
-            digest,
-            acting.person,
-            acting.role,
-            self.clock.now(),
-            0,
-        )
-        self.store.publish(process_id, version)
-        self._complete_waiting(process_id, document, version.at)
-        return version
-
-    def validate(self, process_id: str, document: str, data: Any) -> None:
-        """Raise `DocumentInvalid` (every error) if `data` is not a valid `document` of the process's newest
-        version; writes nothing. For callers that must check before a step they cannot undo (start + submit)."""
-        compiled = self._compile(self._latest(process_id))
-        self._spec(compiled, document)
-        self._validated(compiled, document, data)
-
-    def cases(
-        self,
-        process_id: str | None = None,
-        *,
-        state: str | None = None,
-        stage: str | None = None,
-        role: str | None = None,
-        overdue_at: datetime | None = None,
-        viewer: str | None = None,
-    ) -> list[str]:
-        """Ids of the cases matching every filter given, oldest first (the rows of `case_rows`)."""
-        found = self.case_rows(process_id, state=state, stage=stage, role=role, overdue_at=overdue_at, viewer=viewer)
-        return [row.id for row in found]
-
-    def case_rows(
-        self,
-        process_id: str | None = None,
-        *,
-        state: str | None = None,
-        stage: str | None = None,
-        role: str | None = None,
-        overdue_at: datetime | None = None,
-        viewer: str | None = None,
-        after: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[CaseSummary]:
-        """The case rows matching every filter given, oldest first, after the case `after`, at most `limit`;
-        read a page at a time from the store's index (stage and role from the process's newest version;
-        `overdue_at` keeps cases with an obligation past due then). See `runtime/listing.py`."""
-        wanted = CaseFilter(process_id, state, stage, role, overdue_at, viewer)
-        checks = Checks(self.definition, self._time.late, self.sees)
-        return listed(self.store, wanted, checks, after=after, limit=limit)
 
     def versions(self, process_id: str) -> list[tuple[str, str, str]]:
         """Stored versions of a process: (content hash, process id, version label), oldest first."""

@@ -1,4 +1,4 @@
-"""What the engine's verb mixins (people, sign-off, documents, time, moving cases) may rely on: the engine's
+"""What the engine's verb mixins (people, sign-off, documents, time, moving cases, listing) may rely on: the engine's
 parts and the few methods of `Engine` they call. One declaration, so each mixin module holds only its verbs."""
 
 from __future__ import annotations
@@ -33,6 +33,19 @@ class EngineParts:
     def _definition(self, content_hash: str) -> ProcessDefinition:
         raise NotImplementedError
 
+    def _latest(self, process_id: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def _then(case: Case, events: list[Event], event: Event | None) -> Case:
+        raise NotImplementedError
+
+    def _returned(self, case: Case, actor: str, at: datetime) -> Event | None:
+        raise NotImplementedError
+
+    def _complete_waiting(self, process_id: str, document: str, at: datetime) -> list[str]:
+        raise NotImplementedError
+
     def _commit(self, compiled: CompiledProcess, case: Case, events: Sequence[Event], now: datetime) -> Case:
         raise NotImplementedError
 
@@ -40,6 +53,9 @@ class EngineParts:
         raise NotImplementedError
 
     def definition(self, process_id: str, content_hash: str | None = None) -> ProcessDefinition:
+        raise NotImplementedError
+
+    def sees(self, person: str, case: Case) -> bool:
         raise NotImplementedError
 
     def acting(
