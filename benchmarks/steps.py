@@ -138,42 +138,56 @@ def bench_long_history(url: str, plain: ProcessDefinition, rounds: int, moves: i
     )
 
 
-def bench_floor(url: str, path: str, plain: ProcessDefinition, rounds: int, n: int) -> Row:
-    """(t): fire(case_id) against transitions + the row's JSON snapshot + the same UPDATE and INSERT."""
-    engine = engine_on(url, plain)
-    ours_case = engine.start("plain", PLAYER).id
-    floor_case = engine.start("plain", PLAYER).id
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    machine = HierarchicalMachine(states=["a", "b"], initial="a", auto_transitions=False, model=None)
-    machine.add_transition("go", "a", "b")  # the machine kind the engine builds (it needs one for regions)
-    machine.add_transition("back", "b", "a")
-    columns = ", ".join(EVENT_FIELDS)
-    marks = ", ".join("?" for _ in EVENT_FIELDS)
-    made = {"ours": 0, "floor": 0}
+class Floor:
+    """(t)'s floor: a hand-rolled durable state machine on the engine's own tables — read the case row's JSON
+    snapshot, a `transitions` trigger (the machine kind the engine builds), then the same UPDATE of the case
+    row and INSERT of the event, in one transaction."""
 
-    class Model:
-        state = "a"
+    def __init__(self, path: str, case_id: str, definition: ProcessDefinition) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.machine = HierarchicalMachine(states=["a", "b"], initial="a", auto_transitions=False, model=None)
+        self.machine.add_transition("go", "a", "b")  # the machine kind the engine builds (it needs one for regions)
+        self.machine.add_transition("back", "b", "a")
+        self.case_id, self.definition_hash = case_id, definition.content_hash
+        self.insert = f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) VALUES ({', '.join('?' for _ in EVENT_FIELDS)})"
 
-    def floor_step(index: int) -> None:
+    def step(self, index: int) -> None:
+        db = self.db
         db.execute("BEGIN IMMEDIATE")
-        (text,) = db.execute("SELECT snapshot FROM cases WHERE id = ?", (floor_case,)).fetchone()
+        (text,) = db.execute("SELECT snapshot FROM cases WHERE id = ?", (self.case_id,)).fetchone()
         snapshot = json.loads(text)
-        model = Model()
+        model = _Model()
         model.state = snapshot["state"]
-        machine.trigger_event(model, MOVES[index % 2])
+        self.machine.trigger_event(model, MOVES[index % 2])
         at = T0 + timedelta(seconds=index)
         version = snapshot["version"] + 1
         snapshot.update(state=model.state, version=version, updated_at=at.isoformat())
         db.execute(
             "UPDATE cases SET state = ?, version = ?, updated_at = ?, snapshot = ? WHERE id = ? AND version = ?",
-            (model.state, version, utc(at), json.dumps(snapshot), floor_case, version - 1),
+            (model.state, version, utc(at), json.dumps(snapshot), self.case_id, version - 1),
         )
-        event = (floor_case, version, "fired", at.isoformat(), PLAYER.user, "player", plain.content_hash)
+        event = (self.case_id, version, "fired", at.isoformat(), PLAYER.user, "player", self.definition_hash)
         row = (*event, MOVES[index % 2], snapshot["state"], model.state, None, None, None, None, None, None, 2, None)
-        db.execute(f"INSERT INTO events ({columns}) VALUES ({marks})", row)
+        db.execute(self.insert, row)
         db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class _Model:
+    state = "a"
+
+
+def bench_floor(url: str, path: str, plain: ProcessDefinition, rounds: int, n: int) -> Row:
+    """(t): fire(case_id) against transitions + the row's JSON snapshot + the same UPDATE and INSERT."""
+    engine = engine_on(url, plain)
+    ours_case = engine.start("plain", PLAYER).id
+    floor_machine = Floor(path, engine.start("plain", PLAYER).id, plain)
+    made = {"ours": 0, "floor": 0}
+    floor_step = floor_machine.step
 
     def ours() -> float:
         seconds = each_fire(engine, ours_case, n, made["ours"])
@@ -199,7 +213,7 @@ def bench_floor(url: str, path: str, plain: ProcessDefinition, rounds: int, n: i
         "writes the row and the event in one transaction; "
         "the engine also resolves the actor's grant, hashes the event into the chain and keeps the inbox index",
     )
-    db.close()
+    floor_machine.close()
     return row
 
 

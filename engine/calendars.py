@@ -276,6 +276,8 @@ def working_days_between(calendar: WorkingCalendar | None, start: datetime, end:
 def add(start: datetime, duration: Span, calendar: WorkingCalendar | None, *, date_only: bool = False) -> datetime:
     """The instant `duration` after `start` (aware), under the semantics in this module's docstring."""
     zone_ = calendar.zone if calendar else UTC_CALENDAR_ZONE
+    if duration.unit == "hours" and not date_only:  # elapsed time: the instant itself, no wall clock needed
+        return (start.astimezone(UTC) + timedelta(hours=duration.amount)).astimezone(zone_)
     local = start.astimezone(zone_)
     if date_only:  # the anchor is a whole day: count from its end
         local = datetime.combine(local.date() + timedelta(days=1), time(0), zone_)
@@ -289,5 +291,5 @@ def add(start: datetime, duration: Span, calendar: WorkingCalendar | None, *, da
         raise CalendarError("a working-day duration needs a calendar: add calendar: {country: …, timezone: …}")
     anchor_day = local.date() - timedelta(days=1) if date_only else local.date()
     day = calendar.nth_working_day_after(anchor_day, duration.amount)
-    at = calendar.cutoff or (time(23, 59, 59) if date_only else local.time().replace(tzinfo=None))
+    at = calendar.cutoff or (time(23, 59, 59) if date_only else local.time())  # `time()` is naive
     return datetime.combine(day, at, zone_)

@@ -57,42 +57,45 @@ def _key(action: Action) -> str:
 
 def advance(definition: ProcessDefinition, trail: Trail | None, event: Event) -> Trail:
     """The trail after `event` (the first event of a case starts one from nothing); the same trail when the
-    event moves nothing and no deadline counts it."""
+    event moves nothing and no deadline counts it. Every step of every case runs this: it copies only the
+    parts the event changes (a trail is shared by the case before the event)."""
     first, every, anchors = _counted(definition)
-    keys = [k for k in step_keys(event) if k in every or k in first]
+    keys = [k for k in step_keys(event) if k in every or k in first] if first or every else []
     anchored = event.kind == "fired" and event.trigger in anchors
     current: set[str] = set(trail["in"]) if trail else set()
     move = move_of(event, current)
-    if trail is not None and move is None and not keys and not anchored and event.kind not in ALERT_KINDS:
+    alerted = event.kind in ALERT_KINDS
+    if trail is not None and move is None and not keys and not anchored and not alerted:
         return trail
     top: str | None = trail["top"] if trail else None
-    visits: dict[str, list[Any]] = dict(trail["visits"]) if trail else {}
-    steps: list[list[Any]] = list(trail["steps"]) if trail else []
-    alerts: list[list[Any]] = list(trail["alerts"]) if trail else []
-    fired: dict[str, str] = dict(trail["fired"]) if trail else {}
+    visits: dict[str, list[Any]] = trail["visits"] if trail else {}
+    steps: list[list[Any]] = trail["steps"] if trail else []
+    alerts: list[list[Any]] = trail["alerts"] if trail else []
+    fired: dict[str, str] = trail["fired"] if trail else {}
     at = event.at.isoformat()
     if move is not None:
         left, came = scope_changes(definition, current, top, move)
-        for scope in left:
-            visits.pop(scope, None)
+        visits = {scope: visit for scope, visit in visits.items() if scope not in left}
         for scope in came:
             visits[scope] = [event.seq, at]
         top, current = move[0], move[1]
-        floor = min(v[0] for v in visits.values())  # nothing older than the earliest visit can count again
-        steps = [s for s in steps if s[0] > floor]
-        alerts = [a for a in alerts if a[3] > floor]
+        floor = min([v[0] for v in visits.values()])  # nothing older than the earliest visit can count again
+        if steps:
+            steps = [s for s in steps if s[0] > floor]
+        if alerts:
+            alerts = [a for a in alerts if a[3] > floor]
     for key in keys:
         if key in every or not _counted_in_every_visit(key, steps, visits):
-            steps.append([event.seq, at, event.actor, key])
+            steps = [*steps, [event.seq, at, event.actor, key]]
     if anchored:
-        fired[str(event.trigger)] = at
-    if event.kind in ALERT_KINDS:
+        fired = {**fired, str(event.trigger): at}
+    if alerted:
         data = event.data or {}
-        alerts.append([event.kind, str(data.get("key")), int(data.get("rule", 0)), event.seq])
+        alerts = [*alerts, [event.kind, str(data.get("key")), int(data.get("rule", 0)), event.seq]]
     return {
         "definition": event.definition_hash,
         "top": top,
-        "in": sorted(current),
+        "in": sorted(current) if move is not None or trail is None else trail["in"],
         "visits": visits,
         "steps": steps,
         "alerts": alerts,

@@ -18,13 +18,13 @@ finding a case's open obligations after a step never reads its history.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from .calendars import WorkingCalendar, add
 from .definition.model import Deadline, ProcessDefinition
 from .definition.values import Duration, FieldRef
+from .immutable import record
 from .records import Case
 from .visits import HistoryPast, Past, Visit, visits
 
@@ -33,7 +33,7 @@ MAX_PERIODS = 200
 ALERT_KINDS = ("reminded", "escalated")
 
 
-@dataclass(frozen=True)
+@record
 class Obligation:
     key: str  # unique in the case: deadline@visit[#period]
     deadline: Deadline
@@ -60,7 +60,7 @@ class Obligation:
         return self.due_at - now if self.status == "open" and self.due_at else None
 
 
-@dataclass(frozen=True)
+@record
 class Alert:
     """A reminder or escalation that is due for an obligation and has not been recorded yet."""
 

@@ -11,13 +11,14 @@ events (each one's digest, sealing a new one) is `chain`'s job.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
 from .canonical import JCS
 from .history import History, Versions
+from .immutable import record
 
 EventKind = Literal[
     "started",
@@ -48,7 +49,7 @@ SYSTEM = "procflow"
 SYSTEM_ROLE = "system"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Actor:
     """A person of the directory who acts; `role` only when they hold several and it matters.
 
@@ -71,7 +72,7 @@ class Actor:
         return f"{self.user}:{self.role}" if self.role else self.user
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Assignment:
     """Who holds a case's work in its current state: a person, or nobody yet (the role's queue)."""
 
@@ -83,7 +84,7 @@ class Assignment:
     back_to: str | None = None  # a delegation: the person the work returns to when done
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Event:
     """One change to one case. `seq` counts from 1 within the case."""
 
@@ -107,7 +108,7 @@ class Event:
     basis: str | None = None  # the directory grant or cover the actor's role rested on (None: older history)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DocumentVersion:
     document: str
     version: int
@@ -119,7 +120,7 @@ class DocumentVersion:
     seq: int  # the event that stored it (0 for shared documents)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Case:
     id: str
     process_id: str

@@ -9,16 +9,16 @@ keeps on the case (`procflow.deadline_trail`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from .definition.model import ProcessDefinition
 from .definition.values import Action
+from .immutable import record
 from .records import Case, Event, performs
 
 
-@dataclass(frozen=True)
+@record
 class Visit:
     scope: str
     entered_seq: int

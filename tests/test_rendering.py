@@ -67,7 +67,9 @@ def refused_at_load_or_render(render: Render, template: str) -> str:
     started = time.perf_counter()
     with pytest.raises((DefinitionError, RenderError)) as caught:
         render(template)
-    assert time.perf_counter() - started < 2.0
+    # a refusal, not a hang: the render budget is 2 s, and this also times loading the process and making a
+    # case, which takes seconds on a loaded 2-core machine (a bound near 2 s failed there); a hang is minutes
+    assert time.perf_counter() - started < 20.0
     message = str(caught.value)
     assert SECRET not in message
     return message

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from ..canonical import digest
 from ..errors import StoreError
+from ..immutable import record
 from ..people_records import DirectoryEvent, WorkItem
 from ..records import Case, DocumentVersion, Event
 from ..suggest import did_you_mean
@@ -27,7 +27,7 @@ from .outbox import OutboxMessage
 DEFAULT_URL = "sqlite:///procflow.db"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DueItem:
     """An open obligation as the store indexes it, so due and overdue work is found without scanning cases."""
 
@@ -41,7 +41,7 @@ class DueItem:
     alert_at: datetime | None  # the next reminder, due time or escalation still to act on
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CaseSummary:
     """A case as its row in the store says it (no history): what a list shows, read without replaying events."""
 

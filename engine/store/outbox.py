@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
+
+from ..immutable import record
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder for every row: json.dumps builds one per call
 Status = Literal["pending", "sent", "dead", "discarded"]
@@ -28,7 +29,7 @@ def message_key(case_id: str, seq: int, person: str, channel: str) -> str:
     return hashlib.sha256(f"{case_id}\x1f{seq}\x1f{person}\x1f{channel}".encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OutboxMessage:
     """A message to write in the same transaction as its event."""
 
@@ -50,7 +51,7 @@ class OutboxMessage:
         return _ENCODER.encode(self.payload)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OutboxRow:
     """A stored message and where its delivery stands."""
 

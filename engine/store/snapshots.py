@@ -34,9 +34,13 @@ class _Tx(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # `json.dumps` builds one per call
+
+
 def snapshot_json(case: Case) -> str:
     """The case without its history, as the text of the case row's `snapshot` column."""
-    return json.dumps(
+    trail = case.trail
+    return _ENCODER.encode(
         {
             "format": FORMAT,
             "id": case.id,
@@ -54,10 +58,9 @@ def snapshot_json(case: Case) -> str:
             "doers": {key: list(people) for key, people in case.doers.items()},
             "involved": list(case.involved),
             "recent": [event_to_dict(e) for e in case.recent],
-            "trail": None if case.trail is None else plain(case.trail),
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+            # a trail is JSON lists and dicts (deadline_trail builds it so); a read one is wrapped at the top only
+            "trail": None if trail is None else trail if type(trail) is dict else dict(trail),
+        }
     )
 
 
