@@ -129,3 +129,9 @@ def test_the_list_pages_by_cursor_in_creation_then_key_order(store: Store, case_
     assert _outbox(store).outbox_list(after=every[-1].key) == []
     assert _outbox(store).outbox_list(after="no-such-key") == []
     assert _outbox(store).outbox_list(status="sent", after=first[0].key) == []
+
+
+def test_a_message_twice_in_one_commit_is_written_once(store: Store, case_id: str) -> None:
+    """The key is unique by construction (event, person, channel), not by an index: a batch's repeat is dropped."""
+    _commit_with(store, case_id, [_message(case_id, 2, "a"), _message(case_id, 2, "a"), _message(case_id, 2, "b")])
+    assert sorted(r.message.person for r in _outbox(store).outbox_list()) == ["a", "b"]
