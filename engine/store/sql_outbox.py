@@ -6,19 +6,19 @@ take disjoint messages; SQLite's write lock does the same on one machine.
 
 The layout (schema 13) is chosen for the event's commit, which pays for every page an insert touches: rows are keyed
 by a sequential integer (SQLite's rowid, a PostgreSQL identity), so a commit's rows land on the table's last
-page; the only index an insert enters is the claim index, which holds pending rows only (partial on
-`status = 'pending'`), by `next_at`, so it too grows at its end and shrinks as messages are sent. The
-idempotency key is a plain column: unique by construction, since it is derived from (case, seq, person,
-channel), the event's (case, seq) is unique in `events`, and a batch's duplicates are dropped here. The other
-indexes are partial on states a new row is never in — held by a worker (`lease_until` set), dead or discarded,
-in a pending digest — so they cost the workers and the operators, not the event. The first layout (schema 5) had
-the key as primary key: a random hash, so every insert touched a random leaf of its index (and after a checkpoint,
-on PostgreSQL, wrote that page whole); with its `(status, next_at)` index a fire with two messages wrote 10.2 WAL
-pages on SQLite against 4.4 without.
+page; the only index a message sent at once enters is the claim index, which holds pending rows only, by
+`next_at`, so it too grows at its end and shrinks as messages are sent (on SQLite it holds only the messages that
+wait, and the others are found after a mark: engine/store/outbox_mark.py). The idempotency key is a plain column:
+unique by construction, since it is derived from (case, seq, person, channel), the event's (case, seq) is unique in
+`events`, and a batch's duplicates are dropped here. The other indexes are partial on states a new row is not in
+(held by a worker, dead or discarded) or only a digest's row is (a pending digest), so they cost the workers and the
+operators, not the event. The first layout (schema 5) had the key as primary key: a random hash, so every insert
+touched a random leaf of its index (and after a checkpoint, on PostgreSQL, wrote that page whole); with its
+`(status, next_at)` index a fire with two messages wrote 10.2 WAL pages on SQLite, now 6.0, against 4.4 without.
 
 Found by key without a key index: a worker's sent / failed through the held index (its own leases), retry and
-discard through the dead / pending indexes; `outbox_list`'s cursor and a case's messages are read by a scan, as
-the list's order (creation, key) was already.
+discard through the dead / pending rows; `outbox_list`'s cursor and a case's messages are read by a scan, as the
+list's order (creation, key) was already.
 """
 
 from __future__ import annotations
