@@ -14,14 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
+from typing import Any
 
 from ..calendars import WorkingCalendar
 from ..definition.model import ProcessDefinition
 from ..records import Case, Event
-from ..store.outbox import OutboxMessage
+from ..store.outbox import OutboxMessage, encode_payload
 from . import schedule, wording
 from .channels.base import Channel
 from .recipients import Recipient, Recipients, is_move
+
+PREPARED = 4096  # (person, kind of message) entries the notifier keeps ready before it starts afresh
+Ready = list[tuple[str, dict[str, Any], str]]  # (channel, payload, the payload's JSON)
 
 
 def is_urgent(event: Event, definition: ProcessDefinition) -> bool:
@@ -42,6 +46,7 @@ class Notifier:
     default_channels: tuple[str, ...] = ("mail",)
     follows: Callable[[str], Mapping[str, bool]] | None = None  # the store's `following`; None: no move messages
     _templates: dict[tuple[str | int | None, ...], tuple[str, str]] = field(default_factory=dict, compare=False)
+    _prepared: dict[tuple[object, ...], tuple[Recipient, Ready]] = field(default_factory=dict, compare=False)
 
     def messages(
         self, case: Case, events: Sequence[Event], definition: ProcessDefinition, calendar: WorkingCalendar | None
@@ -85,6 +90,31 @@ class Notifier:
             found = self._templates[key] = (own, wording.template_name(kind, event, definition, locale, own=False))
         return found
 
+    def _ready(self, kind: str, event: Event, definition: ProcessDefinition, person: Recipient) -> Ready:
+        """(channel, payload, its JSON) of each channel that reaches `person` with this kind of message: the same
+        for every event alike, so worked out once per person object (a `Recipients` that makes new objects for
+        every event, or changed ones, gets new entries; the cache is bounded)."""
+        data = event.data or {}
+        key = (definition.content_hash, kind, data.get("deadline"), data.get("rule"), event.dest, id(person))
+        found = self._prepared.get(key)
+        if found is not None and found[0] is person:  # the entry holds `person`, so its id names no other object
+            return found[1]
+        ready = [
+            (name, payload, encode_payload(payload))
+            for name in person.preferences.channels_for(kind, self.default_channels)
+            if name in self.channels and (address := self.channels[name].address(person)) is not None
+            for payload in [
+                {
+                    **wording.payload(definition, person, self._template(kind, event, definition, person.locale)),
+                    "to": address,
+                }
+            ]
+        ]
+        if len(self._prepared) >= PREPARED:
+            self._prepared.clear()
+        self._prepared[key] = (person, ready)
+        return ready
+
     def _for_person(
         self,
         kind: str,
@@ -95,15 +125,11 @@ class Notifier:
         person: Recipient,
         urgent: bool,
     ) -> list[OutboxMessage]:
-        reachable = [
-            (name, address)
-            for name in person.preferences.channels_for(kind, self.default_channels)
-            if name in self.channels and (address := self.channels[name].address(person)) is not None
-        ]
-        if not reachable:
+        ready = self._ready(kind, event, definition, person)
+        if not ready:
             return []
-        words = wording.payload(definition, person, self._template(kind, event, definition, person.locale))
         at, digest = schedule.deliver_at(event.at, person, kind, calendar, urgent=urgent)
+        slot = at.astimezone(UTC).isoformat(timespec="minutes") if digest else None
         return [
             OutboxMessage(
                 case.id,
@@ -112,9 +138,10 @@ class Notifier:
                 name,
                 kind,
                 at,
-                {**words, "to": address},
-                f"{person.id}/{name}/{at.astimezone(UTC).isoformat(timespec='minutes')}" if digest else None,
+                payload,
+                f"{person.id}/{name}/{slot}" if slot else None,
                 urgent,
+                encoded,
             )
-            for name, address in reachable
+            for name, payload, encoded in ready
         ]

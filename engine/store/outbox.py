@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import field
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -29,6 +30,11 @@ def message_key(case_id: str, seq: int, person: str, channel: str) -> str:
     return hashlib.sha256(f"{case_id}\x1f{seq}\x1f{person}\x1f{channel}".encode()).hexdigest()[:32]
 
 
+def encode_payload(payload: Mapping[str, Any]) -> str:
+    """A message's payload as the store keeps it (plain JSON, not ASCII-escaped)."""
+    return _ENCODER.encode(payload)
+
+
 @record
 class OutboxMessage:
     """A message to write in the same transaction as its event."""
@@ -42,13 +48,16 @@ class OutboxMessage:
     payload: Mapping[str, Any]  # plain JSON: subject, body, address, locale
     digest: str | None = None  # messages with the same digest key go out as one
     urgent: bool = False
+    encoded: str | None = field(default=None, compare=False, repr=False)  # `payload` as JSON, if the maker has it
 
     @property
     def key(self) -> str:
         return message_key(self.case_id, self.seq, self.person, self.channel)
 
     def payload_json(self) -> str:
-        return _ENCODER.encode(self.payload)
+        """`payload` as the store keeps it: `encoded` when given (the notifier encodes a person's payload once
+        for every message like it, so an event does not pay for it), else encoded now."""
+        return self.encoded if self.encoded is not None else encode_payload(self.payload)
 
 
 @record

@@ -52,6 +52,8 @@ def _take_schema(query: str) -> tuple[str | None, str]:
 
 
 class _Tx:
+    dialect = "postgresql"
+
     def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
         self.cursor = cursor
 

@@ -37,6 +37,8 @@ from .sql_outbox import SQLOutbox, insert_outbox
 class Tx(Protocol):
     """A transaction: run a statement, get its rows (empty for statements without results)."""
 
+    dialect: str  # "sqlite" or "postgresql": for the few statements (a migration's DDL) that differ
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
     def count(self, sql: str, params: Sequence[Any] = ()) -> int:

@@ -31,6 +31,8 @@ def _path_from_url(url: str) -> str:
 
 
 class _Tx:
+    dialect = "sqlite"
+
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 

@@ -129,3 +129,44 @@ def test_the_list_pages_by_cursor_in_creation_then_key_order(store: Store, case_
     assert _outbox(store).outbox_list(after=every[-1].key) == []
     assert _outbox(store).outbox_list(after="no-such-key") == []
     assert _outbox(store).outbox_list(status="sent", after=first[0].key) == []
+
+
+def test_a_message_twice_in_one_commit_is_written_once(store: Store, case_id: str) -> None:
+    """The key is unique by construction (event, person, channel), not by an index: a batch's repeat is dropped."""
+    _commit_with(store, case_id, [_message(case_id, 2, "a"), _message(case_id, 2, "a"), _message(case_id, 2, "b")])
+    assert sorted(r.message.person for r in _outbox(store).outbox_list()) == ["a", "b"]
+
+
+def _carry(store: Store, case_id: str, messages: list[OutboxMessage]) -> None:
+    store.commit(store.get(case_id), [], None, outbox=messages)  # a commit with no event, to carry messages
+
+
+def test_a_message_pending_again_behind_sent_ones_is_claimed(store: Store, case_id: str) -> None:
+    """Retried or given back after later messages went out (SQLite finds messages sent at once after a mark)."""
+    box, lease = _outbox(store), T0 + timedelta(minutes=1)
+    _carry(store, case_id, [_message(case_id, 1, "old")])
+    old = box.outbox_claim("w", T0, lease, 10)
+    box.outbox_failed("w", [old[0].key], "550 no such user", None)
+    for person in ("n1", "n2", "n3"):  # later messages, each sent
+        _carry(store, case_id, [_message(case_id, 1, person)])
+        box.outbox_sent("w", [r.key for r in box.outbox_claim("w", T0, lease, 10)], T0)
+    assert box.outbox_claim("w", T0, lease, 10) == []
+    assert box.outbox_retry([old[0].key], T0) == 1  # due at once again: next_at is its creation time
+    again = box.outbox_claim("w", T0, lease, 10)
+    assert [r.key for r in again] == [old[0].key]
+    box.outbox_failed("w", [old[0].key], "451 try later", T0)  # given back for no later than it was made
+    assert [r.key for r in box.outbox_claim("w", T0, lease, 10)] == [old[0].key]
+
+
+def test_a_waiting_message_older_than_sent_ones_goes_out_at_its_time(store: Store, case_id: str) -> None:
+    box, later = _outbox(store), T0 + timedelta(hours=8)
+    _carry(
+        store, case_id, [_message(case_id, 1, "digest", at=later, digest="digest/mail/x"), _message(case_id, 1, "a")]
+    )
+    for person in ("b", "c"):
+        _carry(store, case_id, [_message(case_id, 1, person)])
+    first = box.outbox_claim("w", T0, T0 + timedelta(minutes=1), 5)
+    assert sorted(r.message.person for r in first) == ["a", "b", "c"]
+    box.outbox_sent("w", [r.key for r in first], T0)
+    assert box.outbox_claim("w2", T0 + timedelta(hours=1), T0 + timedelta(hours=2), 5) == []
+    assert [r.message.person for r in box.outbox_claim("w2", later, later + timedelta(minutes=1), 5)] == ["digest"]

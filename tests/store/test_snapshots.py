@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,12 +18,23 @@ from procflow.errors import StoreError
 from procflow.records import SYSTEM, SYSTEM_ROLE, Case, replay
 from procflow.scenario import StepResult, read_scenario, run_scenario
 from procflow.store import Store
-from procflow.store.migrations import SCHEMA_VERSION
+from procflow.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from procflow.store.snapshots import mismatch
 from procflow.store.sql import SQLStore
+from procflow.store.sql_outbox import MIGRATION as OUTBOX_V5
 from tests.conftest import APPROVER, AUDITOR, PROCESSES, REQUESTER, seat
 
 SCENARIOS = sorted(PROCESSES.glob("*/scenarios/*.yaml"))
+SNAPSHOTS = next(i for i, (title, _) in enumerate(MIGRATIONS, 1) if "snapshot" in title)  # its schema version
+
+
+def before_snapshots(tx: Any) -> None:
+    """Undo the snapshots step and every later one: the outbox back in its schema-5 layout (it holds no rows)."""
+    assert SCHEMA_VERSION == SNAPSHOTS + 1, "a new step: undo it here too"
+    assert not tx.execute("SELECT 1 FROM outbox")
+    for statement in ("DROP TABLE outbox", *OUTBOX_V5, "ALTER TABLE cases DROP COLUMN snapshot"):
+        tx.execute(statement)
+    tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SNAPSHOTS - 1),))
 
 
 def replay_disagrees(engine: Engine, case_id: str, now: datetime) -> list[str]:
@@ -119,11 +131,7 @@ def test_a_store_from_before_snapshots_is_migrated_in_one_transaction(
     store, case_id = history
     before = replay(store.raw_events(case_id))
 
-    def downgrade(tx: object) -> None:
-        tx.execute("ALTER TABLE cases DROP COLUMN snapshot")  # type: ignore[attr-defined]
-        tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION - 1),))  # type: ignore[attr-defined]
-
-    store._write("test", downgrade)
+    store._write("test", before_snapshots)
     store.close()
     upgraded = open_store(durable_url)
     assert isinstance(upgraded, SQLStore) and upgraded.schema_version() == SCHEMA_VERSION
@@ -143,11 +151,7 @@ def test_a_migrated_store_rebuilds_each_trail_from_history_at_its_next_step(dura
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:
-        tx.execute("ALTER TABLE cases DROP COLUMN snapshot")  # type: ignore[attr-defined]
-        tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION - 1),))  # type: ignore[attr-defined]
-
-    store._write("test", downgrade)
+    store._write("test", before_snapshots)
     store.close()
     engine = Engine(open_store(durable_url), clock=clock)
     assert engine.store.get(case.id).trail is None  # the migration replays the records, not the process
