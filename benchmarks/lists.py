@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         def listing() -> None:
             sink = io.StringIO()
             assert cli(["list", "--db", url, "--process", "timed"], sink, sys.stderr) == 0
-            assert sink.getvalue().count("\n") == large
+            assert sink.getvalue().count("\n") == large + 1  # the header line, then a line per case
 
         rows.append(compare(f"(L1) procflow list, {large:,} cases vs its SELECT alone", ours=timed(listing),
                             floor=timed(lambda: _sql_rows(path, everything, ["timed"])), rounds=rounds, limit=3.0,
