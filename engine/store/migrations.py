@@ -2,9 +2,10 @@
 
 A step's version is its place in `MIGRATIONS` (1–3 tables, claims, hash chains; 4 the server's records; 5 the
 outbox; 6 evidence; 7 the people directory; 8 the match-key index; 9 who follows a case; 10 each person's own
-settings; 11 the case-list indexes; 12 the case snapshots). The stores apply the steps a store lacks, all in one
-transaction, and refuse a store newer than `SCHEMA_VERSION`. A step is SQL text, or a function of the transaction
-for what SQL alone cannot do (the snapshots are backfilled by replaying each case).
+settings; 11 the case-list indexes; 12 the case snapshots; 13 what overdue judges a due row by). The stores apply
+the steps a store lacks, all in one transaction, and refuse a store newer than `SCHEMA_VERSION`. A step is SQL
+text, or a function of the transaction for what SQL alone cannot do (the snapshots are backfilled by replaying
+each case).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .access_sql import SETTINGS, V7
 from .follows_sql import MIGRATION as _FOLLOWS
 from .listing_sql import MIGRATION as _LISTING
 from .matches import MIGRATION as _MATCH_KEYS
+from .queue_sql import MIGRATION as _DUE_JUDGED
 from .snapshots import backfill
 from .sql_outbox import MIGRATION as _V8
 
@@ -102,5 +104,6 @@ MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ("each person's own settings: language, time zone, notification choices", SETTINGS),
     ("case lists paged by creation, per process and state (engine/store/listing_sql.py)", _LISTING),
     ("each case row's snapshot (engine/store/snapshots.py), backfilled by replaying its events", [backfill]),
+    ("each due row's opening time and provisional flag, so overdue is judged from the rows", _DUE_JUDGED),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

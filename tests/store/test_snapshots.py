@@ -113,17 +113,24 @@ def test_a_snapshot_that_ends_elsewhere_than_the_history_is_refused_not_trusted(
     assert any("snapshot" in p for p in verify(store).problems)
 
 
+def _before_snapshots(tx: object) -> None:
+    """Undo the last two steps: the due rows' judged columns (13), then the snapshots (12)."""
+    for statement in (
+        "ALTER TABLE due DROP COLUMN provisional",
+        "ALTER TABLE due DROP COLUMN opened_at",
+        "ALTER TABLE cases DROP COLUMN snapshot",
+    ):
+        tx.execute(statement)  # type: ignore[attr-defined]
+    tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION - 2),))  # type: ignore[attr-defined]
+
+
 def test_a_store_from_before_snapshots_is_migrated_in_one_transaction(
     history: tuple[SQLStore, str], durable_url: str
 ) -> None:
     store, case_id = history
     before = replay(store.raw_events(case_id))
 
-    def downgrade(tx: object) -> None:
-        tx.execute("ALTER TABLE cases DROP COLUMN snapshot")  # type: ignore[attr-defined]
-        tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION - 1),))  # type: ignore[attr-defined]
-
-    store._write("test", downgrade)
+    store._write("test", _before_snapshots)
     store.close()
     upgraded = open_store(durable_url)
     assert isinstance(upgraded, SQLStore) and upgraded.schema_version() == SCHEMA_VERSION
@@ -143,11 +150,7 @@ def test_a_migrated_store_rebuilds_each_trail_from_history_at_its_next_step(dura
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:
-        tx.execute("ALTER TABLE cases DROP COLUMN snapshot")  # type: ignore[attr-defined]
-        tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION - 1),))  # type: ignore[attr-defined]
-
-    store._write("test", downgrade)
+    store._write("test", _before_snapshots)
     store.close()
     engine = Engine(open_store(durable_url), clock=clock)
     assert engine.store.get(case.id).trail is None  # the migration replays the records, not the process
