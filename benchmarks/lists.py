@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                             ours=timed(lambda: engines[large].overdue(NOW)),
                             floor=timed(lambda: _sql_rows(path, due_sql, [utc(NOW)])), rounds=rounds, limit=3.0,
                             unit="ms", note="floor: the due index query; the engine reads the late cases' due rows "
-                            "joined to their case rows (one query) and judges them without reading a snapshot"))  # fmt: skip
+                            "joined to their case rows (one query) and judges them, no snapshot read"))  # fmt: skip
         rows.append(compare(f"(O2) overdue(), {LATE} late among {large:,} vs {small:,}",
                             ours=timed(lambda: engines[large].overdue(NOW)),
                             floor=timed(lambda: engines[small].overdue(NOW)), rounds=rounds, limit=1.5,
