@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from procflow import Actor, Engine, FixedClock, load
+from procflow import Actor, Engine, FixedClock, load, open_store
 from procflow.deadlines import obligations
 from procflow.records import Case, replay
 from procflow.runtime.due import late
@@ -18,6 +18,7 @@ from procflow.runtime.timekeeping import Overdue
 from procflow.scenario import StepResult, read_scenario, run_scenario
 from procflow.store import Store
 from procflow.store.base import CaseSummary
+from procflow.store.sql import SQLStore
 from tests.conftest import PROCESSES, seat
 
 SCENARIOS = sorted(PROCESSES.glob("*/scenarios/*.yaml"))
@@ -83,3 +84,21 @@ def test_a_within_deadline_is_judged_without_reading_the_case(store: Store, monk
 
 def _no_read(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("overdue read a case for a within deadline")
+
+
+def test_a_row_from_before_schema_13_is_judged_from_its_case(durable_url: str) -> None:
+    clock = FixedClock(datetime(2026, 3, 2, 1, tzinfo=UTC))
+    engine = Engine(open_store(durable_url), clock=clock)
+    engine.register(load(PROCESSES.parent / "tests" / "fixtures" / "timed" / "processes" / "timed.yaml"))
+    clerk = Actor("c", "clerk")
+    seat(engine, clerk)
+    case = engine.start("timed", clerk)
+    now = clock.now() + timedelta(days=3)
+    expected = engine.overdue(now)
+    store = engine.store
+    assert isinstance(store, SQLStore) and expected
+    store._write("test", lambda tx: tx.execute("UPDATE due SET opened_at = NULL, provisional = NULL"))
+    reads: list[str] = []
+    real = store.get
+    store.get = lambda case_id: reads.append(case_id) or real(case_id)  # type: ignore[method-assign]
+    assert engine.overdue(now) == expected and reads == [case.id]  # the row cannot tell: the case's trail does
