@@ -256,7 +256,8 @@ def bench_due_query(small: int, large: int, rounds: int) -> list[Row]:
         late, later = utc(T0), utc(T0 + timedelta(days=60))
         db.execute("PRAGMA foreign_keys = OFF")
         db.executemany(
-            "INSERT INTO due VALUES (?, 'answer@1', 'bench', 'answer', 'a', 'clerk', ?, ?)",
+            "INSERT INTO due (case_id, key, process_id, deadline_id, state, owner, due_at, alert_at) "
+            "VALUES (?, 'answer@1', 'bench', 'answer', 'a', 'clerk', ?, ?)",
             ((f"case-{i:08d}", late if i < 100 else later, late if i < 100 else later) for i in range(count)),
         )
         db.commit()

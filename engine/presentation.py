@@ -157,10 +157,14 @@ def zone_of(definition: ProcessDefinition) -> tzinfo:
 
 
 def case_rows(
-    cases: Iterable[Case | CaseSummary], definition_of: Callable[[str, str], ProcessDefinition]
+    cases: Iterable[Case | CaseSummary],
+    definition_of: Callable[[str, str], ProcessDefinition],
+    *,
+    times: bool = True,
 ) -> Iterator[dict[str, Any]]:
     """`case_row` for each case as it comes (a list is printed while it is read), the words of each (version,
-    state) looked up once per list, not once per row; times in each process's own zone."""
+    state) looked up once per list, not once per row; times in each process's own zone (`times=False`: no
+    `updated_at`, for a table that does not show it — formatting it is a third of a long list's cost)."""
     words: dict[tuple[str, str], tuple[dict[str, Any], tzinfo]] = {}
     for case in cases:
         key = (case.definition_hash, case.state)
@@ -169,7 +173,7 @@ def case_rows(
             row = case_row(case, definition)
             words[key] = ({k: v for k, v in row.items() if k not in ("id", "updated_at")}, zone_of(definition))
         shown, zone = words[key]
-        yield {"id": case.id, **shown, "updated_at": iso(case.updated_at, zone)}
+        yield {"id": case.id, **shown, "updated_at": iso(case.updated_at, zone)} if times else {"id": case.id, **shown}
 
 
 def case_row(case: Case | CaseSummary, definition: ProcessDefinition, zone: tzinfo | None = None) -> dict[str, Any]:

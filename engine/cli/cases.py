@@ -248,7 +248,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         after=args.after,
         limit=args.limit,
     )
-    rows = case_rows(found, engine.definition)
+    rows = case_rows(found, engine.definition, times=args.json)  # the table shows no times
     if args.json:
         stream_json(rows, out)
         return 0

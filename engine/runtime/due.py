@@ -73,6 +73,8 @@ def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueI
                 obligation.owner,
                 obligation.due_at,
                 min(pending) if pending else None,
+                obligation.opened_at,
+                obligation.provisional,
             )
         )
     return items

@@ -93,9 +93,7 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp, Li
         self.directory: Directory = open_directory(directory, self.store) if isinstance(directory, str) else directory
         self._compiled: dict[str, CompiledProcess] = {}
         self._read: dict[str, ProcessDefinition] = {}  # stored definitions not compiled (yet)
-        self._time = Timekeeper(
-            self.store, self.hooks, lambda case: self._compile(case.definition_hash), outbox, reassign=self._reassign
-        )
+        self._time = Timekeeper(self.store, self.hooks, self._compile, outbox, reassign=self._reassign)
 
     # --- definitions ---------------------------------------------------------------
 

@@ -19,9 +19,10 @@ from typing import Any
 from .. import deadline_trail, deadlines
 from ..chain import seal
 from ..deadlines import Obligation, parse_instant
+from ..definition.model import Deadline
 from ..errors import ConflictError, Refusal
 from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, apply
-from ..store.base import Store
+from ..store.base import CaseSummary, DueItem, Store
 from .compiled import CompiledProcess
 from .due import late, open_obligations, trailed
 from .hooks import Hooks
@@ -42,7 +43,7 @@ class LeadTimeViolation(Refusal):
 
 @dataclass(frozen=True)
 class Overdue:
-    case: Case
+    case: CaseSummary  # the case as its row says (read `store.get(case.id)` for the rest)
     obligation: Obligation  # for a recurring deadline: the latest missed period
     lateness: timedelta
     missed_periods: int = 1
@@ -93,6 +94,39 @@ def _zone(compiled: CompiledProcess) -> Any:
     return compiled.calendar.zone if compiled.calendar else UTC
 
 
+_DEADLINES: dict[str, dict[str, tuple[str, Deadline]]] = {}  # by definition content hash: id → (scope, deadline)
+
+
+def _from_rows(
+    compiled: CompiledProcess, case: CaseSummary, items: list[DueItem], now: datetime
+) -> list[Overdue] | None:
+    """The case's overdue obligations from its due rows alone, exactly as its trail would judge them; None when
+    the rows cannot tell (a recurring deadline, a row without its opening time)."""
+    definition = compiled.definition
+    known = _DEADLINES.get(definition.content_hash)
+    if known is None:
+        scopes = deadlines.declared(definition).items()
+        known = _DEADLINES[definition.content_hash] = {d.id: (s, d) for s, (found, _) in scopes for d in found}
+    late: list[Overdue] = []
+    for item in items:
+        scope, deadline = known.get(item.deadline_id, ("", None))
+        if deadline is None or deadline.kind != "within" or item.opened_at is None:
+            return None
+        if item.due_at < now:  # `deadlines._within`: overdue when now is past due, open until then
+            obligation = Obligation(
+                item.key,
+                deadline,
+                scope,
+                item.owner,
+                "overdue",
+                item.opened_at,
+                item.due_at,
+                provisional=item.provisional,
+            )
+            late.append(Overdue(case, obligation, now - item.due_at))
+    return late
+
+
 Reassign = Callable[[CompiledProcess, Case, str, datetime], Event | None]
 
 
@@ -101,7 +135,7 @@ class Timekeeper:
         self,
         store: Store,
         hooks: Hooks,
-        compiled_for: Callable[[Case], CompiledProcess],
+        compiled_for: Callable[[str], CompiledProcess],  # by definition content hash
         outbox: Outbox | None = None,
         reassign: Reassign | None = None,
     ) -> None:
@@ -109,14 +143,20 @@ class Timekeeper:
         self._reassign = reassign  # `action: reassign` on an escalation: the engine's people rules pick whom
 
     def status(self, case: Case, now: datetime) -> list[Obligation]:
-        compiled = self._compiled_for(case)
+        compiled = self._compiled_for(case.definition_hash)
         return deadlines.obligations(compiled.definition, case, compiled.calendar, now)
 
     def overdue(self, now: datetime) -> list[Overdue]:
-        """Open obligations past due; a recurring deadline's missed periods in one visit count as one entry."""
+        """Open obligations past due; a recurring deadline's missed periods in one visit count as one entry.
+
+        Judged from the due rows, read in one query: a row of a `within` deadline is written at the commit
+        that last changed its case, unmet (a met one has no row), and nothing but a commit can meet it, so it
+        is overdue once `now` is past its due time. A case with a recurring deadline (its periods roll on
+        between commits) or a row from before schema 13 is judged from its trail, as `late` does."""
         found: list[Overdue] = []
-        for case_id in dict.fromkeys(item.case_id for item in self.store.due(now)):
-            found.extend(self._overdue_in(self.store.get(case_id), now))
+        for summary, items in self.store.due_cases(now):
+            judged = _from_rows(self._compiled_for(summary.definition_hash), summary, items, now)
+            found.extend(judged if judged is not None else self._overdue_in(self.store.get(summary.id), now))
         return sorted(found, key=lambda o: (o.obligation.due_at, o.case.id, o.obligation.key))
 
     def late(self, case: Case, now: datetime) -> bool:
@@ -124,7 +164,7 @@ class Timekeeper:
         return bool(self._overdue_in(case, now))
 
     def _overdue_in(self, case: Case, now: datetime) -> list[Overdue]:
-        compiled = self._compiled_for(case)
+        compiled = self._compiled_for(case.definition_hash)
         found: dict[str, Overdue] = {}
         for obligation in open_obligations(compiled, case, now):
             if not late(obligation) or obligation.due_at is None or obligation.due_at > now:
@@ -132,7 +172,7 @@ class Timekeeper:
             group = obligation.key.split("#")[0]
             earlier = found.get(group)
             found[group] = Overdue(
-                case, obligation, now - obligation.due_at, earlier.missed_periods + 1 if earlier else 1
+                CaseSummary.of(case), obligation, now - obligation.due_at, earlier.missed_periods + 1 if earlier else 1
             )
         return list(found.values())
 
@@ -153,7 +193,7 @@ class Timekeeper:
         return fired
 
     def _tick_case(self, case: Case, now: datetime) -> list[Event]:
-        compiled = self._compiled_for(case)
+        compiled = self._compiled_for(case.definition_hash)
         calendar = compiled.calendar
         case = trailed(compiled, case)
         recorded = deadline_trail.recorded_alerts(case)

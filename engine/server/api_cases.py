@@ -185,7 +185,7 @@ def overdue(call: Call) -> Response:
             "obligation": describe_obligation(item.obligation, now, zone_of(definition), call.query("lang")),
         }
 
-    late = [item for item in engine.overdue(now) if acting.may_see(engine, call.person, item.case)]
+    late = [item for item in engine.overdue(now) if acting.may_see(engine, call.person, engine.get(item.case.id))]
     return page(call, late, lambda item: f"{item.case.id} {item.obligation.key}", show)
 
 

@@ -39,6 +39,8 @@ class DueItem:
     owner: str | None
     due_at: datetime
     alert_at: datetime | None  # the next reminder, due time or escalation still to act on
+    opened_at: datetime | None = None  # when the obligation opened (None: a row from before schema 13)
+    provisional: bool = False  # its due time falls in a year whose official calendar is not published
 
 
 @record
@@ -52,6 +54,13 @@ class CaseSummary:
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, case: Case) -> CaseSummary:
+        """The row a store keeps for `case`."""
+        return cls(
+            case.id, case.process_id, case.definition_hash, case.state, case.version, case.created_at, case.updated_at
+        )
 
 
 class Head(NamedTuple):
@@ -121,6 +130,11 @@ class Store(Protocol):
 
     def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
         """Open obligations due at or before `before` (or whose next alert is), earliest first; uses an index."""
+        ...
+
+    def due_cases(self, before: datetime) -> list[tuple[CaseSummary, list[DueItem]]]:
+        """Each case with an open obligation due at or before `before`: its row and all its due items, in one
+        read on the due index (what `overdue` judges from, without reading a snapshot); order not promised."""
         ...
 
     def get(self, case_id: str) -> Case: ...

@@ -156,17 +156,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
                 continue
             if due_by is not None and not any(item.due_at <= due_by for item in self._due.get(case.id, ())):
                 continue
-            rows.append(
-                CaseSummary(
-                    case.id,
-                    case.process_id,
-                    case.definition_hash,
-                    case.state,
-                    case.version,
-                    case.created_at,
-                    case.updated_at,
-                )
-            )
+            rows.append(CaseSummary.of(case))
             if len(rows) == limit:
                 break
         return rows
@@ -240,6 +230,13 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
             key=lambda item: (when(item), item.case_id, item.key),
         )
         return found[:limit] if limit is not None else found
+
+    def due_cases(self, before: datetime) -> list[tuple[CaseSummary, list[DueItem]]]:
+        return [
+            (CaseSummary.of(self._cases[case_id]), list(items))
+            for case_id, items in list(self._due.items())
+            if any(item.due_at <= before for item in items)
+        ]
 
     def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int) -> list[str]:
         with self._lock:

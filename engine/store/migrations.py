@@ -2,7 +2,8 @@
 
 A step's version is its place in `MIGRATIONS` (1–3 tables, claims, hash chains; 4 the server's records; 5 the
 outbox; 6 evidence; 7 the people directory; 8 the match-key index; 9 who follows a case; 10 each person's own
-settings; 11 the case-list indexes; 12 the case snapshots; 13 the outbox rebuilt so an insert appends). The stores
+settings; 11 the case-list indexes; 12 the case snapshots; 13 the outbox rebuilt so an insert appends; 14 what
+overdue judges a due row by). The stores
 apply the steps a store lacks, all in one transaction, and refuse a store newer than `SCHEMA_VERSION`. A step is SQL
 text, or a function of the transaction for what SQL alone cannot do (the snapshots are backfilled by replaying each
 case; the outbox's id column is declared in each database's words).
@@ -17,6 +18,7 @@ from .access_sql import SETTINGS, V7
 from .follows_sql import MIGRATION as _FOLLOWS
 from .listing_sql import MIGRATION as _LISTING
 from .matches import MIGRATION as _MATCH_KEYS
+from .queue_sql import MIGRATION as _DUE_JUDGED
 from .snapshots import backfill
 from .sql_outbox import LAYOUT as _OUTBOX_LAYOUT
 from .sql_outbox import MIGRATION as _V8
@@ -108,5 +110,6 @@ MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
         "the outbox keyed by a sequence, its claim index on pending rows only (engine/store/sql_outbox.py)",
         _OUTBOX_LAYOUT,
     ),
+    ("each due row's opening time and provisional flag, so overdue is judged from the rows", _DUE_JUDGED),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -28,7 +28,7 @@ from .matches import MatchKey, SQLMatches
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .outbox import OutboxMessage
 from .people_sql import PeopleTables
-from .queue_sql import SQLQueue
+from .queue_sql import DUE_COLUMNS, SQLQueue
 from .records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_dict, version_to_dict
 from .snapshots import agrees_with_chain, case_from_snapshot, snapshot_json
 from .sql_outbox import SQLOutbox, insert_outbox
@@ -239,7 +239,7 @@ class SQLStore(
             tx.execute("DELETE FROM due WHERE case_id = ?", (case.id,))
             for d in due:
                 tx.execute(
-                    "INSERT INTO due VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO due ({DUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         d.case_id,
                         d.key,
@@ -249,6 +249,8 @@ class SQLStore(
                         d.owner,
                         utc(d.due_at),
                         utc(d.alert_at) if d.alert_at else None,
+                        utc(d.opened_at) if d.opened_at else None,
+                        int(d.provisional),
                     ),
                 )
             tx.execute("DELETE FROM claims WHERE case_id = ?", (case.id,))

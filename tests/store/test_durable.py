@@ -54,8 +54,10 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:  # a version-1 store: undo lists, snapshots, settings, follows, …, 3, 2
+    def downgrade(tx: object) -> None:  # a version-1 store: undo due judging, lists, snapshots, …, 3, 2
         for statement in (
+            "ALTER TABLE due DROP COLUMN provisional",
+            "ALTER TABLE due DROP COLUMN opened_at",
             *(f"DROP INDEX {i}" for i in ("cases_by_created", "cases_by_process_created", "cases_by_state_created")),
             "CREATE INDEX cases_by_state ON cases (process_id, state)",
             "ALTER TABLE cases DROP COLUMN snapshot",

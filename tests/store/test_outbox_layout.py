@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from procflow import Engine, ProcessDefinition, open_store
-from procflow.store.migrations import SCHEMA_VERSION
+from procflow.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from procflow.store.outbox import OutboxMessage, message_key
 from procflow.store.sql import SQLStore
 from procflow.store.sql_outbox import COLUMNS
@@ -17,6 +17,7 @@ from tests.conftest import REQUESTER, seat
 
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 LATER = T0 + timedelta(hours=1)
+LAYOUT = next(i for i, (title, _) in enumerate(MIGRATIONS, 1) if title.startswith("the outbox keyed by a sequence"))
 
 
 def _old_row(case_id: str, person: str, status: str, **overrides: Any) -> tuple[Any, ...]:
@@ -63,12 +64,14 @@ def test_a_schema_5_outbox_is_rebuilt_keeping_every_row(durable_url: str, mini: 
     ]
 
     def downgrade(tx: Any) -> None:  # the outbox as schema 5 left it, with rows in every state
-        for statement in ("DROP TABLE outbox", *SCHEMA_5):
+        assert SCHEMA_VERSION == LAYOUT + 1, "a new step: undo it here too"
+        later = ("ALTER TABLE due DROP COLUMN provisional", "ALTER TABLE due DROP COLUMN opened_at")  # step 14
+        for statement in (*later, "DROP TABLE outbox", *SCHEMA_5):
             tx.execute(statement)
         marks = ", ".join("?" for _ in rows[0])
         for row in rows:
             tx.execute(f"INSERT INTO outbox ({COLUMNS}, lease_until) VALUES ({marks})", row)
-        tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION - 1),))
+        tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(LAYOUT - 1),))
 
     store._write("test", downgrade)
     before = store.outbox_list()  # the list reads only the columns both layouts have

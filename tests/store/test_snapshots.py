@@ -29,10 +29,17 @@ SNAPSHOTS = next(i for i, (title, _) in enumerate(MIGRATIONS, 1) if "snapshot" i
 
 
 def before_snapshots(tx: Any) -> None:
-    """Undo the snapshots step and every later one: the outbox back in its schema-5 layout (it holds no rows)."""
-    assert SCHEMA_VERSION == SNAPSHOTS + 1, "a new step: undo it here too"
+    """Undo the snapshots step and every later one: the due rows' judged columns, the outbox back in its
+    schema-5 layout (it holds no rows), then the snapshots."""
+    assert SCHEMA_VERSION == SNAPSHOTS + 2, "a new step: undo it here too"
     assert not tx.execute("SELECT 1 FROM outbox")
-    for statement in ("DROP TABLE outbox", *OUTBOX_V5, "ALTER TABLE cases DROP COLUMN snapshot"):
+    for statement in (
+        "ALTER TABLE due DROP COLUMN provisional",
+        "ALTER TABLE due DROP COLUMN opened_at",
+        "DROP TABLE outbox",
+        *OUTBOX_V5,
+        "ALTER TABLE cases DROP COLUMN snapshot",
+    ):
         tx.execute(statement)
     tx.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SNAPSHOTS - 1),))
 
