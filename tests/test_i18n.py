@@ -95,9 +95,11 @@ def sales_db(tmp_path_factory: pytest.TempPathFactory, sales: ProcessDefinition)
 
 
 def _labels_shown(page: str, definition: ProcessDefinition) -> str:
-    """The page's own words: no markup, code, YAML appendix, hashes or the definition's ids."""
+    """The page's own words: no markup, code, YAML appendix, hashes, file paths or the definition's ids (a
+    store's path is shown, and a checkout in a folder named like a label, e.g. `overdue`, must not fail)."""
     text = re.sub(r"<(style|pre|code|svg)\b.*?</\1>", " ", page, flags=re.S)
     text = htmllib.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<title>.*?</title>", " ", text, flags=re.S)))
+    text = re.sub(r"(?:/[\w.+-]+){2,}", " ", text)
     ids = {*definition.states, *definition.roles, *definition.documents, *(s.id for s in definition.stages)}
     ids |= {p.id for p in definition.pipeline} | {t.trigger for t in definition.transitions}
     return re.sub(r"\((?:[a-z0-9_]+)\)", " ", text) if ids else text
