@@ -276,13 +276,11 @@ def working_days_between(calendar: WorkingCalendar | None, start: datetime, end:
 def add(start: datetime, duration: Span, calendar: WorkingCalendar | None, *, date_only: bool = False) -> datetime:
     """The instant `duration` after `start` (aware), under the semantics in this module's docstring."""
     zone_ = calendar.zone if calendar else UTC_CALENDAR_ZONE
-    if duration.unit == "hours" and not date_only:  # elapsed time: the instant itself, no wall clock needed
+    if date_only:  # the anchor is a whole day: count from its end
+        start = datetime.combine(start.astimezone(zone_).date() + timedelta(days=1), time(0), zone_)
+    if duration.unit == "hours":  # elapsed time: from the instant, no wall clock needed
         return (start.astimezone(UTC) + timedelta(hours=duration.amount)).astimezone(zone_)
     local = start.astimezone(zone_)
-    if date_only:  # the anchor is a whole day: count from its end
-        local = datetime.combine(local.date() + timedelta(days=1), time(0), zone_)
-    if duration.unit == "hours":
-        return (local.astimezone(UTC) + timedelta(hours=duration.amount)).astimezone(zone_)
     if duration.unit in ("days", "weeks"):
         days = duration.amount * (7 if duration.unit == "weeks" else 1)
         wall = local.replace(tzinfo=None) + timedelta(days=days)

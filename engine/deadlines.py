@@ -235,6 +235,18 @@ def declared(definition: ProcessDefinition) -> dict[str, tuple[tuple[Deadline, .
     return known
 
 
+_BY_ID: dict[str, dict[str, tuple[str, Deadline]]] = {}  # by definition content hash
+
+
+def by_id(definition: ProcessDefinition) -> dict[str, tuple[str, Deadline]]:
+    """Deadline id → (the scope that declares it, the deadline); ids are unique in a process."""
+    known = _BY_ID.get(definition.content_hash)
+    if known is None:
+        scopes = declared(definition).items()
+        known = _BY_ID[definition.content_hash] = {d.id: (s, d) for s, (found, _) in scopes for d in found}
+    return known
+
+
 def judged(
     definition: ProcessDefinition,
     case: Case,

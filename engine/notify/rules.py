@@ -92,12 +92,13 @@ class Notifier:
 
     def _ready(self, kind: str, event: Event, definition: ProcessDefinition, person: Recipient) -> Ready:
         """(channel, payload, its JSON) of each channel that reaches `person` with this kind of message: the same
-        for every event alike, so worked out once per person object (a `Recipients` that makes new objects for
-        every event, or changed ones, gets new entries; the cache is bounded)."""
+        for every event alike and every equal person, so worked out once (the directory's `Recipients` makes a
+        new, equal object for every event; a person whose details or choices changed gets a new entry; the
+        cache is bounded)."""
         data = event.data or {}
-        key = (definition.content_hash, kind, data.get("deadline"), data.get("rule"), event.dest, id(person))
+        key = (definition.content_hash, kind, data.get("deadline"), data.get("rule"), event.dest, person.id)
         found = self._prepared.get(key)
-        if found is not None and found[0] is person:  # the entry holds `person`, so its id names no other object
+        if found is not None and found[0] == person:  # the same details and choices: the same words and addresses
             return found[1]
         ready = [
             (name, payload, encode_payload(payload))

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..deadlines import by_id
 from ..definition.bundle import from_bundle
 from ..definition.model import Deadline, ProcessDefinition
 from ..errors import RenderError
@@ -62,11 +63,8 @@ def pick(choices: Mapping[str, str], locale: str) -> str | None:
 
 
 def find_deadline(definition: ProcessDefinition, deadline_id: str) -> Deadline | None:
-    for deadlines in (*(s.deadlines for s in definition.states.values()), *(s.deadlines for s in definition.stages)):
-        for deadline in deadlines:
-            if deadline.id == deadline_id:
-                return deadline
-    return None
+    found = by_id(definition).get(deadline_id)
+    return found[1] if found else None
 
 
 def declared(kind: str, event: Event, definition: ProcessDefinition) -> Mapping[str, str]:

@@ -19,7 +19,6 @@ from typing import Any
 from .. import deadline_trail, deadlines
 from ..chain import seal
 from ..deadlines import Obligation, parse_instant
-from ..definition.model import Deadline
 from ..errors import ConflictError, Refusal
 from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, apply
 from ..store.base import CaseSummary, DueItem, Store
@@ -94,19 +93,12 @@ def _zone(compiled: CompiledProcess) -> Any:
     return compiled.calendar.zone if compiled.calendar else UTC
 
 
-_DEADLINES: dict[str, dict[str, tuple[str, Deadline]]] = {}  # by definition content hash: id → (scope, deadline)
-
-
 def _from_rows(
     compiled: CompiledProcess, case: CaseSummary, items: list[DueItem], now: datetime
 ) -> list[Overdue] | None:
     """The case's overdue obligations from its due rows alone, exactly as its trail would judge them; None when
     the rows cannot tell (a recurring deadline, a row without its opening time)."""
-    definition = compiled.definition
-    known = _DEADLINES.get(definition.content_hash)
-    if known is None:
-        scopes = deadlines.declared(definition).items()
-        known = _DEADLINES[definition.content_hash] = {d.id: (s, d) for s, (found, _) in scopes for d in found}
+    known = deadlines.by_id(compiled.definition)
     late: list[Overdue] = []
     for item in items:
         scope, deadline = known.get(item.deadline_id, ("", None))
@@ -152,7 +144,7 @@ class Timekeeper:
         Judged from the due rows, read in one query: a row of a `within` deadline is written at the commit
         that last changed its case, unmet (a met one has no row), and nothing but a commit can meet it, so it
         is overdue once `now` is past its due time. A case with a recurring deadline (its periods roll on
-        between commits) or a row from before schema 13 is judged from its trail, as `late` does."""
+        between commits) or a row from before schema 14 is judged from its trail, as `late` does."""
         found: list[Overdue] = []
         for summary, items in self.store.due_cases(now):
             judged = _from_rows(self._compiled_for(summary.definition_hash), summary, items, now)

@@ -39,7 +39,7 @@ class DueItem:
     owner: str | None
     due_at: datetime
     alert_at: datetime | None  # the next reminder, due time or escalation still to act on
-    opened_at: datetime | None = None  # when the obligation opened (None: a row from before schema 13)
+    opened_at: datetime | None = None  # when the obligation opened (None: a row from before schema 14)
     provisional: bool = False  # its due time falls in a year whose official calendar is not published
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 DUE_COLUMNS = "case_id, key, process_id, deadline_id, state, owner, due_at, alert_at, opened_at, provisional"
 
-# schema 13: what `overdue` needs to judge a row without the case (engine/runtime/timekeeping.py); rows from
+# schema 14: what `overdue` needs to judge a row without the case (engine/runtime/timekeeping.py); rows from
 # before it have NULLs there and are judged from their case until its next commit rewrites them
 MIGRATION = ["ALTER TABLE due ADD COLUMN opened_at TEXT", "ALTER TABLE due ADD COLUMN provisional INTEGER"]
 
