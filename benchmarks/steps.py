@@ -7,6 +7,7 @@ and keeps its deadlines from the event at hand (issue 17, parts 1 and 4).
 Every row is engine against a floor measured in the same run, interleaved over rounds (benchmarks/rounds.py):
 (s) `fire(case_id)` on SQLite at step 200 of a case against the same case at step 2 — the case in between
     collects a touch-log note for every move, so its history is long and its documents have many versions;
+    the same in memory at step 10,000 (a simulation's long case: the store must not copy its history per step);
 (t) `fire(case_id)` on SQLite against a hand-rolled durable state machine on the same tables: read the
     case row's JSON snapshot, a `transitions` trigger, then the same UPDATE of the case row and INSERT of the
     event (EVENT_FIELDS) in one transaction;
@@ -112,7 +113,7 @@ def each_fire(engine: Engine, case_id: str, count: int, done: int) -> float:
     return statistics.median(samples)
 
 
-def bench_long_history(url: str, plain: ProcessDefinition, rounds: int, moves: int, old: int) -> Row:
+def bench_long_history(url: str, store: str, plain: ProcessDefinition, rounds: int, moves: int, old: int) -> Row:
     """(s): per round a new case; `moves` fires timed from step 2, then a note and a fire at a time, untimed,
     up to step `old`, then `moves` fires timed again — the same case, young and old."""
     engine = engine_on(url, plain)
@@ -128,7 +129,7 @@ def bench_long_history(url: str, plain: ProcessDefinition, rounds: int, moves: i
             done += 1
         aged.append(each_fire(engine, case_id, moves, done))
     return Row(
-        f"(s) fire(case_id) on SQLite at step {old} vs step 2 of the same case",
+        f"(s) fire(case_id) {store} at step {old} vs step 2 of the same case",
         Spread.of(aged[1:]).scaled(1e6),
         Spread.of(young[1:]).scaled(1e6),
         "µs",
@@ -254,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         plain, timed = definitions(Path(folder))
         db = f"{folder}/steps.db"
         rows = [
-            bench_long_history(f"sqlite:///{folder}/history.db", plain, rounds, 20, 200),
+            bench_long_history(f"sqlite:///{folder}/history.db", "on SQLite", plain, rounds, 20, 200),
+            bench_long_history("memory:", "in memory", plain, rounds, 20, 10_000),
             bench_floor(f"sqlite:///{db}", db, plain, rounds, n),
             bench_deadline("memory:", "in memory", plain, timed, rounds, n * 4),
             bench_deadline(f"sqlite:///{folder}/deadlines.db", "on SQLite", plain, timed, rounds, n),

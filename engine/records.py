@@ -348,8 +348,17 @@ def _involve(people: tuple[str, ...], event: Event) -> tuple[str, ...]:
 
 
 def with_trail(case: Case, trail: Mapping[str, Any] | None) -> Case:
-    """The case with its deadline bookkeeping replaced (`dataclasses.replace` is slow on this hot path)."""
-    c = case
+    """The case with its deadline bookkeeping replaced."""
+    return _rebuilt(case, case.history, trail)
+
+
+def with_history(case: Case, history: Sequence[Event]) -> Case:
+    """The case with its history held another way (the same events: a store's lazy reading of them)."""
+    return _rebuilt(case, history, case.trail)
+
+
+def _rebuilt(c: Case, history: Sequence[Event], trail: Mapping[str, Any] | None) -> Case:
+    """`dataclasses.replace` is slow on this hot path (it looks up the fields each time)."""
     return Case(
         c.id,
         c.process_id,
@@ -361,7 +370,7 @@ def with_trail(case: Case, trail: Mapping[str, Any] | None) -> Case:
         c.entered_seq,
         c.data,
         c.documents,
-        c.history,
+        history,
         c.leaves,
         c.head,
         c.latest_versions,

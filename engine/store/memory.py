@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import CaseNotFound, ConflictError, StoreError
+from ..history import History
 from ..people_records import DirectoryEvent, WorkItem
-from ..records import Case, DocumentVersion, Event
+from ..records import Case, DocumentVersion, Event, with_history
 from .access_memory import MemoryAccess
 from .base import (
     NO_CHECKPOINT,
@@ -39,6 +40,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
         super().__init__()
         self._lock = threading.Lock()
         self._cases: dict[str, Case] = {}
+        self._events: dict[str, list[Event]] = {}  # case id → its events, appended at each commit
         self._definitions: dict[str, Mapping[str, Any]] = {}
         self._latest: dict[str, str] = {}
         self._shared: dict[str, dict[str, tuple[DocumentVersion, ...]]] = {}
@@ -94,7 +96,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
             found = current.version if current else 0
             if found != expected:
                 raise ConflictError(case.id, expected, found)
-            self._cases[case.id] = case
+            self._cases[case.id] = self._kept(case, events)
             if keys is not None:
                 self._replace_match_keys(case.id, keys)
             self._add_outbox(outbox, case.updated_at)
@@ -111,6 +113,17 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
             else:
                 self._due.pop(case.id, None)
             self._claims.pop(case.id, None)
+
+    def _kept(self, case: Case, events: Sequence[Event]) -> Case:
+        """The case as stored: its history read from the store's own list of its events on first look, as the SQL
+        stores read theirs. A case keeping its history as a tuple (or as a lazy history with a growing tail) copies
+        all of it at every step, the next case being built with the history plus one event: a long-lived case
+        would cost more at each step."""
+        log = self._events.setdefault(case.id, [])
+        log.extend(events)
+        if len(log) != len(case.history):
+            return case  # a history the store did not see grow: kept as given
+        return with_history(case, History(lambda: log, len(log)))
 
     def set_following(self, case_id: str, person: str, following: bool, at: datetime) -> None:
         with self._lock:
