@@ -11,10 +11,10 @@ the commit already reaches them (the new assignee hears of the assignment, not o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import Any, Protocol
 
 from ..calendars import WorkingCalendar
 from ..definition.model import ProcessDefinition
@@ -39,12 +39,18 @@ def is_urgent(event: Event, definition: ProcessDefinition) -> bool:
     return 0 <= rule < len(rules) and rules[rule].urgent
 
 
+class Follows(Protocol):
+    """`Store.following`: a case's recorded choices; `as_of` the version the step read the case at."""
+
+    def __call__(self, case_id: str, *, as_of: int | None = None) -> Mapping[str, bool]: ...
+
+
 @dataclass(frozen=True)
 class Notifier:
     recipients: Recipients
     channels: Mapping[str, Channel]
     default_channels: tuple[str, ...] = ("mail",)
-    follows: Callable[[str], Mapping[str, bool]] | None = None  # the store's `following`; None: no move messages
+    follows: Follows | None = None  # the store's `following`; None: no move messages
     _templates: dict[tuple[str | int | None, ...], tuple[str, str]] = field(default_factory=dict, compare=False)
     _prepared: dict[tuple[object, ...], tuple[Recipient, Ready]] = field(default_factory=dict, compare=False)
 
@@ -62,7 +68,8 @@ class Notifier:
                 found.extend(self._for_person(kind, case, event, definition, calendar, person, urgent))
         moves = [event for event in events if is_move(event)]
         if moves and self.follows is not None:
-            found.extend(self._for_followers(case, moves[-1], definition, calendar, {m.person for m in found}))
+            read_at = events[0].seq - 1  # the version the step read the case at
+            found.extend(self._for_followers(case, moves[-1], definition, calendar, {m.person for m in found}, read_at))
         return found
 
     def _for_followers(
@@ -72,10 +79,11 @@ class Notifier:
         definition: ProcessDefinition,
         calendar: WorkingCalendar | None,
         told: set[str],
+        read_at: int,
     ) -> list[OutboxMessage]:
         assert self.follows is not None
         found: list[OutboxMessage] = []
-        for person in self.recipients.followers(case, move, definition, self.follows(case.id)):
+        for person in self.recipients.followers(case, move, definition, self.follows(case.id, as_of=read_at)):
             if person.id not in told:
                 found.extend(self._for_person(wording.MOVE, case, move, definition, calendar, person, False))
         return found

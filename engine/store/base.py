@@ -269,8 +269,10 @@ class Store(Protocol):
         `CaseNotFound` for a case the store does not have."""
         ...
 
-    def following(self, case_id: str) -> Mapping[str, bool]:
-        """Every choice recorded on `case_id`: person → following, by person (one indexed read)."""
+    def following(self, case_id: str, *, as_of: int | None = None) -> Mapping[str, bool]:
+        """Every choice recorded on `case_id`: person → following, by person (one indexed read). `as_of`: the
+        version the caller read the case at; a store that read the choices with that case row a moment ago
+        may answer from that read (PostgreSQL: no second round trip)."""
         ...
 
     def close(self) -> None: ...

@@ -131,7 +131,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
                 raise CaseNotFound(case_id)
             self._follows.setdefault(case_id, {})[person] = following
 
-    def following(self, case_id: str) -> Mapping[str, bool]:
+    def following(self, case_id: str, *, as_of: int | None = None) -> Mapping[str, bool]:
         return dict(sorted(self._follows.get(case_id, {}).items()))
 
     def get(self, case_id: str) -> Case:

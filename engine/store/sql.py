@@ -261,6 +261,7 @@ class SQLStore(
             if exc.expected == -1:  # a duplicate key: someone else inserted the same case or event first
                 raise ConflictError(case.id, expected, None) from None
             raise
+        self._committed(case.id, expected, case.version)
 
     # --- tamper evidence ---------------------------------------------------------------
 
@@ -280,13 +281,14 @@ class SQLStore(
         """The case from its row's snapshot (one read, whatever the length of its history), checked against
         the last stored event in the same statement; a snapshot that ends elsewhere is refused, not trusted."""
         rows = self._read(
-            "SELECT cases.snapshot, events.seq, events.hash FROM cases LEFT JOIN events ON events.case_id = cases.id "
-            "AND events.seq = (SELECT MAX(seq) FROM events WHERE case_id = ?) WHERE cases.id = ?",
+            f"SELECT cases.snapshot, events.seq, events.hash{self.follows_with_case} FROM cases LEFT JOIN events "
+            "ON events.case_id = cases.id AND events.seq = (SELECT MAX(seq) FROM events WHERE case_id = ?) "
+            "WHERE cases.id = ?",
             (case_id, case_id),
         )
         if not rows or rows[0][1] is None:
             raise CaseNotFound(case_id)
-        text, last_seq, last_hash = rows[0]
+        text, last_seq, last_hash = rows[0][:3]
         try:
             case = case_from_snapshot(text, lambda: self.raw_events(case_id))
         except (ValueError, KeyError, TypeError) as exc:
@@ -296,6 +298,8 @@ class SQLStore(
                 f"the snapshot of case {case_id} says version {case.version}, but its history ends at event "
                 f"{last_seq}; the history is the truth and nothing was changed: run 'procflow verify'"
             )
+        if self.follows_with_case:
+            self._read_along(case_id, case.version, rows[0][3])
         return case
 
     def cases_with_events(self, process_id: str) -> Iterator[Case]:

@@ -143,3 +143,75 @@ def test_follow_unfollow_and_followers_on_the_command_line(run: Run) -> None:
     assert code == 4 and "no case 'c9' in the store" in err
     code, _, err = run("follow", "c1", "--as", "nobody")
     assert code == 3 and "no person 'nobody' in the team directory" in err
+
+
+def test_a_choice_made_here_after_the_case_was_read_is_heard_at_the_move(told: Engine) -> None:
+    case = told.submit(told.start("mini", REQUESTER), "request", REQUEST, REQUESTER)
+    read = told.store.get(case.id)  # PostgreSQL reads the follow choices with the row (no one's yet)
+    told.follow(case.id, "aude")  # …so this must drop that read, or the move would not tell her
+    told.fire(read, "send", REQUESTER)
+    assert [r.message.person for r in moves(told.store, case.id)] == ["aude"]
+
+
+def test_a_choice_made_by_another_process_is_heard_once_the_read_is_no_longer_fresh(
+    told: Engine, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store_url == "memory:":
+        pytest.skip("an in-process store has no other process")
+    from procflow.store import follows_sql, open_store
+
+    case = told.submit(told.start("mini", REQUESTER), "request", REQUEST, REQUESTER)
+    read = told.store.get(case.id)
+    other = open_store(store_url)  # another process's store on the same database
+    other.set_following(case.id, "aude", True, told.clock.now())
+    other.close()
+    monkeypatch.setattr(follows_sql, "READ_AHEAD_S", -1.0)  # the read with the row has gone stale
+    told.fire(read, "send", REQUESTER)
+    assert [r.message.person for r in moves(told.store, case.id)] == ["aude"]
+
+
+def test_postgresql_reuses_a_recent_read_of_the_choices_for_the_version_it_was_made_at(
+    told: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from procflow.store import follows_sql
+    from procflow.store.postgres import PostgresStore
+
+    store = told.store
+    if not isinstance(store, PostgresStore):
+        pytest.skip("only PostgreSQL reuses a read of the follow choices (a round trip saved)")
+    case = told.submit(told.start("mini", REQUESTER), "request", REQUEST, REQUESTER)
+    told.follow(case.id, "aude")
+    read = store.get(case.id)  # the choices come with the row
+    reads: list[str] = []
+    real = store._read
+    store._read = lambda sql, params=(): reads.append(sql) or real(sql, params)  # type: ignore[method-assign]
+    assert store.following(case.id, as_of=read.version - 1) == {"aude": True} and len(reads) == 1  # another version
+    read = store.get(case.id)
+    reads.clear()
+    assert store.following(case.id, as_of=read.version) == {"aude": True} and reads == []  # the row's read
+    moved = told.fire(read, "send", REQUESTER)
+    reads.clear()
+    assert store.following(case.id, as_of=moved.version) == {"aude": True} and reads == []  # the step's, kept
+    monkeypatch.setattr(follows_sql, "READ_AHEAD_S", -1.0)
+    assert store.following(case.id, as_of=moved.version) == {"aude": True} and len(reads) == 1  # too old: read
+
+
+def test_a_choice_recorded_while_a_read_is_on_its_way_is_not_hidden_by_it(told: Engine) -> None:
+    from procflow.store.postgres import PostgresStore
+
+    store = told.store
+    if not isinstance(store, PostgresStore):
+        pytest.skip("only PostgreSQL reuses a read of the follow choices")
+    case = told.submit(told.start("mini", REQUESTER), "request", REQUEST, REQUESTER)
+    real = store._read
+
+    def read_then_someone_follows(sql: str, params: object = ()) -> list[object]:
+        rows = real(sql, params)  # type: ignore[arg-type]
+        if "FROM follows" in sql:  # the read is made (nobody follows yet); now aude chooses to follow
+            store._read = real  # type: ignore[method-assign]
+            told.follow(case.id, "aude")
+        return rows
+
+    store._read = read_then_someone_follows  # type: ignore[method-assign]
+    assert store.following(case.id, as_of=case.version) == {}  # the read began before her choice
+    assert store.following(case.id, as_of=case.version) == {"aude": True}  # …so it is not reused
