@@ -35,15 +35,19 @@ READ_AHEAD_S = 2.0  # how long a read of a case's choices may stand in for anoth
 READ_AHEAD_MAX = 256  # cases whose last read is kept at once (a case in use is read again within moments)
 
 Kept = tuple[int, float, int, Mapping[str, bool]]  # (case version read at, when, recorded choices seen, choices)
+ReadStart = tuple[float, int]  # (when a read began, the choices recorded here by then)
 
 
 class SQLFollows:
     """`set_following` / `following` of the Store Protocol over the `follows` table."""
 
     follows_with_case = ""  # a column `get` adds to read the case's choices in its statement ("": read apart)
-    _kept: dict[str, Kept]  # case id → its last read of choices
-    _recorded = 0  # choices recorded through this store so far: a read from before one is not reused
-    _kept_lock: threading.Lock
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._kept: dict[str, Kept] = {}  # case id → its last read of choices
+        self._recorded = 0  # choices recorded through this store so far: a read from before one is not reused
+        self._kept_lock = threading.Lock()
 
     @abstractmethod
     def _write(self, action: str, work: Callable[[Any], Any]) -> Any: ...
@@ -64,52 +68,46 @@ class SQLFollows:
         try:
             self._write(case_id, work)
         finally:  # even a failed write may have committed: no read from before it is reused
-            with self._lock_kept():
+            with self._kept_lock:
                 self._recorded += 1
                 self._kept.pop(case_id, None)
 
     def following(self, case_id: str, *, as_of: int | None = None) -> Mapping[str, bool]:
         if as_of is None or not self.follows_with_case:
             return self._read_choices(case_id)
-        with self._lock_kept():
-            kept, recorded = self._kept.get(case_id), self._recorded
-        now = time.monotonic()
-        if kept is not None and kept[0] == as_of and kept[2] == recorded and now - kept[1] <= READ_AHEAD_S:
+        before = self._read_begins()
+        kept = self._kept.get(case_id)
+        if kept is not None and kept[0] == as_of and kept[2] == before[1] and before[0] - kept[1] <= READ_AHEAD_S:
             return kept[3]
         choices = self._read_choices(case_id)
-        self._keep(case_id, (as_of, now, recorded, choices))
+        self._keep(case_id, (as_of, *before, choices))
         return choices
 
     def _read_choices(self, case_id: str) -> Mapping[str, bool]:
         rows = self._read("SELECT person, following FROM follows WHERE case_id = ? ORDER BY person", (case_id,))
         return {str(r[0]): bool(r[1]) for r in rows}
 
-    def _read_along(self, case_id: str, version: int, pairs: Sequence[Sequence[Any]]) -> None:
+    def _read_begins(self) -> ReadStart:
+        """Taken before a read of choices: a choice recorded here after it may be missing from the read."""
+        return time.monotonic(), self._recorded
+
+    def _read_along(self, case_id: str, version: int, pairs: Sequence[Sequence[Any]], before: ReadStart) -> None:
         """Keep the choices `get` read with the case row at `version` (pairs of person and following)."""
-        with self._lock_kept():
-            recorded = self._recorded
         choices = {str(person): bool(following) for person, following in pairs}
-        self._keep(case_id, (version, time.monotonic(), recorded, choices))
+        self._keep(case_id, (version, *before, choices))
 
     def _committed(self, case_id: str, read_at: int, version: int) -> None:
         """A step on the case read at `read_at` committed `version`: its read of the choices, if it made one,
         stands for the new version too (until it is `READ_AHEAD_S` old, counted from the read itself)."""
         if not self.follows_with_case:
             return
-        with self._lock_kept():
+        with self._kept_lock:
             kept = self._kept.get(case_id)
             if kept is not None and kept[0] == read_at:
                 self._kept[case_id] = (version, *kept[1:])
 
     def _keep(self, case_id: str, kept: Kept) -> None:
-        with self._lock_kept():
+        with self._kept_lock:
             if len(self._kept) >= READ_AHEAD_MAX:
                 self._kept.clear()
             self._kept[case_id] = kept
-
-    def _lock_kept(self) -> threading.Lock:
-        try:
-            return self._kept_lock
-        except AttributeError:  # first use: a mixin has no __init__ of its own
-            self._kept_lock, self._kept = threading.Lock(), {}
-            return self._kept_lock

@@ -96,7 +96,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
             found = current.version if current else 0
             if found != expected:
                 raise ConflictError(case.id, expected, found)
-            self._cases[case.id] = self._kept(case, events)
+            self._cases[case.id] = self._stored(case, events)
             if keys is not None:
                 self._replace_match_keys(case.id, keys)
             self._add_outbox(outbox, case.updated_at)
@@ -114,7 +114,7 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
                 self._due.pop(case.id, None)
             self._claims.pop(case.id, None)
 
-    def _kept(self, case: Case, events: Sequence[Event]) -> Case:
+    def _stored(self, case: Case, events: Sequence[Event]) -> Case:
         """The case as stored: its history read from the store's own list of its events on first look, as the SQL
         stores read theirs. A case keeping its history as a tuple (or as a lazy history with a growing tail) copies
         all of it at every step, the next case being built with the history plus one event: a long-lived case

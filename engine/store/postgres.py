@@ -85,6 +85,7 @@ class PostgresStore(SQLStore):
         return f"({column}::jsonb ->> '{key}')"
 
     def __init__(self, url: str, *, max_connections: int = 8) -> None:
+        super().__init__()
         parts = urlsplit(url)
         self.schema, query = _take_schema(parts.query)
         if self.schema is not None and not _SCHEMA_NAME.fullmatch(self.schema):

@@ -280,6 +280,7 @@ class SQLStore(
     def get(self, case_id: str) -> Case:
         """The case from its row's snapshot (one read, whatever the length of its history), checked against
         the last stored event in the same statement; a snapshot that ends elsewhere is refused, not trusted."""
+        before = self._read_begins() if self.follows_with_case else None
         rows = self._read(
             f"SELECT cases.snapshot, events.seq, events.hash{self.follows_with_case} FROM cases LEFT JOIN events "
             "ON events.case_id = cases.id AND events.seq = (SELECT MAX(seq) FROM events WHERE case_id = ?) "
@@ -298,8 +299,8 @@ class SQLStore(
                 f"the snapshot of case {case_id} says version {case.version}, but its history ends at event "
                 f"{last_seq}; the history is the truth and nothing was changed: run 'procflow verify'"
             )
-        if self.follows_with_case:
-            self._read_along(case_id, case.version, rows[0][3])
+        if before is not None:
+            self._read_along(case_id, case.version, rows[0][3], before)
         return case
 
     def cases_with_events(self, process_id: str) -> Iterator[Case]:

@@ -76,6 +76,7 @@ class _Transaction:
 
 class SQLiteStore(SQLStore):
     def __init__(self, path: str | Path) -> None:
+        super().__init__()
         self.path = self.name = str(path)
         self._lock = threading.RLock()
         if self.path != ":memory:" and not Path(self.path).parent.is_dir():
