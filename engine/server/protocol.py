@@ -7,6 +7,8 @@ bounded by `read_body`'s timeout between chunks; only the head is read by uvicor
 anything, so the deadline belongs here, in the protocol, armed when a connection opens and when the first byte
 of a next request arrives on a kept-alive one, and disarmed once h11 has the whole head. A client still inside
 its head at the deadline gets a `408` and the connection is closed; nothing reaches the application.
+
+A request h11 cannot parse gets its `400` as a problem document too, like every other error of the API.
 """
 
 from __future__ import annotations
@@ -20,17 +22,25 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from .problems import PROBLEM_TYPE, TYPE_BASE
 from .settings import ServerSettings
 
-_PROBLEM = json.dumps(
-    {
-        "type": TYPE_BASE + "request-timeout",
-        "title": "Request Timeout",
-        "status": 408,
-        "detail": "the request head was too slow",
-    }
-).encode()
-_TIMED_OUT = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: " + PROBLEM_TYPE.encode() + b"\r\nconnection: close\r\n"
-    b"content-length: " + str(len(_PROBLEM)).encode() + b"\r\n\r\n" + _PROBLEM
+
+def _closing_problem(status: int, reason: str, slug: str, detail: str) -> bytes:
+    """A whole response, head and problem document, written straight to the transport before the connection is
+    closed: for what goes wrong before there is a request for the application to answer."""
+    body = json.dumps({"type": TYPE_BASE + slug, "title": reason, "status": status, "detail": detail}).encode()
+    return (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: {PROBLEM_TYPE}\r\nconnection: close\r\n"
+        f"content-length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+_TIMED_OUT = _closing_problem(408, "Request Timeout", "request-timeout", "the request head was too slow")
+_MALFORMED = _closing_problem(
+    400,
+    "Bad Request",
+    "malformed-request",
+    "the request is not valid HTTP/1.1: its request line or one of its headers is malformed"
+    " (for example an empty or non-numeric Content-Length)",
 )
 
 
@@ -61,6 +71,13 @@ class HeadDeadlineProtocol(H11Protocol):
             return
         if self.conn.trailing_data[0]:
             self._arm()  # a pipelined next request is already partly here
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn answers a request h11 cannot parse in plain text; the API's errors are problem documents, so
+        a client's error handling needs one convention even for a request that never reached the application."""
+        self._disarm()
+        self.transport.write(_MALFORMED)
+        self.transport.close()
 
     def _arm(self) -> None:
         self._disarm()

@@ -54,6 +54,33 @@ class Served:
         return text
 
 
+def raw_connection(served: Served, timeout: float) -> socket.socket:
+    """A bare socket to the server, for what no HTTP client would send."""
+    host, port = served.url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=timeout)
+
+
+def whole_response(sock: socket.socket) -> bytes:
+    """One whole response (head and Content-Length body): the server may write them as separate segments, and a
+    next recv must not start inside this one's body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
+    )
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 @contextmanager
 def serve(app: object, port: int, settings: ServerSettings = TEST_SETTINGS) -> Iterator[None]:
     """Run uvicorn in a thread until the test is done (with the protocol `procflow serve` uses); wait until it

@@ -3,21 +3,20 @@ broken JSON — each a problem document, never a trace, and nothing written."""
 
 from __future__ import annotations
 
-import socket
+import json
 import time
 
 import httpx
 import pytest
 
-from tests.server.conftest import Served
+from tests.server.conftest import Served, raw_connection, whole_response
 
 PROBLEM = "application/problem+json"
 
 
 def _raw(served: Served, head: str, body: bytes = b"", pause: float = 0.0) -> str:
     """Send a request by hand (so the test controls Content-Length and timing); the server's answer as text."""
-    port = int(served.url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+    with raw_connection(served, 10) as sock:
         sock.sendall(head.encode("ascii") + body)
         time.sleep(pause)
         return sock.recv(65536).decode("utf-8", "replace")
@@ -28,6 +27,34 @@ def _head(served: Served, token: str, length: int, path: str = "/api/processes/m
         f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
     )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "Content-Length: \r\n",  # empty (what the fuzzer found)
+        "Content-Length: ten\r\n",
+        "Content-Length: 5\r\nContent-Length: 7\r\n",  # two that disagree
+        "No colon here\r\n",
+        "Bad Name: x\r\n",  # a space inside a header name
+        "X-Nul: a\x00b\r\n",
+        "Transfer-Encoding: gzip\r\n",  # a framing h11 does not speak
+    ],
+)
+def test_a_request_head_that_is_not_http_gets_a_problem_document(served: Served, token: str, fault: str) -> None:
+    head = f"POST /api/processes/mini/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n{fault}\r\n"
+    with raw_connection(served, 10) as sock:
+        sock.sendall(head.encode("ascii") + b'{"role": "requester"}')
+        answer = whole_response(sock)
+        assert sock.recv(4096) == b""  # and the connection is closed: what follows cannot be framed
+    status, _, rest = answer.partition(b"\r\n")
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 400 ") and f"content-type: {PROBLEM}".encode() in headers.lower()
+    problem = json.loads(body)
+    assert problem["status"] == 400 and problem["type"].endswith(":malformed-request") and problem["detail"]
+    assert served.engine.cases("mini") == []
+    with served.client() as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
 
 
 def test_a_100_megabyte_body_is_refused_before_it_is_read(served: Served, token: str) -> None:

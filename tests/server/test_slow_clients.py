@@ -14,7 +14,7 @@ import pytest
 from procflow import Engine, FixedClock
 from procflow.store import open_store
 from tests.conftest import REQUESTER, seat
-from tests.server.conftest import TEST_SETTINGS, Served, serving
+from tests.server.conftest import TEST_SETTINGS, Served, raw_connection, serving, whole_response
 
 HEAD_TIMEOUT = 1.0
 BOUND = HEAD_TIMEOUT + 3.0  # the deadline, and room for a busy machine
@@ -27,33 +27,6 @@ def strict(tmp_path: object, clock: FixedClock) -> Iterator[Served]:
     with serving(engine, dataclasses.replace(TEST_SETTINGS, head_timeout=HEAD_TIMEOUT)) as running:
         yield running
     store.close()
-
-
-def _connect(served: Served) -> socket.socket:
-    host, port = served.url.removeprefix("http://").split(":")
-    sock = socket.create_connection((host, int(port)), timeout=BOUND + 2)
-    return sock
-
-
-def _response(sock: socket.socket) -> bytes:
-    """One whole response (head and Content-Length body): the server may write them as separate segments, and a
-    next recv must not start inside this one's body."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
-    )
-    while len(body) < length:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body
 
 
 def _trickle(sock: socket.socket, head: bytes, every: float, until: float) -> bytes:
@@ -81,7 +54,7 @@ def _trickle(sock: socket.socket, head: bytes, every: float, until: float) -> by
 def test_a_head_sent_a_byte_at_a_time_is_cut_off(strict: Served) -> None:
     head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Slow: " + b"a" * 200 + b"\r\n\r\n"
     began = time.monotonic()
-    with _connect(strict) as sock:
+    with raw_connection(strict, BOUND + 2) as sock:
         answer = _trickle(sock, head, 0.2, began + BOUND + 5)
     took = time.monotonic() - began
     assert answer.startswith(b"HTTP/1.1 408 ") and b"application/problem+json" in answer
@@ -90,14 +63,14 @@ def test_a_head_sent_a_byte_at_a_time_is_cut_off(strict: Served) -> None:
 
 def test_a_connection_that_sends_nothing_is_closed(strict: Served) -> None:
     began = time.monotonic()
-    with _connect(strict) as sock:
+    with raw_connection(strict, BOUND + 2) as sock:
         answer = sock.recv(4096)
         assert sock.recv(4096) == b""  # and then closed
     assert answer.startswith(b"HTTP/1.1 408 ") and time.monotonic() - began <= BOUND
 
 
 def test_others_are_served_while_slow_clients_trickle(strict: Served) -> None:
-    slow = [_connect(strict) for _ in range(20)]
+    slow = [raw_connection(strict, BOUND + 2) for _ in range(20)]
     try:
         for sock in slow:
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHo")
@@ -113,11 +86,11 @@ def test_others_are_served_while_slow_clients_trickle(strict: Served) -> None:
 
 
 def test_a_prompt_client_on_a_kept_alive_connection_is_not_cut(strict: Served) -> None:
-    with _connect(strict) as sock:
+    with raw_connection(strict, BOUND + 2) as sock:
         request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         for _ in range(2):
             sock.sendall(request)
-            assert _response(sock).startswith(b"HTTP/1.1 200 ")
+            assert whole_response(sock).startswith(b"HTTP/1.1 200 ")
             time.sleep(HEAD_TIMEOUT * 1.5)  # idle between requests: the keep-alive timeout's business, not ours
         sock.settimeout(BOUND)
         began = time.monotonic()
