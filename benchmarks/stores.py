@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sqlite3
 import sys
@@ -255,10 +256,14 @@ def bench_due_query(small: int, large: int, rounds: int) -> list[Row]:
         db = sqlite3.connect(path)
         late, later = utc(T0), utc(T0 + timedelta(days=60))
         db.execute("PRAGMA foreign_keys = OFF")
-        db.executemany(
-            "INSERT INTO due (case_id, key, process_id, deadline_id, state, owner, due_at, alert_at) "
-            "VALUES (?, 'answer@1', 'bench', 'answer', 'a', 'clerk', ?, ?)",
-            ((f"case-{i:08d}", late if i < 100 else later, late if i < 100 else later) for i in range(count)),
+        db.executemany(  # case rows carrying one due item each, as a step writes them (queue_sql.due_columns)
+            "INSERT INTO cases (id, process_id, definition_hash, state, version, created_at, updated_at, due_at, "
+            "alert_at, due) VALUES (?, 'bench', 'x', 'a', 1, ?, ?, ?, ?, ?)",
+            (
+                (f"case-{i:08d}", at, at, at, at, json.dumps([["answer@1", "answer", "clerk", at, at, at, 0]]))
+                for i in range(count)
+                for at in [late if i < 100 else later]
+            ),
         )
         db.commit()
         db.close()
@@ -273,7 +278,7 @@ def bench_due_query(small: int, large: int, rounds: int) -> list[Row]:
         def five(store: SQLStore) -> Callable[[], float]:
             return timed(lambda: [store.due(now) for _ in range(5)])
 
-        plan = large_store._read("EXPLAIN QUERY PLAN SELECT * FROM due WHERE due_at <= ? ORDER BY due_at", ("x",))
+        plan = large_store._read("EXPLAIN QUERY PLAN SELECT id FROM cases WHERE due_at <= ? ORDER BY due_at", ("x",))
         row = compare(f"(k) due query, {large:,} open rows vs {small:,} (SQLite)", ours=five(large_store),
                       floor=five(small_store), rounds=rounds, limit=1.5, unit="ms", per=5,
                       note="plan: " + "; ".join(str(r[-1]) for r in plan))  # fmt: skip

@@ -79,7 +79,7 @@ def page_query(
     if states is not None:
         where, params = [*where, f"state IN ({', '.join('?' for _ in states)})"], [*params, *states]
     if due_by is not None:
-        where = [*where, "EXISTS (SELECT 1 FROM due WHERE due.case_id = cases.id AND due.due_at <= ?)"]
+        where = [*where, "due_at <= ?"]  # the case's earliest due time (engine/store/queue_sql.py)
         params = [*params, utc(due_by)]
     if after is not None:
         where, params = [*where, "(created_at, id) > (?, ?)"], [*params, *after]

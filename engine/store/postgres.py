@@ -67,7 +67,7 @@ class _Tx:
 
 
 class PostgresStore(SQLStore):
-    skip_locked = " FOR UPDATE OF due SKIP LOCKED"
+    skip_locked = " FOR UPDATE OF cases SKIP LOCKED"
     explain = "EXPLAIN "
     outbox_skip_locked = " FOR UPDATE SKIP LOCKED"
     follows_with_case = (  # the case's follow choices in `get`'s statement: one round trip, not two per move

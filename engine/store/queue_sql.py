@@ -1,13 +1,19 @@
 """The SQL stores' worker queue: the due index read by deadline, the leases workers claim on cases and
 release, and each worker's heartbeat.
 
+A case's due items live on its own row (schema 15): the earliest due time and the earliest alert in two
+indexed columns, the items themselves as JSON beside them. A step rewrites them in the UPDATE it makes of the
+case row anyway, so keeping the index costs a step no statement of its own; a separate table of due rows cost
+three statements and four more pages written per step (its table, its key and two time indexes).
+
 A mixin of `SQLStore`: it uses the store's `_write` (one transaction, driver errors as `StoreError`) and
-`_read`. `commit` writes the due rows of a case (and drops its claims) in the case's own transaction; this
+`_read`. `commit` writes the due columns of a case (and drops its claims) in the case's own transaction; this
 module only reads them and manages claims, so several workers can share one store.
 """
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -25,18 +31,70 @@ DUE_COLUMNS = "case_id, key, process_id, deadline_id, state, owner, due_at, aler
 # before it have NULLs there and are judged from their case until its next commit rewrites them
 MIGRATION = ["ALTER TABLE due ADD COLUMN opened_at TEXT", "ALTER TABLE due ADD COLUMN provisional INTEGER"]
 
+DueColumns = tuple[str | None, str | None, str | None]  # the case row's due_at, alert_at and due (JSON)
+NO_DUE: DueColumns = (None, None, None)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
-def due_item(r: Sequence[Any]) -> DueItem:
-    """A due row (DUE_COLUMNS order) as the store hands it out."""
+
+def due_columns(items: Sequence[DueItem] | None) -> DueColumns:
+    """The case row's due columns for its items: the earliest due time, the earliest alert, and each item as
+    [key, deadline, owner, due_at, alert_at, opened_at, provisional] in key order (the row gives the case, its
+    process and its state)."""
+    if not items:
+        return NO_DUE
+    rows: list[tuple[str, str, str | None, str, str | None, str | None, int]] = sorted(
+        (
+            d.key,
+            d.deadline_id,
+            d.owner,
+            utc(d.due_at),
+            utc(d.alert_at) if d.alert_at else None,
+            utc(d.opened_at) if d.opened_at else None,
+            int(d.provisional),
+        )
+        for d in items
+    )
+    alerts = [r[4] for r in rows if r[4] is not None]
+    return min(r[3] for r in rows), min(alerts) if alerts else None, _ENCODER.encode(rows)
+
+
+def due_items_of(case_id: str, process_id: str, state: str, text: str | None) -> list[DueItem]:
+    """The items `due_columns` wrote on a case row, as the store hands them out."""
+    return [_item(case_id, process_id, state, raw) for raw in json.loads(text)] if text else []
+
+
+def _item(case_id: str, process_id: str, state: str, raw: Sequence[Any]) -> DueItem:
+    key, deadline, owner, due, alert, opened, provisional = raw
     at = datetime.fromisoformat
-    opened = at(r[8]) if r[8] else None
-    return DueItem(r[0], r[1], r[2], r[3], r[4], r[5], at(r[6]), at(r[7]) if r[7] else None, opened, bool(r[9]))
+    return DueItem(
+        case_id, key, process_id, deadline, state, owner, at(due), at(alert) if alert else None,
+        at(opened) if opened else None, bool(provisional),
+    )  # fmt: skip
+
+
+def due_on_case_rows(tx: Tx) -> None:
+    """Schema 15: the due rows moved onto their case rows, in the layout `due_columns` writes, and the table
+    dropped (its indexes with it). Rows from before schema 14 keep their NULL opening times."""
+    for column in ("due_at", "alert_at", "due"):
+        tx.execute(f"ALTER TABLE cases ADD COLUMN {column} TEXT")
+    found: dict[str, list[list[Any]]] = {}
+    for r in tx.execute(f"SELECT {DUE_COLUMNS} FROM due ORDER BY case_id, key"):
+        found.setdefault(r[0], []).append([r[1], r[3], r[5], r[6], r[7], r[8], int(r[9] or 0)])
+    for case_id, rows in found.items():
+        alerts = [r[4] for r in rows if r[4] is not None]
+        tx.execute(
+            "UPDATE cases SET due_at = ?, alert_at = ?, due = ? WHERE id = ?",
+            (min(r[3] for r in rows), min(alerts) if alerts else None, _ENCODER.encode(rows), case_id),
+        )
+    tx.execute("DROP TABLE due")
+    tx.execute("CREATE INDEX cases_by_due ON cases (due_at) WHERE due_at IS NOT NULL")
+    tx.execute("CREATE INDEX cases_by_alert ON cases (alert_at) WHERE alert_at IS NOT NULL")
 
 
 class SQLQueue(ABC):
     """`due`, `claim`, `release`, `heartbeat` and `workers` of the Store Protocol over SQL."""
 
-    skip_locked = ""  # PostgreSQL: " FOR UPDATE OF due SKIP LOCKED", so workers pick disjoint candidates
+    skip_locked = ""  # PostgreSQL: " FOR UPDATE OF cases SKIP LOCKED", so workers pick disjoint candidates
 
     @abstractmethod
     def _write(self, action: str, work: Callable[[Tx], Any]) -> Any: ...
@@ -45,44 +103,49 @@ class SQLQueue(ABC):
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
     def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:
-        column = "alert_at" if alerts else "due_at"
+        """The items due (or alerting) by `before`, by that time, case and key. The first `limit` cases by
+        their earliest time hold the first `limit` items: each of them has an item no later than any item of
+        a case after them."""
+        column, place = ("alert_at", 4) if alerts else ("due_at", 3)
+        until = utc(before)
         rows = self._read(
-            f"SELECT {DUE_COLUMNS} FROM due WHERE {column} <= ? ORDER BY {column}, case_id, key LIMIT ?",
-            (utc(before), 1 << 62 if limit is None else limit),
+            f"SELECT id, process_id, state, due FROM cases WHERE {column} <= ? ORDER BY {column}, id LIMIT ?",
+            (until, 1 << 62 if limit is None else limit),
         )
-        return [due_item(r) for r in rows]
+        found = sorted(  # the items' times as the row's fixed-width UTC text: compared and ordered as SQL would
+            (raw[place], r[0], raw[0], r[1], r[2], raw)
+            for r in rows
+            for raw in json.loads(r[3])
+            if raw[place] is not None and raw[place] <= until
+        )
+        return [_item(case_id, process_id, state, raw) for _, case_id, _, process_id, state, raw in found[:limit]]
 
     def due_cases(self, before: datetime) -> list[tuple[CaseSummary, list[DueItem]]]:
-        """Every due row of each case with one due by `before`, joined to the case row: one query, on the
-        due index for the cases and the primary keys for their rows."""
+        """Every due item of each case with one due by `before`, with its case row: one query, on the due
+        index."""
         rows = self._read(
-            f"SELECT {', '.join(f'due.{c}' for c in DUE_COLUMNS.split(', '))}, cases.definition_hash, "
-            "cases.state, cases.version, cases.created_at, cases.updated_at FROM due "
-            "JOIN cases ON cases.id = due.case_id "
-            "WHERE due.case_id IN (SELECT case_id FROM due WHERE due_at <= ?) ORDER BY due.case_id, due.key",
+            "SELECT id, process_id, definition_hash, state, version, created_at, updated_at, due FROM cases "
+            "WHERE due_at <= ? ORDER BY id",
             (utc(before),),
         )
-        found: dict[str, tuple[CaseSummary, list[DueItem]]] = {}
-        for r in rows:
-            entry = found.get(r[0])
-            if entry is None:
-                at = datetime.fromisoformat
-                summary = CaseSummary(r[0], r[2], r[10], r[11], r[12], at(r[13]), at(r[14]))
-                entry = found[r[0]] = (summary, [])
-            entry[1].append(due_item(r))
-        return list(found.values())
+        at = datetime.fromisoformat
+        return [
+            (CaseSummary(r[0], r[1], r[2], r[3], r[4], at(r[5]), at(r[6])), due_items_of(r[0], r[1], r[3], r[7]))
+            for r in rows
+        ]
 
     def claim(self, worker: str, now: datetime, lease_until: datetime, limit: int) -> list[str]:
+        """Claim up to `limit` cases with an alert due by `now` that nobody holds a live lease on."""
 
         def work(tx: Tx) -> list[str]:
             rows = tx.execute(
-                "SELECT due.case_id FROM due LEFT JOIN claims ON claims.case_id = due.case_id "
-                "WHERE due.alert_at <= ? AND (claims.lease_until IS NULL OR claims.lease_until < ?) "
-                "ORDER BY due.alert_at, due.case_id LIMIT ?" + self.skip_locked,
-                (utc(now), utc(now), limit * 4),
+                "SELECT cases.id FROM cases LEFT JOIN claims ON claims.case_id = cases.id "
+                "WHERE cases.alert_at <= ? AND (claims.lease_until IS NULL OR claims.lease_until < ?) "
+                "ORDER BY cases.alert_at, cases.id LIMIT ?" + self.skip_locked,
+                (utc(now), utc(now), limit),
             )
             taken = []
-            for case_id in list(dict.fromkeys(r[0] for r in rows))[:limit]:
+            for (case_id,) in rows:
                 won = tx.execute(  # atomic per row: of two workers upserting one claim, one sees RETURNING
                     "INSERT INTO claims VALUES (?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
                     "SET worker = excluded.worker, lease_until = excluded.lease_until "

@@ -28,7 +28,7 @@ from .matches import MatchKey, SQLMatches
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .outbox import OutboxMessage
 from .people_sql import PeopleTables
-from .queue_sql import DUE_COLUMNS, SQLQueue
+from .queue_sql import SQLQueue, due_columns
 from .records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_dict, version_to_dict
 from .snapshots import agrees_with_chain, case_from_snapshot, snapshot_json
 from .sql_outbox import SQLOutbox, insert_outbox
@@ -191,12 +191,13 @@ class SQLStore(
         columns = ", ".join(EVENT_FIELDS)
         marks = ", ".join("?" for _ in EVENT_FIELDS)
         snapshot = snapshot_json(case)
+        due_at, alert_at, due_text = due_columns(due)
 
         def work(tx: Tx) -> None:
             if expected == 0:  # a new case: a duplicate id fails on the primary key
                 tx.execute(
                     "INSERT INTO cases (id, process_id, definition_hash, state, version, created_at, updated_at, head, "
-                    "snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "snapshot, due_at, alert_at, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         case.id,
                         case.process_id,
@@ -207,11 +208,14 @@ class SQLStore(
                         utc(case.updated_at),
                         case.head,
                         snapshot,
+                        due_at,
+                        alert_at,
+                        due_text,
                     ),
                 )
-            elif not tx.count(  # the version check and the write in one statement
-                "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ? "
-                "WHERE id = ? AND version = ?",
+            elif not tx.count(  # the version check and the write in one statement, the due index with it
+                "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ?, "
+                "due_at = ?, alert_at = ?, due = ? WHERE id = ? AND version = ?",
                 (
                     case.state,
                     case.version,
@@ -219,6 +223,9 @@ class SQLStore(
                     case.definition_hash,
                     case.head,
                     snapshot,
+                    due_at,
+                    alert_at,
+                    due_text,
                     case.id,
                     expected,
                 ),
@@ -234,26 +241,8 @@ class SQLStore(
             self._index_work(tx, case, events, due)
             if keys is not None:
                 self._replace_match_keys(tx, case.id, keys)
-            if due is None:  # the process has no deadlines: the case never has due rows or claims
-                return
-            tx.execute("DELETE FROM due WHERE case_id = ?", (case.id,))
-            for d in due:
-                tx.execute(
-                    f"INSERT INTO due ({DUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        d.case_id,
-                        d.key,
-                        d.process_id,
-                        d.deadline_id,
-                        d.state,
-                        d.owner,
-                        utc(d.due_at),
-                        utc(d.alert_at) if d.alert_at else None,
-                        utc(d.opened_at) if d.opened_at else None,
-                        int(d.provisional),
-                    ),
-                )
-            tx.execute("DELETE FROM claims WHERE case_id = ?", (case.id,))
+            if due is not None:  # a process with deadlines: a claim on the case ends with the step
+                tx.execute("DELETE FROM claims WHERE case_id = ?", (case.id,))
 
         try:
             self._write(case.id, work)

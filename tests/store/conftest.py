@@ -2,10 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from procflow import Engine, ProcessDefinition, open_store
+from procflow.store.migrations import MIGRATIONS
+from procflow.store.queue_sql import DUE_COLUMNS, due_items_of
+from procflow.store.queue_sql import MIGRATION as DUE_JUDGED
+from procflow.store.records import utc
 from procflow.store.sql import SQLStore
 from tests.conftest import APPROVER, AUDITOR, REQUESTER, drop_pg_schema, pg_url_for_test, seat
 
@@ -36,3 +41,27 @@ def history(durable_url: str, mini: ProcessDefinition) -> tuple[SQLStore, str]:
     store = engine.store
     assert isinstance(store, SQLStore)
     return store, case.id
+
+
+def undo_due_on_case_rows(tx: Any) -> None:
+    """Take a store back from schema 15 to 14: the due table as step 1 and step 14 made it, holding the items
+    the case rows carried, and the case rows' due columns gone."""
+    tx.execute("UPDATE meta SET value = '14' WHERE key = 'schema_version'")
+    for statement in [s for s in MIGRATIONS[0][1] if isinstance(s, str) and ("TABLE due " in s or "ON due " in s)]:
+        tx.execute(statement)
+    for statement in DUE_JUDGED:
+        tx.execute(statement)
+    for case_id, process_id, state, text in tx.execute("SELECT id, process_id, state, due FROM cases"):
+        for item in due_items_of(case_id, process_id, state, text):
+            tx.execute(
+                f"INSERT INTO due ({DUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (case_id, item.key, process_id, item.deadline_id, state, item.owner, utc(item.due_at),
+                 utc(item.alert_at) if item.alert_at else None, utc(item.opened_at) if item.opened_at else None,
+                 int(item.provisional)),
+            )  # fmt: skip
+    for statement in (
+        "DROP INDEX cases_by_due",
+        "DROP INDEX cases_by_alert",
+        *(f"ALTER TABLE cases DROP COLUMN {column}" for column in ("due", "alert_at", "due_at")),
+    ):
+        tx.execute(statement)

@@ -12,6 +12,7 @@ from procflow import Engine, ProcessDefinition, StoreError, open_store
 from procflow.store.migrations import SCHEMA_VERSION
 from procflow.store.sql import SQLStore
 from tests.conftest import AUDITOR, REQUESTER, seat
+from tests.store.conftest import undo_due_on_case_rows
 
 
 def engine_on(url: str, mini: ProcessDefinition) -> Engine:
@@ -54,7 +55,8 @@ def test_an_older_store_is_upgraded_in_place(durable_url: str, mini: ProcessDefi
     store = engine.store
     assert isinstance(store, SQLStore)
 
-    def downgrade(tx: object) -> None:  # a version-1 store: undo due judging, lists, snapshots, …, 3, 2
+    def downgrade(tx: object) -> None:  # a version-1 store: undo due rows, due judging, lists, snapshots, …, 3, 2
+        undo_due_on_case_rows(tx)
         for statement in (
             "ALTER TABLE due DROP COLUMN provisional",
             "ALTER TABLE due DROP COLUMN opened_at",

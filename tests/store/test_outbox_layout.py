@@ -14,6 +14,7 @@ from procflow.store.sql import SQLStore
 from procflow.store.sql_outbox import COLUMNS
 from procflow.store.sql_outbox import MIGRATION as SCHEMA_5
 from tests.conftest import REQUESTER, seat
+from tests.store.conftest import undo_due_on_case_rows
 
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 LATER = T0 + timedelta(hours=1)
@@ -64,7 +65,8 @@ def test_a_schema_5_outbox_is_rebuilt_keeping_every_row(durable_url: str, mini: 
     ]
 
     def downgrade(tx: Any) -> None:  # the outbox as schema 5 left it, with rows in every state
-        assert SCHEMA_VERSION == LAYOUT + 1, "a new step: undo it here too"
+        assert SCHEMA_VERSION == LAYOUT + 2, "a new step: undo it here too"
+        undo_due_on_case_rows(tx)  # step 15
         later = ("ALTER TABLE due DROP COLUMN provisional", "ALTER TABLE due DROP COLUMN opened_at")  # step 14
         for statement in (*later, "DROP TABLE outbox", *SCHEMA_5):
             tx.execute(statement)

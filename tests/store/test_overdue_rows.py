@@ -20,6 +20,7 @@ from procflow.store import Store
 from procflow.store.base import CaseSummary
 from procflow.store.sql import SQLStore
 from tests.conftest import PROCESSES, seat
+from tests.store.conftest import undo_due_on_case_rows
 
 SCENARIOS = sorted(PROCESSES.glob("*/scenarios/*.yaml"))
 LATER = [timedelta(0), timedelta(hours=1), timedelta(days=1), timedelta(days=3), timedelta(days=8), timedelta(days=40)]
@@ -86,7 +87,9 @@ def _no_read(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("overdue read a case for a within deadline")
 
 
-def test_a_row_from_before_schema_13_is_judged_from_its_case(durable_url: str) -> None:
+def test_a_row_from_before_schema_14_is_judged_from_its_case(durable_url: str) -> None:
+    """A due row without its opening time (written before schema 14) keeps its NULLs through the move onto
+    the case rows (schema 15), and `overdue` judges it from the case's trail."""
     clock = FixedClock(datetime(2026, 3, 2, 1, tzinfo=UTC))
     engine = Engine(open_store(durable_url), clock=clock)
     engine.register(load(PROCESSES.parent / "tests" / "fixtures" / "timed" / "processes" / "timed.yaml"))
@@ -97,8 +100,17 @@ def test_a_row_from_before_schema_13_is_judged_from_its_case(durable_url: str) -
     expected = engine.overdue(now)
     store = engine.store
     assert isinstance(store, SQLStore) and expected
-    store._write("test", lambda tx: tx.execute("UPDATE due SET opened_at = NULL, provisional = NULL"))
+
+    def before_schema_14(tx: Any) -> None:
+        undo_due_on_case_rows(tx)
+        tx.execute("UPDATE due SET opened_at = NULL, provisional = NULL")
+
+    store._write("test", before_schema_14)
+    store.close()
+    upgraded = open_store(durable_url)  # moves the rows onto the case rows, their NULLs with them
+    assert upgraded.due(now)[0].opened_at is None
     reads: list[str] = []
-    real = store.get
-    store.get = lambda case_id: reads.append(case_id) or real(case_id)  # type: ignore[method-assign]
-    assert engine.overdue(now) == expected and reads == [case.id]  # the row cannot tell: the case's trail does
+    real = upgraded.get
+    upgraded.get = lambda case_id: reads.append(case_id) or real(case_id)  # type: ignore[method-assign]
+    assert Engine(upgraded, clock=clock).overdue(now) == expected and reads == [case.id]  # the trail can tell
+    upgraded.close()

@@ -23,15 +23,17 @@ from procflow.store.snapshots import mismatch
 from procflow.store.sql import SQLStore
 from procflow.store.sql_outbox import MIGRATION as OUTBOX_V5
 from tests.conftest import APPROVER, AUDITOR, PROCESSES, REQUESTER, seat
+from tests.store.conftest import undo_due_on_case_rows
 
 SCENARIOS = sorted(PROCESSES.glob("*/scenarios/*.yaml"))
 SNAPSHOTS = next(i for i, (title, _) in enumerate(MIGRATIONS, 1) if "snapshot" in title)  # its schema version
 
 
 def before_snapshots(tx: Any) -> None:
-    """Undo the snapshots step and every later one: the due rows' judged columns, the outbox back in its
-    schema-5 layout (it holds no rows), then the snapshots."""
-    assert SCHEMA_VERSION == SNAPSHOTS + 2, "a new step: undo it here too"
+    """Undo the snapshots step and every later one: the due items back in their table, its judged columns, the
+    outbox back in its schema-5 layout (it holds no rows), then the snapshots."""
+    assert SCHEMA_VERSION == SNAPSHOTS + 3, "a new step: undo it here too"
+    undo_due_on_case_rows(tx)
     assert not tx.execute("SELECT 1 FROM outbox")
     for statement in (
         "ALTER TABLE due DROP COLUMN provisional",

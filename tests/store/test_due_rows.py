@@ -1,0 +1,78 @@
+"""The due index on the case rows (schema 15): a page of due items is the head of the whole list however the
+items of several cases interleave, and a store whose items were in their own table keeps every one of them
+through the move."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from procflow import Actor, Engine, FixedClock, load, open_store
+from procflow.store import Store
+from procflow.store.base import DueItem
+from procflow.store.migrations import SCHEMA_VERSION
+from procflow.store.sql import SQLStore
+from tests.conftest import PROCESSES, seat
+from tests.store.conftest import undo_due_on_case_rows
+
+TIMED = PROCESSES.parent / "tests" / "fixtures" / "timed" / "processes" / "timed.yaml"
+T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
+CLERK = Actor("c", "clerk")
+FAR = T0 + timedelta(days=30)
+
+
+def staggered(store: Store, count: int = 4) -> Engine:
+    """`count` timed cases started an hour apart: each in triage with two deadlines, whose alerts (a reminder
+    two hours before one day, and 24 hours) fall between those of the cases started next to it."""
+    clock = FixedClock(T0)
+    engine = seat(Engine(store, clock=clock), CLERK)
+    engine.register(load(TIMED))
+    for _ in range(count):
+        engine.start("timed", CLERK)
+        clock.advance(timedelta(hours=1))
+    return engine
+
+
+def _when(item: DueItem, alerts: bool) -> datetime:
+    at = item.alert_at if alerts else item.due_at
+    assert at is not None
+    return at
+
+
+@pytest.mark.parametrize("alerts", [False, True], ids=["due", "alerts"])
+def test_a_page_of_due_items_is_the_head_of_the_whole_list(store: Store, alerts: bool) -> None:
+    staggered(store)
+    every = store.due(FAR, alerts=alerts)
+    assert len(every) == 8 and len({i.case_id for i in every}) == 4
+    assert every == sorted(every, key=lambda i: (_when(i, alerts), i.case_id, i.key))
+    cases_in_order = [i.case_id for i in every]
+    assert cases_in_order != sorted(cases_in_order), "the items of different cases must interleave"
+    for limit in range(len(every) + 1):
+        assert store.due(FAR, alerts=alerts, limit=limit) == every[:limit], limit
+    for item in every:
+        bound = _when(item, alerts)
+        assert store.due(bound, alerts=alerts) == [i for i in every if _when(i, alerts) <= bound]
+
+
+def test_items_in_their_own_table_move_onto_the_case_rows_whole(durable_url: str) -> None:
+    engine = staggered(open_store(durable_url))
+    store = engine.store
+    assert isinstance(store, SQLStore)
+    engine.fire(store.case_ids()[1], "answer", CLERK)  # one case leaves triage: its items go
+    seen = _everything(store)
+    assert len(seen[0]) == 6 and len(seen[3]) == 2
+    store._write("test", undo_due_on_case_rows)
+    assert store.schema_version() == SCHEMA_VERSION - 1
+    store.close()
+    upgraded = open_store(durable_url)
+    assert isinstance(upgraded, SQLStore) and upgraded.schema_version() == SCHEMA_VERSION
+    assert _everything(upgraded) == seen
+    upgraded.close()
+
+
+def _everything(store: Store) -> tuple[list[DueItem], list[DueItem], list[tuple[str, list[DueItem]]], list[str]]:
+    """Every way the store hands out its due items: by due time, by alert, per case, and the late list."""
+    per_case = [(summary.id, items) for summary, items in store.due_cases(FAR)]
+    late = [row.id for row in store.case_page(process_id="timed", due_by=T0 + timedelta(days=1, hours=2))]
+    return store.due(FAR), store.due(FAR, alerts=True), per_case, late
