@@ -10,7 +10,7 @@ Rows (targets from issue 17), engine and floor interleaved over rounds (benchmar
 (O1) Engine.overdue() (100 cases late) vs its SQL alone (the due index query by sqlite3): ≤ 3×.
 (O2) Engine.overdue() at the large size vs the small: ≤ 1.5×.
 The cases are written as the engine writes them: 100 started through the engine with a deadline past due, the rest
-copied from a started case's rows (case row, event, due row) with new ids and creation times.
+copied from a started case's rows (case row with its due items, event) with new ids and creation times.
 """
 
 from __future__ import annotations
@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(compare(f"(O1) overdue(), {LATE} late among {large:,} vs its SQL alone",
                             ours=timed(lambda: engines[large].overdue(NOW)),
                             floor=timed(lambda: _sql_rows(path, due_sql, [utc(NOW)])), rounds=rounds, limit=3.0,
-                            unit="ms", note="floor: the due index query; the engine reads the late cases' due rows "
-                            "joined to their case rows (one query) and judges them, no snapshot read"))  # fmt: skip
+                            unit="ms", note="floor: the due index query; the engine reads the late cases' due items "
+                            "on their case rows (one query) and judges them, no snapshot read"))  # fmt: skip
         rows.append(compare(f"(O2) overdue(), {LATE} late among {large:,} vs {small:,}",
                             ours=timed(lambda: engines[large].overdue(NOW)),
                             floor=timed(lambda: engines[small].overdue(NOW)), rounds=rounds, limit=1.5,

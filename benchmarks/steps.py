@@ -221,7 +221,7 @@ def bench_floor(url: str, path: str, plain: ProcessDefinition, rounds: int, n: i
 def bench_deadline(
     url: str, store: str, plain: ProcessDefinition, timed: ProcessDefinition, rounds: int, n: int
 ) -> Row:
-    """(u): the same fires by case id, with one deadline per state (its due index row rewritten each time)."""
+    """(u): the same fires by case id, with one deadline per state (the due items on its row rewritten each time)."""
     engine = engine_on(url, plain, timed)
     cases = {name: engine.start(name, PLAYER).id for name in ("plain", "timed")}
     made = {"plain": 0, "timed": 0}
@@ -241,7 +241,7 @@ def bench_deadline(
         rounds=rounds,
         limit=1.3,
         note="the median single fire of each side per round; with the deadline a step also keeps the case's "
-        "trail and rewrites its due-index row",
+        "trail and rewrites the due items on its case row",
     )
 
 

@@ -1,6 +1,6 @@
 """Store benchmarks: persisted fire() against the statements it runs, issued alone; the due query at 1M rows.
 
-    python benchmarks/stores.py            # full (1,000,000 due rows; takes a few minutes)
+    python benchmarks/stores.py            # full (1,000,000 cases with a due item; takes a few minutes)
     python benchmarks/stores.py --quick    # smaller sizes
 
 Every ratio is against a floor measured in the same run on the same kind of database, interleaved round by
@@ -77,8 +77,8 @@ def fires_per_second(engine: Engine, n: int) -> float:
 # What one fire() of pingpong writes, statement for statement (`traced` proves the engine issues these, in this
 # order): the case row with its version check, the event row with its hashes, the case's inbox row.
 FIRE_STATEMENTS = (
-    "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ? "
-    "WHERE id = ? AND version = ?",
+    "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ?, "
+    "due_at = ?, alert_at = ?, due = ? WHERE id = ? AND version = ?",
     f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) VALUES ({', '.join('?' for _ in EVENT_FIELDS)})",
     "DELETE FROM work WHERE case_id = ?",
 )
@@ -120,7 +120,9 @@ def fire_rows(case_id: str, version: int, definition_hash: str) -> list[tuple[An
     event = (case_id, version + 1, "fired", T0.isoformat(), "p", "player", definition_hash,
              "go" if to_b else "back", "a" if to_b else "b", "b" if to_b else "a", None, None, None, None,
              "e" * 64, "f" * 64, 2, "grant #2")  # fmt: skip
-    case = ("b" if to_b else "a", version + 1, utc(T0), definition_hash, "f" * 64, case_id, version)
+    snapshot = json.dumps({"id": case_id, "state": "b" if to_b else "a", "version": version + 1, "pad": "s" * 360})
+    case = ("b" if to_b else "a", version + 1, utc(T0), definition_hash, "f" * 64, snapshot, None, None, None,
+            case_id, version)  # fmt: skip
     return [case, event, (case_id,)]
 
 
@@ -197,6 +199,8 @@ def bench_persisted(n: int, rounds: int) -> list[Row]:
 
         probe = engine_on(sqlite_url(), base / "probe")
         assert traced(probe) == list(FIRE_STATEMENTS), traced(probe)
+        written = len(probe.store._read("SELECT snapshot FROM cases")[0][0])  # type: ignore[attr-defined]
+        assert 0.8 <= len(fire_rows("case-0000000000", 1, "h" * 64)[0][5]) / written <= 1.25, written
         probe.store.close()
 
         def ours_on(fresh: Callable[[], str]) -> Callable[[], float]:
@@ -214,7 +218,8 @@ def bench_persisted(n: int, rounds: int) -> list[Row]:
             cases = _prepared(url, base / f"f{next(turn)}", 50)
             return floor_fires(SQLiteDriver(url.removeprefix("sqlite:///")), cases, n)[1]
 
-        note = "floor: UPDATE cases, INSERT INTO events, DELETE FROM work in one transaction (as traced)"
+        note = "floor: UPDATE cases (a snapshot of the same size), INSERT INTO events, DELETE FROM work in one "
+        note += "transaction (as traced)"
         rows = [compare("(h) persisted fire() on SQLite vs its statements alone", ours=ours_on(sqlite_url),
                         floor=floor_sqlite, rounds=rounds, limit=2.5, per=n, note=note)]  # fmt: skip
         if pg_url() is None:
@@ -295,7 +300,8 @@ def bench_worker_memory(small: int, large: int) -> Row:
         db = sqlite3.connect(folder / f"w{count}.db")
         db.execute("PRAGMA foreign_keys = OFF")
         db.executemany(
-            "INSERT INTO cases VALUES (?, 'pingpong', ?, 'a', 1, ?, ?, NULL)",
+            "INSERT INTO cases (id, process_id, definition_hash, state, version, created_at, updated_at) "
+            "VALUES (?, 'pingpong', ?, 'a', 1, ?, ?)",
             ((f"q{i:08d}", engine.definition("pingpong").content_hash, utc(T0), utc(T0)) for i in range(count)),
         )
         db.commit()
