@@ -5,6 +5,7 @@ through the move."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from procflow.store import Store
 from procflow.store.base import DueItem
 from procflow.store.migrations import SCHEMA_VERSION
 from procflow.store.sql import SQLStore
+from procflow.store.sqlite import SQLiteStore
 from tests.conftest import PROCESSES, seat
 from tests.store.conftest import undo_due_on_case_rows
 
@@ -73,6 +75,28 @@ def test_items_in_their_own_table_move_onto_the_case_rows_whole(durable_url: str
 
 def _everything(store: Store) -> tuple[list[DueItem], list[DueItem], list[tuple[str, list[DueItem]]], list[str]]:
     """Every way the store hands out its due items: by due time, by alert, per case, and the late list."""
-    per_case = [(summary.id, items) for summary, items in store.due_cases(FAR)]
+    per_case = sorted((summary.id, items) for summary, items in store.due_cases(FAR))
     late = [row.id for row in store.case_page(process_id="timed", due_by=T0 + timedelta(days=1, hours=2))]
     return store.due(FAR), store.due(FAR, alerts=True), per_case, late
+
+
+def test_the_due_queries_search_the_due_indexes_not_every_case(tmp_path: Path) -> None:
+    """On SQLite, each query of the due index reads its index: an ORDER BY the planner can only serve by the
+    case key would walk every case (it did, for `due_cases`, at 30 ms among 20,000 cases)."""
+    store = open_store(f"sqlite:///{tmp_path / 'plans.db'}")
+    assert isinstance(store, SQLiteStore)
+    staggered(store)
+    issued: list[str] = []
+    store._db.set_trace_callback(issued.append)
+    store.due(FAR)
+    store.due(FAR, alerts=True, limit=3)
+    store.due_cases(FAR)
+    store.claim("w", FAR, FAR + timedelta(minutes=1), 2)
+    store._db.set_trace_callback(None)
+    selects = [sql for sql in issued if sql.startswith("SELECT") and " FROM cases" in sql]
+    assert len(selects) == 4
+    for sql in selects:
+        plan = " ".join(str(row[-1]) for row in store._db.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "USING INDEX cases_by_due" in plan or "USING INDEX cases_by_alert" in plan, (sql, plan)
+        assert "SCAN cases" not in plan, (sql, plan)
+    store.close()
