@@ -77,8 +77,8 @@ def fires_per_second(engine: Engine, n: int) -> float:
 # What one fire() of pingpong writes, statement for statement (`traced` proves the engine issues these, in this
 # order): the case row with its version check, the event row with its hashes, the case's inbox row.
 FIRE_STATEMENTS = (
-    "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ?, "
-    "due_at = ?, alert_at = ?, due = ? WHERE id = ? AND version = ?",
+    "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ? "
+    "WHERE id = ? AND version = ?",
     f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) VALUES ({', '.join('?' for _ in EVENT_FIELDS)})",
     "DELETE FROM work WHERE case_id = ?",
 )
@@ -121,8 +121,7 @@ def fire_rows(case_id: str, version: int, definition_hash: str) -> list[tuple[An
              "go" if to_b else "back", "a" if to_b else "b", "b" if to_b else "a", None, None, None, None,
              "e" * 64, "f" * 64, 2, "grant #2")  # fmt: skip
     snapshot = json.dumps({"id": case_id, "state": "b" if to_b else "a", "version": version + 1, "pad": "s" * 360})
-    case = ("b" if to_b else "a", version + 1, utc(T0), definition_hash, "f" * 64, snapshot, None, None, None,
-            case_id, version)  # fmt: skip
+    case = ("b" if to_b else "a", version + 1, utc(T0), definition_hash, "f" * 64, snapshot, case_id, version)
     return [case, event, (case_id,)]
 
 

@@ -33,6 +33,12 @@ from .records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_
 from .snapshots import agrees_with_chain, case_from_snapshot, snapshot_json
 from .sql_outbox import SQLOutbox, insert_outbox
 
+_SET = "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ?"
+_UPDATE = _SET + " WHERE id = ? AND version = ?"
+# a process with deadlines: the due index on the row too; one without never has any, and an UPDATE that assigns
+# the indexed columns (even NULL to NULL) costs SQLite its partial indexes' upkeep at every step
+_UPDATE_WITH_DUE = _SET + ", due_at = ?, alert_at = ?, due = ? WHERE id = ? AND version = ?"
+
 
 class Tx(Protocol):
     """A transaction: run a statement, get its rows (empty for statements without results)."""
@@ -214,8 +220,7 @@ class SQLStore(
                     ),
                 )
             elif not tx.count(  # the version check and the write in one statement, the due index with it
-                "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ?, "
-                "due_at = ?, alert_at = ?, due = ? WHERE id = ? AND version = ?",
+                _UPDATE if due is None else _UPDATE_WITH_DUE,
                 (
                     case.state,
                     case.version,
@@ -223,9 +228,7 @@ class SQLStore(
                     case.definition_hash,
                     case.head,
                     snapshot,
-                    due_at,
-                    alert_at,
-                    due_text,
+                    *(() if due is None else (due_at, alert_at, due_text)),
                     case.id,
                     expected,
                 ),
