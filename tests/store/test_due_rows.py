@@ -30,8 +30,8 @@ def staggered(store: Store, count: int = 4) -> Engine:
     clock = FixedClock(T0)
     engine = seat(Engine(store, clock=clock), CLERK)
     engine.register(load(TIMED))
-    for _ in range(count):
-        engine.start("timed", CLERK)
+    for i in range(count):  # ids in the reverse of the time order, so no order by id can pass for one by time
+        engine.start("timed", CLERK, case_id=f"timed-{count - i}")
         clock.advance(timedelta(hours=1))
     return engine
 
