@@ -17,8 +17,8 @@ def settled(
     compiled: CompiledProcess, case: Case, events: Sequence[Event], now: datetime
 ) -> tuple[Case, list[DueItem] | None]:
     """The case after `events` with its deadline trail kept, and its due items (None: no deadlines)."""
-    if not compiled.has_deadlines:
-        return case, None
+    if not compiled.has_deadlines:  # a case migrated here from a version with deadlines: no items are left
+        return case, [] if any(e.kind == "migrated" for e in events) else None
     case = with_trail(case, deadline_trail.kept(compiled.definition, case, events))
     return case, due_items(compiled, case, now)
 

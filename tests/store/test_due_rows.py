@@ -4,12 +4,15 @@ through the move."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from procflow import Actor, Engine, FixedClock, load, open_store
+from procflow.definition.model import ProcessDefinition
 from procflow.store import Store
 from procflow.store.base import DueItem
 from procflow.store.migrations import SCHEMA_VERSION
@@ -100,3 +103,29 @@ def test_the_due_queries_search_the_due_indexes_not_every_case(tmp_path: Path) -
         assert "USING INDEX cases_by_due" in plan or "USING INDEX cases_by_alert" in plan, (sql, plan)
         assert "SCAN cases" not in plan, (sql, plan)
     store.close()
+
+
+def test_a_case_migrated_to_a_version_without_deadlines_leaves_the_due_index(store: Store, tmp_path: Path) -> None:
+    engine = staggered(store, count=2)
+    without = _without_deadlines(tmp_path)
+    engine.register(without)
+    moved, kept = sorted(store.case_ids())
+    assert {i.case_id for i in store.due(FAR)} == {moved, kept}
+    engine.migrate(moved, without.content_hash, CLERK, force=True)
+    assert {i.case_id for i in store.due(FAR)} == {kept}
+    assert {i.case_id for i in store.due(FAR, alerts=True)} == {kept}
+    assert [summary.id for summary, _ in store.due_cases(FAR)] == [kept]
+    late = [row.id for row in store.case_page(process_id="timed", due_by=FAR)]
+    assert late == [kept]
+
+
+def _without_deadlines(folder: Path) -> ProcessDefinition:
+    """Version 2 of the timed process: the same states and moves, not one deadline."""
+    shutil.copytree(TIMED.parent.parent, folder / "timed")
+    spec = yaml.safe_load(TIMED.read_text())
+    spec["version"] = "2"
+    for state in spec["states"].values():
+        state.pop("deadlines", None)
+    path = folder / "timed" / "processes" / "timed.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True))
+    return load(path)
