@@ -27,11 +27,12 @@ from .listing_sql import ListingQueries
 from .matches import MatchKey, SQLMatches
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .outbox import OutboxMessage
-from .people_sql import PeopleTables
+from .people_sql import DIRECTORY_WITH_CASE, PeopleTables
 from .queue_sql import SQLQueue, due_columns
 from .records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_dict, version_to_dict
 from .snapshots import agrees_with_chain, case_from_snapshot, snapshot_json
 from .sql_outbox import SQLOutbox, insert_outbox
+from .work import work_item
 
 _SET = "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ?"
 _UPDATE = _SET + " WHERE id = ? AND version = ?"
@@ -198,6 +199,7 @@ class SQLStore(
         marks = ", ".join("?" for _ in EVENT_FIELDS)
         snapshot = snapshot_json(case)
         due_at, alert_at, due_text = due_columns(due)
+        item = work_item(case, due)
 
         def work(tx: Tx) -> None:
             if expected == 0:  # a new case: a duplicate id fails on the primary key
@@ -241,7 +243,7 @@ class SQLStore(
                 tx.count(f"INSERT INTO events ({columns}) VALUES ({marks})", event_row(event))
             if outbox:
                 insert_outbox(tx, outbox, utc(case.updated_at), utc)
-            self._index_work(tx, case, events, due)
+            self._index_work(tx, case, expected, item, events)
             if keys is not None:
                 self._replace_match_keys(tx, case.id, keys)
             if due is not None:  # a process with deadlines: a claim on the case ends with the step
@@ -254,6 +256,7 @@ class SQLStore(
                 raise ConflictError(case.id, expected, None) from None
             raise
         self._committed(case.id, expected, case.version)
+        self._work_committed(case, item)
 
     # --- tamper evidence ---------------------------------------------------------------
 
@@ -274,14 +277,15 @@ class SQLStore(
         the last stored event in the same statement; a snapshot that ends elsewhere is refused, not trusted."""
         before = self._read_begins() if self.follows_with_case else None
         rows = self._read(
-            f"SELECT cases.snapshot, events.seq, events.hash{self.follows_with_case} FROM cases LEFT JOIN events "
+            f"SELECT cases.snapshot, events.seq, events.hash{DIRECTORY_WITH_CASE}{self.follows_with_case} "
+            "FROM cases LEFT JOIN events "
             "ON events.case_id = cases.id AND events.seq = (SELECT MAX(seq) FROM events WHERE case_id = ?) "
             "WHERE cases.id = ?",
             (case_id, case_id),
         )
         if not rows or rows[0][1] is None:
             raise CaseNotFound(case_id)
-        text, last_seq, last_hash = rows[0][:3]
+        text, last_seq, last_hash, directory_head = rows[0][:4]
         try:
             case = case_from_snapshot(text, lambda: self.raw_events(case_id))
         except (ValueError, KeyError, TypeError) as exc:
@@ -291,8 +295,9 @@ class SQLStore(
                 f"the snapshot of case {case_id} says version {case.version}, but its history ends at event "
                 f"{last_seq}; the history is the truth and nothing was changed: run 'procflow verify'"
             )
+        self._case_read(case, directory_head)
         if before is not None:
-            self._read_along(case_id, case.version, rows[0][3], before)
+            self._read_along(case_id, case.version, rows[0][4], before)
         return case
 
     def cases_with_events(self, process_id: str) -> Iterator[Case]:
