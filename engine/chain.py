@@ -44,12 +44,13 @@ def event_values(event: Event) -> tuple[Any, ...]:
 def event_digest(event: Event) -> str:
     """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash,
     spelled under the event's own `hash_scheme` (so events hashed before RFC 8785 keep verifying)."""
-    body = _with_basis(list(event_values(event)), event.basis)
+    values = event_values(event)
     if event.hash_scheme == JCS:  # every field but `data` is text, a small integer or null: scan only `data`
         proxies, agrees = (False, True) if event.data is None else scan(event.data)
-        if agrees:
-            body[13] = plain(event.data) if proxies else event.data
-            return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+        if agrees:  # Python's sorted JSON is RFC 8785 here: the data's text, spelled in place like a stored row
+            data = None if event.data is None else canonical_json(plain(event.data) if proxies else event.data)
+            return _spelled_digest((*values[:13], data, event.prev_hash), event.basis)
+    body = _with_basis(list(values), event.basis)
     body[13] = None if event.data is None else plain(event.data)
     return hashlib.sha256(canonical_bytes(body, event.hash_scheme)).hexdigest()
 
@@ -63,10 +64,15 @@ def stored_digest(values: Sequence[Any]) -> str:
     """An event's hash straight from its stored spelling: the fields of `event_values`, `data` as the JSON text
     a store keeps. Equal to `event_digest` whenever that text is the scheme's canonical spelling of the data,
     as the SQL stores write it; a verifier falls back to `event_digest` when the two differ."""
+    return _spelled_digest(values[:15], values[17] if len(values) > 17 else None)  # …, hash, hash_scheme, basis
+
+
+def _spelled_digest(values: Sequence[Any], basis: str | None) -> str:
+    """SHA-256 of the canonical JSON list of the fields of `event_values` (`data` given as its JSON text) and
+    the basis, spelled field by field: the same bytes as the canonical encoder's, without walking a list."""
     case_id, seq, kind, at, actor, role, definition, trigger, source, dest, document, version, hashed, data, prev = (
-        values[:15]
+        values
     )
-    basis = values[17] if len(values) > 17 else None  # EVENT_FIELDS: …, hash, hash_scheme, basis
     q, m = _quoted, _maybe
     text = (
         f"[{q(case_id)},{seq},{q(kind)},{q(at)},{q(actor)},{q(role)},{q(definition)},{m(trigger)},{m(source)},"

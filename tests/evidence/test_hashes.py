@@ -119,3 +119,19 @@ def test_a_stored_row_hashes_as_stored_to_the_events_own_hash(data: dict[str, An
         None,
     )  # fmt: skip
     assert stored_digest(event_row(event)) == event.hash
+
+
+@given(
+    st.one_of(st.none(), st.dictionaries(st.text(max_size=6), json_values, max_size=4)),
+    st.text(max_size=8),
+    st.one_of(st.none(), st.text(max_size=8)),
+    st.one_of(st.none(), st.text(max_size=12)),
+)
+def test_a_new_events_hash_is_sha256_of_its_rfc_8785_fields(
+    data: dict[str, Any] | None, actor: str, trigger: str | None, basis: str | None
+) -> None:
+    """The independent spelling: every field of `event_values` and the basis, as one RFC 8785 list."""
+    event = Event("c-1", 2, "fired", datetime(2026, 3, 2, tzinfo=UTC), actor, "r", "d" * 64, trigger=trigger,
+                  source="a", dest="b", data=data, prev_hash="f" * 64, basis=basis)  # fmt: skip
+    fields = [*event_values(event), *([] if basis is None else [basis])]
+    assert event_digest(event) == hashlib.sha256(rfc8785.dumps(fields)).hexdigest()
