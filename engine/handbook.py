@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
 from markupsafe import Markup
 
 from . import graph
@@ -23,11 +21,7 @@ from .definition.model import Deadline, ProcessDefinition, Signoff
 from .errors import ProcflowError
 from .i18n import translator
 from .presentation import describe_deadline, outline
-from .rendering import Renderer
-
-_PAGE = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(
-    resources.files("procflow").joinpath("handbook.html.j2").read_text("utf-8")
-)
+from .rendering import Renderer, shipped_template
 
 
 def _words(lang: str) -> dict[str, str]:
@@ -194,7 +188,7 @@ def build(
                 "example": example,
             }
         )
-    return _PAGE.render(
+    return shipped_template("procflow", "handbook.html.j2").render(
         lang=lang or definition.locale,
         title=definition.title.get(lang),
         description=definition.description.get(lang),

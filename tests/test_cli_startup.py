@@ -67,3 +67,22 @@ def test_status_and_list_import_no_server_database_driver_diagram_or_report(run:
         assert code == 0, argv
         loaded = [m for m in modules if m.split(".")[0] in {h.split(".")[0] for h in HEAVY} and m.startswith(HEAVY)]
         assert loaded == [], f"procflow {argv[0]} imported {loaded}"
+
+
+def test_help_pays_for_no_page_template_and_no_password_hash(tmp_path: Path) -> None:
+    """`procflow --help` imports every area; the handbook's and the reports' page templates are compiled on
+    their first render, and the server's stand-in password hash (argon2, ~0.2 s) when an app is built."""
+    program = (
+        "import contextlib, io, json\nfrom procflow.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['--help'])\n    except SystemExit as done:\n        code = done.code\n"
+        "from procflow import rendering\nfrom procflow.server import accounts\n"
+        "before = [rendering.shipped_template.cache_info().currsize, accounts.dummy_hash.cache_info().currsize]\n"
+        "from procflow import Engine\nfrom procflow.server import create_app\n"
+        "from procflow.store.memory import MemoryStore\n"
+        "create_app(Engine(MemoryStore()))\n"
+        "print(json.dumps([code, before, accounts.dummy_hash.cache_info().currsize]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert json.loads(done.stdout) == [0, [0, 0], 1], done.stderr

@@ -8,22 +8,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from importlib import resources
 from typing import Any
-
-from jinja2 import Environment
 
 from ..audit import chain_problem
 from ..i18n import Translator, instant, iso, translator
 from ..narration import event_sentence
 from ..presentation import describe_obligation, status_word
 from ..records import SYSTEM, SYSTEM_ROLE, performs
-from ..rendering import markdown_page
+from ..rendering import markdown_page, shipped_template
 from ..runtime.engine import Engine
-
-_TEMPLATE = Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True).from_string(
-    resources.files("procflow.reports").joinpath("audit.md.j2").read_text("utf-8")
-)
 
 
 def audit_data(engine: Engine, case_id: str, now: datetime, zone: tzinfo, lang: str | None = None) -> dict[str, Any]:
@@ -131,7 +124,7 @@ def render(data: dict[str, Any], fmt: str, lang: str | None = None) -> str:
 
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     words = translator(lang or data["lang"])
-    markdown = _TEMPLATE.render(**data, _=words._)
+    markdown = shipped_template("procflow.reports", "audit.md.j2", autoescape=False).render(**data, _=words._)
     if fmt == "md":
         return markdown
     return markdown_page(markdown, words._("Audit report: case {id}", id=data["case"]["id"]), words.lang)

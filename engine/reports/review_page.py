@@ -6,17 +6,12 @@ import csv
 import io
 import unicodedata
 from collections.abc import Iterable
-from importlib import resources
 from typing import Any
 
-from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from ..i18n import Translator, translator
-
-_PAGE = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(
-    resources.files("procflow.reports").joinpath("review.html.j2").read_text("utf-8")
-)
+from ..rendering import shipped_template
 
 
 def text_width(text: str, size: float) -> float:
@@ -84,7 +79,7 @@ def stages_svg(stages: list[dict[str, Any]], words: Translator, width: int = 640
 def html(data: dict[str, Any], title: str, lang: str) -> str:
     """The review page in `lang`: its labels from the catalog, its numbers and dates written for the locale."""
     words = translator(lang)
-    return _PAGE.render(
+    return shipped_template("procflow.reports", "review.html.j2").render(
         title=title,
         lang=words.lang,
         data=data,

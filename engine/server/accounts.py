@@ -12,6 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,7 +27,13 @@ SESSION_COOKIE = "procflow_session"
 TOKEN_PREFIX = "pf_"
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()
-_DUMMY = _HASHER.hash("not anyone's password")  # verified against when there is no account: same cost
+
+
+@cache
+def dummy_hash() -> str:
+    """What a login naming no account is verified against, so it costs what a wrong password does. Made when
+    the server is built (`create_app`), not at import: a command that only prints its help pays nothing."""
+    return _HASHER.hash("not anyone's password")
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,7 @@ def check_login(
         )
     stored = store.password_hash(person)
     try:
-        _HASHER.verify(stored or _DUMMY, password)
+        _HASHER.verify(stored or dummy_hash(), password)
         right = stored is not None
     except (VerificationError, InvalidHashError):
         right = False

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from ..errors import ProcflowError
 from ..runtime.engine import Engine
 from . import (
+    accounts,
     api_attachments,
     api_auth,
     api_cases,
@@ -86,6 +87,7 @@ async def _crashed(request: Request, exc: Exception) -> Response:
 def create_app(engine: Engine, settings: ServerSettings | None = None, *, extra: Sequence[Endpoint] = ()) -> Starlette:
     """The procflow HTTP API over `engine` (health at /healthz, readiness at /readyz, OpenAPI at /openapi.json)."""
     settings = settings or ServerSettings()
+    accounts.dummy_hash()  # the first login naming no account must not be the quick one
     context = Context(
         engine, settings, api_auth.authenticator(engine, settings), open_backend(settings.attachments, engine.store)
     )
