@@ -330,11 +330,12 @@ def _next(
 
 def _took(doers: Mapping[str, tuple[str, ...]], event: Event) -> Mapping[str, tuple[str, ...]]:
     keys = step_keys(event)
-    if not keys:
-        return doers
+    actor = event.actor
+    if not keys or all(doers.get(key, ())[-1:] == (actor,) for key in keys):
+        return doers  # the same person took these steps last: each list stays as it is (no one is in it twice)
     taken = dict(doers)
     for key in keys:
-        taken[key] = (*(p for p in taken.get(key, ()) if p != event.actor), event.actor)
+        taken[key] = (*(p for p in taken.get(key, ()) if p != actor), actor)
     return MappingProxyType(taken)
 
 
