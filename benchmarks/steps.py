@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rounds import Row, Spread, compare, print_table
+from stores import FIRE_STATEMENTS
 from transitions.extensions.nesting import HierarchicalMachine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,10 +166,11 @@ class Floor:
         at = T0 + timedelta(seconds=index)
         version = snapshot["version"] + 1
         snapshot.update(state=model.state, version=version, updated_at=at.isoformat())
-        db.execute(
-            "UPDATE cases SET state = ?, version = ?, updated_at = ?, snapshot = ? WHERE id = ? AND version = ?",
-            (model.state, version, utc(at), json.dumps(snapshot), self.case_id, version - 1),
-        )
+        db.execute(  # the engine's own statement (a hand-rolled machine keeps its head unhashed)
+            FIRE_STATEMENTS[0],
+            (model.state, version, utc(at), self.definition_hash, snapshot["head"], json.dumps(snapshot),
+             self.case_id, version - 1),
+        )  # fmt: skip
         event = (self.case_id, version, "fired", at.isoformat(), PLAYER.user, "player", self.definition_hash)
         row = (*event, MOVES[index % 2], snapshot["state"], model.state, None, None, None, None, None, None, 2, None)
         db.execute(self.insert, row)
