@@ -105,10 +105,22 @@ def digest(value: Any, scheme: int = JCS) -> str:
 
 def frozen_copy(value: Any) -> tuple[Any, str]:
     """A private, JSON-safe copy of `value` and its digest (scheme 2)."""
+    copy, digest, _ = frozen(value)
+    return copy, digest
+
+
+def frozen(value: Any, alike: bool = False) -> tuple[Any, str, str | None]:
+    """`frozen_copy`, and the copy's canonical text when it is also its RFC 8785 spelling (else None): what an
+    event holding the copy as its data may splice into its own hash (`chain.seal`) instead of spelling it again.
+
+    `alike`: `check_data` said so of this very `value` (then it is not scanned again)."""
     text = canonical_json(value)
     copy = json.loads(text)
+    proxies, agrees = (False, True) if alike else scan(value)
+    if agrees and not proxies:  # only dicts, lists, text, safe integers: the copy is `value` again, spelled as `text`
+        return copy, hashlib.sha256(text.encode("utf-8")).hexdigest(), text
     spelled = text.encode("utf-8") if _json_agrees(copy) else jcs(copy)  # one serialisation when they agree
-    return copy, hashlib.sha256(spelled).hexdigest()
+    return copy, hashlib.sha256(spelled).hexdigest(), None
 
 
 def plain(value: Any) -> Any:
@@ -126,8 +138,63 @@ def number_too_large(digits: int, start: str = "") -> str:
     return f"the number{shown} is too large ({digits} digits; at most {MAX_NUMBER_DIGITS})"
 
 
-def check_data(value: Any, name: str = "") -> None:
-    """`InputError` at the first place `value` is not plain JSON data within the limits; walked without recursion."""
+def check_data(value: Any, name: str = "") -> bool:
+    """`InputError` at the first place `value` is not plain JSON data within the limits; walked without recursion.
+
+    Data that is plainly fine (the common case) passes a quick walk that builds no JSON paths; anything else —
+    a problem, or a type the quick walk does not judge — gets the full walk, which names the first problem.
+    Returns whether `value` is made only of dicts, lists, text, true/false/null and integers within 2**53,
+    with no key at or above U+E000: data that `frozen(value, alike=True)` may spell without scanning it again."""
+    found = _plainly_fine(value)
+    if found is None:
+        _check_walk(value, name)
+        return False
+    return found
+
+
+def _plainly_fine(value: Any) -> bool | None:
+    """None unless `_check_walk` would find nothing (None is "not sure", never an answer: the full walk decides,
+    and words the error); else whether the data is spelled alike (`check_data`). Exact JSON types, level by level."""
+    level, depth, seen, alike = [value], 0, 0, True
+    unusual: list[str] = []  # text beyond ASCII, checked for lone surrogates in one go
+    while level:
+        seen += len(level)
+        if seen > MAX_VALUES or depth > MAX_DEPTH:
+            return None
+        below: list[Any] = []
+        for item in level:
+            kind = type(item)
+            if kind is str:
+                if not item.isascii():
+                    unusual.append(item)
+            elif kind is dict:
+                for key in item:
+                    if type(key) is not str:
+                        return None
+                    if not key.isascii():
+                        unusual.append(key)
+                        alike = alike and not _HIGH_KEY.search(key)
+                below.extend(item.values())
+            elif kind is list:
+                below.extend(item)
+            elif kind is int:
+                if not -_INT_BOUND < item < _INT_BOUND:
+                    return None
+                alike = alike and -_SAFE_INT <= item <= _SAFE_INT
+            elif kind is float:
+                if not math.isfinite(item):
+                    return None
+                alike = False
+            elif kind is tuple:
+                below.extend(item)
+                alike = False
+            elif item is not None and kind is not bool:
+                return None
+        level, depth = below, depth + 1
+    return None if unusual and has_lone_surrogate("".join(unusual)) else alike
+
+
+def _check_walk(value: Any, name: str) -> None:
     stack: list[tuple[Any, str, int]] = [(value, "$", 0)]
     seen = 0
     while stack:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json.encoder
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any
 
 from .canonical import JCS, canonical_bytes, canonical_json, plain, scan
@@ -41,15 +42,24 @@ def event_values(event: Event) -> tuple[Any, ...]:
     )
 
 
-def event_digest(event: Event) -> str:
+def event_digest(event: Event, data_text: str | None = None) -> str:
     """The hash an event must carry: over all its fields, in a fixed order, and its predecessor's hash,
-    spelled under the event's own `hash_scheme` (so events hashed before RFC 8785 keep verifying)."""
+    spelled under the event's own `hash_scheme` (so events hashed before RFC 8785 keep verifying).
+
+    `data_text`: the RFC 8785 spelling of `event.data` when it is also Python's sorted JSON, as `frozen`
+    gives it for the copy the event holds; spelled in as it is, instead of spelled again."""
     values = event_values(event)
     if event.hash_scheme == JCS:  # every field but `data` is text, a small integer or null: scan only `data`
-        proxies, agrees = (False, True) if event.data is None else scan(event.data)
-        if agrees:  # Python's sorted JSON is RFC 8785 here: the data's text, spelled in place like a stored row
-            data = None if event.data is None else canonical_json(plain(event.data) if proxies else event.data)
-            return _spelled_digest((*values[:13], data, event.prev_hash), event.basis)
+        data: Any = event.data
+        agrees = True
+        if data_text is None and data is not None:
+            if type(data) is MappingProxyType:  # as events hold it: a shallow copy spells the same, needs no `plain`
+                data = dict(data)
+            proxies, agrees = scan(data)
+            if agrees:  # Python's sorted JSON is RFC 8785 here
+                data_text = canonical_json(plain(data) if proxies else data)
+        if agrees:  # spelled in place like a stored row
+            return _spelled_digest((*values[:13], data_text, event.prev_hash), event.basis)
     body = _with_basis(list(values), event.basis)
     body[13] = None if event.data is None else plain(event.data)
     return hashlib.sha256(canonical_bytes(body, event.hash_scheme)).hexdigest()
@@ -86,15 +96,16 @@ def _maybe(text: str | None) -> str:
     return "null" if text is None else _quoted(text)
 
 
-def seal(event: Event, case: Case | None) -> Event:
+def seal(event: Event, case: Case | None, data_text: str | None = None) -> Event:
     """Chain a *newly built* event to the case's last one: set its prev_hash and its own hash.
 
     Only for an event nobody else has seen yet (every event is built and sealed in one expression),
-    which is why it may complete the frozen record in place instead of copying it.
+    which is why it may complete the frozen record in place instead of copying it. `data_text`: as for
+    `event_digest` (the spelling `frozen` made of the event's data, so it is not spelled twice).
     """
     if event.hash is not None:
         raise ValueError(f"event {event.seq} of case {event.case_id} is already sealed")
     previous = case.head if case is not None else None
     object.__setattr__(event, "prev_hash", previous or GENESIS)
-    object.__setattr__(event, "hash", event_digest(event))
+    object.__setattr__(event, "hash", event_digest(event, data_text))
     return event

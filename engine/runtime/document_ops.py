@@ -8,7 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ..canonical import check_data, frozen_copy
+from ..canonical import check_data, frozen
 from ..chain import seal
 from ..errors import CaseClosed, DocumentInvalid, Refusal, UnknownName
 from ..people.roles import Acting
@@ -39,9 +39,9 @@ class DocumentOps(EngineParts):
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         now = self.clock.now()
-        plain, digest = self._validated(compiled, document, data)
+        plain, digest, text = self._validated(compiled, document, data)
         breaches = lead_time_events(compiled, current, document, plain, now) if compiled.has_deadlines else []
-        events = [self._document_event(current, document, plain, digest, acting, now)]
+        events = [self._document_event(current, document, plain, digest, acting, now, text=text)]
         updated = apply(current, events[0])
         for breach in breaches:  # soft lead-time rules: accepted, and the breach is on record
             events.append(
@@ -82,7 +82,7 @@ class DocumentOps(EngineParts):
         if not spec.shared:
             raise Refusal(f"{document!r} belongs to each case; submit it to a case instead")
         acting = self.acting(actor, process_id, spec.produced_by, f"publish {document!r}")
-        plain, digest = self._validated(compiled, document, data)
+        plain, digest, _ = self._validated(compiled, document, data)
         previous = self.store.shared(process_id).get(document, ())
         version = DocumentVersion(
             document,
@@ -110,18 +110,19 @@ class DocumentOps(EngineParts):
             raise UnknownName("document", document, sorted(compiled.definition.documents))
         return compiled.definition.documents[document]
 
-    def _validated(self, compiled: CompiledProcess, document: str, data: Any) -> tuple[dict[str, Any], str]:
-        """A private, JSON-safe copy of valid `data` and its hash; `DocumentInvalid` listing every error.
+    def _validated(self, compiled: CompiledProcess, document: str, data: Any) -> tuple[dict[str, Any], str, str | None]:
+        """A private, JSON-safe copy of valid `data`, its hash and its spelling (`canonical.frozen`);
+        `DocumentInvalid` listing every error.
 
         `InputError` (as from a data file) if `data` is not JSON data within the limits, before the schema sees it.
         """
         from ..documents import field_errors  # here: a command that only reads a case imports no schema validator
 
-        check_data(data)
+        alike = check_data(data)
         errors = field_errors(compiled.validators[document], data)
         if errors:
             raise DocumentInvalid(document, errors)
-        return frozen_copy(data)
+        return frozen(data, alike)
 
     def _document_event(
         self,
@@ -132,6 +133,7 @@ class DocumentOps(EngineParts):
         acting: Acting,
         at: datetime,
         kind: Literal["submitted", "computed"] = "submitted",
+        text: str | None = None,
     ) -> Event:
         latest = case.latest(document)
         return seal(
@@ -150,6 +152,7 @@ class DocumentOps(EngineParts):
                 basis=acting.basis or None,
             ),
             case,
+            text,
         )
 
     def _recompute(
@@ -166,8 +169,8 @@ class DocumentOps(EngineParts):
         errors = field_errors(compiled.validators[target], result)
         if errors:
             raise DocumentInvalid(target, errors)
-        plain, digest = frozen_copy(result)
+        plain, digest, text = frozen(result)
         latest = case.latest(target)
         if latest is not None and latest.hash == digest:
             return None  # unchanged: no new version
-        return self._document_event(case, target, plain, digest, _SYSTEM, at, "computed")
+        return self._document_event(case, target, plain, digest, _SYSTEM, at, "computed", text)
