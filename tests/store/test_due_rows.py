@@ -4,15 +4,20 @@ through the move."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from procflow import Actor, Engine, FixedClock, load, open_store
 from procflow.store import Store
 from procflow.store.base import DueItem
 from procflow.store.migrations import SCHEMA_VERSION
+from procflow.store.queue_sql import DueRow, due_json
+from procflow.store.records import utc
 from procflow.store.sql import SQLStore
 from procflow.store.sqlite import SQLiteStore
 from tests.conftest import PROCESSES, seat
@@ -100,3 +105,21 @@ def test_the_due_queries_search_the_due_indexes_not_every_case(tmp_path: Path) -
         assert "USING INDEX cases_by_due" in plan or "USING INDEX cases_by_alert" in plan, (sql, plan)
         assert "SCAN cases" not in plan, (sql, plan)
     store.close()
+
+
+_NAMES = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_TIMES = st.datetimes(timezones=st.just(UTC)).map(utc)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            _NAMES, _NAMES, st.none() | _NAMES, _TIMES, st.none() | _TIMES, st.none() | _TIMES, st.integers(0, 1)
+        ),
+        max_size=3,
+    )
+)
+def test_due_json_is_the_json_encoding_of_the_rows(rows: list[DueRow]) -> None:
+    """The case row's `due` text is written by hand on the hot path: it must be what `json` writes."""
+    assert due_json(rows) == json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    assert json.loads(due_json(rows)) == [list(r) for r in rows]
