@@ -16,6 +16,7 @@ another version of the process (after a migration), and by `verify` and the repl
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any
 
@@ -60,10 +61,10 @@ def advance(definition: ProcessDefinition, trail: Trail | None, event: Event) ->
     event moves nothing and no deadline counts it. Every step of every case runs this: it copies only the
     parts the event changes (a trail is shared by the case before the event)."""
     first, every, anchors = _counted(definition)
-    keys = [k for k in step_keys(event) if k in every or k in first] if first or every else []
+    keys = [k for k in step_keys(event) if k in every or k in first] if first or every else ()
     anchored = event.kind == "fired" and event.trigger in anchors
-    current: set[str] = set(trail["in"]) if trail else set()
-    move = move_of(event, current)
+    was: list[str] = trail["in"] if trail else []
+    move = move_of(event, was)
     alerted = event.kind in ALERT_KINDS
     if trail is not None and move is None and not keys and not anchored and not alerted:
         return trail
@@ -72,17 +73,19 @@ def advance(definition: ProcessDefinition, trail: Trail | None, event: Event) ->
     steps: list[list[Any]] = trail["steps"] if trail else []
     alerts: list[list[Any]] = trail["alerts"] if trail else []
     fired: dict[str, str] = trail["fired"] if trail else {}
+    now_in = was
     at = event.at.isoformat()
     if move is not None:
-        left, came = scope_changes(definition, current, top, move)
-        visits = {scope: visit for scope, visit in visits.items() if scope not in left}
+        left, came = scope_changes(definition, was, top, move)
+        visits = dict(visits)  # in the order the visits began: those left go, those entered come last
+        for scope in left:
+            visits.pop(scope, None)
         for scope in came:
             visits[scope] = [event.seq, at]
-        top, current = move[0], move[1]
-        floor = min([v[0] for v in visits.values()])  # nothing older than the earliest visit can count again
-        if steps:
+        top, now_in = move[0], sorted(move[1])
+        if steps or alerts:  # nothing older than the earliest visit can count again
+            floor = min([v[0] for v in visits.values()])
             steps = [s for s in steps if s[0] > floor]
-        if alerts:
             alerts = [a for a in alerts if a[3] > floor]
     for key in keys:
         if key in every or not _counted_in_every_visit(key, steps, visits):
@@ -95,7 +98,7 @@ def advance(definition: ProcessDefinition, trail: Trail | None, event: Event) ->
     return {
         "definition": event.definition_hash,
         "top": top,
-        "in": sorted(current) if move is not None or trail is None else trail["in"],
+        "in": now_in,
         "visits": visits,
         "steps": steps,
         "alerts": alerts,
@@ -120,9 +123,11 @@ def kept(definition: ProcessDefinition, case: Case, events: Sequence[Event]) -> 
     """The trail of `case` after `events` (already applied to it): advanced from the one it had, or rebuilt
     from the history when it had none or one made under another version of the process."""
     trail = case.trail
-    if trail is None or trail.get("definition") != case.definition_hash or any(e.kind == "migrated" for e in events):
+    if trail is None or trail.get("definition") != case.definition_hash:
         return from_history(definition, case.history)
     for event in events:
+        if event.kind == "migrated":
+            return from_history(definition, case.history)
         trail = advance(definition, trail, event)
     return trail
 
@@ -156,17 +161,20 @@ def open_obligations(
     if trail is None:
         raise ValueError(f"case {case.id} has no deadline trail; keep it with `kept` first")
     declaring = declared(definition)
-    scopes = {
-        scope: [Visit(scope, seq, datetime.fromisoformat(at))]
-        for scope, (seq, at) in trail["visits"].items()
-        if scope in declaring
-    }
+    scopes = {}
+    for scope, (seq, at) in trail["visits"].items():  # a loop: a step runs this, and a comprehension is a call
+        if scope in declaring:
+            scopes[scope] = [Visit(scope, seq, datetime.fromisoformat(at))]
     if not scopes:
         return []
     return judged(definition, case, scopes, TrailPast(trail), calendar, now, True, lead_times=False)
 
 
-def recorded_alerts(case: Case) -> set[tuple[str, str, int]]:
+def recorded_alerts(case: Case) -> AbstractSet[tuple[str, str, int]]:
     """The reminders and escalations recorded in the current visits: (kind, obligation key, rule)."""
     assert case.trail is not None
-    return {(kind, key, rule) for kind, key, rule, _ in case.trail["alerts"]}
+    recorded = case.trail["alerts"]
+    return {(kind, key, rule) for kind, key, rule, _ in recorded} if recorded else _NONE_RECORDED
+
+
+_NONE_RECORDED: frozenset[tuple[str, str, int]] = frozenset()

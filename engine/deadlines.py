@@ -18,6 +18,7 @@ finding a case's open obligations after a step never reads its history.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
@@ -131,7 +132,11 @@ def _within(
         met_by = past.actor_of(visit.left_seq)
     elif deadline.met_by.kind != "leave":
         met, met_by = next(past.occurrences(deadline.met_by, visit), (None, None))
-    anchor = _anchor(deadline, case, past, visit, calendar)
+    anchor = (
+        (visit.entered_at, False)
+        if deadline.after.kind == "entered"
+        else _anchor(deadline, case, past, visit, calendar)
+    )
     if anchor is None:
         return Obligation(key, deadline, visit.scope, owner, "waiting", visit.entered_at, met_at=met, met_by=met_by)
     due = add(anchor[0], deadline.within, calendar, date_only=anchor[1])
@@ -142,9 +147,7 @@ def _within(
         status = "missed"
     else:
         status = "overdue" if now > due else "open"
-    return Obligation(
-        key, deadline, visit.scope, owner, status, visit.entered_at, due, met, met_by, provisional=provisional
-    )
+    return Obligation(key, deadline, visit.scope, owner, status, visit.entered_at, due, met, met_by, None, provisional)
 
 
 def _recurring(
@@ -279,7 +282,9 @@ def judged(
                     result.extend(_recurring(deadline, past, visit, key, who, calendar, now))
                 elif lead_times:
                     result.extend(_lead_time(deadline, case, visit, key, who, calendar))
-    return sorted(result, key=lambda o: (o.due_at or o.opened_at, o.key))
+    if len(result) > 1:  # a step's usual one needs no sorting
+        result.sort(key=lambda o: (o.due_at or o.opened_at, o.key))
+    return result
 
 
 def subtract(at: datetime, duration: Duration) -> datetime:
@@ -291,18 +296,25 @@ def subtract(at: datetime, duration: Duration) -> datetime:
 
 
 def alerts(
-    obligation: Obligation, calendar: WorkingCalendar | None, recorded: set[tuple[str, str, int]]
+    obligation: Obligation,
+    calendar: WorkingCalendar | None,
+    recorded: AbstractSet[tuple[str, str, int]],
+    *,
+    escalations: bool = True,
 ) -> list[Alert]:
-    """Reminders and escalations this obligation calls for, whenever they fall due, minus those already recorded."""
+    """Reminders and escalations this obligation calls for, whenever they fall due, minus those already recorded
+    (`escalations=False`: the reminder only — every escalation falls after the due time, each `overdue_by` at
+    least one unit, so one who acts on the due time first needs none of them yet)."""
     recurring_miss = obligation.deadline.kind == "recurring" and obligation.status == "missed"
     if (obligation.status not in ("open", "overdue") and not recurring_miss) or obligation.due_at is None:
         return []
     deadline, due, found = obligation.deadline, obligation.due_at, []
     if deadline.remind_before is not None and not recurring_miss and ("reminded", obligation.key, 0) not in recorded:
         found.append(Alert("reminded", obligation, 0, subtract(due, deadline.remind_before)))
-    for index, rule in enumerate(deadline.escalate):
-        if ("escalated", obligation.key, index) not in recorded:
-            found.append(Alert("escalated", obligation, index, add(due, rule.overdue_by, calendar)))
+    if escalations:
+        for index, rule in enumerate(deadline.escalate):
+            if ("escalated", obligation.key, index) not in recorded:
+                found.append(Alert("escalated", obligation, index, add(due, rule.overdue_by, calendar)))
     return found
 
 

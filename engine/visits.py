@@ -8,7 +8,7 @@ keeps on the case (`procflow.deadline_trail`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -70,12 +70,12 @@ class HistoryPast:
 Move = tuple[str, set[str], set[str]]  # the top-level state after an event, every state then, the states entered
 
 
-def move_of(event: Event, current: set[str]) -> Move | None:
+def move_of(event: Event, current: Collection[str]) -> Move | None:
     """How an event moves the case between states (None: it does not)."""
     if event.kind == "migrated" and "active" in (event.data or {}):  # a new version's regions start
         state, new = str((event.data or {})["state"]), {str((event.data or {})["state"])}
         new |= {str(leaf) for leaf in (event.data or {})["active"]}
-        return state, new, new - current
+        return state, new, new.difference(current)
     if event.kind in ("started", "fired") and event.dest:
         state, new = configuration_after(event)
         return state, new, new if event.dest == state else {event.dest}  # a state entered starts all its regions
@@ -83,13 +83,19 @@ def move_of(event: Event, current: set[str]) -> Move | None:
 
 
 def scope_changes(
-    definition: ProcessDefinition, current: set[str], top: str | None, move: Move
+    definition: ProcessDefinition, current: Collection[str], top: str | None, move: Move
 ) -> tuple[list[str], list[str]]:
-    """The scopes (`state:<id>`, `stage:<id>`) a move leaves, and those it enters, in the order visits see them."""
+    """The scopes (`state:<id>`, `stage:<id>`) a move leaves, and those it enters, in the order visits see them
+    (`current`: the states the case was in, each once). Every step that moves a case with deadlines runs this."""
     state, new, entered = move
-    left = [f"state:{name}" for name in sorted((current - new) | (current & entered))]
-    came = [f"state:{name}" for name in sorted(entered)]
-    old_stage, stage = (definition.states[top].stage if top else None), definition.states[state].stage
+    left, came = [], []  # loops, not comprehensions: each of those costs a function call
+    for name in sorted(current):
+        if name not in new or name in entered:
+            left.append("state:" + name)
+    for name in sorted(entered):
+        came.append("state:" + name)
+    states = definition.states
+    old_stage, stage = (states[top].stage if top else None), states[state].stage
     if old_stage != stage:
         if old_stage is not None:
             left.append(f"stage:{old_stage}")
@@ -121,10 +127,13 @@ def visits(definition: ProcessDefinition, case: Case) -> dict[str, list[Visit]]:
 
 def configuration_after(event: Event) -> tuple[str, set[str]]:
     """The top-level state after a start or a move, and every state the case is then in."""
+    active = event.data.get("active") if event.data else None
+    if not active:
+        state = str(event.dest)
+        return state, {state}
     data = event.data or {}
-    active = [str(leaf) for leaf in data.get("active", ())]
-    state = str(data.get("state") or event.dest) if active else str(event.dest)
-    return state, {state, *active}
+    state = str(data.get("state") or event.dest)
+    return state, {state, *(str(leaf) for leaf in active)}
 
 
 def _occurrences(case: Case, action: Action, visit: Visit) -> Iterator[Event]:

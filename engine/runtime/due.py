@@ -19,8 +19,10 @@ def settled(
     """The case after `events` with its deadline trail kept, and its due items (None: no deadlines)."""
     if not compiled.has_deadlines:  # a case migrated here from a version with deadlines: no items are left
         return case, [] if any(e.kind == "migrated" for e in events) else None
-    case = with_trail(case, deadline_trail.kept(compiled.definition, case, events))
-    return case, due_items(compiled, case, now)
+    trail = deadline_trail.kept(compiled.definition, case, events)
+    if trail is not case.trail:  # the same trail when no event at hand moved the case or counts for a deadline
+        case = with_trail(case, trail)
+    return case, _items(compiled, case, now)
 
 
 def trailed(compiled: CompiledProcess, case: Case) -> Case:
@@ -41,10 +43,14 @@ def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueI
     from the trail `settled` keeps."""
     if not compiled.has_deadlines:
         return None
-    case = trailed(compiled, case)
+    return _items(compiled, trailed(compiled, case), now)
+
+
+def _items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueItem]:
+    """`due_items` of a case with its trail."""
     recorded = deadline_trail.recorded_alerts(case)
     items = []
-    for obligation in open_obligations(compiled, case, now):
+    for obligation in deadline_trail.open_obligations(compiled.definition, case, compiled.calendar, now):
         running_period = (
             obligation.deadline.kind == "recurring" and obligation.due_at is not None and obligation.due_at > now
         )
@@ -52,17 +58,22 @@ def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueI
             obligation.status in ("open", "overdue") or late(obligation) or running_period
         ):
             continue
-        pending = [
-            a.at
-            for a in alerts(obligation, compiled.calendar, recorded)
-            if a.kind != "reminded" or obligation.status == "open"  # a reminder for late work is never sent
-        ]
-        if running_period:
-            pending.append(obligation.due_at)  # met early or not: the period's end starts the next one
+        # its due time is still to act on when it is open, or ends a running period (met early or not: the
+        # period's end starts the next one); then no escalation, all later than it, can be the next alert
+        due_pending = obligation.status == "open" or running_period
+        pending = (
+            []  # nor a reminder, when it has none
+            if due_pending and obligation.deadline.remind_before is None
+            else [
+                a.at
+                for a in alerts(obligation, compiled.calendar, recorded, escalations=not due_pending)
+                if a.kind != "reminded" or obligation.status == "open"  # a reminder for late work is never sent
+            ]
+        )
+        if due_pending:
+            pending.append(obligation.due_at)
         if obligation.status == "missed" and not pending:
             continue  # a past recurring miss with nothing left to do
-        if obligation.status == "open" and not running_period:
-            pending.append(obligation.due_at)
         items.append(
             DueItem(
                 case.id,

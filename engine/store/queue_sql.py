@@ -17,6 +17,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 from .base import CaseSummary, DueItem, WorkerBeat
@@ -39,23 +40,46 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 def due_columns(items: Sequence[DueItem] | None) -> DueColumns:
     """The case row's due columns for its items: the earliest due time, the earliest alert, and each item as
     [key, deadline, owner, due_at, alert_at, opened_at, provisional] in key order (the row gives the case, its
-    process and its state)."""
+    process and its state). Every step of a process with deadlines writes them: a time is spelled once when an
+    item's alert is its due time, and the rows are written without a `JSONEncoder` (`due_json`)."""
     if not items:
         return NO_DUE
-    rows: list[tuple[str, str, str | None, str, str | None, str | None, int]] = sorted(
-        (
-            d.key,
-            d.deadline_id,
-            d.owner,
-            utc(d.due_at),
-            utc(d.alert_at) if d.alert_at else None,
-            utc(d.opened_at) if d.opened_at else None,
-            int(d.provisional),
-        )
-        for d in items
-    )
+    rows = [_row(d) for d in items]
+    if len(rows) > 1:
+        rows.sort()
     alerts = [r[4] for r in rows if r[4] is not None]
-    return min(r[3] for r in rows), min(alerts) if alerts else None, _ENCODER.encode(rows)
+    return min(r[3] for r in rows), min(alerts) if alerts else None, due_json(rows)
+
+
+DueRow = tuple[str, str, str | None, str, str | None, str | None, int]
+
+
+def _row(d: DueItem) -> DueRow:
+    due = utc(d.due_at)
+    alert = None if d.alert_at is None else due if d.alert_at == d.due_at else utc(d.alert_at)
+    opened = None if d.opened_at is None else utc(d.opened_at)
+    return d.key, d.deadline_id, d.owner, due, alert, opened, int(d.provisional)
+
+
+def due_json(rows: Sequence[DueRow]) -> str:
+    """`rows` as compact JSON, the text `json.dumps(rows, ensure_ascii=False, separators=(",", ":"))` makes
+    (a test checks): the times are `utc` text, which needs no escaping; building an encoder costs more than
+    writing a step's one or two rows."""
+    return (
+        "["
+        + ",".join(
+            f'[{_text(k)},{_text(d)},{_text(o)},"{due}",{_time(a)},{_time(op)},{p}]' for k, d, o, due, a, op, p in rows
+        )
+        + "]"
+    )
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _time(value: str | None) -> str:
+    return "null" if value is None else f'"{value}"'
 
 
 def due_items_of(case_id: str, process_id: str, state: str, text: str | None) -> list[DueItem]:

@@ -4,18 +4,23 @@ through the move."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from procflow import Actor, Engine, FixedClock, load, open_store
 from procflow.definition.model import ProcessDefinition
 from procflow.store import Store
 from procflow.store.base import DueItem
 from procflow.store.migrations import SCHEMA_VERSION
+from procflow.store.queue_sql import DueRow, due_json
+from procflow.store.records import utc
 from procflow.store.sql import SQLStore
 from procflow.store.sqlite import SQLiteStore
 from tests.conftest import PROCESSES, seat
@@ -129,3 +134,21 @@ def _without_deadlines(folder: Path) -> ProcessDefinition:
     path = folder / "timed" / "processes" / "timed.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True))
     return load(path)
+
+
+_NAMES = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_TIMES = st.datetimes(timezones=st.just(UTC)).map(utc)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            _NAMES, _NAMES, st.none() | _NAMES, _TIMES, st.none() | _TIMES, st.none() | _TIMES, st.integers(0, 1)
+        ),
+        max_size=3,
+    )
+)
+def test_due_json_is_the_json_encoding_of_the_rows(rows: list[DueRow]) -> None:
+    """The case row's `due` text is written by hand on the hot path: it must be what `json` writes."""
+    assert due_json(rows) == json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    assert json.loads(due_json(rows)) == [list(r) for r in rows]
