@@ -22,19 +22,10 @@ from procflow.definition.bundle import from_bundle, to_bundle
 from procflow.records import Event, replay
 from procflow.store.snapshots import snapshot_json
 from tests.conftest import REQUESTER, ROOT, seat
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**53) + 1, 2**53 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-    max_leaves=20,
-)
+from tests.json_data import hashable_json
 
 
-@given(json_values)
+@given(hashable_json)
 def test_the_fast_path_is_rfc_8785_byte_for_byte(value: Any) -> None:
     assert jcs(value) == rfc8785.dumps(value)
 
@@ -108,7 +99,7 @@ def test_an_unknown_scheme_is_refused() -> None:
         canonical_bytes([], 7)
 
 
-@given(st.dictionaries(st.text(max_size=6), json_values, max_size=4), st.text(max_size=8))
+@given(st.dictionaries(st.text(max_size=6), hashable_json, max_size=4), st.text(max_size=8))
 def test_a_stored_row_hashes_as_stored_to_the_events_own_hash(data: dict[str, Any], actor: str) -> None:
     from procflow.chain import seal, stored_digest
     from procflow.store.sql import event_row
@@ -122,7 +113,7 @@ def test_a_stored_row_hashes_as_stored_to_the_events_own_hash(data: dict[str, An
 
 
 @given(
-    st.one_of(st.none(), st.dictionaries(st.text(max_size=6), json_values, max_size=4)),
+    st.one_of(st.none(), st.dictionaries(st.text(max_size=6), hashable_json, max_size=4)),
     st.text(max_size=8),
     st.one_of(st.none(), st.text(max_size=8)),
     st.one_of(st.none(), st.text(max_size=12)),
