@@ -58,7 +58,7 @@ class PeopleTables:
     def __init__(self) -> None:
         super().__init__()
         self._idle: dict[str, int] = {}  # case id → a version at which the case has no inbox row
-        self._along = threading.local()  # this thread's last case read: (when, directory writes by then, head)
+        self._along = threading.local()  # this thread's last case read: (when it began, writes by then, head)
         self._directory_writes = 0  # directory changes recorded through this store: a head read before is stale
 
     @abstractmethod
@@ -90,10 +90,15 @@ class PeopleTables:
         """After a commit: whether the case, at its new version, has an inbox row."""
         self._keep_idle(case.id, case.version if item is None else None)
 
-    def _case_read(self, case: Case, directory_head: int) -> None:
-        """After a case read: what the snapshot says of its inbox row, and the directory's head read with it."""
+    def _case_read_begins(self) -> tuple[float, int]:
+        """Taken before a case read: a directory change recorded here after it may be missing from the head."""
+        return time.monotonic(), self._directory_writes
+
+    def _case_read(self, case: Case, directory_head: int, began: tuple[float, int]) -> None:
+        """After a case read that `began`: what the snapshot says of its inbox row, and the directory's head
+        read with it."""
         self._keep_idle(case.id, case.version if current_assignment(case) is None else None)
-        self._along.read = (time.monotonic(), self._directory_writes, directory_head)
+        self._along.read = (*began, directory_head)
 
     def _keep_idle(self, case_id: str, version: int | None) -> None:
         if version is None:

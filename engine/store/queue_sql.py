@@ -34,7 +34,6 @@ MIGRATION = ["ALTER TABLE due ADD COLUMN opened_at TEXT", "ALTER TABLE due ADD C
 
 DueColumns = tuple[str | None, str | None, str | None]  # the case row's due_at, alert_at and due (JSON)
 NO_DUE: DueColumns = (None, None, None)
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def due_columns(items: Sequence[DueItem] | None) -> DueColumns:
@@ -101,14 +100,14 @@ def due_on_case_rows(tx: Tx) -> None:
     dropped (its indexes with it). Rows from before schema 14 keep their NULL opening times."""
     for column in ("due_at", "alert_at", "due"):
         tx.execute(f"ALTER TABLE cases ADD COLUMN {column} TEXT")
-    found: dict[str, list[list[Any]]] = {}
+    found: dict[str, list[DueRow]] = {}
     for r in tx.execute(f"SELECT {DUE_COLUMNS} FROM due ORDER BY case_id, key"):
-        found.setdefault(r[0], []).append([r[1], r[3], r[5], r[6], r[7], r[8], int(r[9] or 0)])
+        found.setdefault(r[0], []).append((r[1], r[3], r[5], r[6], r[7], r[8], int(r[9] or 0)))
     for case_id, rows in found.items():
         alerts = [r[4] for r in rows if r[4] is not None]
         tx.execute(
             "UPDATE cases SET due_at = ?, alert_at = ?, due = ? WHERE id = ?",
-            (min(r[3] for r in rows), min(alerts) if alerts else None, _ENCODER.encode(rows), case_id),
+            (min(r[3] for r in rows), min(alerts) if alerts else None, due_json(rows), case_id),
         )
     tx.execute("DROP TABLE due")
     tx.execute("CREATE INDEX cases_by_due ON cases (due_at) WHERE due_at IS NOT NULL")

@@ -276,6 +276,7 @@ class SQLStore(
         """The case from its row's snapshot (one read, whatever the length of its history), checked against
         the last stored event in the same statement; a snapshot that ends elsewhere is refused, not trusted."""
         before = self._read_begins() if self.follows_with_case else None
+        began = self._case_read_begins()
         rows = self._read(
             f"SELECT cases.snapshot, events.seq, events.hash{DIRECTORY_WITH_CASE}{self.follows_with_case} "
             "FROM cases LEFT JOIN events "
@@ -295,7 +296,7 @@ class SQLStore(
                 f"the snapshot of case {case_id} says version {case.version}, but its history ends at event "
                 f"{last_seq}; the history is the truth and nothing was changed: run 'procflow verify'"
             )
-        self._case_read(case, directory_head)
+        self._case_read(case, directory_head, began)
         if before is not None:
             self._read_along(case_id, case.version, rows[0][4], before)
         return case
