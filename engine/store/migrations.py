@@ -3,7 +3,7 @@
 A step's version is its place in `MIGRATIONS` (1–3 tables, claims, hash chains; 4 the server's records; 5 the
 outbox; 6 evidence; 7 the people directory; 8 the match-key index; 9 who follows a case; 10 each person's own
 settings; 11 the case-list indexes; 12 the case snapshots; 13 the outbox rebuilt so an insert appends; 14 what
-overdue judges a due row by; 15 the due items on the case rows). The stores
+overdue judges a due row by; 15 the due items on the case rows; 16 claims ended by the step's own UPDATE). The stores
 apply the steps a store lacks, all in one transaction, and refuse a store newer than `SCHEMA_VERSION`. A step is SQL
 text, or a function of the transaction for what SQL alone cannot do (the snapshots are backfilled by replaying each
 case; the outbox's id column is declared in each database's words).
@@ -19,7 +19,7 @@ from .follows_sql import MIGRATION as _FOLLOWS
 from .listing_sql import MIGRATION as _LISTING
 from .matches import MIGRATION as _MATCH_KEYS
 from .queue_sql import MIGRATION as _DUE_JUDGED
-from .queue_sql import due_on_case_rows
+from .queue_sql import claims_end_with_step, due_on_case_rows
 from .snapshots import backfill
 from .sql_outbox import LAYOUT as _OUTBOX_LAYOUT
 from .sql_outbox import MIGRATION as _V8
@@ -113,5 +113,6 @@ MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ),
     ("each due row's opening time and provisional flag, so overdue is judged from the rows", _DUE_JUDGED),
     ("the due items on their case row, kept by the UPDATE a step makes anyway", [due_on_case_rows]),
+    ("a step that rewrites a case's due items ends its claims, in the same statement", [claims_end_with_step]),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

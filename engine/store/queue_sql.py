@@ -7,8 +7,9 @@ case row anyway, so keeping the index costs a step no statement of its own; a se
 three statements and four more pages written per step (its table, its key and two time indexes).
 
 A mixin of `SQLStore`: it uses the store's `_write` (one transaction, driver errors as `StoreError`) and
-`_read`. `commit` writes the due columns of a case (and drops its claims) in the case's own transaction; this
-module only reads them and manages claims, so several workers can share one store.
+`_read`. `commit` writes the due columns of a case in the case's own transaction, and the trigger of schema 16
+drops the case's claims in the same statement; this module only reads them and manages claims, so several
+workers can share one store.
 """
 
 from __future__ import annotations
@@ -31,6 +32,30 @@ DUE_COLUMNS = "case_id, key, process_id, deadline_id, state, owner, due_at, aler
 # schema 14: what `overdue` needs to judge a row without the case (engine/runtime/timekeeping.py); rows from
 # before it have NULLs there and are judged from their case until its next commit rewrites them
 MIGRATION = ["ALTER TABLE due ADD COLUMN opened_at TEXT", "ALTER TABLE due ADD COLUMN provisional INTEGER"]
+
+# schema 16: a step that rewrites a case's due items ends every claim on the case (a worker's lease ends with the
+# step it took, and a person's step takes the case back from a worker). `UPDATE OF due` fires exactly when the
+# UPDATE assigns the due columns, as a step of a process with deadlines does and no other does; in the UPDATE's
+# own statement, where it cost each such step a DELETE statement of its own.
+_END_CLAIMS = "DELETE FROM claims WHERE case_id = NEW.id"
+_CLAIMS_TRIGGER_SQLITE = f"CREATE TRIGGER cases_end_claims AFTER UPDATE OF due ON cases BEGIN {_END_CLAIMS}; END"
+_CLAIMS_FUNCTION_POSTGRESQL = (  # the tables the function names are the ones of the schema it was made in
+    "CREATE FUNCTION procflow_end_claims() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT "
+    f"AS $$ BEGIN {_END_CLAIMS}; RETURN NULL; END $$"
+)
+_CLAIMS_TRIGGER_POSTGRESQL = (
+    "CREATE TRIGGER cases_end_claims AFTER UPDATE OF due ON cases FOR EACH ROW EXECUTE FUNCTION procflow_end_claims()"
+)
+
+
+def claims_end_with_step(tx: Tx) -> None:
+    """Schema 16: the trigger that ends a case's claims when a step rewrites its due items."""
+    if tx.dialect == "postgresql":
+        tx.execute(_CLAIMS_FUNCTION_POSTGRESQL)
+        tx.execute(_CLAIMS_TRIGGER_POSTGRESQL)
+    else:
+        tx.execute(_CLAIMS_TRIGGER_SQLITE)
+
 
 DueColumns = tuple[str | None, str | None, str | None]  # the case row's due_at, alert_at and due (JSON)
 NO_DUE: DueColumns = (None, None, None)

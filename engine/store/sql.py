@@ -221,7 +221,9 @@ class SQLStore(
                         due_text,
                     ),
                 )
-            elif not tx.count(  # the version check and the write in one statement, the due index with it
+            # the version check and the write in one statement, the due index with it; for a process with
+            # deadlines, the row's trigger ends the claims on the case (schema 16, engine/store/queue_sql.py)
+            elif not tx.count(
                 _UPDATE if due is None else _UPDATE_WITH_DUE,
                 (
                     case.state,
@@ -246,8 +248,6 @@ class SQLStore(
             self._index_work(tx, case, expected, item, events)
             if keys is not None:
                 self._replace_match_keys(tx, case.id, keys)
-            if due is not None:  # a process with deadlines: a claim on the case ends with the step
-                tx.execute("DELETE FROM claims WHERE case_id = ?", (case.id,))
 
         try:
             self._write(case.id, work)

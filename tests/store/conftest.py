@@ -43,9 +43,18 @@ def history(durable_url: str, mini: ProcessDefinition) -> tuple[SQLStore, str]:
     return store, case.id
 
 
+def undo_claims_trigger(tx: Any) -> None:
+    """Take a store back from schema 16 to 15: no trigger ends a case's claims (its steps delete them)."""
+    tx.execute("UPDATE meta SET value = '15' WHERE key = 'schema_version'")
+    tx.execute("DROP TRIGGER cases_end_claims" + (" ON cases" if tx.dialect == "postgresql" else ""))
+    if tx.dialect == "postgresql":
+        tx.execute("DROP FUNCTION procflow_end_claims()")
+
+
 def undo_due_on_case_rows(tx: Any) -> None:
-    """Take a store back from schema 15 to 14: the due table as step 1 and step 14 made it, holding the items
-    the case rows carried, and the case rows' due columns gone."""
+    """Take a store back from schema 16 to 14: the due table as step 1 and step 14 made it, holding the items
+    the case rows carried, and the case rows' due columns gone (and step 16's trigger on them first)."""
+    undo_claims_trigger(tx)
     tx.execute("UPDATE meta SET value = '14' WHERE key = 'schema_version'")
     for statement in [s for s in MIGRATIONS[0][1] if isinstance(s, str) and ("TABLE due " in s or "ON due " in s)]:
         tx.execute(statement)

@@ -73,7 +73,7 @@ def test_items_in_their_own_table_move_onto_the_case_rows_whole(durable_url: str
     seen = _everything(store)
     assert len(seen[0]) == 6 and len(seen[3]) == 2
     store._write("test", undo_due_on_case_rows)
-    assert store.schema_version() == SCHEMA_VERSION - 1
+    assert store.schema_version() == SCHEMA_VERSION - 2
     store.close()
     upgraded = open_store(durable_url)
     assert isinstance(upgraded, SQLStore) and upgraded.schema_version() == SCHEMA_VERSION

@@ -65,8 +65,8 @@ def test_a_schema_5_outbox_is_rebuilt_keeping_every_row(durable_url: str, mini: 
     ]
 
     def downgrade(tx: Any) -> None:  # the outbox as schema 5 left it, with rows in every state
-        assert SCHEMA_VERSION == LAYOUT + 2, "a new step: undo it here too"
-        undo_due_on_case_rows(tx)  # step 15
+        assert SCHEMA_VERSION == LAYOUT + 3, "a new step: undo it here too"
+        undo_due_on_case_rows(tx)  # steps 16 and 15
         later = ("ALTER TABLE due DROP COLUMN provisional", "ALTER TABLE due DROP COLUMN opened_at")  # step 14
         for statement in (*later, "DROP TABLE outbox", *SCHEMA_5):
             tx.execute(statement)

@@ -32,7 +32,7 @@ SNAPSHOTS = next(i for i, (title, _) in enumerate(MIGRATIONS, 1) if "snapshot" i
 def before_snapshots(tx: Any) -> None:
     """Undo the snapshots step and every later one: the due items back in their table, its judged columns, the
     outbox back in its schema-5 layout (it holds no rows), then the snapshots."""
-    assert SCHEMA_VERSION == SNAPSHOTS + 3, "a new step: undo it here too"
+    assert SCHEMA_VERSION == SNAPSHOTS + 4, "a new step: undo it here too"
     undo_due_on_case_rows(tx)
     assert not tx.execute("SELECT 1 FROM outbox")
     for statement in (
