@@ -35,8 +35,8 @@ MIGRATION = ["ALTER TABLE due ADD COLUMN opened_at TEXT", "ALTER TABLE due ADD C
 
 # schema 16: a step that rewrites a case's due items ends every claim on the case (a worker's lease ends with the
 # step it took, and a person's step takes the case back from a worker). `UPDATE OF due` fires exactly when the
-# UPDATE assigns the due columns, as a step of a process with deadlines does and no other does; in the UPDATE's
-# own statement, where it cost each such step a DELETE statement of its own.
+# UPDATE assigns the due columns, which a step of a process with deadlines does and no other step does. The
+# delete runs inside that UPDATE, so the step needs no DELETE statement of its own.
 _END_CLAIMS = "DELETE FROM claims WHERE case_id = NEW.id"
 _CLAIMS_TRIGGER_SQLITE = f"CREATE TRIGGER cases_end_claims AFTER UPDATE OF due ON cases BEGIN {_END_CLAIMS}; END"
 _CLAIMS_FUNCTION_POSTGRESQL = (  # the tables the function names are the ones of the schema it was made in

@@ -44,11 +44,13 @@ def history(durable_url: str, mini: ProcessDefinition) -> tuple[SQLStore, str]:
 
 
 def undo_claims_trigger(tx: Any) -> None:
-    """Take a store back from schema 16 to 15: no trigger ends a case's claims (its steps delete them)."""
+    """Take a store back from schema 16 to 15: the case rows without the trigger that ends their claims."""
     tx.execute("UPDATE meta SET value = '15' WHERE key = 'schema_version'")
-    tx.execute("DROP TRIGGER cases_end_claims" + (" ON cases" if tx.dialect == "postgresql" else ""))
     if tx.dialect == "postgresql":
+        tx.execute("DROP TRIGGER cases_end_claims ON cases")
         tx.execute("DROP FUNCTION procflow_end_claims()")
+    else:
+        tx.execute("DROP TRIGGER cases_end_claims")
 
 
 def undo_due_on_case_rows(tx: Any) -> None:
