@@ -42,11 +42,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from rounds import Row, Spread, compare, print_table  # noqa: E402
+from rounds import Row, Spread, Ticking, compare, print_table  # noqa: E402
 from run import PLAYER, pingpong_definition, staffed  # noqa: E402
 from stores import drop, pg_url  # noqa: E402
 
-from procflow import Engine, FixedClock, open_store  # noqa: E402
+from procflow import Engine, open_store  # noqa: E402
 from procflow.notify import Contacts, Delivery, Notifier, Recipient  # noqa: E402
 from procflow.notify.channels.mail import SMTPChannel  # noqa: E402
 from procflow.notify.delivery import outbox_of  # noqa: E402
@@ -76,7 +76,7 @@ def _told(store: Store) -> Notifier:
 
 def _fires(url: str, folder: Path, n: int, told: bool, by_id: bool = False) -> float:
     store = open_store(url)
-    engine = staffed(Engine(store, clock=FixedClock(T0), outbox=_told(store) if told else None), PLAYER)
+    engine = staffed(Engine(store, clock=Ticking(T0), outbox=_told(store) if told else None), PLAYER)
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     cases = [engine.start("pingpong", PLAYER) for _ in range(max(1, n // 20))]
     start = time.perf_counter()
@@ -124,7 +124,7 @@ def wal_pages(folder: Path, n: int, told: bool) -> float:
     assert isinstance(store, SQLiteStore)
     store._db.execute("PRAGMA wal_autocheckpoint = 0")
     frame = store._db.execute("PRAGMA page_size").fetchone()[0] + 24  # a WAL frame: its header and a page
-    engine = staffed(Engine(store, clock=FixedClock(T0), outbox=_told(store) if told else None), PLAYER)
+    engine = staffed(Engine(store, clock=Ticking(T0), outbox=_told(store) if told else None), PLAYER)
     engine.register(pingpong_definition(folder / uuid.uuid4().hex))  # type: ignore[arg-type]
     cases = [engine.start("pingpong", PLAYER) for _ in range(max(1, n // 20))]
 
@@ -166,7 +166,7 @@ def floor_smtplib(port: int, n: int) -> float:
 
 def _fill(url: str, folder: Path, n: int) -> None:
     store = open_store(url)
-    engine = staffed(Engine(store, clock=FixedClock(T0), outbox=_told(store)), PLAYER)
+    engine = staffed(Engine(store, clock=Ticking(T0), outbox=_told(store)), PLAYER)
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     cases = [engine.start("pingpong", PLAYER) for _ in range(max(1, n // 20))]
     for i in range(n // 2):  # two messages per fire

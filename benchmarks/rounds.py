@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal, TextIO
 
 UNITS = {"s": 1.0, "ms": 1e3, "µs": 1e6, "ns": 1e9}
@@ -103,6 +104,19 @@ class Row:
             return "-"
         sign = "≤" if self.better == "lower" else "≥"
         return f"{sign}{self.limit:g}{'×' if self.floor is not None else self.unit}"
+
+
+class Ticking:
+    """The engine side's clock: every reading a new instant a microsecond after the last, as a real clock's
+    readings are. A fixed clock hands out one object again and again, so a memo keyed by the object (e.g.
+    engine/instants.py) would answer from one step to the next, which no real step gets."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        self._now += timedelta(microseconds=1)
+        return self._now
 
 
 def timed(action: Callable[[], object]) -> Callable[[], float]:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import people  # noqa: E402
-from rounds import Row, Spread, absolute, compare, print_table, timed  # noqa: E402
+from rounds import Row, Spread, Ticking, absolute, compare, print_table, timed  # noqa: E402
 
 from procflow import Actor, Engine, FixedClock, load  # noqa: E402
 from procflow.documents import SchemaSet  # noqa: E402
@@ -152,7 +152,7 @@ def bench_fire(definition: object, n: int, rounds: int) -> Row:
         return time.perf_counter() - start
 
     def ours() -> float:
-        engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
+        engine = staffed(Engine(MemoryStore(), clock=Ticking(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
         engine.register(definition)  # type: ignore[arg-type]
         cases = [engine.start("pingpong", PLAYER) for _ in range(n // 10)]
         start = time.perf_counter()
@@ -205,7 +205,7 @@ def bench_fire_region(definition: object, n: int, rounds: int) -> Row:
         return time.perf_counter() - start
 
     def ours() -> float:
-        engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
+        engine = staffed(Engine(MemoryStore(), clock=Ticking(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
         engine.register(definition)  # type: ignore[arg-type]
         cases = _in_regions(engine, n // 10)
         start = time.perf_counter()
@@ -220,7 +220,7 @@ def bench_fire_region(definition: object, n: int, rounds: int) -> Row:
 
 def bench_available(definition: object, n: int, rounds: int) -> Row:
     """available() for a case in three regions (every region's moves and the enclosing state's) vs one fire()."""
-    engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
+    engine = staffed(Engine(MemoryStore(), clock=Ticking(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
     engine.register(definition)  # type: ignore[arg-type]
 
     def floor() -> float:
@@ -247,7 +247,7 @@ def bench_create(definition: object, live_small: int, live_large: int, batch: in
     moved out of the garbage collector's view (gc.freeze) so the figure is the engine's, not the collector's."""
 
     def engine_with(live: int) -> Engine:
-        engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
+        engine = staffed(Engine(MemoryStore(), clock=Ticking(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
         engine.register(definition)  # type: ignore[arg-type]
         for _ in range(live):
             engine.start("pingpong", PLAYER)
@@ -286,7 +286,7 @@ def bench_submit(n: int, rounds: int) -> Row:
     role, data = scenario_document("needs_sheet")
     actor = Actor("li", role)
     starter = Actor("wang", "bd_specialist")
-    engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), actor, starter)
+    engine = staffed(Engine(MemoryStore(), clock=Ticking(datetime(2026, 1, 1, tzinfo=UTC))), actor, starter)
     engine.register(sales)
     validator = SchemaSet(sales.schemas).validator(sales.documents["needs_sheet"].schema_file)
 
@@ -450,7 +450,7 @@ def bench_review(cases: int, rounds: int) -> Row:
 def bench_memory(definition: object, n: int, steps: int = 17) -> list[Row]:
     """Bytes each live case keeps in memory: brand new, and after `steps` fires (a case with a history, which is
     what a store holds after a few weeks; a new case alone flattered the figure)."""
-    engine = staffed(Engine(MemoryStore(), clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
+    engine = staffed(Engine(MemoryStore(), clock=Ticking(datetime(2026, 1, 1, tzinfo=UTC))), PLAYER)
     engine.register(definition)  # type: ignore[arg-type]
     engine.fire(engine.start("pingpong", PLAYER), "go", PLAYER)  # warm
 

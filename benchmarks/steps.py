@@ -28,14 +28,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rounds import Row, Spread, compare, print_table
+from rounds import Row, Spread, Ticking, compare, print_table
 from stores import FIRE_STATEMENTS
 from transitions.extensions.nesting import HierarchicalMachine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from procflow import Actor, Engine, FixedClock, load, open_store  # noqa: E402
+from procflow import Actor, Engine, load, open_store  # noqa: E402
 from procflow.definition.model import ProcessDefinition  # noqa: E402
 from procflow.people.admin import Team  # noqa: E402
 from procflow.people.cast import seat  # noqa: E402
@@ -88,7 +88,7 @@ def definitions(folder: Path) -> tuple[ProcessDefinition, ProcessDefinition]:
 
 
 def engine_on(url: str, *processes: ProcessDefinition) -> Engine:
-    engine = Engine(open_store(url), clock=FixedClock(T0))
+    engine = Engine(open_store(url), clock=Ticking(T0))
     seat(Team(engine.directory), [PLAYER], T0)
     for process in processes:
         engine.register(process)

@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import psycopg  # noqa: E402
-from rounds import Row, Spread, compare, print_table, timed  # noqa: E402
+from rounds import Row, Spread, Ticking, compare, print_table, timed  # noqa: E402
 from run import PING_PONG, PLAYER, pingpong_definition, staffed  # noqa: E402
 
-from procflow import Engine, FixedClock, open_store  # noqa: E402
+from procflow import Engine, open_store  # noqa: E402
 from procflow.store.records import EVENT_FIELDS, utc  # noqa: E402
 from procflow.store.sql import SQLStore  # noqa: E402
 from procflow.worker import Worker  # noqa: E402
@@ -59,7 +59,7 @@ def drop(url: str) -> None:
 
 
 def engine_on(url: str, folder: Path) -> Engine:
-    engine = staffed(Engine(open_store(url), clock=FixedClock(T0)), PLAYER)
+    engine = staffed(Engine(open_store(url), clock=Ticking(T0)), PLAYER)
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     return engine
 
