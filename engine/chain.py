@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .canonical import JCS, canonical_bytes, canonical_json, plain, scan
+from .instants import iso
 from .records import Case, Event
 
 GENESIS = "0" * 64
@@ -27,7 +28,7 @@ def event_values(event: Event) -> tuple[Any, ...]:
         event.case_id,
         event.seq,
         event.kind,
-        event.at.isoformat(),
+        iso(event.at),
         event.actor,
         event.role,
         event.definition_hash,

@@ -24,6 +24,7 @@ from .calendars import WorkingCalendar
 from .deadlines import ALERT_KINDS, Obligation, declared, judged
 from .definition.model import ProcessDefinition
 from .definition.values import Action
+from .instants import iso
 from .records import Case, Event, step_keys
 from .visits import Visit, move_of, scope_changes
 
@@ -74,7 +75,7 @@ def advance(definition: ProcessDefinition, trail: Trail | None, event: Event) ->
     alerts: list[list[Any]] = trail["alerts"] if trail else []
     fired: dict[str, str] = trail["fired"] if trail else {}
     now_in = was
-    at = event.at.isoformat()
+    at = iso(event.at)
     if move is not None:
         left, came = scope_changes(definition, was, top, move)
         visits = dict(visits)  # in the order the visits began: those left go, those entered come last

@@ -58,18 +58,20 @@ class Notifier:
         self, case: Case, events: Sequence[Event], definition: ProcessDefinition, calendar: WorkingCalendar | None
     ) -> list[OutboxMessage]:
         found: list[OutboxMessage] = []
-        for event in events:
+        last_move = None
+        for event in events:  # loops, not comprehensions: every step of a told process runs this
+            if is_move(event):
+                last_move = event
             kind = wording.EVENT_KINDS.get(event.kind)
             if kind is None:
                 continue
             people = self.recipients.for_event(case, event, definition)
-            urgent = bool(people) and is_urgent(event, definition)
+            urgent = event.kind == "escalated" and bool(people) and is_urgent(event, definition)
             for person in people:
-                found.extend(self._for_person(kind, case, event, definition, calendar, person, urgent))
-        moves = [event for event in events if is_move(event)]
-        if moves and self.follows is not None:
+                found += self._for_person(kind, case, event, definition, calendar, person, urgent)
+        if last_move is not None and self.follows is not None:
             read_at = events[0].seq - 1  # the version the step read the case at
-            found.extend(self._for_followers(case, moves[-1], definition, calendar, {m.person for m in found}, read_at))
+            found += self._for_followers(case, last_move, definition, calendar, {m.person for m in found}, read_at)
         return found
 
     def _for_followers(
@@ -106,8 +108,8 @@ class Notifier:
         data = event.data or {}
         key = (definition.content_hash, kind, data.get("deadline"), data.get("rule"), event.dest, person.id)
         found = self._prepared.get(key)
-        if found is not None and found[0] == person:  # the same details and choices: the same words and addresses
-            return found[1]
+        if found is not None and (found[0] is person or found[0] == person):  # the same details and choices…
+            return found[1]  # …the same words and addresses
         ready = [
             (name, payload, encode_payload(payload))
             for name in person.preferences.channels_for(kind, self.default_channels)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ..canonical import JCS, LEGACY, canonical_json, jcs, plain
 from ..chain import event_values
+from ..instants import iso, utc_text
 from ..records import DocumentVersion, Event
 
 EVENT_FIELDS = (
@@ -35,12 +36,12 @@ EVENT_FIELDS = (
 
 def utc(at: datetime) -> str:
     """Instants as fixed-width UTC text: sortable, so an index orders them correctly."""
-    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(timespec="microseconds")
+    return utc_text(at)
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
     row = {name: getattr(event, name) for name in EVENT_FIELDS}
-    row["at"] = event.at.isoformat()
+    row["at"] = iso(event.at)
     row["data"] = None if event.data is None else plain(event.data)
     return row
 
@@ -76,7 +77,7 @@ def version_to_dict(version: DocumentVersion) -> dict[str, Any]:
         "hash": version.hash,
         "actor": version.actor,
         "role": version.role,
-        "at": version.at.isoformat(),
+        "at": iso(version.at),
         "seq": version.seq,
     }
 

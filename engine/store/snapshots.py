@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from ..canonical import plain
 from ..history import History, Versions
+from ..instants import iso
 from ..records import Case, Event, all_versions, replay
 from .records import (
     EVENT_FIELDS,
@@ -48,8 +49,8 @@ def snapshot_json(case: Case) -> str:
             "definition_hash": case.definition_hash,
             "state": case.state,
             "version": case.version,
-            "created_at": case.created_at.isoformat(),
-            "updated_at": case.updated_at.isoformat(),
+            "created_at": iso(case.created_at),
+            "updated_at": iso(case.updated_at),
             "entered_seq": case.entered_seq,
             "data": plain(case.data),
             "leaves": dict(case.leaves),
