@@ -46,7 +46,7 @@ from rounds import Row, Spread, Ticking, compare, print_table  # noqa: E402
 from run import PLAYER, pingpong_definition, staffed  # noqa: E402
 from stores import drop, pg_url  # noqa: E402
 
-from procflow import Engine, open_store  # noqa: E402
+from procflow import Engine, FixedClock, open_store  # noqa: E402
 from procflow.notify import Contacts, Delivery, Notifier, Recipient  # noqa: E402
 from procflow.notify.channels.mail import SMTPChannel  # noqa: E402
 from procflow.notify.delivery import outbox_of  # noqa: E402
@@ -166,7 +166,7 @@ def floor_smtplib(port: int, n: int) -> float:
 
 def _fill(url: str, folder: Path, n: int) -> None:
     store = open_store(url)
-    engine = staffed(Engine(store, clock=Ticking(T0), outbox=_told(store)), PLAYER)
+    engine = staffed(Engine(store, clock=FixedClock(T0), outbox=_told(store)), PLAYER)  # all due when delivery runs
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     cases = [engine.start("pingpong", PLAYER) for _ in range(max(1, n // 20))]
     for i in range(n // 2):  # two messages per fire
