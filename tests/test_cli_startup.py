@@ -86,3 +86,20 @@ def test_help_pays_for_no_page_template_and_no_password_hash(tmp_path: Path) -> 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     done = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert json.loads(done.stdout) == [0, [0, 0], 1], done.stderr
+
+
+def test_help_and_a_mistyped_command_list_every_area_without_loading_any_heavy_part(tmp_path: Path) -> None:
+    """Top-level help builds every area's parser; the areas import what their commands use inside the handlers,
+    so the first command a newcomer types answers as fast as `status` does."""
+    for argv in (["--help"], ["stauts"]):
+        program = (
+            "import contextlib, io, json, sys\nfrom procflow.cli.main import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            "    try:\n        main(%r)\n    except SystemExit:\n        pass\n"
+            "print(json.dumps(sorted(sys.modules)))\n" % argv
+        )
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        done = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True)
+        modules = json.loads(done.stdout)
+        heavy = (*HEAVY, "procflow.notify", "procflow.runtime.engine", "argon2", "uvicorn")
+        assert [m for m in modules if m.startswith(heavy)] == [], argv

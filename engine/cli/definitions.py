@@ -5,16 +5,12 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..clock import FixedClock
-from ..definition.loader import check
-from ..definition.model import ProcessDefinition
-from ..definition.revisions import is_revision_spec, load_revision
 from ..errors import InputError, ProcflowError
 from ..i18n import translator
 from ..presentation import outline, zone_of
-from ..runtime.engine import Engine
 from .options import (
     Parents,
     Subcommands,
@@ -25,6 +21,9 @@ from .options import (
     version_hash,
 )
 from .output import emit, print_json
+
+if TYPE_CHECKING:  # the loader and the engine are imported by the handlers: `procflow --help` lists this area too
+    from ..definition.model import ProcessDefinition
 
 VALIDATE_HELP = """\
 Check process files. Every problem is printed on one line, gcc style, so editors can jump to it:
@@ -39,6 +38,8 @@ Exit status: 0 when every file is valid, 1 when any has an error (or, with --str
 
 def _definition_from(spec: str, args: argparse.Namespace) -> ProcessDefinition:
     """A file; REV:path read from git; or PROCESS@VERSION (label or hash prefix) from the store."""
+    from ..definition.revisions import is_revision_spec, load_revision
+
     if Path(spec).is_file():
         return load_process(args, Path(spec))
     if is_revision_spec(spec):
@@ -103,6 +104,8 @@ def register(sub: Subcommands, parents: Parents) -> None:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..definition.loader import check
+
     failed = False
     for name in args.files:
         result = check(process_path(name), schemas_dir=args.schemas, templates_dir=args.templates)
@@ -141,6 +144,7 @@ def cmd_handbook(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..demo import print_step
+    from ..runtime.engine import Engine
     from ..scenario import read_scenario, run_scenario
 
     definition = load_process(args, args.file)

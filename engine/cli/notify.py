@@ -5,18 +5,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..errors import UsageError
 from ..i18n import instant
-from ..notify import Delivery
-from ..notify.delivery import outbox_of
-from ..notify.rows import row_view
-from ..notify.wording import stored_wording
-from ..store.base import Store
 from ..store.outbox import STATUSES
 from .options import Parents, Subcommands, command_zone, engine_for, notify_config, positive
 from .output import print_json
+
+if TYPE_CHECKING:  # the outbox package is imported by the handlers: `procflow --help` lists this area too
+    from ..store.base import Store
 
 
 def register(sub: Subcommands, parents: Parents) -> None:
@@ -40,6 +38,10 @@ def register(sub: Subcommands, parents: Parents) -> None:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..notify.delivery import outbox_of
+    from ..notify.rows import row_view
+    from ..notify.wording import stored_wording
+
     engine = engine_for(args)
     store, wording = outbox_of(engine.store), stored_wording(engine.store)
     rows = [row_view(r, wording) for r in store.outbox_list(status=args.status, case_id=args.case, limit=args.limit)]
@@ -61,6 +63,8 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_retry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..notify.delivery import outbox_of
+
     engine = engine_for(args)
     changed = outbox_of(engine.store).outbox_retry(args.keys or None, engine.clock.now())
     print(f"{changed} message(s) will be sent again", file=out)
@@ -68,6 +72,8 @@ def cmd_retry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_discard(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..notify.delivery import outbox_of
+
     changed = outbox_of(engine_for(args).store).outbox_discard(args.keys)
     print(f"{changed} message(s) discarded", file=out)
     return 0 if changed else 1
@@ -80,6 +86,10 @@ def delivery_for(args: argparse.Namespace, store: Store, worker: str, out: TextI
         return None
     if not config.channels:
         raise UsageError(f"{config.source} configures no channel; the worker has nothing to deliver with")
+    from ..notify import Delivery
+    from ..notify.delivery import outbox_of
+    from ..notify.wording import stored_wording
+
     delivery = Delivery(outbox_of(store), config.channels, worker, stored_wording(store), config.backoff, config.lease)
 
     def deliver(now: datetime) -> None:

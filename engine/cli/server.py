@@ -8,15 +8,16 @@ import logging
 import re
 import sys
 from datetime import timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ..definition.loader import load
 from ..errors import InputError, UsageError
-from ..runtime.engine import Engine
-from ..server import accounts, integrations
-from ..server.accounts import SCOPES
-from ..server.acting import integration_person
+from ..store.access import SCOPES
 from .options import Parents, Subcommands, engine_for
+
+if (
+    TYPE_CHECKING
+):  # the loader, the app and integrations are imported by the handlers: `procflow --help` lists this area
+    from ..runtime.engine import Engine
 
 _LIFETIME = re.compile(r"^([1-9][0-9]{0,3})([hdw])$")
 
@@ -78,6 +79,7 @@ def lifetime(text: str) -> timedelta:
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import uvicorn
 
+    from ..definition.loader import load
     from ..server import ServerSettings, create_app
     from ..server.protocol import protocol_for
 
@@ -111,6 +113,8 @@ def _in_directory(engine: Engine, person: str) -> None:
 
 
 def cmd_set_password(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..server import accounts
+
     engine = engine_for(args)
     _in_directory(engine, args.person)
     if args.password_stdin:
@@ -125,6 +129,8 @@ def cmd_set_password(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..server import accounts
+
     span = lifetime(args.expires)
     engine = engine_for(args)
     _in_directory(engine, args.person)
@@ -152,6 +158,9 @@ def cmd_token_revoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_integration_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..server import integrations
+    from ..server.acting import integration_person
+
     engine = engine_for(args)
     secret, granted = integrations.add(engine, args.name, args.actor.user)
     print(secret, file=out)
@@ -169,6 +178,8 @@ def cmd_integration_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
 
 
 def cmd_integration_rotate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..server import integrations
+
     engine = engine_for(args)
     print(integrations.rotate(engine.store, args.name, engine.clock.now()), file=out)
     print(f"the new secret of {args.name}; the previous one keeps working for 24 hours", file=err)

@@ -11,7 +11,6 @@ import json
 from datetime import date
 from typing import Any, TextIO
 
-from ..definition.loader import load
 from ..errors import DirectoryRefused, UsageError
 from ..people.admin import Draft, add_person, grant, substitute
 from ..people.teamfile import read_team, team_drafts
@@ -203,6 +202,8 @@ def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..definition.loader import load  # here, not above: `procflow --help` lists this area too
+
     engine = engine_for(args)
     for path in args.process:
         engine.register(load(path))

@@ -10,13 +10,15 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..i18n import instant, translator
 from ..presentation import status_word
 from ..records import current_assignment
-from ..runtime.engine import Engine
 from .options import Parents, Subcommands, engine_for, language
+
+if TYPE_CHECKING:
+    from ..runtime.engine import Engine
 
 VERBS = (  # (verb, whether it names the person the case goes to, help)
     ("assign", True, "reassign a case to a person (a manager of its holder, or a directory admin)"),

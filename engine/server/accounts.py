@@ -17,12 +17,11 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ..store.access import TokenRecord
+from ..store.access import SCOPES, TokenRecord
 from ..store.base import Store
 from .problems import ApiProblem
 from .settings import ServerSettings
 
-SCOPES = ("read", "write", "admin")
 SESSION_COOKIE = "procflow_session"
 TOKEN_PREFIX = "pf_"
 MIN_PASSWORD = 10

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..runtime.engine import Engine
-from ..store.access import TokenRecord
+from ..store.access import SCOPES, TokenRecord
 from . import accounts, csrf
-from .accounts import SCOPES, Principal
+from .accounts import Principal
 from .endpoint import Call, Endpoint, json_response, page
 from .problems import ApiProblem
 from .settings import ServerSettings

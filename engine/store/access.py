@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+SCOPES = ("read", "write", "admin")  # what an API token may do, each including the ones before it
+
 
 @dataclass(frozen=True, slots=True)
 class TokenRecord:
