@@ -95,8 +95,8 @@ def test_help_and_a_mistyped_command_list_every_area_without_loading_any_heavy_p
         program = (
             "import contextlib, io, json, sys\nfrom procflow.cli.main import main\n"
             "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
-            "    try:\n        main(%r)\n    except SystemExit:\n        pass\n"
-            "print(json.dumps(sorted(sys.modules)))\n" % argv
+            f"    try:\n        main({argv!r})\n    except SystemExit:\n        pass\n"
+            "print(json.dumps(sorted(sys.modules)))\n"
         )
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
         done = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True)
