@@ -145,6 +145,19 @@ def translator(lang: str | None = None) -> Translator:
     return Translator(negotiate([lang]) or DEFAULT if lang else DEFAULT)
 
 
+def length_words(amount: int, unit: str, lang: str | None = None) -> str:
+    """A process's length of time in words — '1 working day', '4 小时' — from its amount and unit (hours, days,
+    weeks, working_days): the handbook, the terminal and people's messages all say it so."""
+    words = translator(lang)
+    if unit == "hours":
+        return words._("{n} hour", n=amount) if amount == 1 else words._("{n} hours", n=amount)
+    if unit == "days":
+        return words._("{n} day", n=amount) if amount == 1 else words._("{n} days", n=amount)
+    if unit == "weeks":
+        return words._("{n} week", n=amount) if amount == 1 else words._("{n} weeks", n=amount)
+    return words._("{n} working day", n=amount) if amount == 1 else words._("{n} working days", n=amount)
+
+
 # --- one time zone ------------------------------------------------------------------------------------------------
 
 

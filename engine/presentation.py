@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from .deadlines import Obligation
 from .definition.model import Deadline, ProcessDefinition, Requirement, State
 from .definition.values import Duration, Text
-from .i18n import instant, iso, pad, translator
+from .i18n import instant, iso, length_words, pad, translator
 from .narration import describe_event
 from .records import Case, current_assignment
 from .store.base import CaseSummary
@@ -30,16 +30,7 @@ def _requires(requirements: tuple[Requirement, ...]) -> str:
 
 def duration(length: Duration | None, lang: str | None = None) -> str:
     """'1 working day', '3 天', in the run's language."""
-    if length is None:
-        return ""
-    words, n = translator(lang), length.amount
-    if length.unit == "hours":
-        return words._("{n} hour", n=n) if n == 1 else words._("{n} hours", n=n)
-    if length.unit == "days":
-        return words._("{n} day", n=n) if n == 1 else words._("{n} days", n=n)
-    if length.unit == "weeks":
-        return words._("{n} week", n=n) if n == 1 else words._("{n} weeks", n=n)
-    return words._("{n} working day", n=n) if n == 1 else words._("{n} working days", n=n)
+    return "" if length is None else length_words(length.amount, length.unit, lang)
 
 
 def describe_deadline(deadline: Deadline, lang: str | None = None) -> str:

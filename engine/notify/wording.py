@@ -19,6 +19,7 @@ from ..deadlines import by_id
 from ..definition.bundle import from_bundle
 from ..definition.model import Deadline, ProcessDefinition
 from ..errors import RenderError
+from ..i18n import length_words
 from ..records import Case, Event, replay
 from ..rendering import Renderer
 from ..store.base import Store
@@ -116,7 +117,7 @@ def context(kind: str, case: Case, event: Event, definition: ProcessDefinition, 
             "deadline_title": deadline.title.get(lang) if deadline else str(data.get("deadline", "")),
             "ref": data.get("ref") or "",
             "due_at": due_local,
-            "overdue_by": data.get("overdue_by") or "",
+            "overdue_by": _overdue_by(deadline, data, lang),
             "action": data.get("action") or "",
             "role": role,
             "role_title": definition.roles[role].title.get(lang) if role in definition.roles else role,
@@ -124,6 +125,16 @@ def context(kind: str, case: Case, event: Event, definition: ProcessDefinition, 
             "from_title": _state_title(definition, event.source, lang) if kind == MOVE else "",
         },
     }
+
+
+def _overdue_by(deadline: Deadline | None, data: Mapping[str, Any], lang: str) -> str:
+    """How late an escalation's rule fires, in the reader's words ('4 小时'); the event's own English text for a
+    rule the definition no longer has."""
+    rule = data.get("rule")
+    if deadline is not None and isinstance(rule, int) and 0 <= rule < len(deadline.escalate):
+        length = deadline.escalate[rule].overdue_by
+        return length_words(length.amount, length.unit, lang)
+    return str(data.get("overdue_by") or "")
 
 
 def _state_title(definition: ProcessDefinition, state: str | None, lang: str) -> str:

@@ -52,11 +52,12 @@ def test_an_escalation_in_sales_reaches_the_sales_manager_by_mail_in_chinese_onc
     assert len(new) == 1
     mail = new[0]
     assert mail["To"] == "王敏 <wang.min@example.cn>"
-    assert mail["Subject"] == f"【升级】{case.id}：对A/B类线索48小时内完成首次联系（T2）已逾期"
+    assert mail["Subject"] == f"【升级】{case.id}：对A/B类线索48小时内完成首次联系（T2）已逾期超过 4 小时"
     assert mail["Content-Language"] == "zh-CN"
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "按《销售流程》规定，现升级至销售经理处理" in text and "2026-03-04 10:10" in text
+    assert "已逾期超过 4 小时" in text and "hour" not in text  # the rule's length in her words
     assert "<html" in html and "销售经理" in html
     row = next(r for r in store.outbox_list(case_id=case.id) if r.message.kind == "escalation")  # type: ignore[attr-defined]
     assert mail["X-Procflow-Key"] == row.key and mail["Message-ID"] == f"<{row.key}@procflow>"

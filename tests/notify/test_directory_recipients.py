@@ -57,7 +57,7 @@ def test_an_escalation_reaches_the_sales_manager_from_the_directory_by_mail(
     assert len(new) == 1
     mail = new[0]
     assert mail["To"] == "王敏 <wang.min@shuheng.example>"  # her address in processes/sales/team.yaml
-    assert mail["Subject"] == f"【升级】{case.id}：对A/B类线索48小时内完成首次联系（T2）已逾期"
+    assert mail["Subject"] == f"【升级】{case.id}：对A/B类线索48小时内完成首次联系（T2）已逾期超过 4 小时"
     assert mail["Content-Language"] == "zh-CN"
     row = next(r for r in store.outbox_list(case_id=case.id) if r.message.kind == "escalation")
     assert row.message.person == "wang_min" and row.status == "sent"
