@@ -10,7 +10,6 @@ value's zone and fold always come from the object itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 _LIMIT = 32  # a step spells a handful of instants; more than this and the table starts afresh
@@ -21,26 +20,21 @@ _UTC: dict[int, tuple[datetime, str]] = {}
 
 def iso(at: datetime) -> str:
     """`at.isoformat()`."""
-    known = _ISO.get(id(at))  # written out, not a call of `_spelled`: every event's hash spells its instant
+    known = _ISO.get(id(at))
     if known is not None and known[0] is at:
         return known[1]
-    return _spelled(_ISO, at, datetime.isoformat)
+    return _remember(_ISO, at, at.isoformat())
 
 
 def utc_text(at: datetime) -> str:
     """The instant in UTC with microseconds: fixed-width text, so an index on it sorts by time."""
-    return _spelled(_UTC, at, _utc_spelling)
-
-
-def _utc_spelling(at: datetime) -> str:
-    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(timespec="microseconds")
-
-
-def _spelled(table: dict[int, tuple[datetime, str]], at: datetime, spell: Callable[[datetime], str]) -> str:
-    known = table.get(id(at))
+    known = _UTC.get(id(at))
     if known is not None and known[0] is at:
         return known[1]
-    text = spell(at)
+    return _remember(_UTC, at, (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(timespec="microseconds"))
+
+
+def _remember(table: dict[int, tuple[datetime, str]], at: datetime, text: str) -> str:
     if len(table) >= _LIMIT:
         table.clear()
     table[id(at)] = (at, text)

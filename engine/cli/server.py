@@ -14,9 +14,8 @@ from ..errors import InputError, UsageError
 from ..store.access import SCOPES
 from .options import Parents, Subcommands, engine_for
 
-if (
-    TYPE_CHECKING
-):  # the loader, the app and integrations are imported by the handlers: `procflow --help` lists this area
+# the loader, the app and integrations are imported by the handlers: `procflow --help` lists this area too
+if TYPE_CHECKING:
     from ..runtime.engine import Engine
 
 _LIFETIME = re.compile(r"^([1-9][0-9]{0,3})([hdw])$")
