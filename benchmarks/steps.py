@@ -214,7 +214,8 @@ def bench_floor(url: str, path: str, plain: ProcessDefinition, rounds: int, n: i
         limit=1.5,
         note="the median single step of each side per round; the floor reads the row's snapshot, triggers, "
         "writes the row and the event in one transaction; "
-        "the engine also resolves the actor's grant, hashes the event into the chain and keeps the inbox index",
+        "the engine also resolves the actor's grant, hashes the event into the chain and keeps the inbox index; "
+        "it decodes the row only when its text is not what it committed (store/written.py), the floor every time",
     )
     floor_machine.close()
     return row

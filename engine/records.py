@@ -354,11 +354,18 @@ def with_trail(case: Case, trail: Mapping[str, Any] | None) -> Case:
 
 
 def with_history(case: Case, history: Sequence[Event]) -> Case:
-    """The case with its history held another way (the same events: a store's lazy reading of them)."""
-    return _rebuilt(case, history, case.trail)
+    """The case with its history held another way (the same events: a store's lazy reading of them); a lazy
+    history brings its own fold of every document version, so nothing of the old history stays reachable."""
+    documents = Versions(history, case.latest_versions, all_versions) if type(history) is History else None
+    return _rebuilt(case, history, case.trail, documents)
 
 
-def _rebuilt(c: Case, history: Sequence[Event], trail: Mapping[str, Any] | None) -> Case:
+def _rebuilt(
+    c: Case,
+    history: Sequence[Event],
+    trail: Mapping[str, Any] | None,
+    documents: Mapping[str, tuple[DocumentVersion, ...]] | None = None,
+) -> Case:
     """`dataclasses.replace` is slow on this hot path (it looks up the fields each time)."""
     return Case(
         c.id,
@@ -370,7 +377,7 @@ def _rebuilt(c: Case, history: Sequence[Event], trail: Mapping[str, Any] | None)
         c.updated_at,
         c.entered_seq,
         c.data,
-        c.documents,
+        c.documents if documents is None else documents,
         history,
         c.leaves,
         c.head,

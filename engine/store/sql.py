@@ -33,6 +33,7 @@ from .records import EVENT_FIELDS, event_from_row, event_row, utc, version_from_
 from .snapshots import agrees_with_chain, case_from_snapshot, snapshot_json
 from .sql_outbox import SQLOutbox, insert_outbox
 from .work import work_item
+from .written import Written
 
 _SET = "UPDATE cases SET state = ?, version = ?, updated_at = ?, definition_hash = ?, head = ?, snapshot = ?"
 _UPDATE = _SET + " WHERE id = ? AND version = ?"
@@ -68,6 +69,10 @@ class SQLStore(
     """A `Store` over a SQL database; see the module docstring for what subclasses add."""
 
     name: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._written = Written()  # the cases this process committed, for a read that finds its own text
 
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[Tx]: ...
@@ -255,6 +260,7 @@ class SQLStore(
             if exc.expected == -1:  # a duplicate key: someone else inserted the same case or event first
                 raise ConflictError(case.id, expected, None) from None
             raise
+        self._written.keep(case, snapshot, lambda: self.raw_events(case.id))
         self._committed(case.id, expected, case.version)
         self._work_committed(case, item)
 
@@ -288,7 +294,9 @@ class SQLStore(
             raise CaseNotFound(case_id)
         text, last_seq, last_hash, directory_head = rows[0][:4]
         try:
-            case = case_from_snapshot(text, lambda: self.raw_events(case_id))
+            case = self._written.find(case_id, text)
+            if case is None:
+                case = case_from_snapshot(text, lambda: self.raw_events(case_id))
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"the snapshot of case {case_id} cannot be read ({exc}); run 'procflow verify'") from None
         if not agrees_with_chain(case, last_seq, last_hash):

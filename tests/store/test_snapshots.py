@@ -19,7 +19,7 @@ from procflow.records import SYSTEM, SYSTEM_ROLE, Case, replay
 from procflow.scenario import StepResult, read_scenario, run_scenario
 from procflow.store import Store
 from procflow.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from procflow.store.snapshots import mismatch
+from procflow.store.snapshots import case_from_snapshot, mismatch, snapshot_json
 from procflow.store.sql import SQLStore
 from procflow.store.sql_outbox import MIGRATION as OUTBOX_V5
 from tests.conftest import APPROVER, AUDITOR, PROCESSES, REQUESTER, seat
@@ -51,6 +51,12 @@ def replay_disagrees(engine: Engine, case_id: str, now: datetime) -> list[str]:
     stored = engine.store.get(case_id)
     replayed = replay(engine.store.raw_events(case_id))
     problems = [problem] if (problem := mismatch(stored, replayed)) else []
+    if isinstance(engine.store, SQLStore):  # `get` may hand back the case it wrote: check the row's text too
+        (text,) = engine.store._read("SELECT snapshot FROM cases WHERE id = ?", (case_id,))[0]
+        decoded = case_from_snapshot(text, lambda: engine.store.raw_events(case_id))
+        problems += [f"the row: {problem}"] if (problem := mismatch(decoded, replayed)) else []
+        if snapshot_json(decoded) != snapshot_json(stored):
+            problems.append("the case read differs from the one its row's snapshot decodes to")
     definition = engine.definition(stored.process_id, stored.definition_hash)
     if stored.trail is not None:
         rebuilt = from_history(definition, replayed.history)
