@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from ..errors import CaseNotFound, ConflictError, StoreError
@@ -260,7 +261,7 @@ class SQLStore(
             if exc.expected == -1:  # a duplicate key: someone else inserted the same case or event first
                 raise ConflictError(case.id, expected, None) from None
             raise
-        self._written.keep(case, snapshot, lambda: self.raw_events(case.id))
+        self._written.keep(case, snapshot, partial(self.raw_events, case.id))
         self._committed(case.id, expected, case.version)
         self._work_committed(case, item)
 
@@ -294,9 +295,10 @@ class SQLStore(
             raise CaseNotFound(case_id)
         text, last_seq, last_hash, directory_head = rows[0][:4]
         try:
-            case = self._written.find(case_id, text)
+            history = partial(self.raw_events, case_id)  # read on first look, not here
+            case = self._written.find(case_id, text, history)
             if case is None:
-                case = case_from_snapshot(text, lambda: self.raw_events(case_id))
+                case = case_from_snapshot(text, history)
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"the snapshot of case {case_id} cannot be read ({exc}); run 'procflow verify'") from None
         if not agrees_with_chain(case, last_seq, last_hash):

@@ -7,9 +7,10 @@ every `get`: only when its snapshot is character for character the text this pro
 it committed handed back instead of decoded. Another process's write, a migration or a hand edit changes
 the text, and the row is decoded as before, so the cache never stands in for what the store holds.
 
-The case handed back gets a history of its own (read from the store on first look, like a decoded one):
-the committed case's history is the chain of every step this process made on the case, and a long-lived
-server would otherwise hold it, and extend it, for ever.
+Every case handed back gets a history of its own, read from the store on first look like a decoded one's:
+one shared by every read would answer an audit from events read before someone edited them, and the
+committed case's own history is the chain of every step this process made on the case, which a long-lived
+server would otherwise hold, and extend, for ever.
 """
 
 from __future__ import annotations
@@ -32,14 +33,19 @@ class Written:
         self._lock = threading.Lock()
 
     def keep(self, case: Case, text: str, load_history: Callable[[], Sequence[Event]]) -> None:
-        """`case` was committed with snapshot `text`: keep it, its history cut loose (see the module)."""
+        """`case` was committed with snapshot `text`: keep it, without the history it was built on (see the
+        module), which someone may have read during the step."""
         kept = with_history(case, History(load_history, case.version))
         with self._lock:
             if len(self._kept) >= KEPT_MAX and case.id not in self._kept:
                 self._kept.clear()
             self._kept[case.id] = (text, kept)
 
-    def find(self, case_id: str, text: str) -> Case | None:
-        """The case kept for `case_id` if the row's snapshot is still exactly the text committed with it."""
+    def find(self, case_id: str, text: str, load_history: Callable[[], Sequence[Event]]) -> Case | None:
+        """The case kept for `case_id` if the row's snapshot is still exactly the text committed with it, with
+        a history of its own: each read looks at the stored events anew, as a decoded case does (the events
+        may have been edited since, and an audit must see that)."""
         kept = self._kept.get(case_id)
-        return kept[1] if kept is not None and kept[0] == text else None
+        if kept is None or kept[0] != text:
+            return None
+        return with_history(kept[1], History(load_history, kept[1].version))

@@ -5,6 +5,7 @@ the history chain of every step it made, and never more cases at once than its b
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def test_the_case_kept_is_the_case_its_snapshot_decodes_to(durable_url: str) -> 
     assert case is not None
     store = engine.store
     assert isinstance(store, SQLStore)
-    kept = store._written.find(case.id, _row_text(store, case.id))
+    kept = store._written.find(case.id, _row_text(store, case.id), partial(store.raw_events, case.id))
     assert kept is not None, "the last step's case was not kept"
     decoded = case_from_snapshot(_row_text(store, case.id), lambda: store.raw_events(case.id))
     assert snapshot_json(kept) == snapshot_json(decoded) and mismatch(kept, decoded) is None
@@ -95,6 +96,21 @@ def test_each_case_read_back_reads_its_own_history_and_holds_no_chain_of_steps(
         assert len(reads) == step
 
 
+def test_two_reads_of_an_unchanged_row_each_read_the_history_so_an_edit_in_between_shows(
+    durable_url: str, mini: ProcessDefinition
+) -> None:
+    engine = _engine(durable_url, mini)
+    case = engine.start("mini", REQUESTER)
+    engine.submit(case.id, "request", {"item": "desk", "amount": 300}, REQUESTER)
+    store = engine.store
+    assert isinstance(store, SQLStore)
+    assert verify(store).ok and "desk" in str([e.data for e in store.get(case.id).history])  # read once
+    edit = "UPDATE events SET data = replace(data, 'desk', 'yacht') WHERE case_id = ?"
+    store._write("test", lambda tx: tx.execute(edit, (case.id,)))  # behind procflow's back
+    assert "yacht" in str([e.data for e in store.get(case.id).history])  # the events as they are now
+    assert not verify(store).ok
+
+
 def test_at_most_kept_max_cases_are_kept(
     durable_url: str, mini: ProcessDefinition, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,6 +129,7 @@ def test_a_kept_case_is_found_only_for_its_exact_text(tmp_path: Path, mini: Proc
     store = engine.store
     assert isinstance(store, SQLStore)
     text = _row_text(store, case.id)
-    assert store._written.find(case.id, text) is not None
-    assert store._written.find(case.id, text + " ") is None
-    assert store._written.find("another", text) is None
+    history = partial(store.raw_events, case.id)
+    assert store._written.find(case.id, text, history) is not None
+    assert store._written.find(case.id, text + " ", history) is None
+    assert store._written.find("another", text, history) is None
