@@ -169,6 +169,41 @@ def compare(
     return Row(name, Spread.of(mine).scaled(factor), Spread.of(floors).scaled(factor), unit, limit, note)
 
 
+def paired(
+    name: str,
+    *,
+    ours: Callable[[int], object],
+    floor: Callable[[int], object],
+    rounds: int,
+    steps: int,
+    limit: float | None,
+    note: str = "",
+) -> Row:
+    """Single steps of each side in pairs, the order alternating from pair to pair; per round each side's
+    median step. For rows of one step against one step (a fire against its hand-rolled floor): blocks of a
+    side's steps one after the other leave a neighbour's burst on one block, and on this shared machine the
+    floor's own per-round median ranged 89–192 µs while the engine's block ran at one load. `ours(i)` and
+    `floor(i)` make their side's i-th step (counted from 0 over the whole row, warm-up round included)."""
+    mine: list[float] = []
+    floors: list[float] = []
+    clock = time.perf_counter
+    made = 0
+    for turn in range(rounds + 1):  # the first round warms up
+        gc.collect()
+        times: tuple[list[float], list[float]] = ([], [])
+        for index in range(made, made + steps):
+            order = ((0, ours), (1, floor)) if index % 2 else ((1, floor), (0, ours))
+            for side, step in order:
+                start = clock()
+                step(index)
+                times[side].append(clock() - start)
+        made += steps
+        if turn:
+            mine.append(statistics.median(times[0]))
+            floors.append(statistics.median(times[1]))
+    return Row(name, Spread.of(mine).scaled(1e6), Spread.of(floors).scaled(1e6), "µs", limit, note)
+
+
 def absolute(
     name: str, action: Callable[[], float], *, rounds: int, limit: float | None, unit: str = "ms", note: str = ""
 ) -> Row:

@@ -4,7 +4,8 @@ and keeps its deadlines from the event at hand (issue 17, parts 1 and 4).
     python benchmarks/steps.py            # 7 rounds
     python benchmarks/steps.py --quick    # 3 rounds, fewer steps
 
-Every row is engine against a floor measured in the same run, interleaved over rounds (benchmarks/rounds.py):
+Every row is engine against a floor measured in the same run, interleaved over rounds (benchmarks/rounds.py);
+(t) and (u) step their two sides in turn, one single step each (`rounds.paired`):
 (s) `fire(case_id)` on SQLite at step 200 of a case against the same case at step 2 — the case in between
     collects a touch-log note for every move, so its history is long and its documents have many versions;
     the same in memory at step 10,000 (a simulation's long case: the store must not copy its history per step);
@@ -24,11 +25,10 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rounds import Row, Spread, Ticking, compare, print_table
+from rounds import Row, Spread, Ticking, paired, print_table
 from stores import FIRE_STATEMENTS
 from transitions.extensions.nesting import HierarchicalMachine
 
@@ -189,31 +189,15 @@ def bench_floor(url: str, path: str, plain: ProcessDefinition, rounds: int, n: i
     engine = engine_on(url, plain)
     ours_case = engine.start("plain", PLAYER).id
     floor_machine = Floor(path, engine.start("plain", PLAYER).id, plain)
-    made = {"ours": 0, "floor": 0}
-    floor_step = floor_machine.step
-
-    def ours() -> float:
-        seconds = each_fire(engine, ours_case, n, made["ours"])
-        made["ours"] += n
-        return seconds
-
-    def floor() -> float:
-        samples = []
-        for index in range(made["floor"], made["floor"] + n):
-            start = time.perf_counter()
-            floor_step(index)
-            samples.append(time.perf_counter() - start)
-        made["floor"] += n
-        return statistics.median(samples)
-
-    row = compare(
+    row = paired(
         "(t) fire(case_id) on SQLite vs transitions + JSON snapshot + UPDATE/INSERT",
-        ours=ours,
-        floor=floor,
+        ours=lambda index: engine.fire(ours_case, MOVES[index % 2], PLAYER),
+        floor=floor_machine.step,
         rounds=rounds,
+        steps=n,
         limit=1.5,
-        note="the median single step of each side per round; the floor reads the row's snapshot, triggers, "
-        "writes the row and the event in one transaction; "
+        note="per round the median single step of each side, the two stepping in turn; the floor reads the row's "
+        "snapshot, triggers, writes the row and the event in one transaction; "
         "the engine also resolves the actor's grant, hashes the event into the chain and keeps the inbox index; "
         "it decodes the row only when its text is not what it committed (store/written.py), the floor every time",
     )
@@ -227,24 +211,15 @@ def bench_deadline(
     """(u): the same fires by case id, with one deadline per state (the due items on its row rewritten each time)."""
     engine = engine_on(url, plain, timed)
     cases = {name: engine.start(name, PLAYER).id for name in ("plain", "timed")}
-    made = {"plain": 0, "timed": 0}
-
-    def side(name: str) -> Callable[[], float]:
-        def run() -> float:
-            seconds = each_fire(engine, cases[name], n, made[name])
-            made[name] += n
-            return seconds
-
-        return run
-
-    return compare(
+    return paired(
         f"(u) fire() with one deadline per state vs without, {store}",
-        ours=side("timed"),
-        floor=side("plain"),
+        ours=lambda index: engine.fire(cases["timed"], MOVES[index % 2], PLAYER),
+        floor=lambda index: engine.fire(cases["plain"], MOVES[index % 2], PLAYER),
         rounds=rounds,
+        steps=n,
         limit=1.3,
-        note="the median single fire of each side per round; with the deadline a step also keeps the case's "
-        "trail and rewrites the due items on its case row",
+        note="per round the median single fire of each side, the two firing in turn; with the deadline a step "
+        "also keeps the case's trail and rewrites the due items on its case row",
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from rounds import Row, Spread, compare, interleaved, print_table
+from rounds import Row, Spread, compare, interleaved, paired, print_table
 
 
 def test_rounds_alternate_which_side_goes_first_after_a_warm_up() -> None:
@@ -26,6 +26,20 @@ def test_rounds_alternate_which_side_goes_first_after_a_warm_up() -> None:
     mine, floors = interleaved(side("ours"), side("floor"), rounds=4, warmup=1)  # type: ignore[arg-type]
     assert calls == ["floor", "ours", "floor", "ours", "ours", "floor", "floor", "ours", "ours", "floor"]
     assert len(mine) == len(floors) == 4
+
+
+def test_paired_steps_take_turns_and_each_round_keeps_each_sides_median_step() -> None:
+    calls: list[tuple[str, int]] = []
+
+    def side(name: str) -> object:
+        return lambda index: calls.append((name, index))
+
+    row = paired("(x) x", ours=side("ours"), floor=side("floor"), rounds=2, steps=3, limit=1.5)  # type: ignore[arg-type]
+
+    assert calls[:6] == [("floor", 0), ("ours", 0), ("ours", 1), ("floor", 1), ("floor", 2), ("ours", 2)]
+    assert [i for name, i in calls if name == "ours"] == list(range(9))  # warm-up round, then two rounds of 3
+    assert row.floor is not None and len(row.ours.samples) == len(row.floor.samples) == 2
+    assert row.unit == "µs" and row.limit == 1.5
 
 
 def test_a_row_is_judged_on_the_ratio_of_medians_and_shows_each_rounds_ratio() -> None:
