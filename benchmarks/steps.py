@@ -4,10 +4,10 @@ and keeps its deadlines from the event at hand (issue 17, parts 1 and 4).
     python benchmarks/steps.py            # 7 rounds
     python benchmarks/steps.py --quick    # 3 rounds, fewer steps
 
-Every row is engine against a floor measured in the same run, interleaved over rounds (benchmarks/rounds.py);
-(t) and (u) step their two sides in turn, one single step each (`rounds.paired`):
-(s) `fire(case_id)` on SQLite at step 200 of a case against the same case at step 2 — the case in between
-    collects a touch-log note for every move, so its history is long and its documents have many versions;
+Every row is engine against a floor measured in the same run, its two sides stepping in turn, one single
+step each, over rounds (`rounds.paired` in benchmarks/rounds.py):
+(s) `fire(case_id)` on SQLite at step 200 of a case against a new case at step 2 — the old case collected a
+    touch-log note for every move, so its history is long and its documents have many versions;
     the same in memory at step 10,000 (a simulation's long case: the store must not copy its history per step);
 (t) `fire(case_id)` on SQLite against a hand-rolled durable state machine on the same tables: read the
     case row's JSON snapshot, a `transitions` trigger, then the same UPDATE of the case row and INSERT of the
@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rounds import Row, Spread, Ticking, paired, print_table
+from rounds import Row, Ticking, paired, print_table
 from stores import FIRE_STATEMENTS
 from transitions.extensions.nesting import HierarchicalMachine
 
@@ -103,40 +102,26 @@ def fires(engine: Engine, case_id: str, count: int, done: int) -> float:
     return time.perf_counter() - start
 
 
-def each_fire(engine: Engine, case_id: str, count: int, done: int) -> float:
-    """The median seconds of `count` single fires by case id: a preempted fire on a shared machine is one
-    sample among many, not a tenth of the figure."""
-    samples = []
-    for index in range(done, done + count):
-        start = time.perf_counter()
-        engine.fire(case_id, MOVES[index % 2], PLAYER)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def bench_long_history(url: str, store: str, plain: ProcessDefinition, rounds: int, moves: int, old: int) -> Row:
-    """(s): per round a new case; `moves` fires timed from step 2, then a note and a fire at a time, untimed,
-    up to step `old`, then `moves` fires timed again — the same case, young and old."""
+    """(s): one case taken, untimed, to step `old` (a touch-log note and a fire at a time); then its fires
+    and those of young cases in turn (`rounds.paired`), each young case fired `moves` times from step 2."""
     engine = engine_on(url, plain)
-    young: list[float] = []
-    aged: list[float] = []
-    for _ in range(rounds + 1):  # the first round warms up
-        case_id = engine.start("plain", PLAYER).id
-        young.append(each_fire(engine, case_id, moves, 0))
-        done = moves
-        while engine.store.get(case_id).version < old:
-            engine.submit(case_id, "note", {"text": f"touched the customer, call {done}"}, PLAYER)
-            fires(engine, case_id, 1, done)
-            done += 1
-        aged.append(each_fire(engine, case_id, moves, done))
-    return Row(
-        f"(s) fire(case_id) {store} at step {old} vs step 2 of the same case",
-        Spread.of(aged[1:]).scaled(1e6),
-        Spread.of(young[1:]).scaled(1e6),
-        "µs",
-        1.2,
-        note=f"per round the median of {moves} single fires at each end; in between a touch-log note per move "
-        f"({old} events, ~{(old - moves) // 2} note versions)",
+    aged = engine.start("plain", PLAYER).id
+    done = 0
+    while engine.store.get(aged).version < old:
+        engine.submit(aged, "note", {"text": f"touched the customer, call {done}"}, PLAYER)
+        fires(engine, aged, 1, done)
+        done += 1
+    young = [engine.start("plain", PLAYER).id for _ in range(rounds + 1)]  # one per round, the warm-up too
+    return paired(
+        f"(s) fire(case_id) {store} at step {old} vs step 2 of a case",
+        ours=lambda index: engine.fire(aged, MOVES[(done + index) % 2], PLAYER),
+        floor=lambda index: engine.fire(young[index // moves], MOVES[index % 2], PLAYER),
+        rounds=rounds,
+        steps=moves,
+        limit=1.2,
+        note=f"per round the median single fire of each side, the two firing in turn: the old case (from {old} "
+        f"events, ~{old // 2} note versions, on) and a new case per round (steps 2 to {moves + 1})",
     )
 
 
