@@ -8,10 +8,11 @@ Ratios are against floors measured in the same run:
      owner role) against the same fire() with no outbox plugged in; target ≤ 1.3×. On PostgreSQL also fired
      by case id, as the CLI and the HTTP API do: the step reads the case row, and the follow choices with it.
      The words are not rendered then (delivery renders them), so the event pays for the rules and two rows.
-     A round is long enough to span many WAL checkpoints (SQLite runs one per 1,000 pages, in the commit that
-     crosses it, with its fsyncs; a short round has one or two, and its ratio is a coin toss); the SQLite
-     row's note gives the WAL pages one fire writes with and without the outbox (checkpoints off, counted,
-     untimed).
+     The two sides fire in turn, one single fire each (`rounds.paired`), so a neighbour's burst lands on
+     both; a round's figure is each side's mean fire, and a round is long enough to span many WAL checkpoints
+     (SQLite runs one per 1,000 pages, in the commit that crosses it, with its fsyncs: a cost the outbox's
+     extra pages bring sooner, which a median would leave out); the SQLite row's note gives the WAL pages one
+     fire writes with and without the outbox (checkpoints off, counted, untimed).
 (n2) fire() in memory, the same comparison (no disk to hide behind: the rules alone).
 (n3) delivery to a local SMTP sink (aiosmtpd, 127.0.0.1) by 1 worker and by 2 worker processes, on SQLite and
      on PostgreSQL, per message, against a bare smtplib loop sending the same messages (one connection per
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import smtplib
+import statistics
 import sys
 import tempfile
 import time
@@ -42,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from rounds import Row, Spread, Ticking, compare, print_table  # noqa: E402
+from rounds import Row, Spread, Ticking, paired, print_table  # noqa: E402
 from run import PLAYER, pingpong_definition, staffed  # noqa: E402
 from stores import drop, pg_url  # noqa: E402
 
@@ -74,47 +76,48 @@ def _told(store: Store) -> Notifier:
     return Notifier(TWO, {"mail": _mail(1)}, follows=store.following)
 
 
-def _fires(url: str, folder: Path, n: int, told: bool, by_id: bool = False) -> float:
+def _stepper(url: str, folder: Path, n: int, told: bool, by_id: bool) -> tuple[Callable[[int], object], Store]:
+    """One side of (n1)/(n2): an engine with its cases started; its step fires the next case in turn."""
     store = open_store(url)
     engine = staffed(Engine(store, clock=Ticking(T0), outbox=_told(store) if told else None), PLAYER)
     engine.register(pingpong_definition(folder))  # type: ignore[arg-type]
     cases = [engine.start("pingpong", PLAYER) for _ in range(max(1, n // 20))]
-    start = time.perf_counter()
-    for i in range(n):
+
+    def step(i: int) -> None:
         case = cases[i % len(cases)]
         cases[i % len(cases)] = engine.fire(case.id if by_id else case, "go" if case.state == "a" else "back", PLAYER)
-    elapsed = (time.perf_counter() - start) / n
-    engine.store.close()
-    return elapsed
+
+    return step, store
 
 
 def bench_fire(kind: str, n: int, rounds: int, by_id: bool = False) -> Row | None:
-    """fire() writing two outbox messages vs the same fire() with no outbox, each round on fresh stores;
-    `by_id`: fired by case id, so each step reads the case row first (what the CLI and the HTTP API do)."""
+    """fire() writing two outbox messages vs the same fire() with no outbox, the two firing in turn (each on
+    a store of its own on SQLite, in one schema on PostgreSQL); `by_id`: fired by case id, so each step reads
+    the case row first (what the CLI and the HTTP API do)."""
     if kind == "postgres" and pg_url() is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-
-        def side(outbox: bool) -> Callable[[], float]:
-            def run() -> float:
-                url = _url(kind, folder)
-                assert url is not None
-                try:
-                    return _fires(url, folder / uuid.uuid4().hex, n, outbox, by_id) * n
-                finally:
-                    if kind == "postgres":
-                        drop(url)
-
-            return run
-
-        label = {"sqlite": "(n1)", "postgres": "(n1)", "memory": "(n2)"}[kind]
-        name = f"{label} fire({'case_id' if by_id else ''}) on {kind} writing 2 outbox messages vs none"
-        note = ""
-        if kind == "sqlite":
-            ours, floor = wal_pages(folder, n, True), wal_pages(folder, n, False)
-            note = f"WAL pages per fire on SQLite: {ours:.2f} with the outbox, {floor:.2f} without"
-        return compare(name, ours=side(True), floor=side(False), rounds=rounds, limit=1.3, per=n, note=note)
+        url = _url(kind, folder)
+        assert url is not None
+        try:
+            told, told_store = _stepper(url, folder / "told", n, True, by_id)
+            untold, untold_store = _stepper(_url(kind, folder) or url, folder / "untold", n, False, by_id)
+            label = {"sqlite": "(n1)", "postgres": "(n1)", "memory": "(n2)"}[kind]
+            name = f"{label} fire({'case_id' if by_id else ''}) on {kind} writing 2 outbox messages vs none"
+            note = f"per round the mean of {n} single fires of each side, the two firing in turn"
+            if kind == "sqlite":
+                ours, floor = wal_pages(folder, n, True), wal_pages(folder, n, False)
+                note += f"; WAL pages per fire on SQLite: {ours:.2f} with the outbox, {floor:.2f} without"
+            row = paired(
+                name, ours=told, floor=untold, rounds=rounds, steps=n, limit=1.3, note=note, summary=statistics.fmean
+            )
+            told_store.close()
+            untold_store.close()
+            return row
+        finally:
+            if kind == "postgres":
+                drop(url)
 
 
 def wal_pages(folder: Path, n: int, told: bool) -> float:

@@ -178,12 +178,15 @@ def paired(
     steps: int,
     limit: float | None,
     note: str = "",
+    summary: Callable[[list[float]], float] = statistics.median,
 ) -> Row:
     """Single steps of each side in pairs, the order alternating from pair to pair; per round each side's
-    median step. For rows of one step against one step (a fire against its hand-rolled floor): blocks of a
-    side's steps one after the other leave a neighbour's burst on one block, and on this shared machine the
-    floor's own per-round median ranged 89–192 µs while the engine's block ran at one load. `ours(i)` and
-    `floor(i)` make their side's i-th step (counted from 0 over the whole row, warm-up round included)."""
+    median step (`summary=statistics.fmean` where a rare long step is part of the cost, e.g. the WAL
+    checkpoint a commit runs when its pages cross SQLite's threshold). For rows of one step against one
+    step: blocks of a side's steps one after the other leave a neighbour's burst on one block (on this
+    shared machine the floor's per-round median once ranged 89–192 µs while the engine's blocks ran at
+    another load). `ours(i)` and `floor(i)` make their side's i-th step (counted from 0 over the whole row,
+    the warm-up round included)."""
     mine: list[float] = []
     floors: list[float] = []
     clock = time.perf_counter
@@ -199,8 +202,8 @@ def paired(
                 times[side].append(clock() - start)
         made += steps
         if turn:
-            mine.append(statistics.median(times[0]))
-            floors.append(statistics.median(times[1]))
+            mine.append(summary(times[0]))
+            floors.append(summary(times[1]))
     return Row(name, Spread.of(mine).scaled(1e6), Spread.of(floors).scaled(1e6), "µs", limit, note)
 
 
