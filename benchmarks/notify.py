@@ -100,22 +100,24 @@ def bench_fire(kind: str, n: int, rounds: int, by_id: bool = False) -> Row | Non
         folder = Path(tmp)
         url = _url(kind, folder)
         assert url is not None
+        stores: list[Store] = []
         try:
             told, told_store = _stepper(url, folder / "told", n, True, by_id)
+            stores.append(told_store)
             untold, untold_store = _stepper(_url(kind, folder) or url, folder / "untold", n, False, by_id)
+            stores.append(untold_store)
             label = {"sqlite": "(n1)", "postgres": "(n1)", "memory": "(n2)"}[kind]
             name = f"{label} fire({'case_id' if by_id else ''}) on {kind} writing 2 outbox messages vs none"
             note = f"per round the mean of {n} single fires of each side, the two firing in turn"
             if kind == "sqlite":
                 ours, floor = wal_pages(folder, n, True), wal_pages(folder, n, False)
                 note += f"; WAL pages per fire on SQLite: {ours:.2f} with the outbox, {floor:.2f} without"
-            row = paired(
+            return paired(
                 name, ours=told, floor=untold, rounds=rounds, steps=n, limit=1.3, note=note, summary=statistics.fmean
             )
-            told_store.close()
-            untold_store.close()
-            return row
         finally:
+            for store in stores:  # closed before the schema is dropped, also when a side fails
+                store.close()
             if kind == "postgres":
                 drop(url)
 
