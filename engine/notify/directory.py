@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
 from ..definition.model import ProcessDefinition
 from ..errors import UnknownPerson
@@ -74,7 +75,7 @@ class DirectoryRecipients:
 
     def holding(self, process_id: str, role: str, at: datetime) -> list[Recipient]:
         """Everyone who holds `role` for `process_id` at `at` (a grant valid that day, or a cover), by id."""
-        return [self._recipient(p) for p in _holders(self.directory.roster(), process_id, role, at)]
+        return self._recipients(_holders(self.directory.roster(), process_id, role, at))
 
     def for_event(self, case: Case, event: Event, definition: ProcessDefinition) -> list[Recipient]:
         roster = self.directory.roster()
@@ -98,29 +99,38 @@ class DirectoryRecipients:
                 people = _holders(roster, case.process_id, str(data["role"]), event.at)
             else:
                 people = []
-        return [self._recipient(p) for p in people if p.id != event.actor]
+        return self._recipients([p for p in people if p.id != event.actor])
 
     def followers(
         self, case: Case, event: Event, definition: ProcessDefinition, choices: Mapping[str, bool]
     ) -> list[Recipient]:
         roster = self.directory.roster()
-        found = []
+        found: list[Person] = []
         for person_id in followers(case, choices):
             person = roster.people.get(person_id)
             if person is None or not person.active or person_id == event.actor:
                 continue
             try:
                 if may_see(definition, roster, person_id, case, event.at):
-                    found.append(self._recipient(person))
+                    found.append(person)
             except UnknownPerson:
                 continue  # left the team: nobody to tell
-        return found
+        return self._recipients(found)
 
     def _recipient(self, person: Person) -> Recipient:
-        configured = self.preferences.get(person.id, self.default)
+        return self._recipients([person])[0]
+
+    def _recipients(self, people: list[Person]) -> list[Recipient]:
+        """Each person as told: their own settings read for all of them at once (one read, not one each)."""
         if self.store is None:
-            return recipient(person, configured)
-        chosen = settings.load(self.store, person.id)
+            return [recipient(p, self.preferences.get(p.id, self.default)) for p in people]
+        if not people:
+            return []
+        chosen = settings.load_many(self.store, [p.id for p in people])
+        return [self._told(p, chosen[p.id]) for p in people]
+
+    def _told(self, person: Person, chosen: Mapping[str, Any]) -> Recipient:
+        configured = self.preferences.get(person.id, self.default)
         own = preferences_from(chosen) if any(k in chosen for k in CHOICE_KEYS) else configured
         return recipient(settings.effective(person, chosen), own)
 

@@ -12,7 +12,7 @@ The notification choices are kept in the notify configuration's own words (`chan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
@@ -84,6 +84,12 @@ def check(data: Mapping[str, Any]) -> dict[str, Any]:
 def load(store: Store, person: str) -> dict[str, Any]:
     """What the person chose (an empty dict if they never saved their settings)."""
     return dict(store.person_settings(person) or {})
+
+
+def load_many(store: Store, people: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """What each of `people` chose (an empty dict for whoever never saved settings), in one read."""
+    found = store.people_settings(people)
+    return {person: dict(found.get(person) or {}) for person in people}
 
 
 def save(store: Store, person: str, data: Mapping[str, Any], at: datetime) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,9 @@ class MemoryAccess:
 
     def person_settings(self, person: str) -> Mapping[str, Any] | None:
         return self._settings.get(person)
+
+    def people_settings(self, people: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        return {person: self._settings[person] for person in people if person in self._settings}
 
     def add_login_failure(self, key: str, at: datetime) -> None:
         with self._access_lock:

@@ -42,6 +42,7 @@ SETTINGS = [  # each person's own choices (language, time zone, how to be told),
     "CREATE TABLE person_settings (person TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at TEXT NOT NULL)",
 ]
 
+_SETTINGS_CHUNK = 500  # people per statement when settings are read for many at once
 _TOKEN_COLUMNS = "id, person, digest, scopes, created_at, expires_at, revoked_at, label"
 
 
@@ -119,6 +120,18 @@ class AccessQueries(ABC):
     def person_settings(self, person: str) -> Mapping[str, Any] | None:
         rows = self._read("SELECT data FROM person_settings WHERE person = ?", (person,))
         found: Mapping[str, Any] | None = json.loads(rows[0][0]) if rows else None
+        return found
+
+    def people_settings(self, people: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        wanted = sorted(set(people))
+        found: dict[str, Mapping[str, Any]] = {}
+        for start in range(0, len(wanted), _SETTINGS_CHUNK):  # a bounded number of parameters per statement
+            chunk = wanted[start : start + _SETTINGS_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for person, data in self._read(
+                f"SELECT person, data FROM person_settings WHERE person IN ({marks})", chunk
+            ):
+                found[person] = json.loads(data)
         return found
 
     # --- API tokens --------------------------------------------------------------------------

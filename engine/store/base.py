@@ -308,6 +308,11 @@ class Store(Protocol):
         """The settings the person saved, or None if they never did."""
         ...
 
+    def people_settings(self, people: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """The settings of each of `people` who saved any, in one read (whoever never did is not in it): the
+        notifier asks for every recipient of a step at once."""
+        ...
+
     def add_login_failure(self, key: str, at: datetime) -> None:
         """Note one wrong login for `key` (`account:<person>` or `address:<ip>`); shared by every server."""
         ...

@@ -46,3 +46,35 @@ def test_a_persons_own_settings_come_before_the_notify_files_choices() -> None:
     without = DirectoryRecipients(engine.directory, configured)  # no store: only the configuration counts
     plain = without.person("zhao_lei")
     assert plain is not None and plain.time_zone == "Asia/Shanghai"
+
+
+def test_the_holders_of_a_role_are_told_with_one_read_of_their_settings() -> None:
+    """An escalation to a role its whole team holds reads their settings once, not once per person."""
+    store = open_store("memory:")
+    engine = Engine(store, clock=FixedClock(T0))
+    definition = engine.register(load(PROCESSES / "sales.yaml"))
+    import_team(engine, PROCESSES / "sales" / "team.yaml", io.StringIO())
+    role = max(definition.roles, key=lambda r: len(DirectoryRecipients(engine.directory).holding("sales", r, T0)))
+    holders = [r.id for r in DirectoryRecipients(engine.directory).holding("sales", role, T0)]
+    assert len(holders) >= 2, "the sales team should have a role held by several people"
+    settings.save(store, holders[-1], {"locale": "en"}, T0)
+    reads: list[object] = []
+    counted = CountingStore(store, reads)
+    told = DirectoryRecipients(engine.directory, store=counted).holding("sales", role, T0)
+    assert [r.id for r in told] == holders and told[-1].locale == "en"
+    assert reads == [tuple(holders)], f"{len(reads)} reads of settings for {len(holders)} people"
+
+
+class CountingStore:
+    """The memory store, noting each read of people's settings (one entry a read, with whom it asked for)."""
+
+    def __init__(self, store: object, reads: list[object]) -> None:
+        self._store, self._reads = store, reads
+
+    def person_settings(self, person: str) -> object:
+        self._reads.append((person,))
+        return self._store.person_settings(person)  # type: ignore[attr-defined]
+
+    def people_settings(self, people: list[str]) -> object:
+        self._reads.append(tuple(people))
+        return self._store.people_settings(people)  # type: ignore[attr-defined]

@@ -39,6 +39,20 @@ def test_settings_are_kept_and_replaced_on_every_store(store: Store) -> None:
     assert settings.load(store, "alan") == {}
 
 
+def test_many_peoples_settings_are_read_at_once_on_every_store(store: Store) -> None:
+    at = datetime(2026, 3, 2, 9)
+    settings.save(store, "bea", CHOICES, at)
+    settings.save(store, "cai", {"locale": "zh-CN"}, at)
+    assert store.people_settings([]) == {}
+    assert dict(store.people_settings(["cai", "alan", "bea", "cai"])) == {"bea": CHOICES, "cai": {"locale": "zh-CN"}}
+    crowd = [f"p{i:04d}" for i in range(1_234)]  # more than one statement's worth of names
+    for person in crowd[::100]:
+        settings.save(store, person, {"timezone": "Europe/Berlin"}, at)
+    found = store.people_settings([*crowd, "bea"])
+    assert sorted(found) == sorted([*crowd[::100], "bea"])
+    assert settings.load_many(store, ["alan", "cai"]) == {"alan": {}, "cai": {"locale": "zh-CN"}}
+
+
 @pytest.mark.parametrize(
     ("data", "problems"),
     [
