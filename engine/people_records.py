@@ -16,6 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from .canonical import canonical_json, plain
+from .immutable import record
 
 DirectoryKind = Literal["person_added", "person_changed", "granted", "revoked", "substituted", "reports_to", "left"]
 DIRECTORY_KINDS: tuple[str, ...] = DirectoryKind.__args__  # type: ignore[attr-defined]
@@ -234,7 +235,7 @@ def roster_from(events: list[DirectoryEvent]) -> Roster:
     return roster
 
 
-@dataclass(frozen=True, slots=True)
+@record  # built at every step of a case with an assignment
 class WorkItem:
     """A case's open work as the store's inbox index keeps it: who holds it, or which role's queue, and when
     it is due. Kept in the same transaction as the case's events, so an inbox is one indexed query."""

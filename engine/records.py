@@ -331,7 +331,10 @@ def _next(
 def _took(doers: Mapping[str, tuple[str, ...]], event: Event) -> Mapping[str, tuple[str, ...]]:
     keys = step_keys(event)
     actor = event.actor
-    if not keys or all(doers.get(key, ())[-1:] == (actor,) for key in keys):
+    for key in keys:
+        if doers.get(key, ())[-1:] != (actor,):
+            break
+    else:
         return doers  # the same person took these steps last: each list stays as it is (no one is in it twice)
     taken = dict(doers)
     for key in keys:
@@ -340,8 +343,11 @@ def _took(doers: Mapping[str, tuple[str, ...]], event: Event) -> Mapping[str, tu
 
 
 def _involve(people: tuple[str, ...], event: Event) -> tuple[str, ...]:
+    if event.kind not in ASSIGNMENT_KINDS:  # most events: only the actor may be new
+        actor = event.actor
+        return people if actor == SYSTEM or actor in people else (*people, actor)
     found = [event.actor] if event.actor != SYSTEM else []
-    person = (event.data or _EMPTY).get("person") if event.kind in ASSIGNMENT_KINDS else None
+    person = (event.data or _EMPTY).get("person")
     if person:
         found.append(str(person))
     new = [p for p in found if p not in people]

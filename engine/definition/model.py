@@ -300,6 +300,18 @@ class ProcessDefinition:
         return f"{self.id}@{self.version}#{self.content_hash[:8]}"
 
     @cached_property
+    def match_fields(self) -> tuple[FieldRef, ...]:
+        """Every field the process's inbound events find a case by, each once, in a stable order (asked at
+        every commit: worked out once per definition)."""
+        found = {
+            event.match
+            for integration in self.integrations.values()
+            for event in integration.events.values()
+            if event.match is not None
+        }
+        return tuple(sorted(found, key=str))
+
+    @cached_property
     def _stages_by_id(self) -> Mapping[str, Stage]:
         return {stage.id: stage for stage in self.stages}
 

@@ -9,15 +9,15 @@ else a direct grant wins over a cover and the process's order decides.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..errors import RoleNotAllowed, RoleNotHeld, UnknownPerson
+from ..immutable import record
 from ..people_records import Grant, Held, Person, Roster
 from ..records import Actor
 
 
-@dataclass(frozen=True, slots=True)
+@record  # built at every action
 class Acting:
     """A resolved actor: the person, the role the directory gives them, and the grant or cover behind it."""
 

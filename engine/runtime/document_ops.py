@@ -28,17 +28,20 @@ class DocumentOps(EngineParts):
 
         All or nothing: if the data, or a computation it triggers, is invalid, nothing is stored.
         """
+        return self._one_step(case, lambda: self._submitted(case, document, data, actor))
+
+    def _submitted(self, case: Case | str, document: str, data: Any, actor: Actor) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         spec = self._spec(compiled, document)
         if spec.shared:
             raise Refusal(f"{document!r} is shared by all cases of {current.process_id!r}; publish it instead")
         if spec.computed is not None:
             raise Refusal(f"{document!r} is computed by the engine from {', '.join(spec.computed.inputs)}")
-        acting = self.acting(actor, current.process_id, spec.produced_by, f"submit {document!r}")
+        now = self.clock.now()  # one instant: the grant is the one valid when the event says it happened
+        acting = self.acting(actor, current.process_id, spec.produced_by, f"submit {document!r}", now)
         policy.check_separation(compiled.definition, current, "submit", document, acting.actor)
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
-        now = self.clock.now()
         plain, digest, text = self._validated(compiled, document, data)
         breaches = lead_time_events(compiled, current, document, plain, now) if compiled.has_deadlines else []
         events = [self._document_event(current, document, plain, digest, acting, now, text=text)]
@@ -70,9 +73,7 @@ class DocumentOps(EngineParts):
                 events.append(event)
                 updated = apply(updated, event)
         updated = self._then(updated, events, self._returned(updated, acting.person, now))
-        updated = self._commit(compiled, updated, events, now)
-        self.hooks.run(events, updated)
-        return updated
+        return self._commit(compiled, updated, events, now), events
 
     def publish(self, process_id: str, document: str, data: Any, actor: Actor) -> DocumentVersion:
         """Store a new version of a shared document (seen by every case of the process); open cases whose
@@ -81,7 +82,8 @@ class DocumentOps(EngineParts):
         spec = self._spec(compiled, document)
         if not spec.shared:
             raise Refusal(f"{document!r} belongs to each case; submit it to a case instead")
-        acting = self.acting(actor, process_id, spec.produced_by, f"publish {document!r}")
+        now = self.clock.now()
+        acting = self.acting(actor, process_id, spec.produced_by, f"publish {document!r}", now)
         plain, digest, _ = self._validated(compiled, document, data)
         previous = self.store.shared(process_id).get(document, ())
         version = DocumentVersion(
@@ -91,7 +93,7 @@ class DocumentOps(EngineParts):
             digest,
             acting.person,
             acting.role,
-            self.clock.now(),
+            now,
             0,
         )
         self.store.publish(process_id, version)

@@ -163,7 +163,8 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp, Li
         definition = compiled.definition
         initial = definition.states[definition.initial]
         allowed = tuple(r for r in (initial.owner, *initial.participants) if r and not definition.roles[r].external)
-        acting = self.acting(actor, definition.id, allowed, f"start a {definition.id} case")
+        now = self.clock.now()
+        acting = self.acting(actor, definition.id, allowed, f"start a {definition.id} case", now)
         check_data(data or {})
         plain, _ = frozen_copy(dict(data or {}))
         event = seal(
@@ -171,7 +172,7 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp, Li
                 case_id=case_id or f"{definition.id}-{uuid.uuid4().hex[:10]}",
                 seq=1,
                 kind="started",
-                at=self.clock.now(),
+                at=now,
                 actor=acting.person,
                 role=acting.role,
                 definition_hash=definition.content_hash,
@@ -209,19 +210,33 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp, Li
 
     def fire(self, case: Case | str, trigger: str, actor: Actor) -> Case:
         """Move the case by `trigger`, or raise the refusal that says what is missing."""
+        return self._one_step(case, lambda: self._fired(case, trigger, actor))
+
+    def _one_step(self, case: Case | str, take: Callable[[], tuple[Case, list[Event]]]) -> Case:
+        """`take` reads the case, decides and commits; by case id, the read and the commit are one store
+        transaction where the store gains by it (`Store.stepping`). Hooks run once the commit is durable,
+        outside that transaction."""
+        if isinstance(case, str):
+            with self.store.stepping(case):
+                updated, events = take()
+        else:
+            updated, events = take()
+        self.hooks.run(events, updated)
+        return updated
+
+    def _fired(self, case: Case | str, trigger: str, actor: Actor) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
         shared = self.store.shared(current.process_id) if compiled.has_shared else {}
         roles = policy.roles_for(compiled, current, trigger)
-        acting = self.acting(actor, current.process_id, roles, f"fire {trigger!r}")
-        event = policy.fired_event(compiled, current, trigger, acting.actor, shared, self.clock.now(), acting.basis)
+        now = self.clock.now()  # one instant: the grant is the one valid when the event says it happened
+        acting = self.acting(actor, current.process_id, roles, f"fire {trigger!r}", now)
+        event = policy.fired_event(compiled, current, trigger, acting.actor, shared, now, acting.basis)
         updated = apply(current, event)
         events = [event]
         updated = self._then(updated, events, self._assign_next(compiled, updated, event.at))
-        updated = self._commit(compiled, updated, events, event.at)
-        self.hooks.run(events, updated)
-        return updated
+        return self._commit(compiled, updated, events, event.at), events
 
     def available(self, case: Case | str, actor: Actor) -> list[Option]:
         """Every trigger from the case's configuration, and every verdict a sign-off round there takes:

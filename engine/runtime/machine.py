@@ -62,28 +62,30 @@ class NotAvailable(Exception):
 
 
 class _Condition:
-    """Adapts a gate to `transitions`' condition call (send_event: it receives the event data)."""
+    """Adapts a gate to `transitions`' condition call (send_event: it receives the event data). The last gate
+    of a move also records the move on the cursor when it passes: every gate before it passed, so this move is
+    the one `transitions` executes (one call fewer than a condition of its own for the choice)."""
 
-    __slots__ = ("gate",)
+    __slots__ = ("fired", "gate")
 
-    def __init__(self, gate: Gate) -> None:
-        self.gate = gate
-
-    def __call__(self, event: Any) -> bool:
-        return self.gate(event.model)
-
-
-class _Chosen:
-    """The last condition of a move: every gate passed, so this move is the one `transitions` executes."""
-
-    __slots__ = ("fired",)
-
-    def __init__(self, transition: Transition, source: str) -> None:
-        self.fired = (transition, source)
+    def __init__(self, gate: Gate, fired: tuple[Transition, str] | None = None) -> None:
+        self.gate, self.fired = gate, fired
 
     def __call__(self, event: Any) -> bool:
-        event.model.fired = self.fired
+        cursor = event.model
+        if not self.gate(cursor):
+            return False
+        if self.fired is not None:
+            cursor.fired = self.fired
         return True
+
+
+def _conditions(gates: Sequence[Gate], transition: Transition, source: str) -> list[_Condition]:
+    """The move's gates in order, the last one recording the choice (a move with no gate always passes)."""
+    chosen = (transition, source)
+    if not gates:
+        return [_Condition(lambda cursor: True, chosen)]
+    return [*(_Condition(g) for g in gates[:-1]), _Condition(gates[-1], chosen)]
 
 
 class ProcessMachine:
@@ -96,7 +98,7 @@ class ProcessMachine:
                 "trigger": t.trigger,
                 "source": self._paths[source],
                 "dest": self._paths[t.dest],
-                "conditions": [*(_Condition(g) for g in gates(t, source)), _Chosen(t, source)],
+                "conditions": _conditions(gates(t, source), t, source),
             }
             for t in definition.transitions
             for source in t.sources

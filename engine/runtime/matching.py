@@ -22,17 +22,6 @@ from ..store.matches import MatchKey
 _SCALARS = (str, int, float, bool)
 
 
-def match_fields(definition: ProcessDefinition) -> tuple[FieldRef, ...]:
-    """Every field the process's inbound events find a case by, each once, in a stable order."""
-    found = {
-        event.match
-        for integration in definition.integrations.values()
-        for event in integration.events.values()
-        if event.match is not None
-    }
-    return tuple(sorted(found, key=str))
-
-
 def key_value(value: Any) -> str | None:
     """The index's text for a field's value; None for what is not a scalar (never a key)."""
     if value is None or not isinstance(value, _SCALARS):
@@ -45,7 +34,7 @@ def keys_of(definition: ProcessDefinition, case: Case) -> list[MatchKey]:
     if definition.states[case.state].final:
         return []
     keys = []
-    for field in match_fields(definition):
+    for field in definition.match_fields:
         latest = case.latest(field.document)
         text = key_value(latest.data.get(field.field)) if latest is not None else None
         if text is not None:
@@ -56,7 +45,7 @@ def keys_of(definition: ProcessDefinition, case: Case) -> list[MatchKey]:
 def match_keys(definition: ProcessDefinition, case: Case, events: Sequence[Event]) -> list[MatchKey] | None:
     """The keys to write with this commit, or None when they cannot have changed (no match field in the process,
     no matched document among the events, the case not ended, its definition the same)."""
-    fields = match_fields(definition)
+    fields = definition.match_fields
     if not fields:
         return None
     documents = {f.document for f in fields}

@@ -60,13 +60,14 @@ class MovingOps(EngineParts):
         report = transfer.check_migration(current, compiled.definition, target.definition)
         if report.problems and not force:
             raise transfer.MigrationRefused(report)
-        acting = self.acting(actor, current.process_id, sorted(compiled.definition.roles), f"migrate {current.id}")
+        now = self.clock.now()
+        acting = self.acting(actor, current.process_id, sorted(compiled.definition.roles), f"migrate {current.id}", now)
         event = seal(
             Event(
                 current.id,
                 current.version + 1,
                 "migrated",
-                self.clock.now(),
+                now,
                 acting.person,
                 acting.role,
                 target.definition.content_hash,

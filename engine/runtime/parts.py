@@ -3,7 +3,7 @@ parts and the few methods of `Engine` they call. One declaration, so each mixin 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ..clock import Clock
@@ -28,6 +28,9 @@ class EngineParts:
         raise NotImplementedError
 
     def _compile(self, content_hash: str) -> CompiledProcess:
+        raise NotImplementedError
+
+    def _one_step(self, case: Case | str, take: Callable[[], tuple[Case, list[Event]]]) -> Case:
         raise NotImplementedError
 
     def _definition(self, content_hash: str) -> ProcessDefinition:

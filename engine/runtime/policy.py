@@ -78,6 +78,10 @@ def roles_for(compiled: CompiledProcess, case: Case, trigger: str) -> tuple[str,
     one of them), or the refusal that the trigger is unknown or leaves nowhere from here."""
     if trigger not in compiled.triggers:
         raise UnknownName("trigger", trigger, sorted(compiled.triggers))
+    if not case.leaves:  # one state: its move by this trigger, if any (the index is keyed by trigger)
+        move = compiled.moves[case.state].get(trigger)
+        if move is not None:
+            return tuple(dict.fromkeys(move.transition.roles))
     moves = [m for m in current_moves(compiled, case) if m.transition.trigger == trigger]
     if not moves:
         raise TriggerNotAvailable(

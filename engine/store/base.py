@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -126,6 +127,13 @@ class Store(Protocol):
         """Write events and snapshot; replace the case's due items with `due` (None: the process has no
         deadlines, leave the index alone); add the `outbox` messages the events cause; replace the case's match
         keys with `keys` (None: leave them alone); all in one transaction."""
+        ...
+
+    def stepping(self, case_id: str) -> AbstractContextManager[None]:
+        """The read of `case_id` and the commit of the step taken from it, as one transaction where the store
+        writes one step at a time anyway (SQLite: the write lock is taken before the read, so the step reads
+        inside its own write transaction and cannot conflict); a context that adds nothing where writers run
+        side by side (memory, PostgreSQL), and the commit's version check decides as it always does."""
         ...
 
     def due(self, before: datetime, *, alerts: bool = False, limit: int | None = None) -> list[DueItem]:

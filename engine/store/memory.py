@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -133,6 +134,9 @@ class MemoryStore(MemoryOutbox, MemoryAccess, MemoryMatches):
 
     def following(self, case_id: str, *, as_of: int | None = None) -> Mapping[str, bool]:
         return dict(sorted(self._follows.get(case_id, {}).items()))
+
+    def stepping(self, case_id: str) -> AbstractContextManager[None]:
+        return nullcontext()  # a commit checks the version under the store's lock
 
     def get(self, case_id: str) -> Case:
         try:

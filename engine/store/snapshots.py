@@ -56,8 +56,8 @@ def snapshot_json(case: Case) -> str:
             "leaves": dict(case.leaves),
             "head": case.head,
             "documents": [version_to_dict(v) for v in case.latest_versions.values()],
-            "doers": {key: list(people) for key, people in case.doers.items()},
-            "involved": list(case.involved),
+            "doers": dict(case.doers),  # tuples are JSON arrays to the encoder: no list copies
+            "involved": case.involved,
             "recent": [event_to_dict(e) for e in case.recent],
             # a trail is JSON lists and dicts (deadline_trail builds it so); a read one is wrapped at the top only
             "trail": None if trail is None else trail if type(trail) is dict else dict(trail),

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
 from ..errors import CaseNotFound, ConflictError, StoreError
+from ..people_records import WorkItem
 from ..records import Case, DocumentVersion, Event, replay
 from .access_sql import AccessQueries
 from .base import DueItem
@@ -41,6 +42,7 @@ _UPDATE = _SET + " WHERE id = ? AND version = ?"
 # a process with deadlines: the due index on the row too; one without never has any, and an UPDATE that assigns
 # the indexed columns (even NULL to NULL) costs SQLite its partial indexes' upkeep at every step
 _UPDATE_WITH_DUE = _SET + ", due_at = ?, alert_at = ?, due = ? WHERE id = ? AND version = ?"
+_INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) VALUES ({', '.join('?' for _ in EVENT_FIELDS)})"
 
 
 class Tx(Protocol):
@@ -74,6 +76,12 @@ class SQLStore(
     def __init__(self) -> None:
         super().__init__()
         self._written = Written()  # the cases this process committed, for a read that finds its own text
+        self._case_sql = (  # `get`'s statement, spelled once: the driver's statement cache hashes its text
+            f"SELECT cases.snapshot, events.seq, events.hash{DIRECTORY_WITH_CASE}{self.follows_with_case} "
+            "FROM cases LEFT JOIN events "
+            "ON events.case_id = cases.id AND events.seq = (SELECT MAX(seq) FROM events WHERE case_id = ?) "
+            "WHERE cases.id = ?"
+        )
 
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[Tx]: ...
@@ -201,8 +209,6 @@ class SQLStore(
         keys: Sequence[MatchKey] | None = None,
     ) -> None:
         expected = case.version - len(events)
-        columns = ", ".join(EVENT_FIELDS)
-        marks = ", ".join("?" for _ in EVENT_FIELDS)
         snapshot = snapshot_json(case)
         due_at, alert_at, due_text = due_columns(due)
         item = work_item(case, due)
@@ -248,7 +254,7 @@ class SQLStore(
                     raise CaseNotFound(case.id)
                 raise ConflictError(case.id, expected, rows[0][0])
             for event in events:
-                tx.count(f"INSERT INTO events ({columns}) VALUES ({marks})", event_row(event))
+                tx.count(_INSERT_EVENT, event_row(event))
             if outbox:
                 insert_outbox(tx, outbox, utc(case.updated_at), utc)
             self._index_work(tx, case, expected, item, events)
@@ -261,9 +267,21 @@ class SQLStore(
             if exc.expected == -1:  # a duplicate key: someone else inserted the same case or event first
                 raise ConflictError(case.id, expected, None) from None
             raise
+        self._after_commit(self._settled, case, snapshot, expected, item)
+
+    def _settled(self, case: Case, snapshot: str, expected: int, item: WorkItem | None) -> None:
+        """A commit is durable: what this process's caches learn from it (the case as written, the follow
+        choices its read stands for, whether it has an inbox row)."""
         self._written.keep(case, snapshot, partial(self.raw_events, case.id))
         self._committed(case.id, expected, case.version)
         self._work_committed(case, item)
+
+    def stepping(self, case_id: str) -> AbstractContextManager[None]:
+        return nullcontext()  # writers run side by side (PostgreSQL): the commit's version check decides
+
+    def _after_commit(self, settled: Callable[..., None], *args: Any) -> None:
+        """Run `settled(*args)` once the commit's transaction is durable: now, unless a step holds it."""
+        settled(*args)
 
     # --- tamper evidence ---------------------------------------------------------------
 
@@ -284,13 +302,7 @@ class SQLStore(
         the last stored event in the same statement; a snapshot that ends elsewhere is refused, not trusted."""
         before = self._read_begins() if self.follows_with_case else None
         began = self._case_read_begins()
-        rows = self._read(
-            f"SELECT cases.snapshot, events.seq, events.hash{DIRECTORY_WITH_CASE}{self.follows_with_case} "
-            "FROM cases LEFT JOIN events "
-            "ON events.case_id = cases.id AND events.seq = (SELECT MAX(seq) FROM events WHERE case_id = ?) "
-            "WHERE cases.id = ?",
-            (case_id, case_id),
-        )
+        rows = self._read(self._case_sql, (case_id, case_id))
         if not rows or rows[0][1] is None:
             raise CaseNotFound(case_id)
         text, last_seq, last_hash, directory_head = rows[0][:4]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +44,19 @@ class _Tx:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error (unless SQLite already rolled back)."""
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error (unless SQLite already rolled back). Inside a step that
+    holds the transaction (`SQLiteStore.stepping`) the work joins it: its COMMIT is the step's, at the step's
+    end, and an error rolls the whole step back (what the step does after that begins a transaction of its own)."""
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
-        self.db, self.lock = db, lock
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store, self.db, self.lock = store, store._db, store._lock
+        self.joined = False
 
     def __enter__(self) -> _Tx:
         self.lock.acquire()
+        if self.store._held:
+            self.joined = True
+            return _Tx(self.db)
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except BaseException:
@@ -60,6 +66,10 @@ class _Transaction:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
         try:
+            if self.joined:
+                if kind is not None:
+                    self.store._end_held()
+                return
             if kind is None:
                 try:
                     self.db.execute("COMMIT")
@@ -74,11 +84,44 @@ class _Transaction:
             self.lock.release()
 
 
+class _Step:
+    """`SQLiteStore.stepping`'s context (a class, not a generator: it wraps every step by case id)."""
+
+    __slots__ = ("holds", "store")
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store, self.holds = store, False
+
+    def __enter__(self) -> None:
+        store = self.store
+        store._lock.acquire()
+        self.holds = not (store._held or store._db.in_transaction)
+        if self.holds:
+            try:
+                store._begin_held()
+            except BaseException:
+                store._lock.release()
+                raise
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        store = self.store
+        try:
+            if self.holds:
+                if kind is None:
+                    store._commit_held()
+                else:
+                    store._end_held()
+        finally:
+            store._lock.release()
+
+
 class SQLiteStore(SQLStore):
     def __init__(self, path: str | Path) -> None:
         super().__init__()
         self.path = self.name = str(path)
         self._lock = threading.RLock()
+        self._held = False  # a step holds the write transaction (`stepping`); only its thread, under the lock
+        self._settle: list[tuple[Callable[..., None], tuple[Any, ...]]] = []  # what its commits learn, once durable
         if self.path != ":memory:" and not Path(self.path).parent.is_dir():
             raise StoreError(f"cannot open {self.path}: the folder {Path(self.path).parent} does not exist")
         try:
@@ -99,7 +142,45 @@ class SQLiteStore(SQLStore):
         return cls(_path_from_url(url))
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db, self._lock)
+        return _Transaction(self)
+
+    def stepping(self, case_id: str) -> _Step:
+        """SQLite writes one transaction at a time: a step takes the write lock before it reads the case, so it
+        reads inside its write transaction (one lock, not a read's and then a write's) and no other writer can
+        move the case in between. Other processes' readers go on reading (WAL); their writers wait for the step
+        as they would for its commit. Nested in another step, or in a transaction, it adds nothing."""
+        return _Step(self)
+
+    def _begin_held(self) -> None:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write to {self.name}: {str(exc).strip()}") from None
+        self._held, self._settle = True, []
+
+    def _commit_held(self) -> None:
+        settle, self._held, self._settle = self._settle, False, []
+        try:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise StoreError(f"cannot write to {self.name}: {str(exc).strip()}") from None
+        for settled, args in settle:
+            settled(*args)
+
+    def _end_held(self) -> None:
+        """Roll the held step back: nothing it wrote stays, and nothing is settled."""
+        self._held, self._settle = False, []
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def _after_commit(self, settled: Callable[..., None], *args: Any) -> None:
+        if self._held:
+            self._settle.append((settled, args))
+        else:
+            settled(*args)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
