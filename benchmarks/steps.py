@@ -184,7 +184,8 @@ def bench_floor(url: str, path: str, plain: ProcessDefinition, rounds: int, n: i
         note="per round the median single step of each side, the two stepping in turn; the floor reads the row's "
         "snapshot, triggers, writes the row and the event in one transaction; "
         "the engine also resolves the actor's grant, hashes the event into the chain and keeps the inbox index; "
-        "it decodes the row only when its text is not what it committed (store/written.py), the floor every time",
+        "it decodes the row only when its text is not what it committed (store/written.py), the floor every time; "
+        "both read inside their write transaction (the engine through Store.stepping)",
     )
     floor_machine.close()
     return row
