@@ -53,6 +53,9 @@ class MovingOps(EngineParts):
 
     def migrate(self, case: Case | str, target_hash: str, actor: Actor, *, force: bool = False) -> Case:
         """Move the case to another version of its process, after a check; refused unless safe or forced."""
+        return self._one_step(case, lambda: self._migrated(case, target_hash, actor, force))
+
+    def _migrated(self, case: Case | str, target_hash: str, actor: Actor, force: bool) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         target = self._compile(target_hash)
         if target.definition.id != current.process_id:
@@ -85,6 +88,4 @@ class MovingOps(EngineParts):
             current,
         )
         updated = apply(current, event)
-        updated = self._commit(target, updated, [event], event.at)
-        self.hooks.run([event], updated)
-        return updated
+        return self._commit(target, updated, [event], event.at), [event]

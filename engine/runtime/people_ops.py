@@ -78,6 +78,9 @@ class PeopleOps(EngineParts):
 
     def claim(self, case: Case | str, actor: Actor) -> Case:
         """Take a case from the queue of a role one holds."""
+        return self._one_step(case, lambda: self._claim(case, actor))
+
+    def _claim(self, case: Case | str, actor: Actor) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         held = self._held(current)
         if held.person is not None:
@@ -90,38 +93,50 @@ class PeopleOps(EngineParts):
             f"claim {current.id}",
             self.clock.now(),
         )
-        return self._record(
+        return self._recorded(
             compiled, current, "claimed", Choice(acting.person, acting.role, "claimed"), acting.actor, acting.basis
         )
 
     def release(self, case: Case | str, actor: Actor) -> Case:
         """Put one's case back in its role's queue."""
+        return self._one_step(case, lambda: self._release(case, actor))
+
+    def _release(self, case: Case | str, actor: Actor) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         held = self._holder(current, actor)
         choice = Choice(None, held.role or "", "released")
-        return self._record(compiled, current, "released", choice, actor, "holder", **{"from": actor.user})
+        return self._recorded(compiled, current, "released", choice, actor, "holder", **{"from": actor.user})
 
     def delegate(self, case: Case | str, to: str, actor: Actor) -> Case:
         """委派: lend one's case to a colleague holding the role; it comes back when they have done their part."""
+        return self._one_step(case, lambda: self._delegate(case, to, actor))
+
+    def _delegate(self, case: Case | str, to: str, actor: Actor) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         held = self._holder(current, actor)
         choice = self._target(current, to, held.role or "", "delegated")
-        return self._record(compiled, current, "delegated", choice, actor, "holder", back_to=actor.user)
+        return self._recorded(compiled, current, "delegated", choice, actor, "holder", back_to=actor.user)
 
     def transfer(self, case: Case | str, to: str, actor: Actor) -> Case:
         """转办: hand one's case over for good."""
+        return self._one_step(case, lambda: self._transfer(case, to, actor))
+
+    def _transfer(self, case: Case | str, to: str, actor: Actor) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         held = self._holder(current, actor)
         choice = self._target(current, to, held.role or "", "transferred")
-        return self._record(compiled, current, "transferred", choice, actor, "holder", **{"from": actor.user})
+        return self._recorded(compiled, current, "transferred", choice, actor, "holder", **{"from": actor.user})
 
     def assign(self, case: Case | str, to: str, by: Actor) -> Case:
         """Reassign a case: by a manager of its holder (or of the new person), or by a directory admin."""
+        return self._one_step(case, lambda: self._assign(case, to, by))
+
+    def _assign(self, case: Case | str, to: str, by: Actor) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         held = self._held(current)
         basis = self._may_manage(by.user, [p for p in (held.person, to) if p])
         choice = self._target(current, to, held.role or "", f"reassigned by {by.user}")
-        return self._record(compiled, current, "reassigned", choice, by, basis, **{"from": held.person})
+        return self._recorded(compiled, current, "reassigned", choice, by, basis, **{"from": held.person})
 
     def leave(self, person: str, by: Actor) -> list[tuple[str, str | None]]:
         """A person leaves the team: recorded in the directory, then each open case of theirs reassigned by the
@@ -136,7 +151,10 @@ class PeopleOps(EngineParts):
             choice = assignment.choose(compiled.definition, current, self.directory.roster(), self.store, now, {person})
             if choice is None:
                 continue
-            self._record(compiled, current, "reassigned", choice, by, f"{person} left", **{"from": person})
+            updated, events = self._recorded(
+                compiled, current, "reassigned", choice, by, f"{person} left", **{"from": person}
+            )
+            self.hooks.run(events, updated)
             moved.append((current.id, choice.person))
         return moved
 
@@ -173,7 +191,7 @@ class PeopleOps(EngineParts):
             f"{by} may not reassign this case: they manage neither {' nor '.join(people) or 'anyone'}"
         )
 
-    def _record(
+    def _recorded(
         self,
         compiled: CompiledProcess,
         case: Case,
@@ -182,11 +200,10 @@ class PeopleOps(EngineParts):
         actor: Actor,
         basis: str,
         **extra: str | None,
-    ) -> Case:
+    ) -> tuple[Case, list[Event]]:
+        """The assignment event, committed (the caller runs the hooks once the step is durable)."""
         now = self.clock.now()
         role = actor.role or (choice.role if kind != "reassigned" else "manager")
         event = assignment.event_for(case, kind, choice, now, actor=actor.user, role=role, basis=basis, extra=extra)
         updated = apply(case, event)
-        updated = self._commit(compiled, updated, [event], now)  # the outbox hears of it
-        self.hooks.run([event], updated)
-        return updated
+        return self._commit(compiled, updated, [event], now), [event]  # the outbox hears of it

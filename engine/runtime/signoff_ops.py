@@ -93,6 +93,11 @@ class SignoffOps(PeopleOps):
     def _round(
         self, case: Case | str, events: Callable[[Case, CompiledProcess, policy.Shared, datetime], list[Event]]
     ) -> Case:
+        return self._one_step(case, lambda: self._rounded(case, events))
+
+    def _rounded(
+        self, case: Case | str, events: Callable[[Case, CompiledProcess, policy.Shared, datetime], list[Event]]
+    ) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         if compiled.definition.states[current.state].final:
             raise CaseClosed(current.id, current.state)
@@ -103,6 +108,4 @@ class SignoffOps(PeopleOps):
             updated = apply(updated, event)
         if updated.state != current.state:  # the round decided a move: the next state's work goes to someone
             updated = self._then(updated, made, self._assign_next(compiled, updated, made[-1].at))
-        updated = self._commit(compiled, updated, made, made[-1].at)
-        self.hooks.run(made, updated)
-        return updated
+        return self._commit(compiled, updated, made, made[-1].at), made

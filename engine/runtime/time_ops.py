@@ -23,6 +23,11 @@ class TimeOps(EngineParts):
     def note(self, case: Case | str, kind: EventKind, data: Mapping[str, Any], actor: Actor) -> Case:
         """Put a note on a case's record (a kind that changes no state or document, e.g. `recalendared`)
         and re-index its due times, so a note about new calendar data also moves what the worker waits for."""
+        return self._one_step(case, lambda: self._noted(case, kind, data, actor))
+
+    def _noted(
+        self, case: Case | str, kind: EventKind, data: Mapping[str, Any], actor: Actor
+    ) -> tuple[Case, list[Event]]:
         current, compiled = self._case(case)
         if kind not in NOTE_KINDS:
             raise ValueError(f"{kind!r} is not a note (notes: {', '.join(NOTE_KINDS)})")
@@ -41,9 +46,7 @@ class TimeOps(EngineParts):
             current,
         )
         updated = apply(current, event)
-        updated = self._commit(compiled, updated, [event], event.at)
-        self.hooks.run([event], updated)
-        return updated
+        return self._commit(compiled, updated, [event], event.at), [event]
 
     def deadlines(self, case: Case | str, now: datetime | None = None) -> list[Obligation]:
         """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue. Needs the
