@@ -32,7 +32,7 @@ from .presentation import describe_deadline
 from .records import ASSIGNMENT_KINDS, Case
 from .runtime.engine import Engine
 from .scenario import StepResult, read_scenario, run_scenario
-from .store.base import open_store
+from .store.registry import open_store
 
 DEAL_SCENARIOS = ("won.yaml", "nurture.yaml", "review_rejected.yaml", "lost.yaml", "lost_in_development.yaml")
 PEOPLE_SCENARIOS = ("lead_reassigned.yaml", "vacation_cover.yaml")  # work routed to people; a vacation cover

@@ -56,7 +56,7 @@ def generate(
 def review_store(folder: Path, definition: ProcessDefinition, cases: int) -> str:
     """A SQLite store in `folder` with `definition` registered and `cases` generated cases; its URL."""
     from procflow.runtime.engine import Engine
-    from procflow.store.base import open_store
+    from procflow.store.registry import open_store
 
     url = f"sqlite:///{folder / 'review.db'}"
     engine = Engine(open_store(url))

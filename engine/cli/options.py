@@ -15,7 +15,8 @@ from ..errors import InputError, ProcflowError, UsageError
 from ..files import STDIN
 from ..i18n import zone_named
 from ..records import Actor
-from ..store.base import Store, default_url, open_store
+from ..store.base import Store
+from ..store.registry import default_url, open_store
 
 if TYPE_CHECKING:  # the engine, the outbox and the loader are imported by the commands that use them
     from ..definition.model import ProcessDefinition

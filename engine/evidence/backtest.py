@@ -24,7 +24,7 @@ from ..errors import ProcflowError
 from ..records import ROUND_KINDS, SYSTEM, Actor, Case, DocumentVersion, Event
 from ..reports.review import version_figures as figures
 from ..runtime.engine import Engine
-from ..store.base import open_store
+from ..store.registry import open_store
 
 MET, MISSED = ("met",), ("late", "missed", "overdue", "breach")
 

@@ -32,7 +32,8 @@ from ..people.directory import Directory, open_directory
 from ..people.roles import Acting
 from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event, apply
 from ..render_context import render_context, render_footer
-from ..store.base import Store, open_store
+from ..store.base import Store
+from ..store.registry import open_store
 from . import policy, signing
 from .catch_up import CatchUp
 from .compiled import CompiledProcess

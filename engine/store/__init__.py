@@ -6,7 +6,8 @@ The PostgreSQL store is imported only when a `postgresql://` URL is opened: psyc
 
 from ..errors import StoreError
 from . import memory, sqlite  # noqa: F401 - registers the store kinds
-from .base import Checkpoint, DueItem, Head, Store, WorkerBeat, open_store, register_store
+from .base import Checkpoint, DueItem, Head, Store, WorkerBeat
+from .registry import open_store, register_store
 
 POSTGRES_EXTRA = "pip install 'procflow[postgres]'"
 

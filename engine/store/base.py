@@ -8,24 +8,19 @@ every method with the Protocol's parameters, and runs the behaviour over each ki
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from ..canonical import digest
-from ..errors import StoreError
 from ..immutable import record
 from ..people_records import DirectoryEvent, WorkItem
 from ..records import Case, DocumentVersion, Event
-from ..suggest import did_you_mean
 from .access import AttachmentRecord, IdempotencyRecord, IntegrationRecord, TokenRecord
 from .board import BoardColumn, BoardFilter
 from .matches import MatchKey
 from .outbox import OutboxMessage
-
-DEFAULT_URL = "sqlite:///procflow.db"
 
 
 @record
@@ -364,39 +359,3 @@ class Store(Protocol):
         ...
 
     def attachment(self, sha256: str) -> tuple[AttachmentRecord, bytes] | None: ...
-
-
-Opener = Callable[[str], Store]
-_OPENERS: dict[str, Opener] = {}
-_EXISTS: dict[str, Callable[[str], bool]] = {}  # scheme → whether a URL names a store already there
-
-
-def register_store(scheme: str, opener: Opener, exists: Callable[[str], bool] | None = None) -> None:
-    """Make `open_store` accept URLs starting with `scheme:`. `exists`: for a kind whose opening creates the
-    store (a SQLite file), whether one is already there, so a reader can refuse to create one."""
-    _OPENERS[scheme] = opener
-    if exists is not None:
-        _EXISTS[scheme] = exists
-
-
-def default_url() -> str:
-    return os.environ.get("PROCFLOW_DB") or DEFAULT_URL
-
-
-def open_store(url: str | None = None, *, create: bool = True) -> Store:
-    """Open the store a URL names: `sqlite:///path.db` (default `./procflow.db` or $PROCFLOW_DB) or `memory:`.
-    With `create=False` (a command that only reads), a store that is not there yet is a `StoreError`, not a new
-    empty one."""
-    url = url or default_url()
-    scheme = url.split(":", 1)[0] if ":" in url else ""
-    if scheme not in _OPENERS:
-        known = sorted(_OPENERS)
-        raise StoreError(
-            f"unknown store URL {url!r}{did_you_mean(scheme, known)}; known kinds: " + ", ".join(f"{k}:" for k in known)
-        )
-    if not create and scheme in _EXISTS and not _EXISTS[scheme](url):
-        raise StoreError(
-            f"no store at {url} (nothing was created); run procflow from the folder that holds it, pass --db URL "
-            "or set PROCFLOW_DB — or start a case to begin a new one"
-        )
-    return _OPENERS[scheme](url)

@@ -26,13 +26,13 @@ from .base import (
     Head,
     WorkerBeat,
     checkpoint_seal,
-    register_store,
 )
 from .board import BoardColumn, BoardFilter, column_of
 from .matches import MatchKey, MemoryMatches
 from .memory_outbox import MemoryOutbox
 from .outbox import OutboxMessage
 from .records import event_row, utc
+from .registry import register_store
 from .work import rotations, urgency, work_item
 
 

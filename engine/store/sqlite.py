@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from .base import register_store
 from .migrations import SCHEMA_VERSION
+from .registry import register_store
 from .sql import SQLStore, Tx
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]

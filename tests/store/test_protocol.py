@@ -18,7 +18,7 @@ from procflow import Actor, CaseNotFound, ConflictError, Engine, FixedClock, Pro
 from procflow.audit import checkpoint, heads_root, verify
 from procflow.chain import stored_digest
 from procflow.errors import CaseExists
-from procflow.store import base
+from procflow.store import base, registry
 from procflow.store.base import Checkpoint, Head, Store, WorkerBeat, checkpoint_seal
 from procflow.store.board import BoardFilter
 from procflow.store.records import event_from_row, event_row, utc
@@ -51,7 +51,7 @@ def registered_kinds() -> list[type]:
     extra and so imported on first use) the class its lazy opener opens."""
     from procflow.store.postgres import PostgresStore
 
-    kinds = [getattr(opener, "__self__", PostgresStore) for opener in base._OPENERS.values()]
+    kinds = [getattr(opener, "__self__", PostgresStore) for opener in registry._OPENERS.values()]
     return list(dict.fromkeys(kinds))
 
 
@@ -84,7 +84,7 @@ def reopen(store_url: str, store: Store) -> Iterator[Callable[[], Store]]:
     def make() -> Store:
         if store_url == "memory:":
             return store
-        opened.append(base.open_store(store_url))
+        opened.append(registry.open_store(store_url))
         return opened[-1]
 
     yield make
