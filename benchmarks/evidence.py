@@ -35,7 +35,8 @@ from procflow.chain import seal  # noqa: E402
 from procflow.cli.main import main as cli  # noqa: E402
 from procflow.evidence import keys, signing  # noqa: E402
 from procflow.evidence.backtest import backtest  # noqa: E402
-from procflow.records import Case, Event, apply  # noqa: E402
+from procflow.fold import apply  # noqa: E402
+from procflow.records import Case, Event  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
 SALES = ROOT / "processes" / "sales.yaml"

@@ -16,9 +16,10 @@ from rounds import Row, compare, timed
 
 from procflow import Actor, Engine, FixedClock, load
 from procflow.chain import seal
+from procflow.fold import apply
 from procflow.people import assignment
 from procflow.people.roles import Acting
-from procflow.records import Event, apply
+from procflow.records import Event
 from procflow.runtime.due import settled
 
 

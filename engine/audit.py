@@ -24,8 +24,9 @@ from .chain import GENESIS, event_digest, stored_digest
 from .deadline_trail import from_history
 from .definition.bundle import from_bundle
 from .errors import ProcflowError
+from .fold import replay
 from .people_records import directory_chain_problem
-from .records import Event, replay
+from .records import Event
 from .store.base import NO_CHECKPOINT, Store, checkpoint_seal
 from .store.records import event_from_row
 from .store.snapshots import mismatch

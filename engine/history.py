@@ -2,7 +2,7 @@
 
 A step reads the case row's snapshot (procflow.records: what a step needs) and never looks at the history;
 history, audit and replay look, and these read it then, once. Generic over the record types, so
-`procflow.records` builds on this module and not the other way round.
+`procflow.records` and `procflow.fold` build on this module and not the other way round.
 """
 
 from __future__ import annotations

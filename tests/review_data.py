@@ -16,7 +16,8 @@ from types import MappingProxyType
 
 from procflow.chain import seal
 from procflow.definition.model import ProcessDefinition
-from procflow.records import Case, Event, apply
+from procflow.fold import apply
+from procflow.records import Case, Event
 from procflow.store.base import Store
 
 PEOPLE = {

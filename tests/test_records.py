@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from procflow.records import Event, replay
+from procflow.fold import replay
+from procflow.records import Event
 
 AT = datetime(2026, 3, 2, tzinfo=UTC)
 

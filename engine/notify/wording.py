@@ -19,8 +19,9 @@ from ..deadlines import by_id
 from ..definition.bundle import from_bundle
 from ..definition.model import Deadline, ProcessDefinition
 from ..errors import RenderError
+from ..fold import replay
 from ..i18n import length_words
-from ..records import Case, Event, replay
+from ..records import Case, Event
 from ..rendering import Renderer
 from ..store.base import Store
 from ..store.outbox import OutboxMessage

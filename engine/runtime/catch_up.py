@@ -14,7 +14,8 @@ import logging
 from datetime import datetime
 
 from ..errors import ConflictError
-from ..records import Case, Event, apply
+from ..fold import apply
+from ..records import Case, Event
 from . import policy
 from .compiled import CompiledProcess
 from .parts import EngineParts

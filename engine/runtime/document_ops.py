@@ -11,8 +11,9 @@ from typing import Any, Literal
 from ..canonical import check_data, frozen
 from ..chain import seal
 from ..errors import CaseClosed, DocumentInvalid, Refusal, UnknownName
+from ..fold import apply
 from ..people.roles import Acting
-from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event, apply
+from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, DocumentVersion, Event
 from . import policy
 from .compiled import CompiledProcess
 from .computed import compute

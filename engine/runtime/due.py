@@ -8,7 +8,8 @@ from datetime import datetime
 
 from .. import deadline_trail
 from ..deadlines import Obligation, alerts
-from ..records import Case, Event, with_trail
+from ..fold import with_trail
+from ..records import Case, Event
 from ..store.base import DueItem
 from .compiled import CompiledProcess
 

@@ -26,11 +26,12 @@ from ..errors import (
     ProcessNotFound,
     Refusal,
 )
+from ..fold import apply
 from ..people import roles, visibility
 from ..people.admin import Team
 from ..people.directory import Directory, open_directory
 from ..people.roles import Acting
-from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event, apply
+from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event
 from ..render_context import render_context, render_footer
 from ..store.base import Store
 from ..store.registry import open_store

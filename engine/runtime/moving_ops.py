@@ -10,7 +10,8 @@ from typing import Any
 from ..canonical import check_data
 from ..chain import seal
 from ..errors import CaseNotFound, Refusal
-from ..records import Actor, Case, Event, apply
+from ..fold import apply
+from ..records import Actor, Case, Event
 from . import matching, transfer
 from .due import settled
 from .parts import EngineParts

@@ -11,11 +11,12 @@ from collections.abc import Collection
 from datetime import datetime
 
 from ..errors import DirectoryRefused, Refusal, RoleNotHeld
+from ..fold import apply
 from ..people import assignment
 from ..people.assignment import Choice
 from ..people.roles import held_roles, resolve
 from ..people_records import ADMIN_ROLE
-from ..records import Actor, Assignment, Case, Event, EventKind, apply, current_assignment
+from ..records import Actor, Assignment, Case, Event, EventKind, current_assignment
 from .compiled import CompiledProcess
 from .parts import EngineParts
 

@@ -14,7 +14,8 @@ from typing import Literal
 from ..chain import seal
 from ..definition.values import VERDICTS
 from ..errors import Refusal, SignoffRefused
-from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event, apply
+from ..fold import apply
+from ..records import SYSTEM, SYSTEM_ROLE, Actor, Case, Event
 from . import policy
 from .compiled import CompiledProcess
 from .policy import Option, Shared

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..errors import CaseClosed, Refusal
-from ..records import Actor, Case, Event, apply
+from ..fold import apply
+from ..records import Actor, Case, Event
 from . import policy, signing
 from .compiled import CompiledProcess
 from .people_ops import PeopleOps

@@ -12,7 +12,8 @@ from .. import calendars
 from ..canonical import frozen_copy
 from ..chain import seal
 from ..deadlines import Obligation, obligations
-from ..records import NOTE_KINDS, Actor, Case, Event, EventKind, apply
+from ..fold import apply
+from ..records import NOTE_KINDS, Actor, Case, Event, EventKind
 from .inbox import InboxEntry
 from .inbox import inbox as build_inbox
 from .parts import EngineParts

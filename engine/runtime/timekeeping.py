@@ -20,7 +20,8 @@ from .. import deadline_trail, deadlines
 from ..chain import seal
 from ..deadlines import Obligation, parse_instant
 from ..errors import ConflictError, Refusal
-from ..records import SYSTEM, SYSTEM_ROLE, Case, Event, apply
+from ..fold import apply
+from ..records import SYSTEM, SYSTEM_ROLE, Case, Event
 from ..store.base import CaseSummary, DueItem, Store
 from .compiled import CompiledProcess
 from .due import late, open_obligations, trailed

@@ -16,7 +16,8 @@ from typing import Any
 from ..definition.bundle import from_bundle
 from ..definition.model import ProcessDefinition
 from ..errors import InputError, Refusal
-from ..records import Case, replay
+from ..fold import replay
+from ..records import Case
 from ..store.base import Store
 from ..store.records import event_from_dict, event_to_dict, version_from_dict, version_to_dict
 

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import CaseNotFound, ConflictError, StoreError
+from ..fold import with_history
 from ..history import History
 from ..people_records import DirectoryEvent, WorkItem
-from ..records import Case, DocumentVersion, Event, with_history
+from ..records import Case, DocumentVersion, Event
 from .access_memory import MemoryAccess
 from .base import (
     NO_CHECKPOINT,

@@ -1,7 +1,7 @@
 """The case row's snapshot: everything a step needs, as JSON, written in the same transaction as each event.
 
 A step reads the snapshot (one row) instead of replaying the events, so it costs the same on day 1 and day
-300. The events stay the truth: the snapshot is a cache of `procflow.records.apply` folded over them, `verify`
+300. The events stay the truth: the snapshot is a cache of `procflow.fold.apply` folded over them, `verify`
 replays every case and names one whose snapshot disagrees, and a read refuses a snapshot whose version or
 head is not the last stored event's (`agrees_with_chain`). A store written before snapshots existed gets
 them in its migration, by replaying each case (`backfill`).
@@ -16,9 +16,10 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from ..canonical import plain
+from ..fold import all_versions, replay
 from ..history import History, Versions
 from ..instants import iso
-from ..records import Case, Event, all_versions, replay
+from ..records import Case, Event
 from .records import (
     EVENT_FIELDS,
     event_from_dict,

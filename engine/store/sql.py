@@ -18,8 +18,9 @@ from functools import partial
 from typing import Any, Protocol
 
 from ..errors import CaseNotFound, ConflictError, StoreError
+from ..fold import replay
 from ..people_records import WorkItem
-from ..records import Case, DocumentVersion, Event, replay
+from ..records import Case, DocumentVersion, Event
 from .access_sql import AccessQueries
 from .base import DueItem
 from .board_sql import BoardQueries

@@ -18,8 +18,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
+from ..fold import with_history
 from ..history import History
-from ..records import Case, Event, with_history
+from ..records import Case, Event
 
 KEPT_MAX = 1024  # cases at once; each holds one case without its history (a few KB)
 

@@ -19,7 +19,8 @@ from procflow.audit import verify
 from procflow.canonical import JCS, LEGACY, canonical_bytes, digest, jcs
 from procflow.chain import event_digest, event_values
 from procflow.definition.bundle import from_bundle, to_bundle
-from procflow.records import Event, replay
+from procflow.fold import replay
+from procflow.records import Event
 from procflow.store.snapshots import snapshot_json
 from tests.conftest import REQUESTER, ROOT, seat
 from tests.json_data import hashable_json

@@ -16,7 +16,7 @@ from procflow.chain import GENESIS, event_digest
 from procflow.cli.main import main
 from procflow.errors import InputError, StoreError
 from procflow.evidence import keys, signing
-from procflow.records import replay
+from procflow.fold import replay
 from procflow.store.base import Store
 from procflow.store.snapshots import snapshot_json
 

@@ -8,7 +8,7 @@ import pytest
 
 from procflow import Engine, FixedClock, load
 from procflow.errors import ConflictError
-from procflow.records import apply
+from procflow.fold import apply
 from procflow.store import Store
 from procflow.store.outbox import OutboxMessage, OutboxStore, message_key
 from tests.conftest import seat

@@ -19,7 +19,8 @@ from procflow.errors import (
     RoleNotAllowed,
     TriggerNotAvailable,
 )
-from procflow.records import Case, replay
+from procflow.fold import replay
+from procflow.records import Case
 from procflow.runtime import machine as machine_module
 from procflow.runtime.compiled import CompiledProcess, IndexDisagrees, check_index
 from procflow.runtime.gates import CompiledTransition

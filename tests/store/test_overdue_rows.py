@@ -12,7 +12,8 @@ import pytest
 
 from procflow import Actor, Engine, FixedClock, load, open_store
 from procflow.deadlines import obligations
-from procflow.records import Case, replay
+from procflow.fold import replay
+from procflow.records import Case
 from procflow.runtime.due import late
 from procflow.runtime.timekeeping import Overdue
 from procflow.scenario import StepResult, read_scenario, run_scenario

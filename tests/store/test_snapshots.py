@@ -15,7 +15,8 @@ from procflow.audit import verify
 from procflow.deadline_trail import from_history, open_obligations
 from procflow.deadlines import obligations
 from procflow.errors import StoreError
-from procflow.records import SYSTEM, SYSTEM_ROLE, Case, replay
+from procflow.fold import replay
+from procflow.records import SYSTEM, SYSTEM_ROLE, Case
 from procflow.scenario import StepResult, read_scenario, run_scenario
 from procflow.store import Store
 from procflow.store.migrations import MIGRATIONS, SCHEMA_VERSION
