@@ -9,6 +9,7 @@ import argparse
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,28 @@ def test_status_and_list_import_no_server_database_driver_diagram_or_report(run:
         assert code == 0, argv
         loaded = [m for m in modules if m.split(".")[0] in {h.split(".")[0] for h in HEAVY} and m.startswith(HEAVY)]
         assert loaded == [], f"procflow {argv[0]} imported {loaded}"
+
+
+def test_overdue_judges_deadlines_without_building_validators_templates_or_expressions(
+    run: Run, tmp_path: Path
+) -> None:
+    """`overdue` needs a definition's deadlines and calendar, not its machine's gates, schemas or templates:
+    a stored definition's parts are built on first use (`CompiledProcess`)."""
+    shutil.copytree(MINI.parent.parent, tmp_path / "timed")
+    process = tmp_path / "timed" / "processes" / "mini.yaml"
+    owner = "    owner: requester\n    requires: [request]\n"
+    text = process.read_text()
+    assert owner in text
+    process.write_text(text.replace(owner, owner + "    deadlines: [{id: answer, title: Answer, within: 2 hours}]\n"))
+    assert run("start", str(process), "--as", "rita:requester", "--id", "c1")[0] == 0
+    db = os.environ["PROCFLOW_DB"]
+    late = ["overdue", "--db", db, "--now", "2099-01-01T09:00+00:00"]
+    code, out, _ = run(*late, "--json")
+    assert code == 0 and [row["case"] for row in json.loads(out)] == ["c1"]
+    code, modules = _modules_after(late, tmp_path)
+    assert code == 0
+    loaded = [m for m in modules if m.startswith(HEAVY)]
+    assert loaded == [], f"procflow overdue imported {loaded}"
 
 
 def test_help_pays_for_no_page_template_and_no_password_hash(tmp_path: Path) -> None:

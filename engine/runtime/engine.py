@@ -127,9 +127,11 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp, Li
         return found
 
     def _compile(self, content_hash: str) -> CompiledProcess:
+        """A stored definition made ready to run; its parts are built as the command uses them (a stored
+        definition was compiled whole when it was registered)."""
         compiled = self._compiled.get(content_hash)
         if compiled is None:
-            compiled = CompiledProcess.compile(self._definition(content_hash))
+            compiled = CompiledProcess(self._definition(content_hash))
             self._compiled[content_hash] = compiled
         return compiled
 
