@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -12,11 +11,12 @@ from .. import calendars
 from ..calendars import WorkingCalendar
 from ..definition.model import ComputedField, DocumentSpec, ProcessDefinition, Requirement
 from ..errors import ProcflowError
+from .due import definition_has_deadlines
 from .gates import CompiledTransition, gates
 from .machine import ProcessMachine
 
-if TYPE_CHECKING:  # a status or a list reads a case without compiling its process, and `overdue` without its
-    from jsonschema.protocols import Validator  # machine: validators, templates, expressions come on first use
+if TYPE_CHECKING:  # a status or a list reads a case without compiling its process: no validators, templates or
+    from jsonschema.protocols import Validator  # expressions are imported before `compile` runs
 
     from ..expressions import Expression
     from ..rendering import Renderer
@@ -29,38 +29,30 @@ class CompiledField:
     rules: tuple[tuple[Expression | None, Any], ...]
 
 
+@dataclass
 class CompiledProcess:
-    """One definition made ready to run. The parts a move or a document needs (the machine and its index of
-    moves, the schema validators, the computed fields' expressions, the templates) are built on first use:
-    `overdue`, `tick` or a report judge deadlines on the definition and its calendar alone, and skip most of
-    a command's start-up. `compile` builds every part at once, so a definition being registered shows any
-    fault of its own there, not at some later step."""
-
-    def __init__(self, definition: ProcessDefinition) -> None:
-        self.definition = definition
-        self.calendar: WorkingCalendar | None = calendars.for_declaration(definition.calendar)
-        self.triggers = frozenset(t.trigger for t in definition.transitions)
-        self.has_shared = any(d.shared for d in definition.documents.values())  # only then are they read
-        self.has_deadlines = any(s.deadlines for s in definition.states.values()) or any(
-            g.deadlines for g in definition.stages
-        )
+    definition: ProcessDefinition
+    machine: ProcessMachine
+    moves: Mapping[str, Mapping[str, CompiledTransition]]  # state → trigger → move
+    validators: Mapping[str, Validator]
+    computed: Mapping[str, tuple[CompiledField, ...]]
+    dependents: Mapping[str, tuple[str, ...]]  # document → computed documents to redo when it changes, in order
+    renderer: Renderer
+    computation_order: tuple[str, ...] = ()
+    triggers: frozenset[str] = field(default_factory=frozenset)
+    calendar: WorkingCalendar | None = None
+    has_deadlines: bool = False
+    has_shared: bool = False  # any shared document: only then is the store asked for them
 
     @classmethod
     def compile(cls, definition: ProcessDefinition) -> CompiledProcess:
-        """Every part built now (see the class)."""
-        compiled = cls(definition)
-        for part in _PARTS:
-            getattr(compiled, part)
-        return compiled
-
-    @cached_property
-    def moves(self) -> Mapping[str, Mapping[str, CompiledTransition]]:
-        """State → trigger → move."""
         from .. import expressions
+        from ..documents import SchemaSet
         from ..expressions import Expression
         from ..guards import needed_documents
+        from ..rendering import Renderer
 
-        definition = self.definition
+        schemas = SchemaSet(definition.schemas)
         moves: dict[str, dict[str, CompiledTransition]] = {state: {} for state in definition.states}
         for t in definition.transitions:
             guard = Expression(t.guard) if t.guard else None
@@ -75,52 +67,34 @@ class CompiledProcess:
                 requires = _merge(spec.requires, t.requires)
                 join = () if t.interrupts else spec.join
                 moves[source][t.trigger] = CompiledTransition(t, source, requires, guard, needs, join, reads)
-        return MappingProxyType({s: MappingProxyType(m) for s, m in moves.items()})
-
-    @cached_property
-    def machine(self) -> ProcessMachine:
-        definition, moves, calendar = self.definition, self.moves, self.calendar
+        calendar = calendars.for_declaration(definition.calendar)
         machine = ProcessMachine(definition, lambda t, source: gates(definition, moves[source][t.trigger], calendar))
         check_index(definition, moves, machine)
-        return machine
-
-    @cached_property
-    def validators(self) -> Mapping[str, Validator]:
-        from ..documents import SchemaSet
-
-        schemas = SchemaSet(self.definition.schemas)
-        return MappingProxyType({d.id: schemas.validator(d.schema_file) for d in self.definition.documents.values()})
-
-    @cached_property
-    def computed(self) -> Mapping[str, tuple[CompiledField, ...]]:
-        return MappingProxyType(
-            {
-                doc.id: tuple(_compile_field(f) for f in doc.computed.fields)
-                for doc in self.definition.documents.values()
-                if doc.computed is not None
-            }
+        order = _computation_order(definition)
+        computed = {
+            doc.id: tuple(_compile_field(f) for f in doc.computed.fields)
+            for doc in definition.documents.values()
+            if doc.computed is not None
+        }
+        return cls(
+            definition=definition,
+            machine=machine,
+            moves=MappingProxyType({s: MappingProxyType(m) for s, m in moves.items()}),
+            validators=MappingProxyType(
+                {d.id: schemas.validator(d.schema_file) for d in definition.documents.values()}
+            ),
+            computed=MappingProxyType(computed),
+            dependents=MappingProxyType(_dependents(definition, order)),
+            computation_order=order,
+            renderer=Renderer(definition.templates, definition.locale),
+            triggers=frozenset(t.trigger for t in definition.transitions),
+            calendar=calendar,
+            has_shared=any(d.shared for d in definition.documents.values()),
+            has_deadlines=definition_has_deadlines(definition),
         )
-
-    @cached_property
-    def computation_order(self) -> tuple[str, ...]:
-        return _computation_order(self.definition)
-
-    @cached_property
-    def dependents(self) -> Mapping[str, tuple[str, ...]]:
-        """Document → the computed documents to redo when it changes, in computation order."""
-        return MappingProxyType(_dependents(self.definition, self.computation_order))
-
-    @cached_property
-    def renderer(self) -> Renderer:
-        from ..rendering import Renderer
-
-        return Renderer(self.definition.templates, self.definition.locale)
 
     def document(self, name: str) -> DocumentSpec:
         return self.definition.documents[name]
-
-
-_PARTS = ("moves", "machine", "validators", "computed", "computation_order", "dependents", "renderer")
 
 
 class IndexDisagrees(ProcflowError):

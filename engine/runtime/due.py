@@ -4,19 +4,52 @@ open obligations judged on it, so a step never reads the case's history to find 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from .. import deadline_trail
+from .. import calendars, deadline_trail
+from ..calendars import WorkingCalendar
 from ..deadlines import Obligation, alerts
+from ..definition.model import ProcessDefinition
 from ..fold import with_trail
 from ..records import Case, Event
 from ..store.base import DueItem
-from .compiled import CompiledProcess
 
 
-def settled(
-    compiled: CompiledProcess, case: Case, events: Sequence[Event], now: datetime
-) -> tuple[Case, list[DueItem] | None]:
+class Timed(Protocol):
+    """What judging a case's deadlines needs of its process: the definition's rules and its calendar. A
+    `CompiledProcess` has them; so does a `Timing`, which a command that only reads deadlines builds instead
+    (no machine, validators, expressions or templates: `overdue` answers as fast as `status`)."""
+
+    @property
+    def definition(self) -> ProcessDefinition: ...
+
+    @property
+    def calendar(self) -> WorkingCalendar | None: ...
+
+    @property
+    def has_deadlines(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A stored definition's deadline rules and calendar, built without compiling it."""
+
+    definition: ProcessDefinition
+    calendar: WorkingCalendar | None
+    has_deadlines: bool
+
+    @classmethod
+    def of(cls, definition: ProcessDefinition) -> Timing:
+        return cls(definition, calendars.for_declaration(definition.calendar), definition_has_deadlines(definition))
+
+
+def definition_has_deadlines(definition: ProcessDefinition) -> bool:
+    return any(s.deadlines for s in definition.states.values()) or any(g.deadlines for g in definition.stages)
+
+
+def settled(compiled: Timed, case: Case, events: Sequence[Event], now: datetime) -> tuple[Case, list[DueItem] | None]:
     """The case after `events` with its deadline trail kept, and its due items (None: no deadlines)."""
     if not compiled.has_deadlines:  # a case migrated here from a version with deadlines: no items are left
         return case, [] if any(e.kind == "migrated" for e in events) else None
@@ -26,7 +59,7 @@ def settled(
     return case, _items(compiled, case, now)
 
 
-def trailed(compiled: CompiledProcess, case: Case) -> Case:
+def trailed(compiled: Timed, case: Case) -> Case:
     """The case with its deadline trail: its own, or rebuilt from its history when it has none (a store
     migrated from before trails, an imported case)."""
     if case.trail is not None:
@@ -34,12 +67,12 @@ def trailed(compiled: CompiledProcess, case: Case) -> Case:
     return with_trail(case, deadline_trail.from_history(compiled.definition, case.history))
 
 
-def open_obligations(compiled: CompiledProcess, case: Case, now: datetime) -> list[Obligation]:
+def open_obligations(compiled: Timed, case: Case, now: datetime) -> list[Obligation]:
     """The obligations of the scopes the case is in now, judged on its trail."""
     return deadline_trail.open_obligations(compiled.definition, trailed(compiled, case), compiled.calendar, now)
 
 
-def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueItem] | None:
+def due_items(compiled: Timed, case: Case, now: datetime) -> list[DueItem] | None:
     """The case's open obligations as the store indexes them (None when its process has no deadlines);
     from the trail `settled` keeps."""
     if not compiled.has_deadlines:
@@ -47,7 +80,7 @@ def due_items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueI
     return _items(compiled, trailed(compiled, case), now)
 
 
-def _items(compiled: CompiledProcess, case: Case, now: datetime) -> list[DueItem]:
+def _items(compiled: Timed, case: Case, now: datetime) -> list[DueItem]:
     """`due_items` of a case with its trail."""
     recorded = deadline_trail.recorded_alerts(case)
     items = []

@@ -39,6 +39,7 @@ from . import policy, signing
 from .catch_up import CatchUp
 from .compiled import CompiledProcess
 from .document_ops import DocumentOps
+from .due import Timed, Timing
 from .follow_ops import FollowOps
 from .hooks import Hooks
 from .listing_ops import ListingOps
@@ -95,7 +96,8 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp, Li
         self.directory: Directory = open_directory(directory, self.store) if isinstance(directory, str) else directory
         self._compiled: dict[str, CompiledProcess] = {}
         self._read: dict[str, ProcessDefinition] = {}  # stored definitions not compiled (yet)
-        self._time = Timekeeper(self.store, self.hooks, self._compile, outbox, reassign=self._reassign)
+        self._timings: dict[str, Timing] = {}  # their deadline rules and calendars
+        self._time = Timekeeper(self.store, self.hooks, self._compile, self._timing, outbox, reassign=self._reassign)
 
     # --- definitions ---------------------------------------------------------------
 
@@ -127,13 +129,19 @@ class Engine(SignoffOps, DocumentOps, TimeOps, MovingOps, FollowOps, CatchUp, Li
         return found
 
     def _compile(self, content_hash: str) -> CompiledProcess:
-        """A stored definition made ready to run; its parts are built as the command uses them (a stored
-        definition was compiled whole when it was registered)."""
         compiled = self._compiled.get(content_hash)
         if compiled is None:
-            compiled = CompiledProcess(self._definition(content_hash))
+            compiled = CompiledProcess.compile(self._definition(content_hash))
             self._compiled[content_hash] = compiled
         return compiled
+
+    def _timing(self, content_hash: str) -> Timed:
+        """What judging deadlines needs of a stored definition: its compiled form when there is one, else
+        its rules and calendar alone (compiling is most of an `overdue`'s start-up)."""
+        found: Timed | None = self._compiled.get(content_hash) or self._timings.get(content_hash)
+        if found is None:
+            found = self._timings[content_hash] = Timing.of(self._definition(content_hash))
+        return found
 
     # --- cases -------------------------------------------------------------------------
 

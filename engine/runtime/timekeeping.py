@@ -24,7 +24,7 @@ from ..fold import apply
 from ..records import SYSTEM, SYSTEM_ROLE, Case, Event
 from ..store.base import CaseSummary, DueItem, Store
 from .compiled import CompiledProcess
-from .due import late, open_obligations, trailed
+from .due import Timed, late, open_obligations, trailed
 from .hooks import Hooks
 from .outbox import Outbox
 from .step import commit_step
@@ -94,9 +94,7 @@ def _zone(compiled: CompiledProcess) -> Any:
     return compiled.calendar.zone if compiled.calendar else UTC
 
 
-def _from_rows(
-    compiled: CompiledProcess, case: CaseSummary, items: list[DueItem], now: datetime
-) -> list[Overdue] | None:
+def _from_rows(compiled: Timed, case: CaseSummary, items: list[DueItem], now: datetime) -> list[Overdue] | None:
     """The case's overdue obligations from its due rows alone, exactly as its trail would judge them; None when
     the rows cannot tell (a recurring deadline, a row without its opening time)."""
     known = deadlines.by_id(compiled.definition)
@@ -128,15 +126,17 @@ class Timekeeper:
         self,
         store: Store,
         hooks: Hooks,
-        compiled_for: Callable[[str], CompiledProcess],  # by definition content hash
+        compiled_for: Callable[[str], CompiledProcess],  # by definition content hash: to write events
+        timing_for: Callable[[str], Timed],  # the same, to judge deadlines only (no machine built)
         outbox: Outbox | None = None,
         reassign: Reassign | None = None,
     ) -> None:
         self.store, self.hooks, self._compiled_for, self.outbox = store, hooks, compiled_for, outbox
+        self._timing_for = timing_for
         self._reassign = reassign  # `action: reassign` on an escalation: the engine's people rules pick whom
 
     def status(self, case: Case, now: datetime) -> list[Obligation]:
-        compiled = self._compiled_for(case.definition_hash)
+        compiled = self._timing_for(case.definition_hash)
         return deadlines.obligations(compiled.definition, case, compiled.calendar, now)
 
     def overdue(self, now: datetime) -> list[Overdue]:
@@ -148,7 +148,7 @@ class Timekeeper:
         between commits) or a row from before schema 14 is judged from its trail, as `late` does."""
         found: list[Overdue] = []
         for summary, items in self.store.due_cases(now):
-            judged = _from_rows(self._compiled_for(summary.definition_hash), summary, items, now)
+            judged = _from_rows(self._timing_for(summary.definition_hash), summary, items, now)
             found.extend(judged if judged is not None else self._overdue_in(self.store.get(summary.id), now))
         return sorted(found, key=lambda o: (o.obligation.due_at, o.case.id, o.obligation.key))
 
@@ -157,7 +157,7 @@ class Timekeeper:
         return bool(self._overdue_in(case, now))
 
     def _overdue_in(self, case: Case, now: datetime) -> list[Overdue]:
-        compiled = self._compiled_for(case.definition_hash)
+        compiled = self._timing_for(case.definition_hash)
         found: dict[str, Overdue] = {}
         for obligation in open_obligations(compiled, case, now):
             if not late(obligation) or obligation.due_at is None or obligation.due_at > now:
