@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from procflow import Engine
-from procflow.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, canonical_json, check_data
+from procflow.canonical import MAX_DEPTH, MAX_NUMBER_DIGITS, canonical_json, check_data, compact_json
 from procflow.datafiles import read_data
 from procflow.errors import InputError
 from tests.conftest import AUDITOR, REQUESTER
@@ -104,6 +104,21 @@ json_values = st.recursive(
 def test_plain_json_data_passes_and_serialises(value: Any) -> None:
     check_data(value)
     assert json.loads(canonical_json(value)) == value
+
+
+@given(json_values | st.floats())
+def test_the_reused_c_encoders_write_what_json_dumps_writes(value: Any) -> None:
+    """`canonical_json` and `compact_json` keep one C encoder instead of building one per call: the text must
+    be `json.dumps`'s, to the character, and NaN or infinity refused where the scheme refuses them."""
+    assert compact_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    sort = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":"), "allow_nan": False}
+    try:
+        expected = json.dumps(value, **sort)
+    except ValueError:
+        with pytest.raises(ValueError):
+            canonical_json(value)
+    else:
+        assert canonical_json(value) == expected
 
 
 def test_import_checks_the_export_like_any_other_data(running: Engine) -> None:

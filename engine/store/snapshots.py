@@ -10,12 +10,13 @@ them in its migration, by replaying each case (`backfill`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import json.encoder
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from ..canonical import plain
+from ..canonical import compact_json, plain
 from ..fold import all_versions, replay
 from ..history import History, Versions
 from ..instants import iso
@@ -36,34 +37,40 @@ class _Tx(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # `json.dumps` builds one per call
+_q = json.encoder.encode_basestring  # a JSON string as the encoder spells it (C, UTF-8 kept)
 
 
 def snapshot_json(case: Case) -> str:
-    """The case without its history, as the text of the case row's `snapshot` column."""
+    """The case without its history, as the text of the case row's `snapshot` column: exactly what
+    `compact_json` writes of these fields in this order (a test checks), spelled by hand where the parts
+    are fixed — text, integers, the instants, who took each step — which costs a step about 3 µs less
+    than building the dict for the encoder; the open-ended parts (data, documents, recent events, the
+    deadline trail) go through it, and only when they are not empty."""
     trail = case.trail
-    return _ENCODER.encode(
-        {
-            "format": FORMAT,
-            "id": case.id,
-            "process_id": case.process_id,
-            "definition_hash": case.definition_hash,
-            "state": case.state,
-            "version": case.version,
-            "created_at": iso(case.created_at),
-            "updated_at": iso(case.updated_at),
-            "entered_seq": case.entered_seq,
-            "data": plain(case.data),
-            "leaves": dict(case.leaves),
-            "head": case.head,
-            "documents": [version_to_dict(v) for v in case.latest_versions.values()],
-            "doers": dict(case.doers),  # tuples are JSON arrays to the encoder: no list copies
-            "involved": case.involved,
-            "recent": [event_to_dict(e) for e in case.recent],
-            # a trail is JSON lists and dicts (deadline_trail builds it so); a read one is wrapped at the top only
-            "trail": None if trail is None else trail if type(trail) is dict else dict(trail),
-        }
+    q = _q
+    return (
+        f'{{"format":{FORMAT},"id":{q(case.id)},"process_id":{q(case.process_id)},'
+        f'"definition_hash":{q(case.definition_hash)},"state":{q(case.state)},"version":{case.version},'
+        f'"created_at":{q(iso(case.created_at))},"updated_at":{q(iso(case.updated_at))},'
+        f'"entered_seq":{case.entered_seq},"data":{compact_json(plain(case.data)) if case.data else "{}"},'
+        f'"leaves":{{{",".join(f"{q(leaf)}:{seq}" for leaf, seq in case.leaves.items())}}},'
+        f'"head":{"null" if case.head is None else q(case.head)},'
+        f'"documents":{_listed([version_to_dict(v) for v in case.latest_versions.values()])},'
+        f'"doers":{{{_doers(case.doers)}}},'
+        f'"involved":[{",".join(map(q, case.involved))}],'
+        f'"recent":{_listed([event_to_dict(e) for e in case.recent])},'
+        # a trail is JSON lists and dicts (deadline_trail builds it so); a read one is wrapped at the top only
+        f'"trail":{"null" if trail is None else compact_json(trail if type(trail) is dict else dict(trail))}}}'
     )
+
+
+def _listed(items: list[dict[str, Any]]) -> str:
+    return compact_json(items) if items else "[]"
+
+
+def _doers(doers: Mapping[str, tuple[str, ...]]) -> str:
+    q = _q
+    return ",".join(f"{q(step)}:[{','.join(map(q, people))}]" for step, people in doers.items())
 
 
 def case_from_snapshot(text: str, load_history: Callable[[], Sequence[Event]]) -> Case:

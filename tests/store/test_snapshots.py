@@ -4,11 +4,15 @@ a read that can tell; a store from before snapshots is migrated in its one trans
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from procflow import Actor, Engine, FixedClock, load, open_store
 from procflow.audit import verify
@@ -186,3 +190,50 @@ def test_a_step_on_a_snapshot_that_ends_elsewhere_writes_nothing(history: tuple[
     with pytest.raises(StoreError, match="run 'procflow verify'"):
         engine.note(case_id, "recalendared", {"why": "test"}, REQUESTER)
     assert len(store.raw_events(case_id)) == 6
+
+
+_TEXT = st.text(max_size=12)  # any text: quotes, backslashes, control characters, CJK, lone surrogates excepted
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+_WHEN = st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]))
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            "id": _TEXT,
+            "process_id": _TEXT,
+            "definition_hash": _TEXT,
+            "state": _TEXT,
+            "version": st.integers(1, 10**9),
+            "created_at": _WHEN,
+            "updated_at": _WHEN,
+            "entered_seq": st.integers(1, 10**9),
+            "data": st.dictionaries(_TEXT, _JSON, max_size=3),
+            "leaves": st.dictionaries(_TEXT, st.integers(1, 10**6), max_size=3),
+            "head": st.none() | _TEXT,
+            "doers": st.dictionaries(_TEXT, st.lists(_TEXT, max_size=3).map(tuple), max_size=3),
+            "involved": st.lists(_TEXT, max_size=3).map(tuple),
+            "trail": st.none() | st.dictionaries(_TEXT, _JSON, max_size=3),
+        }
+    )
+)
+def test_the_snapshot_spelled_by_hand_is_what_json_writes_and_reads_back(fields: dict[str, Any]) -> None:
+    """`snapshot_json` spells the fixed parts itself on the hot path: its text must be the encoder's, to the
+    character (the cache of committed cases compares the row's text), and decode to the same case."""
+    mapped = {"data", "leaves", "doers"}
+    case = Case(**{name: MappingProxyType(value) if name in mapped else value for name, value in fields.items()})
+    text = snapshot_json(case)
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+    decoded = case_from_snapshot(text, lambda: [])
+    assert mismatch(decoded, case) is None
+    assert (decoded.leaves, decoded.doers, decoded.involved, decoded.data) == (
+        case.leaves,
+        case.doers,
+        case.involved,
+        case.data,
+    )
+    assert decoded.trail == case.trail and decoded.created_at == case.created_at
