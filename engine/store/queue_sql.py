@@ -68,6 +68,9 @@ def due_columns(items: Sequence[DueItem] | None) -> DueColumns:
     item's alert is its due time, and the rows are written without a `JSONEncoder` (`due_json`)."""
     if not items:
         return NO_DUE
+    if len(items) == 1:  # a step's usual one: no sorting, no minimum to look for
+        row = _row(items[0])
+        return row[3], row[4], due_json((row,))
     rows = [_row(d) for d in items]
     if len(rows) > 1:
         rows.sort()
