@@ -8,10 +8,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from .. import calendars
 from ..canonical import frozen_copy
 from ..chain import seal
-from ..deadlines import Obligation, obligations
+from ..deadlines import Obligation
 from ..fold import apply
 from ..records import NOTE_KINDS, Actor, Case, Event, EventKind
 from .inbox import InboxEntry
@@ -53,9 +52,7 @@ class TimeOps(EngineParts):
         """Every obligation of the case so far: due time, met (when, by whom), missed, open, overdue. Needs the
         definition and its calendar only, so a status does not compile the process."""
         current = self.store.get(case) if isinstance(case, str) else case
-        definition = self._definition(current.definition_hash)
-        calendar = calendars.for_declaration(definition.calendar)
-        return obligations(definition, current, calendar, now or self.clock.now())
+        return self._time.status(current, now or self.clock.now())
 
     def inbox(self, person: str, now: datetime | None = None, *, limit: int = 20) -> list[InboxEntry]:
         """Every case where `person` has work now (held, queued for their roles, or of whom they cover),

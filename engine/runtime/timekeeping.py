@@ -94,10 +94,10 @@ def _zone(compiled: CompiledProcess) -> Any:
     return compiled.calendar.zone if compiled.calendar else UTC
 
 
-def _from_rows(compiled: Timed, case: CaseSummary, items: list[DueItem], now: datetime) -> list[Overdue] | None:
+def _from_rows(timing: Timed, case: CaseSummary, items: list[DueItem], now: datetime) -> list[Overdue] | None:
     """The case's overdue obligations from its due rows alone, exactly as its trail would judge them; None when
     the rows cannot tell (a recurring deadline, a row without its opening time)."""
-    known = deadlines.by_id(compiled.definition)
+    known = deadlines.by_id(timing.definition)
     late: list[Overdue] = []
     for item in items:
         scope, deadline = known.get(item.deadline_id, ("", None))
@@ -136,8 +136,9 @@ class Timekeeper:
         self._reassign = reassign  # `action: reassign` on an escalation: the engine's people rules pick whom
 
     def status(self, case: Case, now: datetime) -> list[Obligation]:
-        compiled = self._timing_for(case.definition_hash)
-        return deadlines.obligations(compiled.definition, case, compiled.calendar, now)
+        """Every obligation of the case so far, judged on its history (a status, an inbox row)."""
+        timing = self._timing_for(case.definition_hash)
+        return deadlines.obligations(timing.definition, case, timing.calendar, now)
 
     def overdue(self, now: datetime) -> list[Overdue]:
         """Open obligations past due; a recurring deadline's missed periods in one visit count as one entry.
@@ -157,9 +158,9 @@ class Timekeeper:
         return bool(self._overdue_in(case, now))
 
     def _overdue_in(self, case: Case, now: datetime) -> list[Overdue]:
-        compiled = self._timing_for(case.definition_hash)
+        timing = self._timing_for(case.definition_hash)
         found: dict[str, Overdue] = {}
-        for obligation in open_obligations(compiled, case, now):
+        for obligation in open_obligations(timing, case, now):
             if not late(obligation) or obligation.due_at is None or obligation.due_at > now:
                 continue
             group = obligation.key.split("#")[0]
