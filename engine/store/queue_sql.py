@@ -71,9 +71,7 @@ def due_columns(items: Sequence[DueItem] | None) -> DueColumns:
     if len(items) == 1:  # a step's usual one: no sorting, no minimum to look for
         row = _row(items[0])
         return row[3], row[4], due_json((row,))
-    rows = [_row(d) for d in items]
-    if len(rows) > 1:
-        rows.sort()
+    rows = sorted(_row(d) for d in items)
     alerts = [r[4] for r in rows if r[4] is not None]
     return min(r[3] for r in rows), min(alerts) if alerts else None, due_json(rows)
 
