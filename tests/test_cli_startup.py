@@ -74,7 +74,7 @@ def test_overdue_judges_deadlines_without_building_validators_templates_or_expre
     run: Run, tmp_path: Path
 ) -> None:
     """`overdue` needs a definition's deadlines and calendar, not its machine's gates, schemas or templates:
-    a stored definition's parts are built on first use (`CompiledProcess`)."""
+    it judges them on a `Timing` (runtime/due.py), without compiling the stored definition."""
     shutil.copytree(MINI.parent.parent, tmp_path / "timed")
     process = tmp_path / "timed" / "processes" / "mini.yaml"
     owner = "    owner: requester\n    requires: [request]\n"
